@@ -1,0 +1,1 @@
+"""Data: schema definitions (YAML) for the workbooks, loaded with importlib.resources."""

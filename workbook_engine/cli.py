@@ -1,0 +1,165 @@
+"""``wbe``: the command line. Thin: each command opens what it needs and calls one function."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from workbook_engine.demo.school import DemoOptions, build_demo_school
+from workbook_engine.errors import Report
+from workbook_engine.io.setup_reader import check_setup
+from workbook_engine.io.setup_writer import write_setup
+from workbook_engine.model import Setup
+from workbook_engine.paths import ENV_VAR, DataDir, data_dir
+
+app = typer.Typer(
+    help="Sổ điểm điện tử theo Thông tư 22 / Electronic grade book (Circular 22).",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+setup_app = typer.Typer(
+    help="Tệp thiết lập nhà trường / School setup workbook.", no_args_is_help=True
+)
+app.add_typer(setup_app, name="setup")
+
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar=ENV_VAR,
+        help="Thư mục dữ liệu / data directory (default ./data).",
+        show_default=False,
+    ),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    err.print(f"Lỗi: {message}", style="red", markup=False)
+    return typer.Exit(1)
+
+
+def print_report(report: Report, json_output: bool = False) -> None:
+    if json_output:
+        sys.stdout.write(report.to_json() + "\n")
+        return
+    for problem in report.sorted():
+        style = "red" if problem in report.errors else "yellow"
+        out.print(str(problem), style=style, markup=False)
+    summary = f"{len(report.errors)} lỗi, {len(report.warnings)} cảnh báo."
+    out.print(summary, style="bold green" if report.valid else "bold red", markup=False)
+
+
+def print_setup_summary(setup: Setup) -> None:
+    table = Table(title=f"{setup.school.name} — năm học {setup.school.school_year}")
+    for header in ("Khối", "Lớp", "Học sinh", "Môn (TX/HK)"):
+        table.add_column(header)
+    for grade in sorted({c.grade for c in setup.classes}):
+        rooms = [c for c in setup.classes if c.grade == grade]
+        students = sum(len(setup.students_of(c.code)) for c in rooms)
+        subjects = ", ".join(f"{s.code} {s.tx_count}" for s in setup.subjects_of_grade(grade))
+        table.add_row(str(grade), str(len(rooms)), str(students), subjects)
+    out.print(table)
+
+
+@setup_app.command("check")
+def setup_check(
+    file: Annotated[Path, typer.Argument(help="Tệp thiết lập / setup workbook (.xlsx).")],
+    json_output: Annotated[bool, typer.Option("--json", help="In báo cáo dạng JSON.")] = False,
+) -> None:
+    """Kiểm tra tệp thiết lập, liệt kê mọi lỗi / Check a setup workbook, list every problem."""
+    if not file.exists():
+        raise fail(f"không tìm thấy tệp {file}")
+    _, report = check_setup(file)
+    print_report(report, json_output)
+    if not report.valid:
+        raise typer.Exit(1)
+
+
+@setup_app.command("template")
+def setup_template(
+    out_file: Annotated[Path, typer.Argument(help="Nơi ghi tệp mẫu / where to write it.")] = Path(
+        "setup.xlsx"
+    ),
+) -> None:
+    """Ghi tệp thiết lập trống cho văn thư / Write the blank setup workbook template."""
+    write_setup(out_file)
+    out.print(f"Đã ghi tệp mẫu {out_file}", markup=False)
+
+
+def _demo_options(classes: int | None, per_grade: int, students: int, seed: int) -> DemoOptions:
+    if classes:
+        return DemoOptions.with_total_classes(classes, students_per_class=students, seed=seed)
+    return DemoOptions(classes_per_grade=per_grade, students_per_class=students, seed=seed)
+
+
+ClassesOption = Annotated[
+    int | None, typer.Option("--classes", help="Tổng số lớp / total classes (spread over 6–9).")
+]
+PerGradeOption = Annotated[int, typer.Option("--classes-per-grade", help="Số lớp mỗi khối.")]
+StudentsOption = Annotated[int, typer.Option("--students", help="Sĩ số trung bình / class size.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên / random seed.")]
+
+
+def make_demo_school(data: DataDir, options: DemoOptions) -> Setup:
+    setup = build_demo_school(options)
+    write_setup(data.ensure().setup, setup)
+    return setup
+
+
+@app.command("demo-school")
+def demo_school(
+    data_dir_: DataDirOption = None,
+    classes: ClassesOption = None,
+    classes_per_grade: PerGradeOption = 2,
+    students: StudentsOption = 40,
+    seed: SeedOption = 2025,
+) -> None:
+    """Tạo trường mẫu (khối 6–9) trong thư mục dữ liệu / Build the demo school's setup."""
+    data = data_dir(data_dir_)
+    setup = make_demo_school(data, _demo_options(classes, classes_per_grade, students, seed))
+    out.print(
+        f"Đã tạo {data.setup}: {len(setup.classes)} lớp, {len(setup.students)} học sinh, "
+        f"{len(setup.teachers)} giáo viên.",
+        markup=False,
+    )
+
+
+@app.command("demo")
+def demo(
+    data_dir_: DataDirOption = None,
+    outbox: Annotated[Path, typer.Option("--outbox", help="Thư mục kết quả.")] = Path("outbox"),
+    classes: ClassesOption = None,
+    classes_per_grade: PerGradeOption = 2,
+    students: StudentsOption = 40,
+    seed: SeedOption = 2025,
+) -> None:
+    """Chạy toàn bộ quy trình với trường mẫu / Run everything that exists on the demo school."""
+    data = data_dir(data_dir_)
+    make_demo_school(data, _demo_options(classes, classes_per_grade, students, seed))
+    setup, report = check_setup(data.setup)
+    print_report(report)
+    if setup is None:
+        raise fail("tệp thiết lập của trường mẫu có lỗi (xem trên)")
+    print_setup_summary(setup)
+    outbox.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(data.setup, outbox / "setup.xlsx")
+    (outbox / "setup-check.json").write_text(report.to_json(), encoding="utf-8")
+    out.print(f"Dữ liệu: {data.root}  Kết quả: {outbox}", markup=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,312 @@
+"""The one catalogue of problems shown to clerks and teachers.
+
+Every problem has a stable code, a Vietnamese title, a message template and a hint on how to fix
+it. Setup checks, sheet validation and diff flags all report through :class:`Report`, which
+collects every problem instead of stopping at the first.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True)
+class ProblemKind:
+    code: str
+    title: str
+    template: str
+    hint: str
+    severity: Severity = Severity.ERROR
+
+
+def _kinds(*kinds: ProblemKind) -> dict[str, ProblemKind]:
+    return {k.code: k for k in kinds}
+
+
+CATALOGUE: dict[str, ProblemKind] = _kinds(
+    # --- the workbook as a file
+    ProblemKind(
+        "file-unreadable",
+        "Không đọc được tệp",
+        "không mở được tệp Excel ({detail})",
+        "Mở tệp bằng Excel, chọn Lưu dưới dạng «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
+    ),
+    ProblemKind(
+        "sheet-missing",
+        "Thiếu trang tính",
+        "thiếu trang tính «{sheet}»",
+        "Dùng tệp mẫu gốc; không xoá hay đổi tên các trang tính.",
+    ),
+    ProblemKind(
+        "field-missing",
+        "Thiếu dòng thông tin",
+        "thiếu dòng «{column}»",
+        "Chép lại dòng này từ tệp mẫu, ghi nhãn ở cột A và giá trị ở cột B.",
+    ),
+    ProblemKind(
+        "column-missing",
+        "Thiếu cột",
+        "thiếu cột «{column}» ở dòng tiêu đề {row}",
+        "Không xoá, đổi tên hay chèn dòng phía trên dòng tiêu đề; chép lại tiêu đề từ tệp mẫu.",
+    ),
+    # --- single values
+    ProblemKind(
+        "value-required",
+        "Thiếu dữ liệu",
+        "chưa nhập {column}",
+        "Nhập giá trị vào ô này, hoặc xoá hẳn cả dòng nếu dòng thừa.",
+    ),
+    ProblemKind(
+        "value-not-integer",
+        "Không phải số nguyên dương",
+        "«{value}» không phải số nguyên dương",
+        "Nhập một số nguyên lớn hơn 0, ví dụ 35.",
+    ),
+    ProblemKind(
+        "value-out-of-range",
+        "Giá trị ngoài khoảng",
+        "«{value}» phải nằm trong khoảng {low}–{high}",
+        "Sửa lại giá trị cho đúng khoảng cho phép.",
+    ),
+    ProblemKind(
+        "value-not-date",
+        "Ngày không hợp lệ",
+        "«{value}» không phải ngày hợp lệ",
+        "Nhập ngày dạng ngày/tháng/năm, ví dụ 05/09/2025.",
+    ),
+    ProblemKind(
+        "value-not-allowed",
+        "Giá trị không thuộc danh mục",
+        "«{value}» không thuộc danh mục cho phép ({allowed})",
+        "Chọn một giá trị trong danh sách thả xuống của ô.",
+    ),
+    ProblemKind(
+        "value-bad-format",
+        "Sai định dạng",
+        "«{value}» sai định dạng: {expected}",
+        "Sửa lại theo đúng định dạng được nêu.",
+    ),
+    ProblemKind(
+        "duplicate-key",
+        "Trùng mã",
+        "{column} «{value}» bị trùng với dòng {other_row}",
+        "Mỗi mã chỉ được xuất hiện một lần; sửa hoặc xoá một trong hai dòng.",
+    ),
+    # --- cross references in the school setup
+    ProblemKind(
+        "unknown-teacher",
+        "Giáo viên không có trong danh sách",
+        "mã giáo viên «{value}» không có trong trang «Giáo viên»",
+        "Thêm giáo viên vào trang «Giáo viên» hoặc sửa lại mã cho đúng.",
+    ),
+    ProblemKind(
+        "unknown-class",
+        "Lớp không có trong danh sách",
+        "lớp «{value}» không có trong trang «Lớp»",
+        "Thêm lớp vào trang «Lớp» hoặc sửa lại tên lớp cho đúng.",
+    ),
+    ProblemKind(
+        "unknown-student",
+        "Học sinh không có trong danh sách",
+        "mã học sinh «{value}» không có trong trang «Học sinh»",
+        "Sửa lại mã học sinh cho đúng với trang «Học sinh».",
+    ),
+    ProblemKind(
+        "unknown-subject",
+        "Môn học không có trong danh sách",
+        "môn «{value}» không được khai báo cho khối {grade} trong trang «Môn học»",
+        "Khai báo môn cho khối này trong trang «Môn học» hoặc sửa lại mã môn.",
+    ),
+    ProblemKind(
+        "class-without-homeroom",
+        "Lớp chưa có giáo viên chủ nhiệm",
+        "lớp «{key}» chưa có giáo viên chủ nhiệm",
+        "Nhập mã giáo viên chủ nhiệm của lớp.",
+    ),
+    ProblemKind(
+        "homeroom-twice",
+        "Một giáo viên chủ nhiệm hai lớp",
+        "giáo viên «{value}» đã chủ nhiệm lớp {other}",
+        "Mỗi giáo viên chỉ chủ nhiệm một lớp; sửa lại giáo viên chủ nhiệm.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "dates-reversed",
+        "Ngày kết thúc trước ngày bắt đầu",
+        "ngày kết thúc {end} trước ngày bắt đầu {start}",
+        "Sửa lại «Từ ngày» hoặc «Đến ngày».",
+    ),
+    ProblemKind(
+        "semesters-overlap",
+        "Hai học kì chồng lên nhau",
+        "học kì {value} ({start}–{end}) chồng lên học kì {other} ({other_start}–{other_end})",
+        "Học kì sau phải bắt đầu sau ngày kết thúc học kì trước.",
+    ),
+    ProblemKind(
+        "semester-missing",
+        "Thiếu học kì",
+        "chưa khai báo học kì {value}",
+        "Khai báo đủ học kì 1 và học kì 2 kèm ngày bắt đầu, ngày kết thúc.",
+    ),
+    ProblemKind(
+        "date-outside-school-year",
+        "Ngày nằm ngoài năm học",
+        "ngày {value} nằm ngoài năm học ({start}–{end})",
+        "Kiểm tra lại năm của ngày đã nhập.",
+    ),
+    ProblemKind(
+        "username-shared",
+        "Tên người dùng trùng giữa hai giáo viên",
+        "tên người dùng «{value}» đã gán cho giáo viên {other}",
+        "Mỗi tên người dùng Windows/Excel chỉ thuộc về một giáo viên.",
+    ),
+    ProblemKind(
+        "assignment-duplicate",
+        "Phân công trùng",
+        "lớp {class_code} môn {subject} đã phân công cho giáo viên {other} (dòng {other_row})",
+        "Mỗi lớp, mỗi môn chỉ do một giáo viên phụ trách; xoá dòng thừa.",
+    ),
+    ProblemKind(
+        "assignment-missing",
+        "Môn chưa phân công",
+        "lớp {class_code} chưa có giáo viên dạy môn {subject}",
+        "Thêm một dòng phân công cho lớp và môn này.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "class-empty",
+        "Lớp chưa có học sinh",
+        "lớp «{value}» chưa có học sinh nào",
+        "Nhập danh sách học sinh của lớp trong trang «Học sinh».",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "role-missing",
+        "Thiếu vai trò bắt buộc",
+        "trường chưa có {value}",
+        "Khai báo ít nhất một giáo viên/cán bộ có vai trò này trong trang «Giáo viên».",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem: which file, sheet, row and column, and what is wrong."""
+
+    code: str
+    message: str
+    file: str = ""
+    sheet: str = ""
+    row: int | None = None
+    column: str = ""
+    column_title: str = ""
+    severity: Severity = Severity.ERROR
+
+    @property
+    def kind(self) -> ProblemKind:
+        return CATALOGUE[self.code]
+
+    @property
+    def location(self) -> str:
+        parts = []
+        if self.file:
+            parts.append(f"Tệp {self.file}")
+        if self.sheet:
+            parts.append(f"trang «{self.sheet}»")
+        if self.column and self.row is not None:
+            parts.append(f"ô {self.column}{self.row}")
+        elif self.row is not None:
+            parts.append(f"dòng {self.row}")
+        if self.column_title:
+            parts.append(f"cột «{self.column_title}»")
+        return ", ".join(parts)
+
+    def __str__(self) -> str:
+        label = "Lỗi" if self.severity is Severity.ERROR else "Cảnh báo"
+        where = self.location
+        text = f"{where}: {self.message}" if where else self.message
+        return f"{label} [{self.code}] {text}. Cách sửa: {self.kind.hint}"
+
+
+def make_problem(
+    code: str,
+    *,
+    file: str = "",
+    sheet: str = "",
+    row: int | None = None,
+    column: str = "",
+    column_title: str = "",
+    **values: object,
+) -> Problem:
+    """Build a :class:`Problem` from a catalogue code and the template's values."""
+    kind = CATALOGUE[code]
+    if "{column}" in kind.template and "column" not in values:
+        values["column"] = column_title
+    message = kind.template.format(**values)
+    return Problem(
+        code=code,
+        message=message,
+        file=file,
+        sheet=sheet,
+        row=row,
+        column=column,
+        column_title=column_title,
+        severity=kind.severity,
+    )
+
+
+@dataclass
+class Report:
+    """All problems found in one check, in the order found."""
+
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, problem: Problem) -> None:
+        self.problems.append(problem)
+
+    def extend(self, problems: Iterable[Problem]) -> None:
+        self.problems.extend(problems)
+
+    def __iter__(self) -> Iterator[Problem]:
+        return iter(self.problems)
+
+    def __len__(self) -> int:
+        return len(self.problems)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity is Severity.WARNING]
+
+    @property
+    def valid(self) -> bool:
+        return not self.errors
+
+    def sorted(self) -> list[Problem]:
+        return sorted(
+            self.problems,
+            key=lambda p: (p.severity is not Severity.ERROR, p.sheet, p.row or 0, p.column),
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "valid": self.valid,
+                "errors": len(self.errors),
+                "warnings": len(self.warnings),
+                "problems": [asdict(p) for p in self.sorted()],
+            },
+            ensure_ascii=False,
+            indent=2,
+        )

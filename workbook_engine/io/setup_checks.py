@@ -1,0 +1,206 @@
+"""Checks of the setup workbook that span rows or sheets (the per-cell ones are pandera's)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from workbook_engine.io import cells
+from workbook_engine.model import Role, Setup
+
+if TYPE_CHECKING:
+    from workbook_engine.io.setup_reader import Table
+
+# problem(code, sheet spec, row, column spec, letter=..., **message values)
+Reporter = Callable[..., None]
+
+
+def cross_check(setup: Setup, tables: dict[str, Table], problem: Reporter) -> None:
+    window = _school_year_window(setup)
+    _semesters(tables["semesters"], window, problem)
+    _classes(setup, tables["classes"], problem)
+    _teachers(setup, tables["teachers"], problem)
+    _assignments(setup, tables["assignments"], problem)
+    _exemptions(setup, tables["exemptions"], problem)
+    _calendar(tables["calendar"], window, problem)
+
+
+def _school_year_window(setup: Setup) -> tuple[date, date] | None:
+    """1 August of the first year to 31 August of the next: the year plus its summer window."""
+    year = setup.school.school_year
+    if len(year) != 9 or not year[:4].isdigit():
+        return None
+    first = int(year[:4])
+    return date(first, 8, 1), date(first + 1, 8, 31)
+
+
+def _at(table: Table, problem: Reporter, code: str, row: int | None, key: str, **v: Any) -> None:
+    col = table.spec.column(key) if key else None
+    problem(code, table.spec, row, col, letter=table.letters.get(key, ""), **v)
+
+
+def _dates(
+    table: Table,
+    row: int,
+    values: dict[str, str | None],
+    window: tuple[date, date] | None,
+    problem: Reporter,
+) -> tuple[date, date] | None:
+    start = cells.parse_date(values["start"] or "")
+    end = cells.parse_date(values["end"] or "")
+    if start is None or end is None:
+        return None
+    if end < start:
+        _at(
+            table,
+            problem,
+            "dates-reversed",
+            row,
+            "end",
+            start=cells.format_date(start),
+            end=cells.format_date(end),
+        )
+        return None
+    if window:
+        for key, day in (("start", start), ("end", end)):
+            if not window[0] <= day <= window[1]:
+                _at(
+                    table,
+                    problem,
+                    "date-outside-school-year",
+                    row,
+                    key,
+                    value=cells.format_date(day),
+                    start=cells.format_date(window[0]),
+                    end=cells.format_date(window[1]),
+                )
+    return start, end
+
+
+def _semesters(table: Table, window: tuple[date, date] | None, problem: Reporter) -> None:
+    seen: dict[int, tuple[int, date, date]] = {}
+    for row, values in table.good_rows():
+        number = cells.parse_int(values["number"] or "")
+        span = _dates(table, row, values, window, problem)
+        if number is not None and span:
+            seen[number] = (row, *span)
+    if not table.letters:
+        return
+    for number in (1, 2):
+        if number not in seen and not table.bad_rows:
+            _at(table, problem, "semester-missing", None, "", value=number)
+    if 1 in seen and 2 in seen:
+        _, s1, e1 = seen[1]
+        row2, s2, e2 = seen[2]
+        if s2 <= e1:
+            _at(
+                table,
+                problem,
+                "semesters-overlap",
+                row2,
+                "start",
+                value=2,
+                other=1,
+                start=cells.format_date(s2),
+                end=cells.format_date(e2),
+                other_start=cells.format_date(s1),
+                other_end=cells.format_date(e1),
+            )
+
+
+def _classes(setup: Setup, table: Table, problem: Reporter) -> None:
+    homeroom: dict[str, str] = {}
+    with_students = {s.class_code for s in setup.students}
+    for row, values in table.good_rows():
+        code, teacher = str(values["code"]), str(values["homeroom_teacher"])
+        if teacher in homeroom:
+            _at(
+                table,
+                problem,
+                "homeroom-twice",
+                row,
+                "homeroom_teacher",
+                value=teacher,
+                other=homeroom[teacher],
+            )
+        homeroom.setdefault(teacher, code)
+        if code not in with_students:
+            _at(table, problem, "class-empty", row, "code", value=code)
+
+
+def _teachers(setup: Setup, table: Table, problem: Reporter) -> None:
+    owner: dict[str, str] = {}
+    for row, values in table.good_rows():
+        for name in cells.split_list(values["usernames"]):
+            key = name.casefold()
+            if key in owner and owner[key] != values["code"]:
+                _at(
+                    table,
+                    problem,
+                    "username-shared",
+                    row,
+                    "usernames",
+                    value=name,
+                    other=owner[key],
+                )
+            owner.setdefault(key, str(values["code"]))
+    if table.letters and not any(Role.PRINCIPAL in t.roles for t in setup.teachers):
+        _at(table, problem, "role-missing", None, "roles", value=Role.PRINCIPAL.value)
+
+
+def _assignments(setup: Setup, table: Table, problem: Reporter) -> None:
+    grades = {c.code: c.grade for c in setup.classes}
+    subjects = {(s.grade, s.code) for s in setup.subjects}
+    taken: dict[tuple[str, str], tuple[int, str]] = {}
+    for row, values in table.good_rows():
+        class_code, subject = str(values["class_code"]), str(values["subject_code"])
+        grade = grades.get(class_code)
+        if grade is not None and (grade, subject) not in subjects:
+            _at(table, problem, "unknown-subject", row, "subject_code", value=subject, grade=grade)
+            continue
+        if (class_code, subject) in taken:
+            other_row, other = taken[(class_code, subject)]
+            _at(
+                table,
+                problem,
+                "assignment-duplicate",
+                row,
+                "subject_code",
+                class_code=class_code,
+                subject=subject,
+                other=other,
+                other_row=other_row,
+            )
+            continue
+        taken[(class_code, subject)] = (row, str(values["teacher_code"]))
+    if not table.letters:
+        return
+    for room in setup.classes:
+        for subject_ in setup.subjects_of_grade(room.grade):
+            if (room.code, subject_.code) not in taken:
+                _at(
+                    table,
+                    problem,
+                    "assignment-missing",
+                    None,
+                    "",
+                    class_code=room.code,
+                    subject=subject_.code,
+                )
+
+
+def _exemptions(setup: Setup, table: Table, problem: Reporter) -> None:
+    grades = {c.code: c.grade for c in setup.classes}
+    student_grade = {s.code: grades.get(s.class_code) for s in setup.students}
+    subjects = {(s.grade, s.code) for s in setup.subjects}
+    for row, values in table.good_rows():
+        grade = student_grade.get(str(values["student_code"]))
+        subject = str(values["subject_code"])
+        if grade is not None and (grade, subject) not in subjects:
+            _at(table, problem, "unknown-subject", row, "subject_code", value=subject, grade=grade)
+
+
+def _calendar(table: Table, window: tuple[date, date] | None, problem: Reporter) -> None:
+    for row, values in table.good_rows():
+        _dates(table, row, values, window, problem)

@@ -1,0 +1,176 @@
+"""The school as the rest of the program sees it: plain frozen dataclasses, no I/O."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from workbook_engine.rules import AssessmentMode, columns_for, tx_count
+
+
+class Role(StrEnum):
+    PRINCIPAL = "Hiệu trưởng"
+    VICE_PRINCIPAL = "Phó hiệu trưởng"
+    ADMIN = "Quản trị viên"
+    CLERK = "Văn thư"
+    GROUP_HEAD = "Tổ trưởng chuyên môn"
+    TEACHER = "Giáo viên"
+
+
+class Gender(StrEnum):
+    MALE = "Nam"
+    FEMALE = "Nữ"
+
+
+class ExemptionScope(StrEnum):
+    """Whole subject (left out of every count) or the practical part only (counts unchanged)."""
+
+    WHOLE = "Toàn phần"
+    PRACTICAL = "Phần thực hành"
+
+
+class EventKind(StrEnum):
+    DEADLINE = "Hạn nhập điểm"
+    LOCK = "Khóa sổ"
+    ATTENDANCE = "Xác nhận điểm danh"
+    PROGRESS_CHECK = "Kiểm tra tiến độ"
+    SUMMER = "Kiểm tra lại, rèn luyện hè"
+
+
+@dataclass(frozen=True)
+class SchoolInfo:
+    name: str
+    code: str
+    authority: str
+    province: str
+    school_year: str  # "2025-2026"
+    principal: str
+    address: str = ""
+    max_absences: int = 45
+    tx_deadline_weekday: int = 5  # Monday = 0, so Saturday
+    tx_deadline_time: str = "15:00"
+    periodic_entry_days: int = 14
+
+    @property
+    def first_year(self) -> int:
+        return int(self.school_year.split("-")[0])
+
+
+@dataclass(frozen=True)
+class Semester:
+    number: int
+    start: date
+    end: date
+
+
+@dataclass(frozen=True)
+class ClassRoom:
+    code: str
+    grade: int
+    homeroom_teacher: str
+
+
+@dataclass(frozen=True)
+class Student:
+    code: str
+    full_name: str
+    birth_date: date
+    gender: Gender
+    class_code: str
+
+
+@dataclass(frozen=True)
+class Subject:
+    grade: int
+    code: str
+    name: str
+    periods_per_year: int
+    mode: AssessmentMode
+    study_topic: bool = False
+
+    @property
+    def tx_count(self) -> int:
+        return tx_count(self.periods_per_year, self.mode, self.study_topic)
+
+    @property
+    def columns(self) -> list[str]:
+        return columns_for(self.periods_per_year, self.mode, self.study_topic)
+
+
+@dataclass(frozen=True)
+class Exemption:
+    student_code: str
+    subject_code: str
+    scope: ExemptionScope
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Teacher:
+    code: str
+    full_name: str
+    roles: tuple[Role, ...]
+    usernames: tuple[str, ...] = ()
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class Assignment:
+    teacher_code: str
+    class_code: str
+    subject_code: str
+
+
+@dataclass(frozen=True)
+class CalendarEvent:
+    kind: EventKind
+    start: date
+    end: date
+    semester: int | None = None
+    column: str = ""  # TX, GK, CK or blank for all
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Setup:
+    """Everything the school setup workbook declares."""
+
+    school: SchoolInfo
+    semesters: tuple[Semester, ...]
+    classes: tuple[ClassRoom, ...]
+    students: tuple[Student, ...]
+    subjects: tuple[Subject, ...]
+    teachers: tuple[Teacher, ...]
+    assignments: tuple[Assignment, ...]
+    exemptions: tuple[Exemption, ...] = ()
+    calendar: tuple[CalendarEvent, ...] = ()
+
+    def class_by_code(self, code: str) -> ClassRoom:
+        return next(c for c in self.classes if c.code == code)
+
+    def teacher_by_code(self, code: str) -> Teacher:
+        return next(t for t in self.teachers if t.code == code)
+
+    def students_of(self, class_code: str) -> list[Student]:
+        return [s for s in self.students if s.class_code == class_code]
+
+    def subjects_of_grade(self, grade: int) -> list[Subject]:
+        return [s for s in self.subjects if s.grade == grade]
+
+    def subject(self, grade: int, code: str) -> Subject:
+        return next(s for s in self.subjects if s.grade == grade and s.code == code)
+
+    def assignments_of(self, teacher_code: str) -> list[Assignment]:
+        return [a for a in self.assignments if a.teacher_code == teacher_code]
+
+    def teacher_for_username(self, username: str) -> Teacher | None:
+        wanted = username.strip().casefold()
+        for teacher in self.teachers:
+            if any(u.casefold() == wanted for u in teacher.usernames):
+                return teacher
+        return None
+
+    def exemptions_of(self, student_code: str) -> Iterator[Exemption]:
+        return (e for e in self.exemptions if e.student_code == student_code)
