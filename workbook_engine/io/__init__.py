@@ -1,0 +1,1 @@
+"""Reading and writing workbooks: every xlsx detail lives here."""

@@ -1,0 +1,1 @@
+"""Pipeline: issue sheets, watch the inbox, ingest, merge."""
