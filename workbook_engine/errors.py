@@ -242,14 +242,18 @@ def make_problem(
     file: str = "",
     sheet: str = "",
     row: int | None = None,
-    column: str = "",
+    letter: str = "",
     column_title: str = "",
     **values: object,
 ) -> Problem:
-    """Build a :class:`Problem` from a catalogue code and the template's values."""
+    """Build a :class:`Problem` from a catalogue code and the template's values.
+
+    ``letter`` is the Excel column (``C``); ``{column}`` in a template is the column's title.
+    """
     kind = CATALOGUE[code]
-    if "{column}" in kind.template and "column" not in values:
-        values["column"] = column_title
+    values.setdefault("column", column_title)
+    values.setdefault("sheet", sheet)
+    values.setdefault("row", row)
     message = kind.template.format(**values)
     return Problem(
         code=code,
@@ -257,7 +261,7 @@ def make_problem(
         file=file,
         sheet=sheet,
         row=row,
-        column=column,
+        column=letter,
         column_title=column_title,
         severity=kind.severity,
     )

@@ -17,13 +17,36 @@ Reporter = Callable[..., None]
 
 
 def cross_check(setup: Setup, tables: dict[str, Table], problem: Reporter) -> None:
+    """Checks across rows and sheets. Lookups use every row that has the looked-up values, even
+    rows with other errors, so one mistake is reported once and not again in every sheet."""
     window = _school_year_window(setup)
+    grades = _grades(tables["classes"], "code")
+    subjects = set(_pairs(tables["subjects"]))
     _semesters(tables["semesters"], window, problem)
-    _classes(setup, tables["classes"], problem)
-    _teachers(setup, tables["teachers"], problem)
-    _assignments(setup, tables["assignments"], problem)
-    _exemptions(setup, tables["exemptions"], problem)
+    _classes(tables, problem)
+    _teachers(tables["teachers"], problem)
+    _assignments(setup, tables["assignments"], grades, subjects, problem)
+    _exemptions(tables, grades, subjects, problem)
     _calendar(tables["calendar"], window, problem)
+
+
+def _grades(table: Table, key: str) -> dict[str, int]:
+    """Class code → grade, from every row whose grade is a number."""
+    return {code: grade for code, grade in _pairs(table, key)}
+
+
+def _pairs(table: Table, key: str = "code") -> list[tuple[str, int]]:
+    """(code, grade) of every row whose grade is valid."""
+    if table.frame.empty or "grade" not in table.letters:
+        return []
+    spec = table.spec.column("grade")
+    low, high = spec.min or 0, spec.max or 99
+    pairs = []
+    for code, grade in zip(table.frame[key], table.frame["grade"], strict=True):
+        number = cells.parse_int(grade) if isinstance(grade, str) else None
+        if isinstance(code, str) and number is not None and low <= number <= high:
+            pairs.append((code, number))
+    return pairs
 
 
 def _school_year_window(setup: Setup) -> tuple[date, date] | None:
@@ -37,7 +60,8 @@ def _school_year_window(setup: Setup) -> tuple[date, date] | None:
 
 def _at(table: Table, problem: Reporter, code: str, row: int | None, key: str, **v: Any) -> None:
     col = table.spec.column(key) if key else None
-    problem(code, table.spec, row, col, letter=table.letters.get(key, ""), **v)
+    letter = table.letters.get(key, "") if row is not None else ""
+    problem(code, table.spec, row, col, letter=letter, **v)
 
 
 def _dates(
@@ -80,6 +104,7 @@ def _dates(
 
 def _semesters(table: Table, window: tuple[date, date] | None, problem: Reporter) -> None:
     seen: dict[int, tuple[int, date, date]] = {}
+    declared = {cells.parse_int(str(n)) for n in table.frame.get("number", [])}
     for row, values in table.good_rows():
         number = cells.parse_int(values["number"] or "")
         span = _dates(table, row, values, window, problem)
@@ -88,7 +113,7 @@ def _semesters(table: Table, window: tuple[date, date] | None, problem: Reporter
     if not table.letters:
         return
     for number in (1, 2):
-        if number not in seen and not table.bad_rows:
+        if number not in declared:
             _at(table, problem, "semester-missing", None, "", value=number)
     if 1 in seen and 2 in seen:
         _, s1, e1 = seen[1]
@@ -109,9 +134,10 @@ def _semesters(table: Table, window: tuple[date, date] | None, problem: Reporter
             )
 
 
-def _classes(setup: Setup, table: Table, problem: Reporter) -> None:
+def _classes(tables: dict[str, Table], problem: Reporter) -> None:
+    table, students = tables["classes"], tables["students"]
     homeroom: dict[str, str] = {}
-    with_students = {s.class_code for s in setup.students}
+    with_students = set(students.frame["class_code"].dropna()) if students.letters else set()
     for row, values in table.good_rows():
         code, teacher = str(values["code"]), str(values["homeroom_teacher"])
         if teacher in homeroom:
@@ -129,7 +155,7 @@ def _classes(setup: Setup, table: Table, problem: Reporter) -> None:
             _at(table, problem, "class-empty", row, "code", value=code)
 
 
-def _teachers(setup: Setup, table: Table, problem: Reporter) -> None:
+def _teachers(table: Table, problem: Reporter) -> None:
     owner: dict[str, str] = {}
     for row, values in table.good_rows():
         for name in cells.split_list(values["usernames"]):
@@ -145,18 +171,23 @@ def _teachers(setup: Setup, table: Table, problem: Reporter) -> None:
                     other=owner[key],
                 )
             owner.setdefault(key, str(values["code"]))
-    if table.letters and not any(Role.PRINCIPAL in t.roles for t in setup.teachers):
+    roles: list[str] = table.frame["roles"].dropna().tolist() if "roles" in table.letters else []
+    if table.letters and not any(Role.PRINCIPAL.value in r for r in roles):
         _at(table, problem, "role-missing", None, "roles", value=Role.PRINCIPAL.value)
 
 
-def _assignments(setup: Setup, table: Table, problem: Reporter) -> None:
-    grades = {c.code: c.grade for c in setup.classes}
-    subjects = {(s.grade, s.code) for s in setup.subjects}
+def _assignments(
+    setup: Setup,
+    table: Table,
+    grades: dict[str, int],
+    subjects: set[tuple[str, int]],
+    problem: Reporter,
+) -> None:
     taken: dict[tuple[str, str], tuple[int, str]] = {}
     for row, values in table.good_rows():
         class_code, subject = str(values["class_code"]), str(values["subject_code"])
         grade = grades.get(class_code)
-        if grade is not None and (grade, subject) not in subjects:
+        if grade is not None and (subject, grade) not in subjects:
             _at(table, problem, "unknown-subject", row, "subject_code", value=subject, grade=grade)
             continue
         if (class_code, subject) in taken:
@@ -190,14 +221,24 @@ def _assignments(setup: Setup, table: Table, problem: Reporter) -> None:
                 )
 
 
-def _exemptions(setup: Setup, table: Table, problem: Reporter) -> None:
-    grades = {c.code: c.grade for c in setup.classes}
-    student_grade = {s.code: grades.get(s.class_code) for s in setup.students}
-    subjects = {(s.grade, s.code) for s in setup.subjects}
+def _exemptions(
+    tables: dict[str, Table],
+    grades: dict[str, int],
+    subjects: set[tuple[str, int]],
+    problem: Reporter,
+) -> None:
+    table, students = tables["exemptions"], tables["students"]
+    student_grade: dict[str, int] = {}
+    if students.letters:
+        for code, class_code in zip(
+            students.frame["code"], students.frame["class_code"], strict=True
+        ):
+            if class_code in grades:
+                student_grade[str(code)] = grades[class_code]
     for row, values in table.good_rows():
         grade = student_grade.get(str(values["student_code"]))
         subject = str(values["subject_code"])
-        if grade is not None and (grade, subject) not in subjects:
+        if grade is not None and (subject, grade) not in subjects:
             _at(table, problem, "unknown-subject", row, "subject_code", value=subject, grade=grade)
 
 

@@ -87,7 +87,7 @@ class _Context:
                 file=self.file,
                 sheet=sheet.name,
                 row=row,
-                column=v.pop("letter", ""),
+                letter=v.pop("letter", ""),
                 column_title=col.header if col else "",
                 **v,
             )
@@ -211,7 +211,10 @@ def _read_table(rows: list[list[Any]], spec: SheetSpec, wb: WorkbookSpec, ctx: _
     frame = pd.DataFrame.from_dict(records, orient="index", columns=keys, dtype=object)
     frame = frame.astype(object).where(frame.notna(), None)
     letters = {key: cells.column_letter(c) for key, c in found.items()}
-    return Table(spec=spec, frame=frame, letters=letters)
+    table = Table(spec=spec, frame=frame, letters=letters)
+    if any(c.required and c.key not in found for c in spec.columns):
+        table.bad_rows.update(records)  # rows cannot be built without a required column
+    return table
 
 
 def _schema(table: Table, refs: dict[str, set[str]]) -> pa.DataFrameSchema:
@@ -260,13 +263,16 @@ def _validate(table: Table, refs: dict[str, set[str]], ctx: _Context) -> None:
         for col in spec.columns
         for key, (code, _, values) in ((col.key, c) for c in value_checks(col))
     }
+    duplicated: set[int] = set()
     for case in cases.itertuples(index=False):
         row = int(case.index) if case.index is not None and not pd.isna(case.index) else None
         if row is None:
             continue
         table.bad_rows.add(row)
         if case.check == "multiple_fields_uniqueness":
-            _duplicate_together(table, row, ctx)
+            if row not in duplicated:  # one failure case per column of the key
+                duplicated.add(row)
+                _duplicate_together(table, row, ctx)
             continue
         col = spec.column(str(case.column))
         letter = table.letters.get(col.key, "")
