@@ -29,8 +29,9 @@ setup_app = typer.Typer(
 )
 app.add_typer(setup_app, name="setup")
 
-out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# soft_wrap: a message stays on one line, whole, in logs and when copied by a clerk
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DataDirOption = Annotated[
     Path | None,
@@ -97,9 +98,9 @@ def setup_template(
 
 
 def _demo_options(classes: int | None, per_grade: int, students: int, seed: int) -> DemoOptions:
-    if classes:
-        return DemoOptions.with_total_classes(classes, students_per_class=students, seed=seed)
-    return DemoOptions(classes_per_grade=per_grade, students_per_class=students, seed=seed)
+    return DemoOptions(
+        classes_per_grade=per_grade, total_classes=classes, students_per_class=students, seed=seed
+    )
 
 
 ClassesOption = Annotated[

@@ -298,10 +298,8 @@ class Report:
         return not self.errors
 
     def sorted(self) -> list[Problem]:
-        return sorted(
-            self.problems,
-            key=lambda p: (p.severity is not Severity.ERROR, p.sheet, p.row or 0, p.column),
-        )
+        """Errors first, each group in the order found (workbook order, then row order)."""
+        return sorted(self.problems, key=lambda p: p.severity is not Severity.ERROR)
 
     def to_json(self) -> str:
         return json.dumps(

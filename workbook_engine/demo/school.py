@@ -43,12 +43,17 @@ class DemoOptions:
     seed: int = 2025
     school_year: str = "2025-2026"
 
-    @classmethod
-    def with_total_classes(cls, total: int, **kwargs: Any) -> DemoOptions:
-        grades = kwargs.pop("grades", cls.grades)
-        return cls(
-            classes_per_grade=max(1, math.ceil(total / len(grades))), grades=grades, **kwargs
-        )
+    total_classes: int | None = None  # spread over the grades, lower grades first
+
+    def class_codes(self) -> list[tuple[int, str]]:
+        """(grade, class code) of every class: 6A1, 6A2, 7A1, …"""
+        if self.total_classes is None:
+            counts = [self.classes_per_grade] * len(self.grades)
+        else:
+            base, extra = divmod(self.total_classes, len(self.grades))
+            counts = [base + (i < extra) for i in range(len(self.grades))]
+        pairs = zip(self.grades, counts, strict=True)
+        return [(g, f"{g}A{i}") for g, n in pairs for i in range(1, n + 1)]
 
 
 @cache
@@ -159,7 +164,7 @@ def build_demo_school(options: DemoOptions | None = None) -> Setup:
     names = _Names(rng)
     first = int(o.school_year[:4])
     subjects = _subjects(o.grades)
-    classes_codes = [(g, f"{g}A{i}") for g in o.grades for i in range(1, o.classes_per_grade + 1)]
+    classes_codes = o.class_codes()
 
     teachers: list[Teacher] = []
     usernames: set[str] = set()

@@ -1,0 +1,128 @@
+"""The wbe command line, run in-process with Typer's runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+import typer
+from typer.main import get_command
+from typer.testing import CliRunner
+
+from workbook_engine.cli import app
+
+runner = CliRunner()
+
+
+def all_commands(group: typer.Typer) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+
+    def walk(cmd: Any, prefix: str) -> None:
+        found.append((prefix, cmd))
+        for name, sub in getattr(cmd, "commands", {}).items():
+            walk(sub, f"{prefix} {name}".strip())
+
+    walk(get_command(group), "")
+    return found
+
+
+def test_help_lists_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for name in ("setup", "demo-school", "demo"):
+        assert name in result.output
+    assert "Sổ điểm điện tử" in result.output
+
+
+@pytest.mark.parametrize("name", [n for n, _ in all_commands(app) if n])
+def test_every_command_has_help(name: str) -> None:
+    cmd = dict(all_commands(app))[name]
+    assert getattr(cmd, "help", None), f"wbe {name} has no help text"
+
+
+def test_setup_check_valid(small_setup_file: Path) -> None:
+    result = runner.invoke(app, ["setup", "check", str(small_setup_file)])
+    assert result.exit_code == 0, result.output
+    assert "0 lỗi, 0 cảnh báo." in result.output
+
+
+def test_setup_check_lists_every_problem_and_exits_1(setup_copy: Path) -> None:
+    wb = openpyxl.load_workbook(setup_copy)
+    wb["Học sinh"]["D4"] = "Trai"
+    wb["Lớp"]["B5"] = "bảy"
+    wb.save(setup_copy)
+    result = runner.invoke(app, ["setup", "check", str(setup_copy)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.startswith("Lỗi [")]
+    assert len(lines) == 2
+    assert "trang «Học sinh», ô D4, cột «Giới tính»: «Trai» không thuộc danh mục" in lines[1]
+    assert "2 lỗi, 0 cảnh báo." in result.output
+    assert "Traceback" not in result.output
+
+
+def test_setup_check_json(setup_copy: Path) -> None:
+    wb = openpyxl.load_workbook(setup_copy)
+    wb["Học sinh"]["D4"] = "Trai"
+    wb.save(setup_copy)
+    result = runner.invoke(app, ["setup", "check", "--json", str(setup_copy)])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["valid"] is False
+    assert report["errors"] == 1
+    (problem,) = report["problems"]
+    assert (problem["code"], problem["sheet"], problem["row"], problem["column"]) == (
+        "value-not-allowed",
+        "Học sinh",
+        4,
+        "D",
+    )
+
+
+def test_setup_check_missing_file(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["setup", "check", str(tmp_path / "khong-co.xlsx")])
+    assert result.exit_code == 1
+    assert "Lỗi: không tìm thấy tệp" in result.output
+
+
+def test_setup_template_writes_a_blank_workbook(tmp_path: Path) -> None:
+    target = tmp_path / "mau.xlsx"
+    result = runner.invoke(app, ["setup", "template", str(target)])
+    assert result.exit_code == 0
+    wb = openpyxl.load_workbook(target)
+    assert wb.sheetnames[0] == "Hướng dẫn"
+    assert [c.value for c in wb["Học sinh"][3]] == [
+        "Mã học sinh *",
+        "Họ và tên *",
+        "Ngày sinh *",
+        "Giới tính *",
+        "Lớp *",
+    ]
+
+
+def test_demo_school_uses_data_dir_option_and_env(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    result = runner.invoke(
+        app, ["demo-school", "--data-dir", str(tmp_path / "a"), "--classes", "6", "--students", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "a" / "setup.xlsx").exists()
+    assert "6 lớp" in result.output
+    monkeypatch.setenv("WBE_DATA_DIR", str(tmp_path / "b"))
+    result = runner.invoke(app, ["demo-school", "--classes-per-grade", "1", "--students", "5"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "b" / "setup.xlsx").exists()
+
+
+def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
+    outbox = tmp_path / "outbox"
+    result = runner.invoke(
+        app,
+        ["demo", "--data-dir", str(tmp_path / "data"), "--outbox", str(outbox), "--students", "6"],
+    )
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "data" / "setup.xlsx").exists()
+    assert json.loads((outbox / "setup-check.json").read_text("utf-8"))["valid"] is True
