@@ -1,0 +1,240 @@
+"""Watch the inbox: settle each dropped workbook, then hand it to a processor, one at a time.
+
+Events from watchdog only wake the settler early; a periodic rescan of the folder is the safety
+net for shares that emit no events. A file is ready when its size and mtime have not changed for
+``settle_seconds``, no Excel/LibreOffice lock file says someone has it open, and it opens as a
+zip. The observer is supervised: when it dies (a share that went away) it is restarted and the
+outage is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from watchdog.events import FileSystemEvent, FileSystemEventHandler
+from watchdog.observers import Observer
+from watchdog.observers.api import BaseObserver
+from watchdog.observers.polling import PollingObserver
+
+from workbook_engine.io.lockfiles import is_workbook_candidate, lock_owner
+
+log = logging.getLogger("workbook_engine.watch")
+
+Processor = Callable[[Path], object]
+
+
+@dataclass
+class WatchOptions:
+    settle_seconds: float = 2.0
+    tick_seconds: float = 0.25
+    rescan_seconds: float = 5.0
+    poll: bool = False
+    poll_interval: float = 1.0
+
+
+@dataclass
+class _Seen:
+    size: int
+    mtime_ns: int
+    since: float
+    locked_by: str | None = None
+
+
+@dataclass
+class Settler:
+    """Tracks candidate files until they are complete and closed."""
+
+    settle_seconds: float
+    clock: Callable[[], float] = time.monotonic
+    seen: dict[Path, _Seen] = field(default_factory=dict)
+    failed: dict[Path, tuple[int, int]] = field(default_factory=dict)
+
+    def offer(self, path: Path) -> None:
+        if is_workbook_candidate(path) and path not in self.seen:
+            try:
+                stat = path.stat()
+            except OSError:
+                return
+            if self.failed.get(path) == (stat.st_size, stat.st_mtime_ns):
+                return  # already failed in this exact state; wait for a new copy
+            self.seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, self.clock())
+
+    def ready(self) -> list[Path]:
+        """Files that are stable, unlocked and readable as zip, oldest first."""
+        now = self.clock()
+        out: list[Path] = []
+        for path, state in list(self.seen.items()):
+            try:
+                stat = path.stat()
+            except OSError:
+                del self.seen[path]  # moved or deleted
+                continue
+            if (stat.st_size, stat.st_mtime_ns) != (state.size, state.mtime_ns):
+                state.size, state.mtime_ns, state.since = stat.st_size, stat.st_mtime_ns, now
+                continue
+            if now - state.since < self.settle_seconds:
+                continue
+            owner = lock_owner(path)
+            if owner is not None:
+                if state.locked_by != owner:
+                    who = owner or "một người dùng"
+                    log.info("%s: đang được %s mở, chờ đóng tệp", path.name, who)
+                    state.locked_by = owner
+                continue
+            if not _zip_complete(path):
+                state.since = now  # still being copied, or broken: look again later
+                continue
+            out.append(path)
+        return sorted(out, key=lambda p: self.seen[p].since)
+
+    def done(self, path: Path, ok: bool) -> None:
+        state = self.seen.pop(path, None)
+        if not ok and state is not None:
+            self.failed[path] = (state.size, state.mtime_ns)
+
+
+def _zip_complete(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (OSError, zipfile.BadZipFile, EOFError, ValueError):
+        return False
+
+
+class _Wake(FileSystemEventHandler):
+    def __init__(self, settler_lock: threading.Lock, pending: list[Path], wake: threading.Event):
+        self.lock, self.pending, self.wake = settler_lock, pending, wake
+
+    def on_any_event(self, event: FileSystemEvent) -> None:
+        if event.is_directory:
+            return
+        paths = [event.src_path, getattr(event, "dest_path", "")]
+        with self.lock:
+            self.pending.extend(Path(str(p)) for p in paths if p)
+        self.wake.set()
+
+
+class InboxWatcher:
+    """Runs until ``stop`` is set; calls ``process`` once per settled workbook."""
+
+    def __init__(self, inbox: Path, process: Processor, options: WatchOptions | None = None):
+        self.inbox = Path(inbox)
+        self.process = process
+        self.options = options or WatchOptions()
+        self.settler = Settler(self.options.settle_seconds)
+        self.stop = threading.Event()
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._pending: list[Path] = []
+        self._observer: BaseObserver | None = None
+        self.polling = self.options.poll
+        self.processed = 0
+        self.failures = 0
+
+    # --- observer supervision -------------------------------------------------------------------
+
+    def _start_observer(self) -> None:
+        handler = _Wake(self._lock, self._pending, self._wake)
+        if not self.polling:
+            try:
+                observer: BaseObserver = Observer()
+                observer.schedule(handler, str(self.inbox), recursive=True)
+                observer.start()
+                self._observer = observer
+                return
+            except OSError as exc:
+                log.warning(
+                    "Không theo dõi được sự kiện (%s): chuyển sang chế độ quét định kì", exc
+                )
+                self.polling = True
+        observer = PollingObserver(timeout=self.options.poll_interval)
+        observer.schedule(handler, str(self.inbox), recursive=True)
+        observer.start()
+        self._observer = observer
+
+    def _stop_observer(self) -> None:
+        observer, self._observer = self._observer, None
+        if observer is not None:
+            observer.stop()
+            if observer.is_alive():
+                observer.join(timeout=5)
+
+    def _supervise(self) -> None:
+        """Restart a dead observer; wait out a missing inbox (a share that went away)."""
+        alive = self._observer is not None and self._observer.is_alive()
+        if alive and self.inbox.is_dir():
+            return
+        self._stop_observer()
+        if not self.inbox.is_dir():
+            log.warning("Mất kết nối thư mục %s: chờ thư mục xuất hiện lại", self.inbox)
+            while not self.stop.is_set() and not self.inbox.is_dir():
+                self.stop.wait(self.options.rescan_seconds)
+            if self.stop.is_set():
+                return
+            log.warning("Thư mục %s đã trở lại: theo dõi tiếp", self.inbox)
+        else:
+            log.warning("Bộ theo dõi thư mục đã dừng bất thường: khởi động lại")
+        self._start_observer()
+        self._rescan()
+
+    # --- the loop ---------------------------------------------------------------------------------
+
+    def _rescan(self) -> None:
+        try:
+            for path in self.inbox.rglob("*"):
+                if path.is_file():
+                    self.settler.offer(path)
+        except OSError as exc:
+            log.warning("Không quét được %s: %s", self.inbox, exc)
+
+    def _drain_events(self) -> None:
+        with self._lock:
+            pending, self._pending[:] = list(self._pending), []
+        for path in pending:
+            self.settler.offer(path)
+
+    def _process_ready(self) -> None:
+        for path in self.settler.ready():
+            if self.stop.is_set():
+                return
+            ok = True
+            try:
+                self.process(path)
+                self.processed += 1
+            except Exception:  # one bad file must never stop the watcher
+                ok = False
+                self.failures += 1
+                log.exception("%s: lỗi khi xử lí tệp, bỏ qua cho đến khi tệp thay đổi", path.name)
+            self.settler.done(path, ok)
+
+    def run(self) -> None:
+        """Block until :attr:`stop` is set. Files already in the inbox are processed first."""
+        self.inbox.mkdir(parents=True, exist_ok=True)
+        self._start_observer()
+        mode = "quét định kì" if self.polling else "theo dõi sự kiện"
+        log.info("Theo dõi %s (%s)", self.inbox, mode)
+        self._rescan()
+        last_scan = time.monotonic()
+        try:
+            while not self.stop.is_set():
+                self._supervise()
+                self._drain_events()
+                if time.monotonic() - last_scan >= self.options.rescan_seconds:
+                    self._rescan()
+                    last_scan = time.monotonic()
+                self._process_ready()
+                self._wake.wait(self.options.tick_seconds)
+                self._wake.clear()
+        finally:
+            self._stop_observer()
+
+    def start_in_thread(self) -> threading.Thread:
+        thread = threading.Thread(target=self.run, name="inbox-watcher", daemon=True)
+        thread.start()
+        return thread
