@@ -7,13 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbook_engine.pipeline.ledger import (
-    MIGRATIONS,
-    CellChange,
-    ChangeStatus,
-    Ledger,
-    SheetKey,
-)
+from workbook_engine.model import CellChange, ChangeStatus, SheetKey
+from workbook_engine.pipeline.ledger import MIGRATIONS, Ledger
 
 KEY = SheetKey("6A1", "TOAN", 1)
 

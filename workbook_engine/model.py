@@ -174,3 +174,66 @@ class Setup:
 
     def exemptions_of(self, student_code: str) -> Iterator[Exemption]:
         return (e for e in self.exemptions if e.student_code == student_code)
+
+
+# --- what the ledger holds ------------------------------------------------------------------
+
+
+class ChangeStatus(StrEnum):
+    MERGED = "merged"
+    PENDING = "pending"
+    UNAUTHORISED = "unauthorised"
+
+    @property
+    def label(self) -> str:
+        return {"merged": "Đã cập nhật", "pending": "Chờ duyệt", "unauthorised": "Không được phép"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True)
+class SheetKey:
+    class_code: str
+    subject_code: str
+    semester: int
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    id: int
+    sha256: str
+    name: str
+    teacher_code: str
+    saved_by: str
+    kind: str
+    class_code: str
+    subject_code: str
+    semester: int | None
+    received_at: str
+    status: str
+    late: bool
+    problems: list[dict[str, object]]
+
+
+@dataclass(frozen=True)
+class CellChange:
+    student_code: str
+    column: str
+    old: str | None
+    new: str | None
+    status: str = ChangeStatus.MERGED
+
+
+@dataclass(frozen=True)
+class ChangeRecord:
+    id: int
+    file_id: int
+    file_name: str
+    at: str
+    teacher_code: str
+    key: SheetKey
+    student_code: str
+    column: str
+    old: str | None
+    new: str | None
+    status: str

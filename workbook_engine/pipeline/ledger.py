@@ -10,9 +10,10 @@ import contextlib
 import json
 import sqlite3
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from workbook_engine.model import CellChange, ChangeRecord, ChangeStatus, FileRecord, SheetKey
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
@@ -63,60 +64,6 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """,
     ),
 )
-
-
-class ChangeStatus:
-    MERGED = "merged"
-    PENDING = "pending"
-    UNAUTHORISED = "unauthorised"
-
-
-@dataclass(frozen=True)
-class SheetKey:
-    class_code: str
-    subject_code: str
-    semester: int
-
-
-@dataclass(frozen=True)
-class FileRecord:
-    id: int
-    sha256: str
-    name: str
-    teacher_code: str
-    saved_by: str
-    kind: str
-    class_code: str
-    subject_code: str
-    semester: int | None
-    received_at: str
-    status: str
-    late: bool
-    problems: list[dict[str, object]]
-
-
-@dataclass(frozen=True)
-class CellChange:
-    student_code: str
-    column: str
-    old: str | None
-    new: str | None
-    status: str = ChangeStatus.MERGED
-
-
-@dataclass(frozen=True)
-class ChangeRecord:
-    id: int
-    file_id: int
-    file_name: str
-    at: str
-    teacher_code: str
-    key: SheetKey
-    student_code: str
-    column: str
-    old: str | None
-    new: str | None
-    status: str
 
 
 def now_iso() -> str:
