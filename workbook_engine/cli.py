@@ -8,15 +8,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
+from workbook_engine.cli_common import DataDirOption, fail, out
+from workbook_engine.cli_templates import templates_app
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report
 from workbook_engine.io.setup_reader import check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import Setup
-from workbook_engine.paths import ENV_VAR, DataDir, data_dir
+from workbook_engine.paths import DataDir, data_dir
 
 app = typer.Typer(
     help="Sổ điểm điện tử theo Thông tư 22 / Electronic grade book (Circular 22).",
@@ -28,25 +29,7 @@ setup_app = typer.Typer(
     help="Tệp thiết lập nhà trường / School setup workbook.", no_args_is_help=True
 )
 app.add_typer(setup_app, name="setup")
-
-# soft_wrap: a message stays on one line, whole, in logs and when copied by a clerk
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        envvar=ENV_VAR,
-        help="Thư mục dữ liệu / data directory (default ./data).",
-        show_default=False,
-    ),
-]
-
-
-def fail(message: str) -> typer.Exit:
-    err.print(f"Lỗi: {message}", style="red", markup=False)
-    return typer.Exit(1)
+app.add_typer(templates_app, name="templates")
 
 
 def print_report(report: Report, json_output: bool = False) -> None:

@@ -1,0 +1,31 @@
+"""What every ``wbe`` command shares: consoles, the data-dir option, the one error exit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from workbook_engine.paths import ENV_VAR
+
+# soft_wrap: a message stays on one line, whole, in logs and when copied by a clerk
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        envvar=ENV_VAR,
+        help="Thư mục dữ liệu / data directory (default ./data).",
+        show_default=False,
+    ),
+]
+
+
+def fail(message: str) -> typer.Exit:
+    """Print ``Lỗi: message`` on stderr; raise the returned exit (code 1)."""
+    err.print(f"Lỗi: {message}", style="red", markup=False)
+    return typer.Exit(1)

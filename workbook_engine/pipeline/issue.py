@@ -1,0 +1,284 @@
+"""Issue the sheets teachers fill into the shared folder, one folder per teacher.
+
+Layout: ``<share>/<teacher code>/<class>_<subject>_HK<n>.xlsx`` for each assignment; a homeroom
+teacher also gets ``<class>_DiemDanh_<yyyy-mm>_HK<n>.xlsx`` per month and
+``<class>_RenLuyen_HK<n>.xlsx``; every teacher with an assignment gets
+``PhieuDeNghiSuaDiem_HK<n>.xlsx``.
+
+Re-issuing never destroys a teacher's work. For each target, the existing file is read back:
+
+- missing: written;
+- a genuine blank (identity verifies, no editable cell filled) with the same template content:
+  left as is; with a different content (roster, teacher, columns changed): replaced, since
+  nothing can be lost (reported as not written when the file is held open in Excel);
+- filled (or not a genuine issued sheet) with the same template content: skipped, the teacher
+  keeps working on it; with a different content: a new version ``…_HK1_v2.xlsx`` is written
+  beside it (the next free or reusable ``_vN`` name, checked by the same rules).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import partial
+from itertools import count
+from pathlib import Path
+
+from workbook_engine.io.atomic import FileLockedError
+from workbook_engine.io.class_sheets import (
+    attendance_identity,
+    attendance_sheet_name,
+    conduct_identity,
+    conduct_sheet_name,
+    semester_months,
+    write_attendance_sheet,
+    write_conduct_sheet,
+)
+from workbook_engine.io.correction_sheet import (
+    correction_identity,
+    correction_sheet_name,
+    write_correction_sheet,
+)
+from workbook_engine.io.identity import Identity, IdentityError, read_identity, verify_identity
+from workbook_engine.io.issued import entered_cells
+from workbook_engine.io.score_sheet import score_identity, score_sheet_name, write_score_sheet
+from workbook_engine.model import Assignment, Setup
+
+Progress = Callable[[int, int], None]
+
+
+class IssueError(Exception):
+    """The request cannot be served (unknown teacher, semester missing from the setup)."""
+
+
+class Status(StrEnum):
+    CREATED = "created"
+    NEW_VERSION = "new_version"
+    REPLACED = "replaced"
+    UNCHANGED = "unchanged"
+    KEPT = "kept"
+    LOCKED = "locked"  # an outdated blank is open in Excel: retry later
+
+
+WRITTEN = frozenset({Status.CREATED, Status.NEW_VERSION, Status.REPLACED})
+
+
+@dataclass(frozen=True)
+class IssuedFile:
+    """What happened to one target file; ``message`` is for the clerk, in Vietnamese."""
+
+    path: Path
+    kind: str
+    teacher_code: str
+    status: Status
+    message: str
+
+    @property
+    def written(self) -> bool:
+        return self.status in WRITTEN
+
+
+@dataclass
+class IssueResult:
+    files: list[IssuedFile] = field(default_factory=list)
+
+    @property
+    def written(self) -> list[IssuedFile]:
+        return [f for f in self.files if f.written]
+
+    @property
+    def skipped(self) -> list[IssuedFile]:
+        return [f for f in self.files if not f.written]
+
+    def summary(self) -> str:
+        return f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
+
+
+@dataclass(frozen=True)
+class Job:
+    """One sheet to issue: its file name, its unsigned identity, and how to write it."""
+
+    teacher_code: str
+    filename: str
+    kind: str
+    identity: Callable[[], Identity]
+    write: Callable[[Path, bytes], None]
+
+
+def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None) -> list[Job]:
+    """Every sheet to issue for one semester, for one teacher or for all of them."""
+    if semester not in {s.number for s in setup.semesters}:
+        raise IssueError(f"tệp thiết lập không có học kì {semester}")
+    if teacher_code is not None:
+        if teacher_code not in {t.code for t in setup.teachers}:
+            raise IssueError(f"không có giáo viên mã «{teacher_code}» trong tệp thiết lập")
+        codes = [teacher_code]
+    else:
+        codes = sorted(t.code for t in setup.teachers)
+    jobs = [job for code in codes for job in _jobs_of(setup, semester, code)]
+    if teacher_code is not None and not jobs:
+        raise IssueError(
+            f"giáo viên «{teacher_code}» không được phân công giảng dạy hay chủ nhiệm lớp nào"
+        )
+    return jobs
+
+
+def _jobs_of(setup: Setup, semester: int, code: str) -> list[Job]:
+    jobs: list[Job] = []
+    assignments = sorted(setup.assignments_of(code), key=lambda a: (a.class_code, a.subject_code))
+    for a in assignments:
+        jobs.append(
+            Job(
+                code,
+                score_sheet_name(a, semester),
+                "score",
+                partial(score_identity, setup, a, semester),
+                partial(_write_score, setup, a, semester),
+            )
+        )
+    for room in sorted(setup.classes, key=lambda c: c.code):
+        if room.homeroom_teacher != code:
+            continue
+        semester_info = next(s for s in setup.semesters if s.number == semester)
+        for year, month in semester_months(semester_info):
+            jobs.append(
+                Job(
+                    code,
+                    attendance_sheet_name(room.code, year, month, semester),
+                    "attendance",
+                    partial(attendance_identity, setup, room.code, semester, year, month),
+                    partial(_write_attendance, setup, room.code, semester, year, month),
+                )
+            )
+        jobs.append(
+            Job(
+                code,
+                conduct_sheet_name(room.code, semester),
+                "conduct",
+                partial(conduct_identity, setup, room.code, semester),
+                partial(_write_conduct, setup, room.code, semester),
+            )
+        )
+    if assignments:
+        jobs.append(
+            Job(
+                code,
+                correction_sheet_name(semester),
+                "correction",
+                partial(correction_identity, setup, code, semester),
+                partial(_write_correction, setup, code, semester),
+            )
+        )
+    return jobs
+
+
+# The writers with the target path and secret last, for Job.write.
+def _write_score(setup: Setup, a: Assignment, semester: int, path: Path, secret: bytes) -> None:
+    write_score_sheet(path, setup, a, semester, secret)
+
+
+def _write_attendance(
+    setup: Setup, room: str, semester: int, year: int, month: int, path: Path, secret: bytes
+) -> None:
+    write_attendance_sheet(path, setup, room, semester, year, month, secret)
+
+
+def _write_conduct(setup: Setup, room: str, semester: int, path: Path, secret: bytes) -> None:
+    write_conduct_sheet(path, setup, room, semester, secret)
+
+
+def _write_correction(setup: Setup, teacher: str, semester: int, path: Path, secret: bytes) -> None:
+    write_correction_sheet(path, setup, teacher, semester, secret)
+
+
+def issue_templates(
+    setup: Setup,
+    share: Path,
+    secret: bytes,
+    semester: int,
+    teacher_code: str | None = None,
+    *,
+    progress: Progress | None = None,
+) -> IssueResult:
+    """Write the sheets of one semester into ``<share>/<teacher code>/`` (see module doc).
+
+    ``progress(done, total)`` is called after each file. Raises :class:`IssueError` for an
+    unknown teacher or semester.
+    """
+    jobs = plan_templates(setup, semester, teacher_code)
+    result = IssueResult()
+    for done, job in enumerate(jobs, start=1):
+        result.files.append(_issue_one(job, Path(share), secret))
+        if progress is not None:
+            progress(done, len(jobs))
+    return result
+
+
+def _versioned(filename: str, version: int) -> str:
+    if version == 1:
+        return filename
+    stem, dot, suffix = filename.rpartition(".")
+    return f"{stem}_v{version}{dot}{suffix}"
+
+
+class _State(StrEnum):
+    BLANK_SAME = "blank-same"
+    BLANK_OLD = "blank-old"
+    FILLED_SAME = "filled-same"
+    OTHER = "other"  # filled with an older template, or not a genuine issued sheet
+
+
+def _inspect(path: Path, fresh: Identity, secret: bytes) -> _State:
+    try:
+        identity = read_identity(path)
+        if not verify_identity(identity, secret):
+            return _State.OTHER
+        filled = bool(entered_cells(path, identity))
+    except IdentityError:
+        return _State.OTHER
+    same = identity.content() == fresh.content()
+    if filled:
+        return _State.FILLED_SAME if same else _State.OTHER
+    return _State.BLANK_SAME if same else _State.BLANK_OLD
+
+
+def _issue_one(job: Job, share: Path, secret: bytes) -> IssuedFile:
+    folder = share / job.teacher_code
+    fresh = job.identity()
+    first = folder / job.filename
+
+    def done(path: Path, status: Status, message: str) -> IssuedFile:
+        return IssuedFile(path, job.kind, job.teacher_code, status, message)
+
+    for version in count(1):
+        path = folder / _versioned(job.filename, version)
+        shown = path.relative_to(share).as_posix()
+        if not path.exists():
+            job.write(path, secret)
+            if version == 1:
+                return done(path, Status.CREATED, f"Đã tạo {shown}.")
+            return done(
+                path,
+                Status.NEW_VERSION,
+                f"Đã tạo phiên bản mới {shown}: tệp {first.name} đã có dữ liệu "
+                "nên được giữ nguyên, còn mẫu đã thay đổi.",
+            )
+        state = _inspect(path, fresh, secret)
+        if state is _State.BLANK_SAME:
+            return done(path, Status.UNCHANGED, f"Bỏ qua {shown}: mẫu trống đã có, không đổi.")
+        if state is _State.BLANK_OLD:
+            try:
+                job.write(path, secret)
+            except FileLockedError:
+                return done(
+                    path,
+                    Status.LOCKED,
+                    f"Chưa cập nhật được {shown}: tệp đang được mở; đóng tệp rồi phát lại.",
+                )
+            return done(path, Status.REPLACED, f"Đã cập nhật {shown}: mẫu cũ chưa có dữ liệu nào.")
+        if state is _State.FILLED_SAME:
+            return done(
+                path, Status.KEPT, f"Bỏ qua {shown}: giáo viên đã nhập dữ liệu, mẫu không đổi."
+            )
+    raise AssertionError("unreachable")
