@@ -126,3 +126,7 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "setup.xlsx").exists()
     assert json.loads((outbox / "setup-check.json").read_text("utf-8"))["valid"] is True
+    issued = sorted(p.name for p in (tmp_path / "data" / "share").rglob("*_TOAN_HK1.xlsx"))
+    assert issued == [
+        f"{c}_TOAN_HK1.xlsx" for c in ("6A1", "6A2", "7A1", "7A2", "8A1", "8A2", "9A1", "9A2")
+    ]

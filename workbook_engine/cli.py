@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -10,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workbook_engine.cli_common import DataDirOption, fail, out
+from workbook_engine.cli_common import DataDirOption, fail, out, progress_bar
 from workbook_engine.cli_templates import templates_app
+from workbook_engine.demo.run import run_demo
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report
-from workbook_engine.io.setup_reader import check_setup
+from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir, data_dir
@@ -129,16 +129,19 @@ def demo(
 ) -> None:
     """Chạy toàn bộ quy trình với trường mẫu / Run everything that exists on the demo school."""
     data = data_dir(data_dir_)
-    make_demo_school(data, _demo_options(classes, classes_per_grade, students, seed))
-    setup, report = check_setup(data.setup)
-    print_report(report)
-    if setup is None:
-        raise fail("tệp thiết lập của trường mẫu có lỗi (xem trên)")
-    print_setup_summary(setup)
-    outbox.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(data.setup, outbox / "setup.xlsx")
-    (outbox / "setup-check.json").write_text(report.to_json(), encoding="utf-8")
-    out.print(f"Dữ liệu: {data.root}  Kết quả: {outbox}", markup=False)
+    options = _demo_options(classes, classes_per_grade, students, seed)
+    try:
+        with progress_bar("Đang phát mẫu bảng điểm") as update:
+            result = run_demo(data, outbox, options, progress=update)
+    except SetupError as exc:
+        print_report(exc.report)
+        raise fail("tệp thiết lập của trường mẫu có lỗi (xem trên)") from exc
+    print_report(result.report)
+    print_setup_summary(result.setup)
+    out.print(result.issued.summary(), markup=False)
+    out.print(
+        f"Dữ liệu: {data.root}  Thư mục chia sẻ: {result.share}  Kết quả: {outbox}", markup=False
+    )
 
 
 def main() -> None:

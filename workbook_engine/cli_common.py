@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from workbook_engine.paths import ENV_VAR
 
@@ -29,3 +32,11 @@ def fail(message: str) -> typer.Exit:
     """Print ``Lỗi: message`` on stderr; raise the returned exit (code 1)."""
     err.print(f"Lỗi: {message}", style="red", markup=False)
     return typer.Exit(1)
+
+
+@contextlib.contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar on stderr; yields ``update(done, total)`` for library callbacks."""
+    with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=err) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda done, total: bar.update(task, completed=done, total=total)

@@ -6,9 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-from workbook_engine.cli_common import DataDirOption, err, fail, out
+from workbook_engine.cli_common import DataDirOption, err, fail, out, progress_bar
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.identity import SecretError, load_or_create_secret
 from workbook_engine.io.setup_reader import SetupError, load_setup
@@ -40,17 +39,9 @@ def issue(
     try:
         setup = load_setup(data.setup)
         secret = load_or_create_secret(data.secret)
-        with Progress(
-            TextColumn("Đang ghi mẫu"), BarColumn(), MofNCompleteColumn(), console=err
-        ) as bar:
-            task = bar.add_task("issue", total=None)
+        with progress_bar("Đang ghi mẫu") as update:
             result = issue_templates(
-                setup,
-                share or data.root / "share",
-                secret,
-                semester,
-                teacher,
-                progress=lambda done, total: bar.update(task, completed=done, total=total),
+                setup, share or data.root / "share", secret, semester, teacher, progress=update
             )
     except SetupError as exc:
         for problem in exc.report.sorted():
