@@ -146,8 +146,8 @@ def write_attendance_sheet(
             for c, day in enumerate(days, start=first):
                 ws.write_blank(row, c, None, fmt.choice if day in open_days else fmt.blocked)
             span = a1_range(row, first, row, total_p - 1)
-            ws.write_formula(row, total_p, f'=COUNTIF({span},"{EXCUSED}")', fmt.computed, 0)
-            ws.write_formula(row, total_k, f'=COUNTIF({span},"{UNEXCUSED}")', fmt.computed, 0)
+            ws.write_formula(row, total_p, f'=COUNTIF({span},"{EXCUSED}")', fmt.count, 0)
+            ws.write_formula(row, total_k, f'=COUNTIF({span},"{UNEXCUSED}")', fmt.count, 0)
         if students:
             cells = (FIRST_ROW, first, last_row, total_p - 1)
             rule = {"validate": "list", "source": [EXCUSED, UNEXCUSED]}

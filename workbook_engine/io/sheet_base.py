@@ -62,6 +62,9 @@ class Formats:
         self.computed = book.add_format(
             {**border, "bold": True, "align": "center", "num_format": "0.0", "bg_color": "#F2F2F2"}
         )
+        self.count = book.add_format(
+            {**border, "bold": True, "align": "center", "num_format": "0", "bg_color": "#F2F2F2"}
+        )
         self.blocked = book.add_format(
             {**border, "bg_color": "#BFBFBF", "font_color": "#595959", "align": "center"}
         )
