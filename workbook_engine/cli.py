@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from workbook_engine.cli_common import DataDirOption, fail, out, progress_bar
+from workbook_engine.cli_inbox import ingest, watch
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.demo.run import run_demo
 from workbook_engine.demo.school import DemoOptions, build_demo_school
@@ -30,6 +31,8 @@ setup_app = typer.Typer(
 )
 app.add_typer(setup_app, name="setup")
 app.add_typer(templates_app, name="templates")
+app.command("ingest")(ingest)
+app.command("watch")(watch)
 
 
 def print_report(report: Report, json_output: bool = False) -> None:

@@ -196,6 +196,133 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
     ),
 )
 
+# --- filled sheets dropped into the inbox ------------------------------------------------------
+SHEET_KINDS = _kinds(
+    ProblemKind(
+        "template-missing",
+        "Không phải mẫu của nhà trường",
+        "tệp không có trang nhận dạng của mẫu do nhà trường phát",
+        "Nhập điểm vào đúng tệp mẫu đã được phát trong thư mục của thầy/cô, không tạo tệp mới.",
+    ),
+    ProblemKind(
+        "template-tampered",
+        "Mẫu đã bị sửa",
+        "trang nhận dạng của mẫu đã bị thay đổi hoặc không khớp chữ ký của trường",
+        "Lấy lại tệp mẫu gốc trong thư mục của thầy/cô, chép điểm sang rồi gửi lại.",
+    ),
+    ProblemKind(
+        "template-version",
+        "Mẫu cũ không còn dùng",
+        "mẫu phiên bản {value} không còn được hỗ trợ",
+        "Dùng tệp mẫu mới nhất trong thư mục của thầy/cô.",
+    ),
+    ProblemKind(
+        "template-other-school",
+        "Mẫu của trường hoặc năm học khác",
+        "mẫu thuộc {value}, không phải {expected}",
+        "Dùng tệp mẫu của năm học hiện tại trong thư mục của thầy/cô.",
+    ),
+    ProblemKind(
+        "sheet-kind-unsupported",
+        "Loại mẫu chưa được nhận",
+        "mẫu loại «{value}» chưa được hộp thư nhận tự động",
+        "Gửi tệp này cho văn thư để nhập tay.",
+    ),
+    ProblemKind(
+        "not-assigned",
+        "Không được phân công",
+        "giáo viên {teacher} không được phân công dạy môn {subject} lớp {class_code}",
+        "Chỉ gửi bảng điểm của lớp, môn được phân công; báo văn thư nếu phân công thay đổi.",
+    ),
+    ProblemKind(
+        "teacher-folder-mismatch",
+        "Gửi vào thư mục của giáo viên khác",
+        "mẫu phát cho giáo viên {teacher} nhưng được gửi vào thư mục {folder}",
+        "Gửi tệp vào thư mục của chính giáo viên được phân công.",
+    ),
+    ProblemKind(
+        "saved-by-other",
+        "Người lưu tệp không phải giáo viên được phân công",
+        "tệp được lưu lần cuối bởi «{value}», không phải tên người dùng của giáo viên {teacher}",
+        "Nếu đúng là thầy/cô lưu tệp trên máy khác, báo văn thư thêm tên người dùng đó.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "roster-changed",
+        "Danh sách học sinh bị thay đổi",
+        "dòng này phải là học sinh {expected} nhưng tệp ghi {value}",
+        "Không sửa, xoá, chèn hay sắp xếp lại danh sách học sinh; báo GVCN nếu danh sách sai.",
+    ),
+    ProblemKind(
+        "roster-row-added",
+        "Thêm học sinh vào danh sách",
+        "dòng {row} có học sinh «{value}» không có trong danh sách được phát",
+        "Xoá dòng đã thêm; học sinh mới do văn thư thêm vào tệp thiết lập.",
+    ),
+    ProblemKind(
+        "roster-row-removed",
+        "Thiếu học sinh trong danh sách",
+        "thiếu học sinh {expected}",
+        "Dùng lại tệp mẫu gốc; không xoá dòng học sinh.",
+    ),
+    ProblemKind(
+        "column-changed",
+        "Cột điểm bị thay đổi",
+        "tiêu đề cột phải là «{expected}» nhưng tệp ghi «{value}»",
+        "Không chèn, xoá hay đổi tên cột điểm; dùng lại tệp mẫu gốc.",
+    ),
+    ProblemKind(
+        "score-not-a-number",
+        "Điểm không phải số",
+        "«{value}» không phải điểm số",
+        "Nhập điểm từ 0 đến 10, ví dụ 8 hoặc 8,5; để trống nếu chưa đánh giá.",
+    ),
+    ProblemKind(
+        "score-out-of-range",
+        "Điểm ngoài khoảng 0–10",
+        "điểm {value} ngoài khoảng 0–10",
+        "Nhập điểm từ 0 đến 10 (có thể thầy/cô gõ thiếu dấu phẩy, ví dụ 85 thay cho 8,5).",
+    ),
+    ProblemKind(
+        "score-too-many-decimals",
+        "Điểm có quá một chữ số thập phân",
+        "điểm {value} có quá một chữ số thập phân",
+        "Điểm là số nguyên hoặc có một chữ số thập phân, ví dụ 7,5.",
+    ),
+    ProblemKind(
+        "comment-invalid",
+        "Đánh giá nhận xét không hợp lệ",
+        "«{value}» không phải Đ hoặc CĐ",
+        "Chọn Đ (Đạt) hoặc CĐ (Chưa đạt) trong danh sách thả xuống.",
+    ),
+    ProblemKind(
+        "exempt-cell-filled",
+        "Nhập điểm cho học sinh được miễn",
+        "học sinh {student} được miễn môn này nhưng ô có giá trị «{value}»",
+        "Xoá giá trị trong ô; học sinh được miễn không có điểm môn này.",
+    ),
+    ProblemKind(
+        "note-too-long",
+        "Nhận xét quá dài",
+        "nhận xét dài {value} kí tự, tối đa {high}",
+        "Rút gọn nhận xét.",
+    ),
+    ProblemKind(
+        "period-locked",
+        "Sổ đã khóa",
+        "học kì {semester} đã khóa sổ từ ngày {start}: không nhận thay đổi",
+        "Nếu cần sửa điểm, làm phiếu đề nghị sửa điểm để Hiệu trưởng duyệt.",
+    ),
+    ProblemKind(
+        "late-entry",
+        "Nhập điểm muộn",
+        "điểm {column} được gửi sau hạn {deadline}",
+        "Điểm vẫn được nhận; lần sau thầy/cô nhập đúng hạn.",
+        Severity.WARNING,
+    ),
+)
+CATALOGUE.update(SHEET_KINDS)
+
 
 @dataclass(frozen=True)
 class Problem:

@@ -154,10 +154,10 @@ def read_identity(path: Path) -> Identity:
         rows = [list(r) for r in book[IDENTITY_SHEET].iter_rows(values_only=True)]
     finally:
         book.close()
-    return _parse_rows(rows, Path(path).name)
+    return identity_from_rows(rows, Path(path).name)
 
 
-def _parse_rows(rows: list[list[Any]], name: str) -> Identity:
+def identity_from_rows(rows: list[list[Any]], name: str) -> Identity:
     scalars: dict[str, str] = {}
     lists: dict[str, tuple[str, ...]] = {key: () for key in _LIST_FIELDS}
     students: list[tuple[str, str]] = []

@@ -123,9 +123,16 @@ class _Wake(FileSystemEventHandler):
 class InboxWatcher:
     """Runs until ``stop`` is set; calls ``process`` once per settled workbook."""
 
-    def __init__(self, inbox: Path, process: Processor, options: WatchOptions | None = None):
+    def __init__(
+        self,
+        inbox: Path,
+        process: Processor,
+        options: WatchOptions | None = None,
+        after_batch: Callable[[], object] | None = None,
+    ):
         self.inbox = Path(inbox)
         self.process = process
+        self.after_batch = after_batch
         self.options = options or WatchOptions()
         self.settler = Settler(self.options.settle_seconds)
         self.stop = threading.Event()
@@ -200,9 +207,10 @@ class InboxWatcher:
             self.settler.offer(path)
 
     def _process_ready(self) -> None:
-        for path in self.settler.ready():
+        ready = self.settler.ready()
+        for path in ready:
             if self.stop.is_set():
-                return
+                break
             ok = True
             try:
                 self.process(path)
@@ -212,6 +220,11 @@ class InboxWatcher:
                 self.failures += 1
                 log.exception("%s: lỗi khi xử lí tệp, bỏ qua cho đến khi tệp thay đổi", path.name)
             self.settler.done(path, ok)
+        if ready and self.after_batch is not None:
+            try:
+                self.after_batch()
+            except Exception:
+                log.exception("Lỗi sau khi xử lí một đợt tệp; tiếp tục theo dõi")
 
     def run(self) -> None:
         """Block until :attr:`stop` is set. Files already in the inbox are processed first."""

@@ -1,0 +1,84 @@
+"""Read a filled sheet fast: values with python-calamine, identity from its hidden sheet,
+who saved it last from the document properties. Nothing is judged here."""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from defusedxml import ElementTree
+from python_calamine import CalamineWorkbook
+
+from workbook_engine.io.cells import cell_text
+from workbook_engine.io.identity import IDENTITY_SHEET, Identity, IdentityError, identity_from_rows
+
+CORE_PROPERTIES = "docProps/core.xml"
+LAST_MODIFIED_BY = (
+    "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}lastModifiedBy"
+)
+
+
+class UnreadableWorkbook(Exception):
+    """The file is not a workbook that can be opened (not xlsx, damaged, half-copied)."""
+
+
+@dataclass
+class FilledSheet:
+    """What a dropped workbook holds, as text, with Excel coordinates kept."""
+
+    name: str
+    identity: Identity | None
+    identity_error: str = ""
+    saved_by: str = ""
+    sheet_found: bool = False
+    rows: list[list[str | None]] = field(default_factory=list)  # the fill sheet, 0-based
+
+    def text(self, row: int, col: int) -> str | None:
+        """Canonical text at 0-based (row, col); None when empty or outside the used area."""
+        if row >= len(self.rows) or col >= len(self.rows[row]):
+            return None
+        return self.rows[row][col]
+
+
+def last_modified_by(path: Path) -> str:
+    """``cp:lastModifiedBy`` of the workbook (the Windows/Office user who saved it last)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            data = archive.read(CORE_PROPERTIES)
+    except (KeyError, OSError, zipfile.BadZipFile):
+        return ""
+    try:
+        element = ElementTree.fromstring(data).find(LAST_MODIFIED_BY)
+    except ElementTree.ParseError:
+        return ""
+    return (element.text or "").strip() if element is not None else ""
+
+
+def _text_rows(rows: list[list[Any]]) -> list[list[str | None]]:
+    return [[cell_text(v) for v in row] for row in rows]
+
+
+def read_filled_sheet(path: Path) -> FilledSheet:
+    """Read ``path``; :class:`UnreadableWorkbook` when it cannot be opened at all."""
+    path = Path(path)
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as exc:  # calamine raises several types for broken or non-xlsx files
+        raise UnreadableWorkbook(str(exc)) from exc
+    sheet = FilledSheet(name=path.name, identity=None, saved_by=last_modified_by(path))
+    if IDENTITY_SHEET not in book.sheet_names:
+        sheet.identity_error = "missing"
+        return sheet
+    identity_rows = book.get_sheet_by_name(IDENTITY_SHEET).to_python(skip_empty_area=False)
+    try:
+        sheet.identity = identity_from_rows([list(r) for r in identity_rows], path.name)
+    except IdentityError as exc:
+        sheet.identity_error = str(exc)
+        return sheet
+    if sheet.identity.sheet in book.sheet_names:
+        data = book.get_sheet_by_name(sheet.identity.sheet).to_python(skip_empty_area=False)
+        sheet.sheet_found = True
+        sheet.rows = _text_rows([list(r) for r in data])
+    return sheet

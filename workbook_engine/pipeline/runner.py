@@ -1,0 +1,84 @@
+"""The ingestion service: setup, secret and ledger opened once; files processed one at a time;
+the master workbook rebuilt after each batch."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import date
+from pathlib import Path
+
+from workbook_engine.io.identity import load_or_create_secret
+from workbook_engine.io.lockfiles import is_workbook_candidate
+from workbook_engine.io.master_workbook import write_master
+from workbook_engine.io.setup_reader import load_setup
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, ingest_file
+from workbook_engine.pipeline.ledger import Ledger
+
+log = logging.getLogger("workbook_engine.ingest")
+
+MASTER_NAME = "master.xlsx"
+
+
+class Pipeline:
+    """Use as a context manager; :meth:`process` is safe to call from the watcher thread."""
+
+    def __init__(self, data: DataDir, inbox: Path, outbox: Path, today: date | None = None):
+        self.data = data.ensure()
+        self.inbox = Path(inbox)
+        self.outbox = Path(outbox)
+        self.today = today
+        setup = load_setup(data.setup)
+        self.setup = setup
+        self.ledger = Ledger.open(data.ledger)
+        self.secret = load_or_create_secret(data.secret)
+        self.outcomes: list[Outcome] = []
+
+    def __enter__(self) -> Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.ledger.close()
+
+    def context(self) -> IngestContext:
+        return IngestContext(
+            setup=self.setup,
+            secret=self.secret,
+            data=self.data,
+            inbox=self.inbox,
+            today=self.today or date.today(),
+        )
+
+    def process(self, path: Path) -> Outcome:
+        outcome = ingest_file(path, self.context(), self.ledger)
+        self.outcomes.append(outcome)
+        log.info(outcome.line)
+        return outcome
+
+    def process_all(self, paths: Iterable[Path]) -> list[Outcome]:
+        """Process files (folders are walked for workbooks), then rebuild the master once."""
+        outcomes = [self.process(p) for p in expand(paths)]
+        self.rebuild_master()
+        return outcomes
+
+    def rebuild_master(self) -> Path:
+        values = {(key, s, c): v for key, s, c, v in self.ledger.all_scores()}
+        path = write_master(self.outbox / MASTER_NAME, self.setup, values, self.ledger.changes())
+        log.info("Đã cập nhật %s", path)
+        return path
+
+    @property
+    def rejected(self) -> int:
+        return sum(1 for o in self.outcomes if o.status is Status.REJECTED)
+
+
+def expand(paths: Iterable[Path]) -> list[Path]:
+    """Files as given; folders replaced by the workbooks below them (no lock or temp files)."""
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found += sorted(p for p in path.rglob("*") if p.is_file() and is_workbook_candidate(p))
+        else:
+            found.append(path)
+    return found

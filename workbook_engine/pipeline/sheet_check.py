@@ -1,0 +1,280 @@
+"""Check a filled score sheet against its signed identity, the setup and the calendar.
+
+Cells are read as text with their Excel address kept, parsed by the rules module, then checked;
+every failure becomes a located Vietnamese problem. All problems are collected.
+"""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from workbook_engine.deadlines import active_lock
+from workbook_engine.errors import Report, make_problem
+from workbook_engine.io.cells import column_letter, format_date, normalize_text
+from workbook_engine.io.identity import Identity, verify_identity
+from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
+from workbook_engine.io.sheet_reader import FilledSheet
+from workbook_engine.model import Setup, SheetKey, Subject
+from workbook_engine.rules import (
+    AssessmentMode,
+    ScoreError,
+    format_tenths,
+    parse_comment,
+    parse_score,
+)
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")
+    import pandera.pandas as pa
+
+
+@cache
+def score_sheet_rules() -> dict[str, Any]:
+    text = (
+        resources.files("workbook_engine.schemas").joinpath("score_sheet.yaml").read_text("utf-8")
+    )
+    rules: dict[str, Any] = yaml.safe_load(text)
+    return rules
+
+
+@dataclass
+class SheetCheck:
+    """The verdict on one filled sheet."""
+
+    report: Report
+    identity: Identity | None = None
+    subject: Subject | None = None
+    values: dict[tuple[str, str], str] = field(default_factory=dict)  # (student, column) → value
+    notes: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def key(self) -> SheetKey | None:
+        i = self.identity
+        return SheetKey(i.class_code, i.subject_code, i.semester) if i else None
+
+    @property
+    def accepted(self) -> bool:
+        return self.report.valid
+
+
+def canonical_value(subject: Subject, text: str) -> str:
+    """The stored spelling of a valid value: "8.5", "10.0", "Đ", "CĐ"."""
+    if subject.mode is AssessmentMode.SCORE:
+        tenths = parse_score(text)
+        assert tenths is not None
+        return format_tenths(tenths, ".")
+    comment = parse_comment(text)
+    assert comment is not None
+    return comment.value
+
+
+def _parse_error(subject: Subject, text: str) -> ScoreError | None:
+    try:
+        if subject.mode is AssessmentMode.SCORE:
+            parse_score(text)
+        else:
+            parse_comment(text)
+    except ScoreError as exc:
+        return exc
+    return None
+
+
+class _Checker:
+    def __init__(self, sheet: FilledSheet, setup: Setup, file: str) -> None:
+        self.sheet, self.setup, self.file = sheet, setup, file
+        self.check = SheetCheck(report=Report(), identity=sheet.identity)
+
+    def add(self, code: str, *, row: int | None = None, col: int | None = None, **v: Any) -> None:
+        identity = self.sheet.identity
+        title = ""
+        if col is not None and identity is not None:
+            rules = score_sheet_rules()
+            titles = [*rules["roster_headers"], *identity.columns, "", rules["note"]["header"]]
+            title = titles[col] if col < len(titles) else ""
+        self.check.report.add(
+            make_problem(
+                code,
+                file=self.file,
+                sheet=identity.sheet if identity and row is not None else "",
+                row=row,
+                letter=column_letter(col) if col is not None else "",
+                column_title=title,
+                **v,
+            )
+        )
+
+
+def check_score_sheet(
+    sheet: FilledSheet,
+    setup: Setup,
+    secret: bytes,
+    today: date,
+    folder_teacher: str | None = None,
+) -> SheetCheck:
+    """Every problem of one filled sheet, and its values when the sheet can be trusted."""
+    c = _Checker(sheet, setup, sheet.name)
+    identity = sheet.identity
+    if identity is None:
+        c.add("template-missing")
+        return c.check
+    if not verify_identity(identity, secret):
+        c.add("template-tampered")
+        return c.check
+    if identity.template_version not in score_sheet_rules()["supported_template_versions"]:
+        c.add("template-version", value=identity.template_version)
+        return c.check
+    school = setup.school
+    if (identity.school_code, identity.school_year) != (school.code, school.school_year):
+        c.add(
+            "template-other-school",
+            value=f"{identity.school_code} năm học {identity.school_year}",
+            expected=f"{school.code} năm học {school.school_year}",
+        )
+        return c.check
+    if identity.kind != "score":
+        c.add("sheet-kind-unsupported", value=identity.kind)
+        return c.check
+    _check_people(c, identity, folder_teacher)
+    lock = active_lock(setup, identity.semester, today)
+    if lock is not None:
+        c.add("period-locked", semester=identity.semester, start=format_date(lock.start))
+    if not sheet.sheet_found:
+        c.check.report.add(make_problem("sheet-missing", file=sheet.name, sheet=identity.sheet))
+        return c.check
+    room = next((r for r in setup.classes if r.code == identity.class_code), None)
+    if room is None:
+        return c.check  # reported as not assigned
+    c.check.subject = setup.subject(room.grade, identity.subject_code)
+    _check_headers(c, identity)
+    _check_roster(c, identity)
+    _check_cells(c, identity, c.check.subject)
+    _check_notes(c, identity)
+    return c.check
+
+
+def _check_people(c: _Checker, identity: Identity, folder_teacher: str | None) -> None:
+    setup = c.setup
+    if folder_teacher is not None and folder_teacher != identity.teacher_code:
+        c.add("teacher-folder-mismatch", teacher=identity.teacher_code, folder=folder_teacher)
+    assigned = any(
+        (a.teacher_code, a.class_code, a.subject_code)
+        == (identity.teacher_code, identity.class_code, identity.subject_code)
+        for a in setup.assignments
+    )
+    if not assigned:
+        c.add(
+            "not-assigned",
+            teacher=identity.teacher_code,
+            subject=identity.subject_code,
+            class_code=identity.class_code,
+        )
+    teacher = next((t for t in setup.teachers if t.code == identity.teacher_code), None)
+    saved_by = c.sheet.saved_by
+    if teacher is not None and saved_by and setup.teacher_for_username(saved_by) != teacher:
+        c.add("saved-by-other", value=saved_by, teacher=teacher.code)
+
+
+def _check_headers(c: _Checker, identity: Identity) -> None:
+    expected = [*score_sheet_rules()["roster_headers"], *identity.columns]
+    for col, title in enumerate(expected):
+        found = c.sheet.text(HEADER_ROW, col) or ""
+        if normalize_text(found) != title:
+            c.add("column-changed", row=HEADER_ROW + 1, col=col, value=found, expected=title)
+
+
+def _check_roster(c: _Checker, identity: Identity) -> None:
+    for i, (code, name) in enumerate(identity.students):
+        row = FIRST_ROW + i
+        found_code = c.sheet.text(row, 1) or ""
+        found_name = normalize_text(c.sheet.text(row, 2) or "")
+        if not found_code and not found_name:
+            c.add("roster-row-removed", row=row + 1, col=1, expected=f"{code} {name}")
+        elif (found_code, found_name) != (code, name):
+            c.add(
+                "roster-changed",
+                row=row + 1,
+                col=1 if found_code != code else 2,
+                expected=f"«{code} {name}»",
+                value=f"«{found_code} {found_name}»",
+            )
+    extra_from = FIRST_ROW + len(identity.students)
+    for row in range(extra_from, len(c.sheet.rows)):
+        found = [c.sheet.text(row, col) for col in range(1, ROSTER_WIDTH)]
+        if any(found):
+            c.add("roster-row-added", row=row + 1, col=1, value=" ".join(filter(None, found)))
+
+
+def _cell_frame(c: _Checker, identity: Identity, rows: list[int]) -> pd.DataFrame:
+    """Assessment cells of ``rows`` (0-based sheet rows) as text, indexed by Excel row."""
+    columns = list(identity.columns)
+    data = {
+        name: [c.sheet.text(r, ROSTER_WIDTH + j) for r in rows] for j, name in enumerate(columns)
+    }
+    frame = pd.DataFrame(data, index=[r + 1 for r in rows], columns=columns, dtype=object)
+    return frame.astype(object)
+
+
+def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
+    exempt = set(identity.exempt)
+    rows = {FIRST_ROW + i: code for i, code in enumerate(identity.student_codes)}
+    open_rows = [r for r, code in rows.items() if code not in exempt]
+    for r, code in rows.items():
+        if code in exempt:
+            for j in range(len(identity.columns)):
+                text = c.sheet.text(r, ROSTER_WIDTH + j)
+                if text:
+                    c.add("exempt-cell-filled", row=r + 1, col=ROSTER_WIDTH + j, student=code,
+                          value=text)  # fmt: skip
+    frame = _cell_frame(c, identity, open_rows)
+    name = "score" if subject.mode is AssessmentMode.SCORE else "comment"
+    valid = pa.Check(
+        lambda text: _parse_error(subject, str(text)) is None,
+        element_wise=True,
+        ignore_na=True,
+        name=name,
+    )
+    schema = pa.DataFrameSchema(
+        {col: pa.Column(object, nullable=True, checks=[valid]) for col in identity.columns},
+        strict=True,
+        coerce=False,
+    )
+    failures: list[tuple[int, int, str, str]] = []  # (excel row, col, code, text)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        for case in exc.failure_cases.itertuples(index=False):
+            text = str(case.failure_case)
+            error = _parse_error(subject, text)
+            if error is not None:
+                col = ROSTER_WIDTH + identity.columns.index(str(case.column))
+                failures.append((int(case.index), col, error.code, text))
+    for excel_row, col, code, text in sorted(failures):  # row by row, as the teacher reads
+        c.add(code, row=excel_row, col=col, value=text)
+    bad = {(r, col) for r, col, _, _ in failures}
+    for excel_row in frame.index:
+        student = rows[int(excel_row) - 1]
+        for j, column in enumerate(identity.columns):
+            value = frame.at[excel_row, column]
+            if value is not None and (int(excel_row), ROSTER_WIDTH + j) not in bad:
+                c.check.values[(student, column)] = canonical_value(subject, str(value))
+
+
+def _check_notes(c: _Checker, identity: Identity) -> None:
+    limit = int(score_sheet_rules()["note"]["max_length"])
+    note_col = ROSTER_WIDTH + len(identity.columns) + 1
+    for i, code in enumerate(identity.student_codes):
+        text = c.sheet.text(FIRST_ROW + i, note_col)
+        if not text:
+            continue
+        if len(text) > limit:
+            c.add("note-too-long", row=FIRST_ROW + i + 1, col=note_col, value=len(text), high=limit)
+        else:
+            c.check.notes[code] = text
