@@ -1,0 +1,312 @@
+"""Ingestion end to end on real issued sheets, filled with openpyxl as a teacher would."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.helpers import soffice_convert
+from workbook_engine.io.identity import IDENTITY_SHEET, load_or_create_secret
+from workbook_engine.io.master_workbook import LOG_SHEET
+from workbook_engine.io.setup_writer import write_setup
+from workbook_engine.model import ExemptionScope, Setup
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ingest import CRASH_ENV, Status
+from workbook_engine.pipeline.issue import issue_templates
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.runner import Pipeline
+
+OCTOBER = date(2025, 10, 10)  # semester 1, before every deadline
+SCORE = "Bảng điểm"
+
+
+@dataclass
+class School:
+    setup: Setup
+    data: DataDir
+    inbox: Path
+    outbox: Path
+
+    def teacher_of(self, class_code: str, subject: str) -> str:
+        return next(
+            a.teacher_code
+            for a in self.setup.assignments
+            if (a.class_code, a.subject_code) == (class_code, subject)
+        )
+
+    def issued(self, class_code: str, subject: str) -> Path:
+        teacher = self.teacher_of(class_code, subject)
+        return self.data.root / "share" / teacher / f"{class_code}_{subject}_HK1.xlsx"
+
+    def username(self, teacher: str) -> str:
+        return next(t for t in self.setup.teachers if t.code == teacher).usernames[0]
+
+    def fill(
+        self,
+        class_code: str,
+        subject: str,
+        cells: dict[str, object],
+        *,
+        name: str | None = None,
+        folder: str | None = None,
+        edit: Callable[[openpyxl.Workbook], None] | None = None,
+    ) -> Path:
+        """Copy the issued sheet into the teacher's inbox folder with ``cells`` filled."""
+        teacher = self.teacher_of(class_code, subject)
+        wb = openpyxl.load_workbook(self.issued(class_code, subject))
+        ws = wb[SCORE]
+        for ref, value in cells.items():
+            ws[ref] = value
+        if edit is not None:
+            edit(wb)
+        wb.properties.lastModifiedBy = self.username(teacher)
+        target = self.inbox / (folder or teacher) / (name or f"{class_code}_{subject}_HK1.xlsx")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(target)
+        return target
+
+    def pipeline(self, today: date = OCTOBER) -> Pipeline:
+        return Pipeline(self.data, self.inbox, self.outbox, today)
+
+    def ingest(self, *paths: Path, today: date = OCTOBER) -> list:
+        with self.pipeline(today) as pipeline:
+            return pipeline.process_all(paths or [self.inbox])
+
+
+@pytest.fixture
+def school(tmp_path: Path, small_school: Setup) -> School:
+    data = DataDir(tmp_path / "data").ensure()
+    write_setup(data.setup, small_school)
+    issue_templates(small_school, data.root / "share", load_or_create_secret(data.secret), 1)
+    return School(small_school, data, tmp_path / "inbox", tmp_path / "outbox")
+
+
+def cells_of(outcome: object) -> list[tuple[str, str]]:
+    return [(p.code, f"{p.column}{p.row}") for p in outcome.problems if p.severity == "error"]
+
+
+def test_twelve_mistakes_give_twelve_cell_addressed_messages(school: School) -> None:
+    exemption = next(e for e in school.setup.exemptions if e.scope is ExemptionScope.WHOLE)
+    student = next(s for s in school.setup.students if s.code == exemption.student_code)
+    room, subject = student.class_code, exemption.subject_code  # NN1: 4 TX, D..G, GK H, CK I
+    codes = [s.code for s in school.setup.students_of(room)]
+    exempt_row = 8 + codes.index(student.code)
+    first = 8 if exempt_row != 8 else 9
+    last = 8 + len(codes) - 1
+
+    def edit(wb: openpyxl.Workbook) -> None:
+        ws = wb[SCORE]
+        ws["D7"] = "TX 1"  # 9 renamed column heading
+        ws.cell(last + 1, 2, "9999999999")  # 12 a student added under the roster
+        ws.cell(last + 1, 3, "Nguyễn Văn Mới")
+
+    target = school.fill(
+        room,
+        subject,
+        {
+            f"D{first}": 85,  # 1 out of range (a forgotten comma)
+            f"E{first}": "abc",  # 2 text
+            f"F{first}": 9.25,  # 3 two decimals
+            f"G{first}": -1,  # 4 negative
+            f"H{first}": "8,75",  # 5 two decimals, typed with a comma
+            f"I{first}": "mười",  # 6 a word
+            f"D{first + 1 if first + 1 != exempt_row else first + 2}": "10.1",  # 7 above 10
+            f"C{first + 3}": "Họ Tên Khác",  # 8 a renamed student
+            f"D{exempt_row}": 7,  # 10 a score for an exempt student
+            f"K{first + 4}": "x" * 600,  # 11 a note far too long
+        },
+        edit=edit,
+    )
+    (outcome,) = school.ingest(target)
+    assert outcome.status is Status.REJECTED
+    second = first + 1 if first + 1 != exempt_row else first + 2
+    assert sorted(cells_of(outcome)) == sorted(
+        [
+            ("score-out-of-range", f"D{first}"),
+            ("score-not-a-number", f"E{first}"),
+            ("score-too-many-decimals", f"F{first}"),
+            ("score-out-of-range", f"G{first}"),
+            ("score-too-many-decimals", f"H{first}"),
+            ("score-not-a-number", f"I{first}"),
+            ("score-out-of-range", f"D{second}"),
+            ("roster-changed", f"C{first + 3}"),
+            ("column-changed", "D7"),
+            ("exempt-cell-filled", f"D{exempt_row}"),
+            ("note-too-long", f"K{first + 4}"),
+            ("roster-row-added", f"B{last + 1}"),
+        ]
+    )
+    out_of_range = next(p for p in outcome.problems if p.column == "D" and p.row == first)
+    assert str(out_of_range).startswith(
+        f"Lỗi [score-out-of-range] Tệp {target.name}, trang «Bảng điểm», ô D{first}, "
+        "cột «TX1»: điểm 85 ngoài khoảng 0–10. Cách sửa:"
+    )
+    assert not target.exists()  # taken out of the inbox after the ledger commit
+    with Ledger.open(school.data.ledger) as ledger:
+        (record,) = ledger.files()
+        assert (record.status, len(record.problems)) == ("rejected", 12)
+        assert ledger.changes() == []
+
+
+def test_good_file_merges_and_the_same_file_twice_is_a_no_op(school: School) -> None:
+    cells = {"D8": 8.5, "E8": "7,5", "F8": " 9 ", "G8": 7.8000000001, "H8": 6, "I8": 10}
+    target = school.fill("6A1", "TOAN", cells)
+    copy = target.with_name("copy.bin")
+    shutil.copyfile(target, copy)
+    (first,) = school.ingest(target)
+    assert first.status is Status.ACCEPTED, [str(p) for p in first.problems]
+    student = school.setup.students_of("6A1")[0].code
+    assert [(c.student_code, c.column, c.old, c.new, c.status) for c in first.changes] == [
+        (student, "CK", None, "10.0", "merged"),
+        (student, "GK", None, "6.0", "merged"),
+        (student, "TX1", None, "8.5", "merged"),
+        (student, "TX2", None, "7.5", "merged"),
+        (student, "TX3", None, "9.0", "merged"),
+        (student, "TX4", None, "7.8", "merged"),
+    ]
+    shutil.move(copy, target)  # the teacher drops the very same file again
+    (again,) = school.ingest(target)
+    assert again.status is Status.DUPLICATE
+    with Ledger.open(school.data.ledger) as ledger:
+        assert len(ledger.files()) == 1
+        assert len(ledger.changes()) == 6
+    master = openpyxl.load_workbook(school.outbox / "master.xlsx")
+    row = [c.value for c in master["6A1"][7]]
+    # TOAN block: (8.5+7.5+9+7.8 + 2*6 + 3*10)/9 = 74.8/9 = 8.31 → 8.3
+    assert 8.3 in row
+    assert master[LOG_SHEET].max_row == 4 + 6
+
+
+def test_correction_is_held_pending_and_master_keeps_the_old_value(school: School) -> None:
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
+    (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 9, "E8": 5}))
+    assert outcome.status is Status.ACCEPTED
+    assert [(c.column, c.old, c.new, c.status) for c in outcome.changes] == [
+        ("TX1", "6.0", "9.0", "pending"),
+        ("TX2", None, "5.0", "merged"),
+    ]
+    with Ledger.open(school.data.ledger) as ledger:
+        student = school.setup.students_of("6A1")[0].code
+        key = outcome.key
+        assert ledger.scores(key)[(student, "TX1")] == "6.0"
+
+
+def test_late_file_is_accepted_and_flagged(school: School) -> None:
+    target = school.fill("6A1", "TOAN", {"H8": 7})  # GK deadline of semester 1: 22/11/2025
+    (outcome,) = school.ingest(target, today=date(2025, 12, 1))
+    assert outcome.status is Status.ACCEPTED
+    assert [(p.code, p.message) for p in outcome.problems] == [
+        ("late-entry", "điểm GK được gửi sau hạn 22/11/2025")
+    ]
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.files()[0].late is True
+
+
+def test_locked_period_is_rejected(school: School) -> None:
+    target = school.fill("6A1", "TOAN", {"D8": 7})
+    (outcome,) = school.ingest(target, today=date(2026, 2, 1))  # semester 1 locked on 24/01
+    assert outcome.status is Status.REJECTED
+    assert [p.code for p in outcome.problems] == ["period-locked"]
+    assert "học kì 1 đã khóa sổ từ ngày 24/01/2026" in outcome.problems[0].message
+
+
+def test_hand_made_and_tampered_sheets(school: School) -> None:
+    hand_made = school.inbox / "GV005" / "bang-diem.xlsx"
+    hand_made.parent.mkdir(parents=True)
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "Bảng điểm tự làm"  # type: ignore[index]
+    wb.save(hand_made)
+
+    def retarget(wb: openpyxl.Workbook) -> None:
+        ws = wb[IDENTITY_SHEET]
+        for row in ws.iter_rows():
+            if row[0].value == "class_code":
+                row[1].value = "6A2"  # pretend it is another class's sheet
+
+    tampered = school.fill("6A1", "TOAN", {"D8": 7}, edit=retarget)
+    outcomes = {o.name: o for o in school.ingest(hand_made, tampered)}
+    assert [p.code for p in outcomes["bang-diem.xlsx"].problems] == ["template-missing"]
+    assert [p.code for p in outcomes[tampered.name].problems] == ["template-tampered"]
+
+
+def test_sheet_in_another_teachers_folder_and_saved_by_someone_else(school: School) -> None:
+    other = school.teacher_of("6A1", "NV")
+    target = school.fill("6A1", "TOAN", {"D8": 7}, folder=other)
+    (outcome,) = school.ingest(target)
+    assert [p.code for p in outcome.problems] == ["teacher-folder-mismatch"]
+
+    def foreign_user(wb: openpyxl.Workbook) -> None:
+        wb.properties.lastModifiedBy = "may-phong-may-3"
+
+    target = school.fill("6A1", "TOAN", {"D8": 7})
+    wb = openpyxl.load_workbook(target)
+    foreign_user(wb)
+    wb.save(target)
+    (outcome,) = school.ingest(target)
+    assert outcome.status is Status.ACCEPTED  # flagged, not refused
+    assert [p.code for p in outcome.problems] == ["saved-by-other"]
+
+
+def test_half_copied_file_is_rejected_not_a_crash(school: School) -> None:
+    data = school.fill("6A1", "TOAN", {"D8": 7}).read_bytes()
+    broken = school.inbox / "GV006" / "6A1_TOAN_HK1.xlsx"
+    broken.write_bytes(data[: len(data) // 3])
+    (outcome,) = school.ingest(broken)
+    assert [p.code for p in outcome.problems] == ["file-unreadable"]
+
+
+def test_sheet_saved_by_libreoffice_is_accepted(school: School, tmp_path: Path) -> None:
+    filled = school.fill("6A1", "TOAN", {"D8": 8.5, "E8": "7,5"}, name="lo.xlsx")
+    (converted,) = soffice_convert([filled], tmp_path / "lo")
+    filled.unlink()
+    target = filled.with_name("6A1_TOAN_HK1.xlsx")
+    shutil.move(converted, target)
+    (outcome,) = school.ingest(target)
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    assert [(c.column, c.new) for c in outcome.changes] == [("TX1", "8.5"), ("TX2", "7.5")]
+
+
+@pytest.mark.parametrize("point", ["before-commit", "inside-commit", "after-commit"])
+def test_killed_mid_ingest_then_restarted_loses_and_duplicates_nothing(
+    school: School, point: str
+) -> None:
+    target = school.fill("6A1", "TOAN", {"D8": 8, "E8": 9})
+    command = [
+        sys.executable,
+        "-m",
+        "workbook_engine.cli",
+        "ingest",
+        str(school.inbox),
+        "--data-dir",
+        str(school.data.root),
+        "--inbox",
+        str(school.inbox),
+        "--outbox",
+        str(school.outbox),
+        "--today",
+        OCTOBER.isoformat(),
+    ]
+    env = {**_environ(), CRASH_ENV: point}
+    killed = subprocess.run(command, env=env, capture_output=True, timeout=120)
+    assert killed.returncode != 0  # SIGKILL: -9
+    assert target.exists()  # the inbox file leaves only after the commit, and the crash came first
+    rerun = subprocess.run(command, env=_environ(), capture_output=True, timeout=120, text=True)
+    assert rerun.returncode == 0, rerun.stderr
+    assert not target.exists()
+    with Ledger.open(school.data.ledger) as ledger:
+        assert [f.status for f in ledger.files()] == ["accepted"]
+        assert [(c.column, c.new) for c in ledger.changes()] == [("TX1", "8.0"), ("TX2", "9.0")]
+    assert (school.outbox / "master.xlsx").exists()
+
+
+def _environ() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != CRASH_ENV}
