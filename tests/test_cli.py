@@ -121,7 +121,17 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
     result = runner.invoke(
         app,
-        ["demo", "--data-dir", str(tmp_path / "data"), "--outbox", str(outbox), "--students", "6"],
+        [
+            "demo",
+            "--data-dir",
+            str(tmp_path / "data"),
+            "--inbox",
+            str(tmp_path / "inbox"),
+            "--outbox",
+            str(outbox),
+            "--students",
+            "6",
+        ],
     )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "setup.xlsx").exists()
@@ -130,3 +140,19 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert issued == [
         f"{c}_TOAN_HK1.xlsx" for c in ("6A1", "6A2", "7A1", "7A2", "8A1", "8A2", "9A1", "9A2")
     ]
+    # three drops of 8 classes × 12 subjects; three teachers make a mistake in the first
+    assert "Đợt 1 (18/10/2025): TX1, TX2: 96 tệp, trả lại 3." in result.output
+    assert "Đợt 3 (28/11/2025): tệp gửi muộn: 1 tệp, trả lại 0." in result.output
+    assert (outbox / "master.xlsx").exists()
+    assert not any(p.is_file() for p in (tmp_path / "inbox").rglob("*"))  # all taken
+
+
+def test_demo_refuses_a_real_schools_data_dir(tmp_path: Path, small_setup_file: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    real = openpyxl.load_workbook(small_setup_file)
+    real["Thông tin trường"]["B5"] = "THCS-KHAC"
+    real.save(data / "setup.xlsx")
+    result = runner.invoke(app, ["demo", "--data-dir", str(data), "--students", "3"])
+    assert result.exit_code == 1
+    assert "chứa dữ liệu của trường khác" in result.output

@@ -9,16 +9,17 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workbook_engine.cli_common import DataDirOption, fail, out, progress_bar
-from workbook_engine.cli_inbox import ingest, watch
+from workbook_engine.cli_common import DataDirOption, fail, out, progress_steps
+from workbook_engine.cli_inbox import ingest, setup_logging, watch
 from workbook_engine.cli_templates import templates_app
-from workbook_engine.demo.run import run_demo
+from workbook_engine.demo.run import NotADemoDataDir, run_demo
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir, data_dir
+from workbook_engine.pipeline.ingest import Status
 
 app = typer.Typer(
     help="Sổ điểm điện tử theo Thông tư 22 / Electronic grade book (Circular 22).",
@@ -124,6 +125,7 @@ def demo_school(
 @app.command("demo")
 def demo(
     data_dir_: DataDirOption = None,
+    inbox: Annotated[Path, typer.Option("--inbox", help="Hộp thư nhận tệp.")] = Path("inbox"),
     outbox: Annotated[Path, typer.Option("--outbox", help="Thư mục kết quả.")] = Path("outbox"),
     classes: ClassesOption = None,
     classes_per_grade: PerGradeOption = 2,
@@ -132,16 +134,21 @@ def demo(
 ) -> None:
     """Chạy toàn bộ quy trình với trường mẫu / Run everything that exists on the demo school."""
     data = data_dir(data_dir_)
+    setup_logging(data)
     options = _demo_options(classes, classes_per_grade, students, seed)
     try:
-        with progress_bar("Đang phát mẫu bảng điểm") as update:
-            result = run_demo(data, outbox, options, progress=update)
+        with progress_steps() as update:
+            result = run_demo(data, inbox, outbox, options, progress=update)
     except SetupError as exc:
         print_report(exc.report)
         raise fail("tệp thiết lập của trường mẫu có lỗi (xem trên)") from exc
-    print_report(result.report)
+    except NotADemoDataDir as exc:
+        raise fail(str(exc)) from exc
     print_setup_summary(result.setup)
     out.print(result.issued.summary(), markup=False)
+    for round_, outcomes in result.rounds:
+        rejected = sum(1 for o in outcomes if o.status is Status.REJECTED)
+        out.print(f"{round_.label}: {len(outcomes)} tệp, trả lại {rejected}.", markup=False)
     out.print(
         f"Dữ liệu: {data.root}  Thư mục chia sẻ: {result.share}  Kết quả: {outbox}", markup=False
     )

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
 from workbook_engine.paths import ENV_VAR
 
@@ -40,3 +40,19 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), console=err) as bar:
         task = bar.add_task(label, total=None)
         yield lambda done, total: bar.update(task, completed=done, total=total)
+
+
+@contextlib.contextmanager
+def progress_steps() -> Iterator[Callable[[str, int, int], None]]:
+    """One progress bar per named step; yields ``update(step, done, total)``."""
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err
+    ) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def update(step: str, done: int, total: int) -> None:
+            if step not in tasks:
+                tasks[step] = bar.add_task(step, total=total)
+            bar.update(tasks[step], completed=done, total=total)
+
+        yield update

@@ -1,22 +1,53 @@
-"""The end-to-end demo: what ``./run demo`` does, as a library function."""
+"""The end-to-end demo: what ``./run demo`` does, as a library function.
+
+A school term in three drops into the inbox, each on its own (simulated) day: teachers fill
+their copies of the issued sheets a few columns at a time, a few make mistakes and get the file
+back, one corrects an accepted score (held for approval), one sends the mid-term scores late.
+"""
 
 from __future__ import annotations
 
+import random
 import shutil
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
+from workbook_engine.demo.fill import MISTAKES, CellValue, Mistake, fill_sheet
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report
-from workbook_engine.io.identity import load_or_create_secret
+from workbook_engine.io.identity import load_or_create_secret, read_identity
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
+from workbook_engine.pipeline.runner import Pipeline
 
-Progress = Callable[[int, int], None]
+Progress = Callable[[str, int, int], None]
+DEMO_SCHOOL_CODE = "THCS-ND"
+DEMO_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "archive", "rejected",
+              "share", "demo")  # fmt: skip
+
+
+class NotADemoDataDir(Exception):
+    """The data directory holds a real school: the demo will not touch it."""
+
+
+@dataclass(frozen=True)
+class Round:
+    label: str
+    today: date
+    columns: tuple[str, ...]
+
+
+ROUNDS = (
+    Round("Đợt 1 (18/10/2025): TX1, TX2", date(2025, 10, 18), ("TX1", "TX2")),
+    Round("Đợt 2 (20/11/2025): TX3, GK", date(2025, 11, 20), ("TX3", "GK")),
+    Round("Đợt 3 (28/11/2025): tệp gửi muộn", date(2025, 11, 28), ()),
+)
 
 
 @dataclass
@@ -25,19 +56,91 @@ class DemoResult:
     report: Report
     issued: IssueResult
     share: Path
+    rounds: list[tuple[Round, list[Outcome]]] = field(default_factory=list)
+
+
+def _reset(data: DataDir) -> None:
+    """Start from a clean demo state; refuse to touch a real school's data."""
+    if data.setup.exists():
+        setup, _ = check_setup(data.setup)
+        if setup is None or setup.school.code != DEMO_SCHOOL_CODE:
+            raise NotADemoDataDir(
+                f"thư mục dữ liệu {data.root} chứa dữ liệu của trường khác, chương trình mẫu "
+                "không ghi đè; dùng --data-dir để chọn thư mục khác"
+            )
+    for name in DEMO_STATE:
+        path = data.root / name
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink(missing_ok=True)
 
 
 def run_demo(
-    data: DataDir, outbox: Path, options: DemoOptions, progress: Progress | None = None
+    data: DataDir, inbox: Path, outbox: Path, options: DemoOptions, progress: Progress | None = None
 ) -> DemoResult:
-    """Build the demo school, check its setup, issue semester 1 sheets into ``<data>/share``."""
-    write_setup(data.ensure().setup, build_demo_school(options))
+    """Build the demo school, issue semester 1 sheets, then play three drops into the inbox."""
+    _reset(data.ensure())
+    write_setup(data.setup, build_demo_school(options))
     setup, report = check_setup(data.setup)
     if setup is None:
         raise SetupError(report)
     share = data.root / "share"
-    issued = issue_templates(setup, share, load_or_create_secret(data.secret), 1, progress=progress)
+    secret = load_or_create_secret(data.secret)
+
+    def step(label: str) -> Callable[[int, int], None] | None:
+        return (lambda done, total: progress(label, done, total)) if progress else None
+
+    issued = issue_templates(setup, share, secret, 1, progress=step("Phát mẫu"))
+    result = DemoResult(setup=setup, report=report, issued=issued, share=share)
+    sheets = sorted(f.path for f in issued.files if f.kind == "score")
+    copies = data.root / "demo" / "teachers"  # each teacher's own working copy
+    rng = random.Random(options.seed)
+    late = sheets[len(sheets) // 2]
+    mistakes: dict[Path, Mistake] = {sheets[3]: MISTAKES[0], sheets[11]: MISTAKES[1]}
+    if len(sheets) > 20:
+        mistakes[sheets[20]] = MISTAKES[2]
+    corrected = sheets[5]
     outbox.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data.setup, outbox / "setup.xlsx")
     (outbox / "setup-check.json").write_text(report.to_json(), encoding="utf-8")
-    return DemoResult(setup=setup, report=report, issued=issued, share=share)
+    with Pipeline(data, inbox, outbox) as pipeline:
+        for number, round_ in enumerate(ROUNDS, start=1):
+            dropped = []
+            todo = [late] if number == 3 else [s for s in sheets if not (number == 2 and s == late)]
+            for i, sheet in enumerate(todo, start=1):
+                copy = copies / sheet.relative_to(share)
+                source = copy if copy.exists() else sheet
+                columns = ROUNDS[1].columns if number == 3 else round_.columns
+                fill_sheet(
+                    source, copy, setup, _present(columns, source), rng,
+                    mistake=mistakes.get(sheet) if number == 1 else None,
+                    changes=_fix_or_correct(number, sheet, corrected, mistakes),
+                )  # fmt: skip
+                target = inbox / sheet.relative_to(share)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(copy, target)
+                dropped.append(target)
+                if progress:
+                    progress(f"Giáo viên điền bảng điểm, {round_.label}", i, len(todo))
+            pipeline.today = round_.today
+            outcomes = [pipeline.process(path) for path in dropped]
+            result.rounds.append((round_, outcomes))
+        pipeline.rebuild_master()
+    return result
+
+
+def _present(columns: tuple[str, ...], sheet: Path) -> list[str]:
+    """The requested columns that this sheet has (2-TX subjects have no TX3)."""
+    have = set(read_identity(sheet).columns)
+    return [c for c in columns if c in have]
+
+
+def _fix_or_correct(
+    number: int, sheet: Path, corrected: Path, mistakes: dict[Path, Mistake]
+) -> dict[tuple[int, str], CellValue]:
+    if number == 2 and sheet in mistakes:
+        return {(1, "TX1"): 8}  # the teacher fixes the cell the returned copy marked red
+    if number == 2 and sheet == corrected:
+        return {(0, "TX1"): 9.5}  # a correction of an accepted score: held for approval
+    return {}
