@@ -7,9 +7,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import School
 from workbook_engine.demo.school import DemoOptions, build_demo_school
+from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import Setup
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.issue import issue_templates
 
 SMALL = DemoOptions(classes_per_grade=1, students_per_class=12, seed=7)
 
@@ -30,3 +34,11 @@ def setup_copy(tmp_path: Path, small_setup_file: Path) -> Path:
     target = tmp_path / "setup.xlsx"
     shutil.copyfile(small_setup_file, target)
     return target
+
+
+@pytest.fixture
+def school(tmp_path: Path, small_school: Setup) -> School:
+    data = DataDir(tmp_path / "data").ensure()
+    write_setup(data.setup, small_school)
+    issue_templates(small_school, data.root / "share", load_or_create_secret(data.secret), 1)
+    return School(small_school, data, tmp_path / "inbox", tmp_path / "outbox")

@@ -4,9 +4,18 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
+import openpyxl
 import pytest
+
+from workbook_engine.model import Setup
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ingest import Outcome
+from workbook_engine.pipeline.runner import Pipeline
 
 
 def soffice_convert(files: list[Path], outdir: Path, fmt: str = "xlsx") -> list[Path]:
@@ -31,3 +40,60 @@ def soffice_convert(files: list[Path], outdir: Path, fmt: str = "xlsx") -> list[
         timeout=180,
     )
     return [outdir / f"{f.stem}.{fmt}" for f in files]
+
+
+OCTOBER = date(2025, 10, 10)  # semester 1, before every deadline
+SCORE = "Bảng điểm"
+
+
+@dataclass
+class School:
+    setup: Setup
+    data: DataDir
+    inbox: Path
+    outbox: Path
+
+    def teacher_of(self, class_code: str, subject: str) -> str:
+        return next(
+            a.teacher_code
+            for a in self.setup.assignments
+            if (a.class_code, a.subject_code) == (class_code, subject)
+        )
+
+    def issued(self, class_code: str, subject: str) -> Path:
+        teacher = self.teacher_of(class_code, subject)
+        return self.data.root / "share" / teacher / f"{class_code}_{subject}_HK1.xlsx"
+
+    def username(self, teacher: str) -> str:
+        return next(t for t in self.setup.teachers if t.code == teacher).usernames[0]
+
+    def fill(
+        self,
+        class_code: str,
+        subject: str,
+        cells: dict[str, object],
+        *,
+        name: str | None = None,
+        folder: str | None = None,
+        edit: Callable[[openpyxl.Workbook], None] | None = None,
+    ) -> Path:
+        """Copy the issued sheet into the teacher's inbox folder with ``cells`` filled."""
+        teacher = self.teacher_of(class_code, subject)
+        wb = openpyxl.load_workbook(self.issued(class_code, subject))
+        ws = wb[SCORE]
+        for ref, value in cells.items():
+            ws[ref] = value
+        if edit is not None:
+            edit(wb)
+        wb.properties.lastModifiedBy = self.username(teacher)
+        target = self.inbox / (folder or teacher) / (name or f"{class_code}_{subject}_HK1.xlsx")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        wb.save(target)
+        return target
+
+    def pipeline(self, today: date = OCTOBER) -> Pipeline:
+        return Pipeline(self.data, self.inbox, self.outbox, today)
+
+    def ingest(self, *paths: Path, today: date = OCTOBER) -> list[Outcome]:
+        with self.pipeline(today) as pipeline:
+            return pipeline.process_all(paths or [self.inbox])

@@ -6,88 +6,18 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.helpers import soffice_convert
-from workbook_engine.io.identity import IDENTITY_SHEET, load_or_create_secret
+from tests.helpers import OCTOBER, SCORE, School, soffice_convert
+from workbook_engine.io.identity import IDENTITY_SHEET
 from workbook_engine.io.master_workbook import LOG_SHEET
-from workbook_engine.io.setup_writer import write_setup
-from workbook_engine.model import ExemptionScope, Setup
-from workbook_engine.paths import DataDir
+from workbook_engine.model import ExemptionScope
 from workbook_engine.pipeline.ingest import CRASH_ENV, Status
-from workbook_engine.pipeline.issue import issue_templates
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.runner import Pipeline
-
-OCTOBER = date(2025, 10, 10)  # semester 1, before every deadline
-SCORE = "Bảng điểm"
-
-
-@dataclass
-class School:
-    setup: Setup
-    data: DataDir
-    inbox: Path
-    outbox: Path
-
-    def teacher_of(self, class_code: str, subject: str) -> str:
-        return next(
-            a.teacher_code
-            for a in self.setup.assignments
-            if (a.class_code, a.subject_code) == (class_code, subject)
-        )
-
-    def issued(self, class_code: str, subject: str) -> Path:
-        teacher = self.teacher_of(class_code, subject)
-        return self.data.root / "share" / teacher / f"{class_code}_{subject}_HK1.xlsx"
-
-    def username(self, teacher: str) -> str:
-        return next(t for t in self.setup.teachers if t.code == teacher).usernames[0]
-
-    def fill(
-        self,
-        class_code: str,
-        subject: str,
-        cells: dict[str, object],
-        *,
-        name: str | None = None,
-        folder: str | None = None,
-        edit: Callable[[openpyxl.Workbook], None] | None = None,
-    ) -> Path:
-        """Copy the issued sheet into the teacher's inbox folder with ``cells`` filled."""
-        teacher = self.teacher_of(class_code, subject)
-        wb = openpyxl.load_workbook(self.issued(class_code, subject))
-        ws = wb[SCORE]
-        for ref, value in cells.items():
-            ws[ref] = value
-        if edit is not None:
-            edit(wb)
-        wb.properties.lastModifiedBy = self.username(teacher)
-        target = self.inbox / (folder or teacher) / (name or f"{class_code}_{subject}_HK1.xlsx")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        wb.save(target)
-        return target
-
-    def pipeline(self, today: date = OCTOBER) -> Pipeline:
-        return Pipeline(self.data, self.inbox, self.outbox, today)
-
-    def ingest(self, *paths: Path, today: date = OCTOBER) -> list:
-        with self.pipeline(today) as pipeline:
-            return pipeline.process_all(paths or [self.inbox])
-
-
-@pytest.fixture
-def school(tmp_path: Path, small_school: Setup) -> School:
-    data = DataDir(tmp_path / "data").ensure()
-    write_setup(data.setup, small_school)
-    issue_templates(small_school, data.root / "share", load_or_create_secret(data.secret), 1)
-    return School(small_school, data, tmp_path / "inbox", tmp_path / "outbox")
 
 
 def cells_of(outcome: object) -> list[tuple[str, str]]:

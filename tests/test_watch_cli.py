@@ -1,0 +1,46 @@
+"""``wbe watch`` as a real process: takes a dropped sheet, rebuilds the master, stops on Ctrl-C."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import openpyxl
+import pytest
+
+from tests.helpers import OCTOBER, School
+from workbook_engine.pipeline.ledger import Ledger
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
+def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: School) -> None:
+    school.inbox.mkdir(parents=True)
+    command = [
+        sys.executable, "-m", "workbook_engine.cli", "watch",
+        "--data-dir", str(school.data.root), "--inbox", str(school.inbox),
+        "--outbox", str(school.outbox), "--settle", "0.3", "--today", OCTOBER.isoformat(),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        time.sleep(1.0)
+        school.fill("6A1", "TOAN", {"D8": 8.5})
+        master = school.outbox / "master.xlsx"
+        deadline = time.monotonic() + 30
+        while not master.exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert master.exists()
+        os.kill(process.pid, signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "6A1_TOAN_HK1.xlsx: ĐÃ NHẬN, 1 ô cập nhật" in stderr
+    assert "Đã dừng. Đã xử lí 1 tệp." in stdout
+    with Ledger.open(school.data.ledger) as ledger:
+        assert [(c.column, c.new) for c in ledger.changes()] == [("TX1", "8.5")]
+    row = [c.value for c in openpyxl.load_workbook(master)["6A1"][7]]
+    assert 8.5 in row
