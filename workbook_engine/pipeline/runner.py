@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
+from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.lockfiles import is_workbook_candidate
 from workbook_engine.io.master_workbook import write_master
@@ -62,9 +63,17 @@ class Pipeline:
         self.rebuild_master()
         return outcomes
 
-    def rebuild_master(self) -> Path:
+    def rebuild_master(self) -> Path | None:
+        """Rewrite the master from the ledger; a copy held open in Excel only delays it."""
         values = {(key, s, c): v for key, s, c, v in self.ledger.all_scores()}
-        path = write_master(self.outbox / MASTER_NAME, self.setup, values, self.ledger.changes())
+        target = self.outbox / MASTER_NAME
+        try:
+            path = write_master(target, self.setup, values, self.ledger.changes())
+        except FileLockedError:
+            log.warning(
+                "%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại ở đợt sau", target
+            )
+            return None
         log.info("Đã cập nhật %s", path)
         return path
 
