@@ -180,15 +180,27 @@ class Setup:
 
 
 class ChangeStatus(StrEnum):
+    """What became of one cell change: a new entry merges; a correction waits for approval and
+    is then approved (merged) or refused; an unauthorised change never merges."""
+
     MERGED = "merged"
     PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
     UNAUTHORISED = "unauthorised"
 
     @property
     def label(self) -> str:
-        return {"merged": "Đã cập nhật", "pending": "Chờ duyệt", "unauthorised": "Không được phép"}[
-            self.value
-        ]
+        return _STATUS_LABELS[self]
+
+
+_STATUS_LABELS = {
+    ChangeStatus.MERGED: "Đã cập nhật",
+    ChangeStatus.PENDING: "Chờ duyệt",
+    ChangeStatus.APPROVED: "Đã duyệt sửa",
+    ChangeStatus.REFUSED: "Không duyệt",
+    ChangeStatus.UNAUTHORISED: "Không được phép",
+}
 
 
 @dataclass(frozen=True)
@@ -222,6 +234,7 @@ class CellChange:
     old: str | None
     new: str | None
     status: str = ChangeStatus.MERGED
+    reason: str = ""  # why it is unauthorised (Vietnamese), shown to the vice-principal
 
 
 @dataclass(frozen=True)
@@ -236,4 +249,9 @@ class ChangeRecord:
     column: str
     old: str | None
     new: str | None
-    status: str
+    status: str  # the effective status: a decided correction reads approved or refused
+    reason: str = ""  # why a change is unauthorised, or the teacher's reason for a correction
+    decided_by: str = ""  # who approved or refused a correction
+    decided_at: str = ""
+    request: str = ""  # the correction request (file name) or "wbe corrections" that decided it
+    file_sha256: str = ""
