@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from workbook_engine.model import CellChange, ChangeStatus, SheetKey
-from workbook_engine.pipeline.ledger import MIGRATIONS, Ledger
+from workbook_engine.pipeline.ledger import MIGRATIONS, Ledger, LedgerError
 
 KEY = SheetKey("6A1", "TOAN", 1)
 
@@ -90,3 +90,133 @@ def test_same_content_is_known_by_hash(ledger: Ledger) -> None:
     )
     with pytest.raises(sqlite3.IntegrityError), ledger.transaction():
         ledger.record_file(sha256="d" * 64, name="copy.xlsx", status="accepted")
+
+
+def _two_files(ledger: Ledger) -> None:
+    with ledger.transaction():
+        first = ledger.record_file(sha256="1" * 64, name="f1.xlsx", status="accepted", key=KEY)
+        ledger.record_changes(first, "GV006", KEY, [CellChange("HS1", "TX1", None, "6.0")])
+    with ledger.transaction():
+        second = ledger.record_file(sha256="2" * 64, name="f2.xlsx", status="accepted", key=KEY)
+        ledger.record_changes(
+            second, "GV006", KEY, [CellChange("HS1", "TX1", "6.0", "9.0", ChangeStatus.PENDING)]
+        )
+
+
+def test_approved_correction_merges_refused_one_does_not(ledger: Ledger) -> None:
+    _two_files(ledger)
+    (pending,) = ledger.pending(KEY)
+    with ledger.transaction():
+        decided = ledger.decide(pending.id, ChangeStatus.APPROVED, "GV002", request="phieu.xlsx")
+    assert (decided.status, decided.decided_by, decided.request) == (
+        "approved",
+        "GV002",
+        "phieu.xlsx",
+    )
+    assert ledger.scores(KEY) == {("HS1", "TX1"): "9.0"}
+    assert ledger.pending() == []
+    with pytest.raises(LedgerError, match="không chờ duyệt"), ledger.transaction():
+        ledger.decide(pending.id, ChangeStatus.REFUSED, "GV002")
+    assert ledger.verify() is None
+
+
+def test_refusal_keeps_the_old_value(ledger: Ledger) -> None:
+    _two_files(ledger)
+    (pending,) = ledger.pending()
+    with ledger.transaction():
+        ledger.decide(pending.id, ChangeStatus.REFUSED, "GV001", note="không có minh chứng")
+    assert ledger.scores(KEY) == {("HS1", "TX1"): "6.0"}
+    assert [c.status for c in ledger.changes()] == ["merged", "refused"]
+
+
+def test_correction_against_a_value_that_moved_on_is_not_applied(ledger: Ledger) -> None:
+    _two_files(ledger)
+    with ledger.transaction():
+        third = ledger.record_file(sha256="3" * 64, name="f3.xlsx", status="accepted", key=KEY)
+        ledger.record_changes(
+            third, "GV006", KEY, [CellChange("HS1", "TX1", "6.0", "7.0", ChangeStatus.PENDING)]
+        )
+    first, second = ledger.pending()
+    with ledger.transaction():
+        ledger.decide(second.id, ChangeStatus.APPROVED, "GV001")
+    with pytest.raises(LedgerError, match=r"giá trị hiện tại là 7\.0"), ledger.transaction():
+        ledger.decide(first.id, ChangeStatus.APPROVED, "GV001")
+
+
+def test_bases_and_manual_locks(ledger: Ledger) -> None:
+    with ledger.transaction():
+        ledger.set_base(KEY, {("HS1", "TX1"): "6.0", ("HS2", "GK"): "7.5"})
+        ledger.set_base(KEY, {("HS1", "TX1"): "6.5"})
+        assert ledger.manual_lock(KEY) is None
+        ledger.record_lock("lock", 1, "GV001")
+        ledger.record_lock("unlock", 1, "GV001", class_code="6A1", subject_code="TOAN")
+    assert ledger.base(KEY) == {("HS1", "TX1"): "6.5"}
+    action, _, by = ledger.manual_lock(KEY) or ("", "", "")
+    assert (action, by) == ("unlock", "GV001")
+    other = SheetKey("6A2", "TOAN", 1)
+    assert (ledger.manual_lock(other) or ("",))[0] == "lock"
+    assert ledger.manual_lock(SheetKey("6A1", "TOAN", 2)) is None
+
+
+@pytest.mark.parametrize(
+    ("sql", "message"),
+    [
+        ("UPDATE changes SET new = '10.0' WHERE id = 1", "bảng changes, dòng 1: khác"),
+        ("UPDATE scores SET value = '10.0'", "bị sửa trực tiếp"),
+        ("DELETE FROM changes WHERE id = 2", "đã bị xoá khỏi sổ cái"),
+        ("UPDATE files SET teacher_code = 'GV999' WHERE id = 1", "bảng files, dòng 1: khác"),
+        ("UPDATE events SET payload = replace(payload, '6.0', '8.0') WHERE id = 2", "đã bị sửa"),
+        ("DELETE FROM events WHERE id = 2", "không nối tiếp"),
+        (
+            "INSERT INTO locks (at, action, semester, decided_by) VALUES ('x', 'unlock', 1, 'GV9')",
+            "bảng locks, dòng 1: không có trong chuỗi",
+        ),
+    ],
+)
+def test_direct_edits_of_the_sqlite_file_break_verification(
+    tmp_path: Path, sql: str, message: str
+) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger.open(path) as ledger:
+        _two_files(ledger)
+        assert ledger.verify() is None
+        head = ledger.chain_head()
+        assert len(head) == 64
+    raw = sqlite3.connect(path)  # someone opens the file with a SQLite tool
+    raw.execute("PRAGMA foreign_keys = OFF")
+    raw.execute(sql)
+    raw.commit()
+    raw.close()
+    with Ledger.open(path) as ledger:
+        problem = ledger.verify()
+    assert problem is not None and message in problem
+
+
+def test_version_1_ledger_is_upgraded_in_place_with_its_history_chained(tmp_path: Path) -> None:
+    path = tmp_path / "old.sqlite"
+    raw = sqlite3.connect(path)
+    name, sql = MIGRATIONS[0]
+    raw.executescript(
+        "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+        " applied_at TEXT NOT NULL);" + sql
+    )
+    raw.execute("INSERT INTO migrations VALUES (1, ?, '2025-09-01')", (name,))
+    raw.execute(
+        "INSERT INTO files (sha256, name, received_at, status)"
+        " VALUES ('a', 'cu.xlsx', 'x', 'accepted')"
+    )
+    raw.execute(
+        "INSERT INTO changes (file_id, at, teacher_code, class_code, subject_code, semester,"
+        " student_code, column_name, old, new, status)"
+        " VALUES (1, '2025-09-30', 'GV006', '6A1', 'TOAN', 1, 'HS1', 'TX1', NULL, '7.0', 'merged')"
+    )
+    raw.execute(
+        "INSERT INTO scores VALUES ('6A1', 'TOAN', 1, 'HS1', 'TX1', '7.0', 1, '2025-09-30')"
+    )
+    raw.commit()
+    raw.close()
+    with Ledger.open(path) as ledger:
+        assert ledger.schema_version() == len(MIGRATIONS)
+        assert [e.kind for e in ledger.events()] == ["file", "change"]
+        assert ledger.verify() is None
+        assert [c.reason for c in ledger.changes()] == [""]

@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from workbook_engine.model import CellChange, ChangeRecord, ChangeStatus, FileRecord, SheetKey
+from workbook_engine.pipeline.chain import GENESIS, Event, canonical, first_broken_link, link
 
 MIGRATIONS: tuple[tuple[str, str], ...] = (
     (
@@ -63,7 +64,59 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX changes_by_sheet ON changes (class_code, subject_code, semester);
         """,
     ),
+    (
+        "change control: decisions, bases, locks, hash-chained events",
+        """
+        ALTER TABLE changes ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+        CREATE TABLE decisions (
+            id INTEGER PRIMARY KEY,
+            change_id INTEGER NOT NULL UNIQUE REFERENCES changes (id),
+            decision TEXT NOT NULL CHECK (decision IN ('approved', 'refused')),
+            decided_by TEXT NOT NULL,
+            at TEXT NOT NULL,
+            request TEXT NOT NULL DEFAULT '',
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE bases (
+            class_code TEXT NOT NULL,
+            subject_code TEXT NOT NULL,
+            semester INTEGER NOT NULL,
+            student_code TEXT NOT NULL,
+            column_name TEXT NOT NULL,
+            value TEXT NOT NULL,
+            PRIMARY KEY (class_code, subject_code, semester, student_code, column_name)
+        );
+        CREATE TABLE locks (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('lock', 'unlock')),
+            semester INTEGER NOT NULL,
+            class_code TEXT NOT NULL DEFAULT '',
+            subject_code TEXT NOT NULL DEFAULT '',
+            decided_by TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            ref INTEGER NOT NULL,
+            payload TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            hash TEXT NOT NULL,
+            UNIQUE (kind, ref)
+        )
+        """,
+    ),
 )
+
+# The tables whose every row is an event of the hash chain, in the order a backfill replays them.
+CHAINED = ("files", "changes", "decisions", "locks")
+KIND = {"files": "file", "changes": "change", "decisions": "decision", "locks": "lock"}
+
+
+class LedgerError(Exception):
+    """A request the ledger refuses (the message is for the user, in Vietnamese)."""
 
 
 def now_iso() -> str:
@@ -115,6 +168,8 @@ class Ledger:
             with self.transaction():
                 for statement in filter(str.strip, sql.split(";")):
                     self.db.execute(statement)
+                if version == 2:
+                    self._backfill_events()
                 self.db.execute(
                     "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
                     (version, name, now_iso()),
@@ -127,6 +182,12 @@ class Ledger:
             self.db.execute("SELECT COALESCE(MAX(version), 0) FROM migrations").fetchone()[0]
         )
 
+    def _backfill_events(self) -> None:
+        """Chain the rows a version-1 ledger already holds, in the order they were written."""
+        for table in CHAINED:
+            for row in self.db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall():
+                self._append_event(table, dict(row))
+
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
         """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
@@ -137,6 +198,104 @@ class Ledger:
             self.db.execute("ROLLBACK")
             raise
         self.db.execute("COMMIT")
+
+    # --- the hash chain -------------------------------------------------------------------------
+
+    def _insert(self, table: str, row: dict[str, object]) -> int:
+        """Insert a chained row and its event (call inside a transaction)."""
+        names = ", ".join(row)
+        marks = ", ".join("?" for _ in row)
+        cursor = self.db.execute(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values())
+        )
+        assert cursor.lastrowid is not None
+        stored = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (cursor.lastrowid,))
+        self._append_event(table, dict(stored.fetchone()))
+        return cursor.lastrowid
+
+    def _append_event(self, table: str, row: dict[str, object]) -> None:
+        payload = canonical(row)
+        prev = self.chain_head()
+        kind, ref = KIND[table], int(str(row["id"]))
+        self.db.execute(
+            "INSERT INTO events (at, kind, ref, payload, prev_hash, hash)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (now_iso(), kind, ref, payload, prev, link(prev, kind, ref, payload)),
+        )
+
+    def chain_head(self) -> str:
+        """Hash of the newest event: print it, and a later check proves nothing changed since."""
+        row = self.db.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return str(row[0]) if row else GENESIS
+
+    def events(self) -> list[Event]:
+        return [
+            Event(r["id"], r["at"], r["kind"], r["ref"], r["payload"], r["prev_hash"], r["hash"])
+            for r in self.db.execute("SELECT * FROM events ORDER BY id")
+        ]
+
+    def verify(self) -> str | None:
+        """None when the chain holds and every chained row and accepted score matches it;
+        otherwise a Vietnamese description of the first problem found."""
+        events = self.events()
+        broken = first_broken_link(events)
+        if broken:
+            return broken
+        by_key = {(e.kind, e.ref): e for e in events}
+        for table in CHAINED:
+            rows = self.db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
+            for row in rows:
+                event = by_key.pop((KIND[table], row["id"]), None)
+                if event is None:
+                    return f"bảng {table}, dòng {row['id']}: không có trong chuỗi nhật ký (bị chèn)"
+                if canonical(dict(row)) != event.payload:
+                    return f"bảng {table}, dòng {row['id']}: khác với chuỗi nhật ký (bị sửa)"
+        if by_key:
+            kind, ref = min(by_key, key=lambda k: by_key[k].id)
+            return f"{kind} {ref} có trong chuỗi nhật ký nhưng đã bị xoá khỏi sổ cái"
+        expected = self._replay_scores()
+        actual = {(SheetKey(*r[:3]), r[3], r[4]): r[5] for r in self._score_rows()}
+        if expected != actual:
+            diff = sorted(set(expected.items()) ^ set(actual.items()), key=str)[0]
+            (key, student, column), _ = diff
+            return (
+                f"điểm {key.class_code} {key.subject_code} HK{key.semester} {student} {column}: "
+                "khác với các thay đổi đã ghi (bị sửa trực tiếp)"
+            )
+        return None
+
+    def _replay_scores(self) -> dict[tuple[SheetKey, str, str], str]:
+        """The accepted state as the change log says it must be."""
+        state: dict[tuple[SheetKey, str, str], str] = {}
+        rows = self.db.execute(
+            "SELECT c.*, d.decision, d.id AS decision_id FROM changes c"
+            " LEFT JOIN decisions d ON d.change_id = c.id"
+        ).fetchall()
+        # a change merges when written; an approved correction when its decision is written
+        steps = []
+        for r in rows:
+            if r["status"] == ChangeStatus.MERGED:
+                steps.append((self._event_id("change", r["id"]), r))
+            elif r["decision"] == ChangeStatus.APPROVED:
+                steps.append((self._event_id("decision", r["decision_id"]), r))
+        for _, r in sorted(steps, key=lambda step: step[0]):
+            key = (SheetKey(r["class_code"], r["subject_code"], r["semester"]),
+                   r["student_code"], r["column_name"])  # fmt: skip
+            if r["new"] is None:
+                state.pop(key, None)
+            else:
+                state[key] = r["new"]
+        return state
+
+    def _event_id(self, kind: str, ref: int) -> int:
+        row = self.db.execute("SELECT id FROM events WHERE kind = ? AND ref = ?", (kind, ref))
+        return int(row.fetchone()[0])
+
+    def _score_rows(self) -> list[sqlite3.Row]:
+        return self.db.execute(
+            "SELECT class_code, subject_code, semester, student_code, column_name, value"
+            " FROM scores ORDER BY class_code, subject_code, semester, student_code, column_name"
+        ).fetchall()
 
     # --- files ----------------------------------------------------------------------------------
 
@@ -161,27 +320,23 @@ class Ledger:
         problems: Sequence[dict[str, object]] = (),
         at: str | None = None,
     ) -> int:
-        cursor = self.db.execute(
-            "INSERT INTO files (sha256, name, teacher_code, saved_by, kind, class_code,"
-            " subject_code, semester, received_at, status, late, problems)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                sha256,
-                name,
-                teacher_code,
-                saved_by,
-                kind,
-                key.class_code if key else "",
-                key.subject_code if key else "",
-                key.semester if key else None,
-                at or now_iso(),
-                status,
-                int(late),
-                json.dumps(list(problems), ensure_ascii=False),
-            ),
+        return self._insert(
+            "files",
+            {
+                "sha256": sha256,
+                "name": name,
+                "teacher_code": teacher_code,
+                "saved_by": saved_by,
+                "kind": kind,
+                "class_code": key.class_code if key else "",
+                "subject_code": key.subject_code if key else "",
+                "semester": key.semester if key else None,
+                "received_at": at or now_iso(),
+                "status": status,
+                "late": int(late),
+                "problems": json.dumps(list(problems), ensure_ascii=False),
+            },
         )
-        assert cursor.lastrowid is not None
-        return cursor.lastrowid
 
     # --- scores ---------------------------------------------------------------------------------
 
@@ -196,11 +351,7 @@ class Ledger:
 
     def all_scores(self) -> Iterator[tuple[SheetKey, str, str, str]]:
         """Every accepted value: (sheet, student code, column, value), in a stable order."""
-        rows = self.db.execute(
-            "SELECT class_code, subject_code, semester, student_code, column_name, value"
-            " FROM scores ORDER BY class_code, subject_code, semester, student_code, column_name"
-        )
-        for r in rows:
+        for r in self._score_rows():
             yield SheetKey(r[0], r[1], r[2]), r[3], r[4], r[5]
 
     def record_changes(
@@ -214,48 +365,162 @@ class Ledger:
         """Log every change; merged ones also update the accepted state."""
         at = at or now_iso()
         for change in changes:
-            self.db.execute(
-                "INSERT INTO changes (file_id, at, teacher_code, class_code, subject_code,"
-                " semester, student_code, column_name, old, new, status)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    file_id,
-                    at,
-                    teacher_code,
-                    key.class_code,
-                    key.subject_code,
-                    key.semester,
-                    change.student_code,
-                    change.column,
-                    change.old,
-                    change.new,
-                    change.status,
-                ),
+            self._insert(
+                "changes",
+                {
+                    "file_id": file_id,
+                    "at": at,
+                    "teacher_code": teacher_code,
+                    "class_code": key.class_code,
+                    "subject_code": key.subject_code,
+                    "semester": key.semester,
+                    "student_code": change.student_code,
+                    "column_name": change.column,
+                    "old": change.old,
+                    "new": change.new,
+                    "status": str(change.status),
+                    "reason": change.reason,
+                },
             )
-            if change.status != ChangeStatus.MERGED:
-                continue
-            if change.new is None:
-                self.db.execute(
-                    "DELETE FROM scores WHERE class_code = ? AND subject_code = ?"
-                    " AND semester = ? AND student_code = ? AND column_name = ?",
-                    (key.class_code, key.subject_code, key.semester, change.student_code,
-                     change.column),
-                )  # fmt: skip
-            else:
-                self.db.execute(
-                    "INSERT INTO scores (class_code, subject_code, semester, student_code,"
-                    " column_name, value, file_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-                    " ON CONFLICT DO UPDATE SET value = excluded.value,"
-                    " file_id = excluded.file_id, updated_at = excluded.updated_at",
-                    (key.class_code, key.subject_code, key.semester, change.student_code,
-                     change.column, change.new, file_id, at),
-                )  # fmt: skip
+            if change.status == ChangeStatus.MERGED:
+                self._set_score(key, change.student_code, change.column, change.new, file_id, at)
+
+    def _set_score(
+        self, key: SheetKey, student: str, column: str, value: str | None, file_id: int, at: str
+    ) -> None:
+        where = (key.class_code, key.subject_code, key.semester, student, column)
+        if value is None:
+            self.db.execute(
+                "DELETE FROM scores WHERE class_code = ? AND subject_code = ?"
+                " AND semester = ? AND student_code = ? AND column_name = ?",
+                where,
+            )
+            return
+        self.db.execute(
+            "INSERT INTO scores (class_code, subject_code, semester, student_code,"
+            " column_name, value, file_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT DO UPDATE SET value = excluded.value,"
+            " file_id = excluded.file_id, updated_at = excluded.updated_at",
+            (*where, value, file_id, at),
+        )
+
+    # --- decisions on corrections ---------------------------------------------------------------
+
+    def decide(
+        self, change_id: int, decision: ChangeStatus, by: str, request: str = "", note: str = ""
+    ) -> ChangeRecord:
+        """Approve (the new value merges) or refuse (the old one stays) a pending correction.
+
+        Raises :class:`LedgerError` when the change is not pending, or when the accepted value
+        moved on since the request (the correction was made against an old value)."""
+        if decision not in (ChangeStatus.APPROVED, ChangeStatus.REFUSED):
+            raise ValueError(decision)
+        change = self.change(change_id)
+        if change is None:
+            raise LedgerError(f"không có thay đổi số {change_id}")
+        if change.status != ChangeStatus.PENDING:
+            raise LedgerError(
+                f"thay đổi số {change_id} không chờ duyệt (trạng thái: "
+                f"{ChangeStatus(change.status).label})"
+            )
+        current = self.scores(change.key).get((change.student_code, change.column))
+        if decision is ChangeStatus.APPROVED and current != change.old:
+            raise LedgerError(
+                f"thay đổi số {change_id}: giá trị hiện tại là {current or 'trống'}, không còn là "
+                f"{change.old or 'trống'} như lúc đề nghị; giáo viên cần gửi lại đề nghị"
+            )
+        at = now_iso()
+        self._insert(
+            "decisions",
+            {
+                "change_id": change_id,
+                "decision": str(decision),
+                "decided_by": by,
+                "at": at,
+                "request": request,
+                "note": note,
+            },
+        )
+        if decision is ChangeStatus.APPROVED:
+            self._set_score(change.key, change.student_code, change.column, change.new,
+                            change.file_id, at)  # fmt: skip
+        decided = self.change(change_id)
+        assert decided is not None
+        return decided
+
+    def change(self, change_id: int) -> ChangeRecord | None:
+        found = self._changes("WHERE c.id = ?", (change_id,))
+        return found[0] if found else None
+
+    def pending(self, key: SheetKey | None = None) -> list[ChangeRecord]:
+        """Corrections waiting for approval (of one sheet, or all)."""
+        where = "WHERE c.status = 'pending' AND d.id IS NULL"
+        if key is None:
+            return self._changes(where, ())
+        return self._changes(
+            where + " AND c.class_code = ? AND c.subject_code = ? AND c.semester = ?",
+            (key.class_code, key.subject_code, key.semester),
+        )
+
+    # --- bases: what a teacher's copy held when it was last receipted ------------------------
+
+    def base(self, key: SheetKey) -> dict[tuple[str, str], str]:
+        rows = self.db.execute(
+            "SELECT student_code, column_name, value FROM bases"
+            " WHERE class_code = ? AND subject_code = ? AND semester = ?",
+            (key.class_code, key.subject_code, key.semester),
+        )
+        return {(r[0], r[1]): r[2] for r in rows}
+
+    def set_base(self, key: SheetKey, values: dict[tuple[str, str], str]) -> None:
+        where = (key.class_code, key.subject_code, key.semester)
+        self.db.execute(
+            "DELETE FROM bases WHERE class_code = ? AND subject_code = ? AND semester = ?", where
+        )
+        self.db.executemany(
+            "INSERT INTO bases (class_code, subject_code, semester, student_code, column_name,"
+            " value) VALUES (?, ?, ?, ?, ?, ?)",
+            [(*where, student, column, value) for (student, column), value in values.items()],
+        )
+
+    # --- locks by the principal ---------------------------------------------------------------
+
+    def record_lock(
+        self, action: str, semester: int, by: str, class_code: str = "", subject_code: str = "",
+        note: str = "",
+    ) -> int:  # fmt: skip
+        return self._insert(
+            "locks",
+            {
+                "at": now_iso(),
+                "action": action,
+                "semester": semester,
+                "class_code": class_code,
+                "subject_code": subject_code,
+                "decided_by": by,
+                "note": note,
+            },
+        )
+
+    def manual_lock(self, key: SheetKey) -> tuple[str, str, str] | None:
+        """The newest lock or unlock covering this sheet: (action, at, by), or None."""
+        row = self.db.execute(
+            "SELECT action, at, decided_by FROM locks WHERE semester = ?"
+            " AND class_code IN ('', ?) AND subject_code IN ('', ?) ORDER BY id DESC LIMIT 1",
+            (key.semester, key.class_code, key.subject_code),
+        ).fetchone()
+        return (row[0], row[1], row[2]) if row else None
 
     def changes(self, since: str | None = None) -> list[ChangeRecord]:
+        """The change log, oldest first, each with its effective status."""
+        return self._changes("WHERE c.at >= ?", (since or "",))
+
+    def _changes(self, where: str, args: tuple[object, ...]) -> list[ChangeRecord]:
         rows = self.db.execute(
-            "SELECT c.*, f.name AS file_name FROM changes c JOIN files f ON f.id = c.file_id"
-            " WHERE c.at >= ? ORDER BY c.id",
-            (since or "",),
+            "SELECT c.*, f.name AS file_name, f.sha256, d.decision, d.decided_by,"
+            " d.at AS decided_at, d.request FROM changes c JOIN files f ON f.id = c.file_id"
+            f" LEFT JOIN decisions d ON d.change_id = c.id {where} ORDER BY c.id",
+            args,
         )
         return [
             ChangeRecord(
@@ -269,7 +534,12 @@ class Ledger:
                 column=r["column_name"],
                 old=r["old"],
                 new=r["new"],
-                status=r["status"],
+                status=r["decision"] or r["status"],
+                reason=r["reason"],
+                decided_by=r["decided_by"] or "",
+                decided_at=r["decided_at"] or "",
+                request=r["request"] or "",
+                file_sha256=r["sha256"],
             )
             for r in rows
         ]
