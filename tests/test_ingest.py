@@ -182,8 +182,15 @@ def test_sheet_in_another_teachers_folder_and_saved_by_someone_else(school: Scho
     foreign_user(wb)
     wb.save(target)
     (outcome,) = school.ingest(target)
-    assert outcome.status is Status.ACCEPTED  # flagged, not refused
+    assert outcome.status is Status.REJECTED
     assert [p.code for p in outcome.problems] == ["saved-by-other"]
+    # the edit is kept in the log for the vice-principal, flagged, and never merged
+    assert [(c.column, c.new, c.status) for c in outcome.changes] == [
+        ("TX1", "7.0", "unauthorised")
+    ]
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.scores(outcome.key) == {}
+        assert "may-phong-may-3" in ledger.changes()[-1].reason
 
 
 def test_half_copied_file_is_rejected_not_a_crash(school: School) -> None:

@@ -145,12 +145,13 @@ def test_correction_against_a_value_that_moved_on_is_not_applied(ledger: Ledger)
 
 def test_bases_and_manual_locks(ledger: Ledger) -> None:
     with ledger.transaction():
-        ledger.set_base(KEY, {("HS1", "TX1"): "6.0", ("HS2", "GK"): "7.5"})
-        ledger.set_base(KEY, {("HS1", "TX1"): "6.5"})
+        ledger.set_base("copy-1", {("HS1", "TX1"): "6.0", ("HS2", "GK"): "7.5"})
+        ledger.set_base("copy-1", {("HS1", "TX1"): "6.5"})
         assert ledger.manual_lock(KEY) is None
         ledger.record_lock("lock", 1, "GV001")
         ledger.record_lock("unlock", 1, "GV001", class_code="6A1", subject_code="TOAN")
-    assert ledger.base(KEY) == {("HS1", "TX1"): "6.5"}
+    assert ledger.base("copy-1") == {("HS1", "TX1"): "6.5"}
+    assert ledger.base("copy-2") == {}
     action, _, by = ledger.manual_lock(KEY) or ("", "", "")
     assert (action, by) == ("unlock", "GV001")
     other = SheetKey("6A2", "TOAN", 1)

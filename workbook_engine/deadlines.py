@@ -23,6 +23,18 @@ def active_lock(setup: Setup, semester: int, today: date) -> CalendarEvent | Non
     return None
 
 
+def locked_since(
+    setup: Setup, semester: int, today: date, manual: tuple[str, str, str] | None = None
+) -> date | None:
+    """Since when the period is locked, or None when it is open. The principal's latest lock or
+    unlock covering the sheet (``manual``: action, ISO time, by) overrides the calendar."""
+    if manual is not None:
+        action, at, _ = manual
+        return date.fromisoformat(at[:10]) if action == "lock" else None
+    event = active_lock(setup, semester, today)
+    return event.start if event else None
+
+
 def deadline(setup: Setup, semester: int, column: str) -> CalendarEvent | None:
     """The entry deadline for a column (TX/GK/CK) of a semester; a deadline row without a
     column applies to every column."""

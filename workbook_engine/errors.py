@@ -244,8 +244,8 @@ SHEET_KINDS = _kinds(
         "saved-by-other",
         "Người lưu tệp không phải giáo viên được phân công",
         "tệp được lưu lần cuối bởi «{value}», không phải tên người dùng của giáo viên {teacher}",
-        "Nếu đúng là thầy/cô lưu tệp trên máy khác, báo văn thư thêm tên người dùng đó.",
-        Severity.WARNING,
+        "Nếu đúng là thầy/cô lưu tệp trên máy khác, báo văn thư thêm tên người dùng đó, "
+        "rồi gửi lại.",
     ),
     ProblemKind(
         "roster-changed",
@@ -312,6 +312,14 @@ SHEET_KINDS = _kinds(
         "Sổ đã khóa",
         "học kì {semester} đã khóa sổ từ ngày {start}: không nhận thay đổi",
         "Nếu cần sửa điểm, làm phiếu đề nghị sửa điểm để Hiệu trưởng duyệt.",
+    ),
+    ProblemKind(
+        "stale-copy",
+        "Bản của thầy/cô đã cũ",
+        "{count} ô vẫn giữ giá trị cũ đã được duyệt sửa (ví dụ {example}); "
+        "các ô này không bị ghi đè",
+        "Chép các giá trị mới trong biên nhận vào bản của thầy/cô trước lần gửi sau.",
+        Severity.WARNING,
     ),
     ProblemKind(
         "late-entry",

@@ -15,7 +15,6 @@ from workbook_engine.io.sheet_base import FIRST_ROW, ROSTER_WIDTH
 from workbook_engine.model import Setup
 from workbook_engine.rules import AssessmentMode, Comment
 
-
 CellValue = int | float | str
 
 

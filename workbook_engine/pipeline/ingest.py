@@ -8,7 +8,7 @@ import hashlib
 import logging
 import os
 import signal
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
@@ -101,17 +101,47 @@ def archive_original(data: bytes, sha256: str, archive: Path) -> Path:
     return target
 
 
-def diff(check: SheetCheck, accepted: dict[tuple[str, str], str]) -> list[CellChange]:
-    """Cell changes keyed by (student, column): new entries merge, corrections wait for approval."""
-    changes = []
-    for student, column in sorted(set(check.values) | set(accepted)):
-        old = accepted.get((student, column))
-        new = check.values.get((student, column))
-        if old == new:
+# Problems that make a file's changes unauthorised: recorded and shown to the vice-principal,
+# never merged.
+UNAUTHORISED = frozenset(
+    {
+        "not-assigned",
+        "teacher-folder-mismatch",
+        "saved-by-other",
+        "roster-changed",
+        "roster-row-added",
+        "roster-row-removed",
+        "column-changed",
+        "period-locked",
+    }
+)
+
+Cells = dict[tuple[str, str], str]
+
+
+def three_way(file: Cells, base: Cells, accepted: Cells) -> tuple[list[CellChange], list[str]]:
+    """Changes of the submitted copy, keyed by (student, column), never by cell address.
+
+    ``base`` is what this copy held when it was issued or last receipted. A cell the teacher did
+    not touch (file = base) is not a change, even when the ledger moved on since (an approved
+    correction): that is a stale copy, reported, never reverted. A touched cell is a new entry
+    when the ledger has nothing (it merges), else a correction (it waits for approval).
+    Returns the changes and the cells that are stale, as "student column".
+    """
+    changes: list[CellChange] = []
+    stale: list[str] = []
+    for student, column in sorted(set(file) | set(base) | set(accepted)):
+        cell = (student, column)
+        new, old = file.get(cell), accepted.get(cell)
+        if new == base.get(cell):
+            if old != new:
+                stale.append(f"{student} {column}")
+            continue
+        if new == old:
             continue
         status = ChangeStatus.MERGED if old is None else ChangeStatus.PENDING
         changes.append(CellChange(student, column, old, new, status))
-    return changes
+    return changes, stale
 
 
 def late_warnings(
@@ -148,13 +178,14 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
         check = SheetCheck(report=report)
     else:
         saved_by = sheet.saved_by
-        check = check_score_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher)
+        manual = None
+        if sheet.identity is not None:
+            i = sheet.identity
+            manual = ledger.manual_lock(SheetKey(i.class_code, i.subject_code, i.semester))
+        check = check_score_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher, manual)
     teacher_code = check.identity.teacher_code if check.identity else (teacher or "")
-    changes: list[CellChange] = []
     problems = list(check.report)
-    if check.accepted and check.key is not None:
-        changes = diff(check, ledger.scores(check.key))
-        problems += late_warnings(ctx, path.name, check.key, changes)
+    changes, flagged = _changes(ctx, path.name, check, ledger, problems)
     status = Status.ACCEPTED if check.accepted else Status.REJECTED
     _crash_point("before-commit")
     with ledger.transaction():
@@ -169,12 +200,36 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
             late=any(p.code == "late-entry" for p in problems),
             problems=[_problem_json(p) for p in problems],
         )
-        if status is Status.ACCEPTED and check.key is not None:
+        if check.key is not None and (status is Status.ACCEPTED or flagged):
             ledger.record_changes(file_id, teacher_code, check.key, changes)
             _crash_point("inside-commit")
+        if status is Status.ACCEPTED and check.identity is not None:
+            ledger.set_base(check.identity.template_id, check.values)
     _crash_point("after-commit")
     _leave_inbox(path)
     return Outcome(path.name, status, sha, teacher_code, check.key, problems, changes)
+
+
+def _changes(
+    ctx: IngestContext, name: str, check: SheetCheck, ledger: Ledger, problems: list[Problem]
+) -> tuple[list[CellChange], bool]:
+    """The file's changes (unauthorised when a problem says so); adds late and stale warnings."""
+    key, identity = check.key, check.identity
+    trusted = identity is not None and not any(p.code.startswith("template-") for p in problems)
+    if key is None or identity is None or not trusted or check.subject is None:
+        return [], False
+    changes, stale = three_way(check.values, ledger.base(identity.template_id), ledger.scores(key))
+    flagged = [p for p in problems if p.code in UNAUTHORISED]
+    if flagged:
+        reason = "; ".join(dict.fromkeys(p.message for p in flagged))
+        changes = [replace(c, status=ChangeStatus.UNAUTHORISED, reason=reason) for c in changes]
+    elif check.accepted:
+        problems += late_warnings(ctx, name, key, changes)
+        if stale:
+            problems.append(
+                make_problem("stale-copy", file=name, count=len(stale), example=stale[0])
+            )
+    return changes, bool(flagged)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

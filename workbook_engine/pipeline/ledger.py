@@ -78,13 +78,11 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             note TEXT NOT NULL DEFAULT ''
         );
         CREATE TABLE bases (
-            class_code TEXT NOT NULL,
-            subject_code TEXT NOT NULL,
-            semester INTEGER NOT NULL,
+            template_id TEXT NOT NULL,
             student_code TEXT NOT NULL,
             column_name TEXT NOT NULL,
             value TEXT NOT NULL,
-            PRIMARY KEY (class_code, subject_code, semester, student_code, column_name)
+            PRIMARY KEY (template_id, student_code, column_name)
         );
         CREATE TABLE locks (
             id INTEGER PRIMARY KEY,
@@ -462,25 +460,21 @@ class Ledger:
             (key.class_code, key.subject_code, key.semester),
         )
 
-    # --- bases: what a teacher's copy held when it was last receipted ------------------------
+    # --- bases: what each teacher's copy held when it was last receipted --------------------
 
-    def base(self, key: SheetKey) -> dict[tuple[str, str], str]:
+    def base(self, template_id: str) -> dict[tuple[str, str], str]:
+        """The values a copy (one issued template) held at its last receipt; empty if never."""
         rows = self.db.execute(
-            "SELECT student_code, column_name, value FROM bases"
-            " WHERE class_code = ? AND subject_code = ? AND semester = ?",
-            (key.class_code, key.subject_code, key.semester),
+            "SELECT student_code, column_name, value FROM bases WHERE template_id = ?",
+            (template_id,),
         )
         return {(r[0], r[1]): r[2] for r in rows}
 
-    def set_base(self, key: SheetKey, values: dict[tuple[str, str], str]) -> None:
-        where = (key.class_code, key.subject_code, key.semester)
-        self.db.execute(
-            "DELETE FROM bases WHERE class_code = ? AND subject_code = ? AND semester = ?", where
-        )
+    def set_base(self, template_id: str, values: dict[tuple[str, str], str]) -> None:
+        self.db.execute("DELETE FROM bases WHERE template_id = ?", (template_id,))
         self.db.executemany(
-            "INSERT INTO bases (class_code, subject_code, semester, student_code, column_name,"
-            " value) VALUES (?, ?, ?, ?, ?, ?)",
-            [(*where, student, column, value) for (student, column), value in values.items()],
+            "INSERT INTO bases (template_id, student_code, column_name, value) VALUES (?, ?, ?, ?)",
+            [(template_id, student, column, value) for (student, column), value in values.items()],
         )
 
     # --- locks by the principal ---------------------------------------------------------------

@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from workbook_engine.deadlines import active_lock
+from workbook_engine.deadlines import locked_since
 from workbook_engine.errors import Report, make_problem
 from workbook_engine.io.cells import column_letter, format_date, normalize_text
 from workbook_engine.io.identity import Identity, verify_identity
@@ -118,6 +118,7 @@ def check_score_sheet(
     secret: bytes,
     today: date,
     folder_teacher: str | None = None,
+    manual_lock: tuple[str, str, str] | None = None,
 ) -> SheetCheck:
     """Every problem of one filled sheet, and its values when the sheet can be trusted."""
     c = _Checker(sheet, setup, sheet.name)
@@ -143,9 +144,9 @@ def check_score_sheet(
         c.add("sheet-kind-unsupported", value=identity.kind)
         return c.check
     _check_people(c, identity, folder_teacher)
-    lock = active_lock(setup, identity.semester, today)
-    if lock is not None:
-        c.add("period-locked", semester=identity.semester, start=format_date(lock.start))
+    since = locked_since(setup, identity.semester, today, manual_lock)
+    if since is not None:
+        c.add("period-locked", semester=identity.semester, start=format_date(since))
     if not sheet.sheet_found:
         c.check.report.add(make_problem("sheet-missing", file=sheet.name, sheet=identity.sheet))
         return c.check
