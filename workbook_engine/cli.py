@@ -10,7 +10,9 @@ import typer
 from rich.table import Table
 
 from workbook_engine.cli_common import DataDirOption, fail, out, progress_steps
+from workbook_engine.cli_control import corrections_app, lock, log_app, unlock
 from workbook_engine.cli_inbox import ingest, setup_logging, watch
+from workbook_engine.cli_report import report_app
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.demo.run import NotADemoDataDir, run_demo
 from workbook_engine.demo.school import DemoOptions, build_demo_school
@@ -34,6 +36,11 @@ app.add_typer(setup_app, name="setup")
 app.add_typer(templates_app, name="templates")
 app.command("ingest")(ingest)
 app.command("watch")(watch)
+app.add_typer(corrections_app, name="corrections")
+app.command("lock")(lock)
+app.command("unlock")(unlock)
+app.add_typer(log_app, name="log")
+app.add_typer(report_app, name="report")
 
 
 def print_report(report: Report, json_output: bool = False) -> None:

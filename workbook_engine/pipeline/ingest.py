@@ -165,7 +165,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     data = path.read_bytes()
     sha = hashlib.sha256(data).hexdigest()
     known = ledger.file_by_sha(sha)
-    if known is not None:
+    if known is not None and known.status == Status.ACCEPTED:
         _leave_inbox(path)
         return Outcome(path.name, Status.DUPLICATE, sha, known.teacher_code)
     archive_original(data, sha, ctx.data.archive)
@@ -187,6 +187,11 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     problems = list(check.report)
     changes, flagged = _changes(ctx, path.name, check, ledger, problems)
     status = Status.ACCEPTED if check.accepted else Status.REJECTED
+    problem_rows = [_problem_json(p) for p in problems]
+    if known is not None and status is Status.REJECTED and known.problems == problem_rows:
+        # sent again unchanged, or a rerun after a crash: same verdict, nothing new to record
+        _leave_inbox(path)
+        return Outcome(path.name, Status.DUPLICATE, sha, teacher_code, check.key, problems)
     _crash_point("before-commit")
     with ledger.transaction():
         file_id = ledger.record_file(
@@ -198,7 +203,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
             kind=check.identity.kind if check.identity else "",
             key=check.key,
             late=any(p.code == "late-entry" for p in problems),
-            problems=[_problem_json(p) for p in problems],
+            problems=problem_rows,
         )
         if check.key is not None and (status is Status.ACCEPTED or flagged):
             ledger.record_changes(file_id, teacher_code, check.key, changes)

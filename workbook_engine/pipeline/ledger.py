@@ -22,7 +22,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         """
         CREATE TABLE files (
             id INTEGER PRIMARY KEY,
-            sha256 TEXT NOT NULL UNIQUE,
+            sha256 TEXT NOT NULL,
             name TEXT NOT NULL,
             teacher_code TEXT NOT NULL DEFAULT '',
             saved_by TEXT NOT NULL DEFAULT '',
@@ -60,6 +60,7 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
             new TEXT,
             status TEXT NOT NULL
         );
+        CREATE INDEX files_by_sha ON files (sha256);
         CREATE INDEX changes_by_time ON changes (at);
         CREATE INDEX changes_by_sheet ON changes (class_code, subject_code, semester);
         """,
@@ -298,7 +299,10 @@ class Ledger:
     # --- files ----------------------------------------------------------------------------------
 
     def file_by_sha(self, sha256: str) -> FileRecord | None:
-        row = self.db.execute("SELECT * FROM files WHERE sha256 = ?", (sha256,)).fetchone()
+        """The latest record of this content (a rejected file may be sent again unchanged)."""
+        row = self.db.execute(
+            "SELECT * FROM files WHERE sha256 = ? ORDER BY id DESC LIMIT 1", (sha256,)
+        ).fetchone()
         return _file(row) if row else None
 
     def files(self) -> list[FileRecord]:

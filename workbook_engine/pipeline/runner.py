@@ -13,6 +13,7 @@ from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.lockfiles import is_workbook_candidate
 from workbook_engine.io.master_workbook import write_master
 from workbook_engine.io.setup_reader import load_setup
+from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, ingest_file
 from workbook_engine.pipeline.ledger import Ledger
@@ -64,22 +65,23 @@ class Pipeline:
         return outcomes
 
     def rebuild_master(self) -> Path | None:
-        """Rewrite the master from the ledger; a copy held open in Excel only delays it."""
-        values = {(key, s, c): v for key, s, c, v in self.ledger.all_scores()}
-        target = self.outbox / MASTER_NAME
-        try:
-            path = write_master(target, self.setup, values, self.ledger.changes())
-        except FileLockedError:
-            log.warning(
-                "%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại ở đợt sau", target
-            )
-            return None
-        log.info("Đã cập nhật %s", path)
-        return path
+        return rebuild_master(self.ledger, self.setup, self.outbox / MASTER_NAME)
 
     @property
     def rejected(self) -> int:
         return sum(1 for o in self.outcomes if o.status is Status.REJECTED)
+
+
+def rebuild_master(ledger: Ledger, setup: Setup, target: Path) -> Path | None:
+    """Rewrite the master from the ledger; a copy held open in Excel only delays it."""
+    values = {(key, s, c): v for key, s, c, v in ledger.all_scores()}
+    try:
+        path = write_master(target, setup, values, ledger.changes(), ledger.chain_head())
+    except FileLockedError:
+        log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại ở đợt sau", target)
+        return None
+    log.info("Đã cập nhật %s", path)
+    return path
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:

@@ -1,0 +1,209 @@
+"""``wbe corrections``, ``wbe lock``/``unlock`` and ``wbe log verify``: the principal's and the
+vice-principals' side of change control (registered by cli.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbook_engine.cli_common import DataDirOption, err, fail, out
+from workbook_engine.io.setup_reader import SetupError, load_setup
+from workbook_engine.model import ChangeRecord, ChangeStatus, Role, Setup, Teacher
+from workbook_engine.paths import DataDir, data_dir
+from workbook_engine.pipeline.ledger import Ledger, LedgerError
+from workbook_engine.pipeline.runner import MASTER_NAME, rebuild_master
+from workbook_engine.render.correction_record import write_correction_record
+from workbook_engine.rules import ScoreError, format_tenths, parse_score
+
+corrections_app = typer.Typer(
+    help="Duyệt đề nghị sửa điểm / Approve or refuse score corrections.", no_args_is_help=True
+)
+log_app = typer.Typer(help="Nhật ký thay đổi / The change log.", no_args_is_help=True)
+
+APPROVERS = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
+LOCKERS = (Role.PRINCIPAL, Role.ADMIN, Role.CLERK)  # the clerk acts on the principal's order
+
+ByOption = Annotated[str, typer.Option("--by", help="Mã người quyết định / decided by (code).")]
+NoteOption = Annotated[str, typer.Option("--note", help="Ghi chú / note.")]
+OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục kết quả.")]
+
+
+@contextmanager
+def school(data: DataDir) -> Iterator[tuple[Setup, Ledger]]:
+    if not data.setup.exists():
+        raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
+    try:
+        setup = load_setup(data.setup)
+    except SetupError as exc:
+        raise fail(f"tệp thiết lập {data.setup} có lỗi; chạy «wbe setup check»") from exc
+    with Ledger.open(data.ledger) as ledger:
+        yield setup, ledger
+
+
+def person(setup: Setup, code: str, roles: tuple[Role, ...], what: str) -> Teacher:
+    teacher = next((t for t in setup.teachers if t.code == code), None)
+    if teacher is None:
+        raise fail(f"không có cán bộ mã {code} trong tệp thiết lập")
+    if not any(r in teacher.roles for r in roles):
+        allowed = ", ".join(r.value for r in roles)
+        raise fail(f"{teacher.full_name} ({code}) không có quyền {what} (cần vai trò: {allowed})")
+    return teacher
+
+
+def shown(value: str | None) -> str:
+    if value is None:
+        return "trống"
+    try:
+        tenths = parse_score(value)
+    except ScoreError:
+        return value
+    return format_tenths(tenths) if tenths is not None else value
+
+
+def change_line(setup: Setup, c: ChangeRecord) -> str:
+    """One change on one line (whole in logs and when copied into an e-mail)."""
+    names = {s.code: s.full_name for s in setup.students}
+    when = c.at[:16].replace("T", " ")
+    student = f"{c.student_code} {names.get(c.student_code, '')}".strip()
+    where = f"{c.key.class_code} {c.key.subject_code} HK{c.key.semester}"
+    label = ChangeStatus(c.status).label
+    return (
+        f"Số {c.id} | {when} | {c.teacher_code} | {where} | {student} | "
+        f"{c.column}: {shown(c.old)} → {shown(c.new)} | {label}"
+    )
+
+
+@corrections_app.command("list")
+def corrections_list(
+    data_dir_: DataDirOption = None,
+    all_: Annotated[bool, typer.Option("--all", help="Cả các đề nghị đã quyết định.")] = False,
+) -> None:
+    """Liệt kê đề nghị sửa điểm đang chờ duyệt / List corrections waiting for approval."""
+    with school(data_dir(data_dir_)) as (setup, ledger):
+        wanted = (ChangeStatus.PENDING, ChangeStatus.APPROVED, ChangeStatus.REFUSED)
+        changes = [c for c in ledger.changes() if c.status in wanted] if all_ else ledger.pending()
+        if not changes:
+            out.print("Không có đề nghị sửa điểm nào đang chờ duyệt.", markup=False)
+            return
+        for change in changes:
+            out.print(change_line(setup, change), markup=False)
+
+
+def _decide(
+    data: DataDir,
+    ids: list[int],
+    decision: ChangeStatus,
+    by: str,
+    note: str,
+    outbox: Path,
+    witness: str = "",
+) -> None:
+    with school(data) as (setup, ledger):
+        person(setup, by, APPROVERS, "duyệt sửa điểm")
+        failed = False
+        for change_id in ids:
+            try:
+                with ledger.transaction():
+                    change = ledger.decide(change_id, decision, by, "wbe corrections", note)
+            except LedgerError as exc:
+                err.print(f"Lỗi: {exc}", style="red", markup=False)
+                failed = True
+                continue
+            out.print(f"Số {change_id}: {ChangeStatus(change.status).label}.", markup=False)
+            if decision is ChangeStatus.APPROVED:
+                record = outbox / "records" / f"bien-ban-sua-diem-{change_id}.pdf"
+                write_correction_record(record, setup, change, witness=witness)
+                out.print(f"  Biên bản sửa điểm: {record}", markup=False)
+        rebuild_master(ledger, setup, outbox / MASTER_NAME)
+        if failed:
+            raise typer.Exit(1)
+
+
+@corrections_app.command("approve")
+def corrections_approve(
+    ids: Annotated[list[int], typer.Argument(help="Số của các thay đổi / change numbers.")],
+    by: ByOption,
+    data_dir_: DataDirOption = None,
+    note: NoteOption = "",
+    witness: Annotated[str, typer.Option("--witness", help="Người chứng kiến.")] = "",
+    outbox: OutboxOption = Path("outbox"),
+) -> None:
+    """Duyệt sửa điểm: giá trị mới được ghi, lập biên bản / Approve: the new value merges."""
+    _decide(data_dir(data_dir_), ids, ChangeStatus.APPROVED, by, note, outbox, witness)
+
+
+@corrections_app.command("refuse")
+def corrections_refuse(
+    ids: Annotated[list[int], typer.Argument(help="Số của các thay đổi / change numbers.")],
+    by: ByOption,
+    data_dir_: DataDirOption = None,
+    note: NoteOption = "",
+    outbox: OutboxOption = Path("outbox"),
+) -> None:
+    """Không duyệt: giữ giá trị cũ / Refuse: the old value stays."""
+    _decide(data_dir(data_dir_), ids, ChangeStatus.REFUSED, by, note, outbox)
+
+
+SemesterOption = Annotated[int, typer.Option("--semester", min=1, max=2, help="Học kì 1 hoặc 2.")]
+ClassOption = Annotated[str, typer.Option("--class", help="Chỉ lớp này / only this class.")]
+SubjectOption = Annotated[str, typer.Option("--subject", help="Chỉ môn này / only this subject.")]
+
+
+def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, by: str,
+          note: str) -> None:  # fmt: skip
+    with school(data) as (setup, ledger):
+        person(setup, by, LOCKERS, "khóa, mở sổ")
+        if class_ and class_ not in {c.code for c in setup.classes}:
+            raise fail(f"không có lớp {class_}")
+        if subject and subject not in {s.code for s in setup.subjects}:
+            raise fail(f"không có môn {subject}")
+        with ledger.transaction():
+            ledger.record_lock(action, semester, by, class_, subject, note)
+    scope = " ".join(filter(None, [f"học kì {semester}", class_ and f"lớp {class_}",
+                                   subject and f"môn {subject}"]))  # fmt: skip
+    verb = "Đã khóa sổ" if action == "lock" else "Đã mở sổ"
+    out.print(f"{verb} {scope} (người quyết định: {by}).", markup=False)
+
+
+def lock(
+    semester: SemesterOption,
+    by: ByOption,
+    class_: ClassOption = "",
+    subject: SubjectOption = "",
+    note: NoteOption = "",
+    data_dir_: DataDirOption = None,
+) -> None:
+    """Khóa sổ (Hiệu trưởng) / Lock a semester, a class or a subject."""
+    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note)
+
+
+def unlock(
+    semester: SemesterOption,
+    by: ByOption,
+    class_: ClassOption = "",
+    subject: SubjectOption = "",
+    note: NoteOption = "",
+    data_dir_: DataDirOption = None,
+) -> None:
+    """Mở sổ (Hiệu trưởng) / Unlock: overrides a calendar lock too."""
+    _lock("unlock", data_dir(data_dir_), semester, class_, subject, by, note)
+
+
+@log_app.command("verify")
+def log_verify(data_dir_: DataDirOption = None) -> None:
+    """Kiểm tra chuỗi nhật ký không bị sửa / Verify the tamper-evident change log."""
+    data = data_dir(data_dir_)
+    if not data.ledger.exists():
+        raise fail(f"không tìm thấy sổ cái {data.ledger}")
+    with Ledger.open(data.ledger) as ledger:
+        problem = ledger.verify()
+        if problem is not None:
+            raise fail(f"nhật ký không còn nguyên vẹn: {problem}")
+        count = len(ledger.events())
+        out.print(
+            f"Nhật ký nguyên vẹn: {count} sự kiện. Mã kiểm tra: {ledger.chain_head()}", markup=False
+        )

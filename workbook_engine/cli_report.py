@@ -1,0 +1,69 @@
+"""``wbe report``: the pages vice-principals and the principal read (registered by cli.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from workbook_engine.cli_common import DataDirOption, err, fail, out
+from workbook_engine.cli_inbox import OutboxOption
+from workbook_engine.io.atomic import FileLockedError
+from workbook_engine.io.setup_reader import SetupError, load_setup
+from workbook_engine.paths import data_dir
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.diff_report import write_diff_reports
+
+report_app = typer.Typer(
+    help="Báo cáo cho Ban giám hiệu / Reports for the principal and vice-principals.",
+    no_args_is_help=True,
+)
+
+
+@report_app.callback()
+def report() -> None:
+    """Báo cáo cho Ban giám hiệu / Reports for the principal and vice-principals."""
+    # a callback keeps ``diff`` a subcommand while it is the only one
+
+
+@report_app.command("diff")
+def diff(
+    since: Annotated[
+        datetime | None,
+        typer.Option(
+            "--since",
+            formats=["%Y-%m-%d"],
+            help="Từ ngày này (YYYY-MM-DD); mặc định mọi ngày / from this day on.",
+        ),
+    ] = None,
+    data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
+) -> None:
+    """Báo cáo thay đổi điểm theo ngày (HTML, PDF) và theo từng tệp / Daily diff reports."""
+    data = data_dir(data_dir_)
+    if not data.setup.exists():
+        raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
+    if not data.ledger.exists():
+        raise fail(f"không tìm thấy sổ điểm {data.ledger}: chưa nhận tệp nào")
+    day = since.date() if since else None
+    try:
+        setup = load_setup(data.setup)
+        with Ledger.open(data.ledger) as ledger:
+            changes = ledger.changes(day.isoformat() if day else None)
+            files = ledger.files()
+        written = write_diff_reports(outbox, changes, files, setup, day)
+    except SetupError as exc:
+        for problem in exc.report.sorted():
+            err.print(str(problem), markup=False)
+        raise fail(f"tệp thiết lập {data.setup} có lỗi (xem trên)") from exc
+    except FileLockedError as exc:
+        raise fail(str(exc)) from exc
+    if not written:
+        since_text = f" từ ngày {day:%d/%m/%Y}" if day else ""
+        out.print(f"Không có thay đổi hay tệp nào{since_text}: không ghi báo cáo.", markup=False)
+        return
+    for path in written:
+        out.print(str(path), markup=False)
+    out.print(f"Đã ghi {len(written)} tệp báo cáo.", markup=False)

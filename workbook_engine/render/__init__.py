@@ -1,0 +1,1 @@
+"""Documents people read: HTML pages and PDFs from jinja2 templates (``templates/``)."""

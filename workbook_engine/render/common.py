@@ -1,0 +1,142 @@
+"""What every rendered document shares: the template environment, value and time formats,
+look-ups that tolerate a setup changed since the ledger was written, and the writers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.sheet_base import SEMESTER_NAMES
+from workbook_engine.model import Setup, Student, Subject, Teacher
+from workbook_engine.rules import ScoreError, format_tenths, parse_score
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+BLANK = "(trống)"
+UNKNOWN = "(không rõ)"
+COLUMN_NAMES = {"GK": "Đánh giá giữa kì", "CK": "Đánh giá cuối kì"}
+
+ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def render(template: str, **context: Any) -> str:
+    return ENV.get_template(template).render(**context)
+
+
+def score_text(value: str | None) -> str:
+    """A stored value as written in Vietnamese: ``8.5`` → ``8,5``; Đ/CĐ as is; blank → (trống)."""
+    if value is None or not value.strip():
+        return BLANK
+    try:
+        tenths = parse_score(value)
+    except ScoreError:
+        return value
+    return BLANK if tenths is None else format_tenths(tenths)
+
+
+def column_name(column: str) -> str:
+    """``TX2`` → ``Đánh giá thường xuyên 2 (TX2)``; ``GK`` → ``Đánh giá giữa kì (GK)``."""
+    if column in COLUMN_NAMES:
+        return f"{COLUMN_NAMES[column]} ({column})"
+    if column.startswith("TX") and column[2:].isdigit():
+        return f"Đánh giá thường xuyên {column[2:]} ({column})"
+    return column
+
+
+def column_order(column: str) -> tuple[int, int, str]:
+    """TX1 < TX2 < … < GK < CK < anything else."""
+    if column.startswith("TX") and column[2:].isdigit():
+        return (0, int(column[2:]), "")
+    return (1, ["GK", "CK"].index(column), "") if column in ("GK", "CK") else (2, 0, column)
+
+
+def semester_name(semester: int | None) -> str:
+    return SEMESTER_NAMES.get(semester or 0, f"Học kì {semester}" if semester else "")
+
+
+def parse_time(iso: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(iso)
+    except (TypeError, ValueError):
+        return None
+
+
+def day_of(iso: str) -> date | None:
+    moment = parse_time(iso)
+    return moment.date() if moment else None
+
+
+def time_text(iso: str) -> str:
+    """``2025-10-10T14:03:22+07:00`` → ``10/10/2025 14:03``; unreadable text is shown as is."""
+    moment = parse_time(iso)
+    return moment.strftime("%d/%m/%Y %H:%M") if moment else iso
+
+
+def date_text(day: date) -> str:
+    return day.strftime("%d/%m/%Y")
+
+
+class Directory:
+    """Names from the setup. The ledger outlives setups: a code no longer there is shown bare."""
+
+    def __init__(self, setup: Setup) -> None:
+        self.setup = setup
+        self.students: dict[str, Student] = {s.code: s for s in setup.students}
+        self.teachers: dict[str, Teacher] = {t.code: t for t in setup.teachers}
+        self.grades = {c.code: c.grade for c in setup.classes}
+        self.subjects: dict[tuple[int, str], Subject] = {
+            (s.grade, s.code): s for s in setup.subjects
+        }
+        # the setup lists students in roster order, the order of the teachers' sheets
+        self.roster_position = {s.code: i for i, s in enumerate(setup.students)}
+
+    def student_name(self, code: str) -> str:
+        student = self.students.get(code)
+        return student.full_name if student else ""
+
+    def teacher_name(self, code: str) -> str:
+        teacher = self.teachers.get(code)
+        return teacher.full_name if teacher else ""
+
+    def teacher_label(self, code: str) -> str:
+        """``GV005 – Trần Thị Lan``, the bare code, or (không rõ) when no teacher was identified."""
+        if not code:
+            return UNKNOWN
+        name = self.teacher_name(code)
+        return f"{code} – {name}" if name else code
+
+    def subject(self, class_code: str, subject_code: str) -> Subject | None:
+        grade = self.grades.get(class_code)
+        return self.subjects.get((grade, subject_code)) if grade is not None else None
+
+    def subject_name(self, class_code: str, subject_code: str) -> str:
+        subject = self.subject(class_code, subject_code)
+        return subject.name if subject else subject_code
+
+
+def write_html(path: Path, html: str) -> Path:
+    with atomic_path(Path(path)) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return Path(path)
+
+
+def write_pdf(path: Path, html: str) -> Path:
+    """Lay ``html`` out with weasyprint and write the PDF atomically."""
+    # imported here: weasyprint loads pango and takes a while, and most commands never print
+    import weasyprint
+
+    path = Path(path)
+    document = weasyprint.HTML(string=html, base_url=str(path.parent.resolve()))
+    with atomic_path(path) as tmp:
+        document.write_pdf(tmp)
+    return path
