@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import date
 
 import openpyxl
 import pytest
@@ -44,3 +45,6 @@ def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: Schoo
         assert [(c.column, c.new) for c in ledger.changes()] == [("TX1", "8.5")]
     row = [c.value for c in openpyxl.load_workbook(master)["6A1"][7]]
     assert 8.5 in row
+    day = date.today().isoformat()  # changes are stamped with the real time of receipt
+    assert (school.outbox / "reports" / "diff" / f"{day}.html").exists()
+    assert (school.outbox / "reports" / "diff" / f"{day}.pdf").exists()

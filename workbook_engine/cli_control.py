@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -15,8 +16,8 @@ from workbook_engine.io.setup_reader import SetupError, load_setup
 from workbook_engine.model import ChangeRecord, ChangeStatus, Role, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
-from workbook_engine.pipeline.runner import MASTER_NAME, rebuild_master
 from workbook_engine.render.correction_record import write_correction_record
+from workbook_engine.render.publish import publish, record_path
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
 corrections_app = typer.Typer(
@@ -115,10 +116,10 @@ def _decide(
                 continue
             out.print(f"Số {change_id}: {ChangeStatus(change.status).label}.", markup=False)
             if decision is ChangeStatus.APPROVED:
-                record = outbox / "records" / f"bien-ban-sua-diem-{change_id}.pdf"
+                record = record_path(outbox, change_id)
                 write_correction_record(record, setup, change, witness=witness)
                 out.print(f"  Biên bản sửa điểm: {record}", markup=False)
-        rebuild_master(ledger, setup, outbox / MASTER_NAME)
+        publish(ledger, setup, outbox, since=date.today())
         if failed:
             raise typer.Exit(1)
 

@@ -17,6 +17,7 @@ from workbook_engine.io.setup_reader import SetupError
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
+from workbook_engine.render.publish import publish
 
 InboxOption = Annotated[
     Path, typer.Option("--inbox", help="Hộp thư nhận tệp / inbox folder.", envvar="WBE_INBOX")
@@ -49,6 +50,11 @@ def setup_logging(data: DataDir) -> None:
         root.addHandler(handler)
 
 
+def after_batch(pipeline: Pipeline) -> None:
+    """Master, today's diff reports and correction records, after every batch."""
+    publish(pipeline.ledger, pipeline.setup, pipeline.outbox, since=date.today())
+
+
 def open_pipeline(data: DataDir, inbox: Path, outbox: Path, today: date | None) -> Pipeline:
     if not data.setup.exists():
         raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
@@ -76,7 +82,7 @@ def ingest(
     if missing:
         raise fail(f"không tìm thấy {', '.join(map(str, missing))}")
     with open_pipeline(data, inbox, outbox, today.date() if today else None) as pipeline:
-        outcomes = pipeline.process_all(files)
+        outcomes = pipeline.process_all(files, after=lambda: after_batch(pipeline))
         out.print(f"Đã xử lí {len(outcomes)} tệp, trả lại {pipeline.rejected}.", markup=False)
         if pipeline.rejected:
             raise typer.Exit(1)
@@ -95,7 +101,9 @@ def watch(
     setup_logging(data)
     pipeline = open_pipeline(data, inbox, outbox, today.date() if today else None)
     options = WatchOptions(settle_seconds=settle, poll=poll)
-    watcher = InboxWatcher(inbox, pipeline.process, options, after_batch=pipeline.rebuild_master)
+    watcher = InboxWatcher(
+        inbox, pipeline.process, options, after_batch=lambda: after_batch(pipeline)
+    )
     stopped_by_signal = threading.Event()
 
     def stop(signum: int, frame: object) -> None:

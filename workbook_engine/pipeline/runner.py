@@ -4,7 +4,7 @@ the master workbook rebuilt after each batch."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
@@ -58,10 +58,13 @@ class Pipeline:
         log.info(outcome.line)
         return outcome
 
-    def process_all(self, paths: Iterable[Path]) -> list[Outcome]:
-        """Process files (folders are walked for workbooks), then rebuild the master once."""
+    def process_all(
+        self, paths: Iterable[Path], after: Callable[[], object] | None = None
+    ) -> list[Outcome]:
+        """Process files (folders are walked for workbooks), then once ``after`` (default:
+        rebuild the master)."""
         outcomes = [self.process(p) for p in expand(paths)]
-        self.rebuild_master()
+        (after or self.rebuild_master)()
         return outcomes
 
     def rebuild_master(self) -> Path | None:
