@@ -314,6 +314,36 @@ SHEET_KINDS = _kinds(
         "Nếu cần sửa điểm, làm phiếu đề nghị sửa điểm để Hiệu trưởng duyệt.",
     ),
     ProblemKind(
+        "request-unknown-student",
+        "Học sinh không thuộc lớp",
+        "học sinh «{value}» không có trong lớp {class_code}",
+        "Ghi đúng mã học sinh và lớp như trong bảng điểm.",
+    ),
+    ProblemKind(
+        "request-column",
+        "Cột điểm không có trong môn",
+        "môn {subject} lớp {class_code} không có cột «{value}» (các cột: {allowed})",
+        "Chọn cột điểm trong danh sách thả xuống.",
+    ),
+    ProblemKind(
+        "request-old-mismatch",
+        "Điểm cũ không khớp",
+        "điểm cũ ghi «{value}» nhưng điểm đang lưu là «{expected}»",
+        "Ghi đúng điểm đang lưu (xem bảng điểm tổng hợp) rồi gửi lại.",
+    ),
+    ProblemKind(
+        "request-unchanged",
+        "Điểm mới trùng điểm cũ",
+        "điểm mới «{value}» giống điểm đang lưu",
+        "Xoá dòng này nếu không cần sửa.",
+    ),
+    ProblemKind(
+        "approver-not-allowed",
+        "Người phê duyệt không có quyền",
+        "«{value}» không phải Hiệu trưởng hoặc Phó hiệu trưởng trong tệp thiết lập",
+        "Ghi mã hoặc họ tên của Hiệu trưởng, Phó hiệu trưởng được uỷ quyền.",
+    ),
+    ProblemKind(
         "stale-copy",
         "Bản của thầy/cô đã cũ",
         "{count} ô vẫn giữ giá trị cũ đã được duyệt sửa (ví dụ {example}); "

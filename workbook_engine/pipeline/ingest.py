@@ -17,9 +17,10 @@ from workbook_engine.deadlines import column_kind, is_late
 from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
-from workbook_engine.io.sheet_reader import UnreadableWorkbook, read_filled_sheet
-from workbook_engine.model import CellChange, ChangeStatus, Setup, SheetKey
+from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
+from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.correction_check import check_correction_sheet
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_score_sheet
 
@@ -178,6 +179,8 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
         check = SheetCheck(report=report)
     else:
         saved_by = sheet.saved_by
+        if sheet.identity is not None and sheet.identity.kind == "correction":
+            return _ingest_correction(path, sha, known, sheet, ctx, ledger)
         manual = None
         if sheet.identity is not None:
             i = sheet.identity
@@ -235,6 +238,48 @@ def _changes(
                 make_problem("stale-copy", file=name, count=len(stale), example=stale[0])
             )
     return changes, bool(flagged)
+
+
+def _ingest_correction(
+    path: Path, sha: str, known: FileRecord | None, sheet: FilledSheet, ctx: IngestContext,
+    ledger: Ledger,
+) -> Outcome:  # fmt: skip
+    """A correction form: each row becomes a pending correction, decided when the form carries
+    the principal's or vice-principal's decision. All rows or none."""
+    assert sheet.identity is not None
+    teacher = sheet.identity.teacher_code
+    check = check_correction_sheet(sheet, ctx.setup, ctx.secret, ledger.scores)
+    problems = list(check.report)
+    status = Status.ACCEPTED if check.report.valid else Status.REJECTED
+    problem_rows = [_problem_json(p) for p in problems]
+    if known is not None and status is Status.REJECTED and known.problems == problem_rows:
+        _leave_inbox(path)
+        return Outcome(path.name, Status.DUPLICATE, sha, teacher, None, problems)
+    changes: list[CellChange] = []
+    _crash_point("before-commit")
+    with ledger.transaction():
+        file_id = ledger.record_file(
+            sha256=sha, name=path.name, status=status.value, teacher_code=teacher,
+            saved_by=sheet.saved_by, kind="correction", problems=problem_rows,
+        )  # fmt: skip
+        for request in check.requests:
+            waiting = [
+                c for c in ledger.pending(request.key)
+                if (c.student_code, c.column, c.new) == (request.student, request.column,
+                                                         request.new)
+            ]  # fmt: skip
+            if not waiting:
+                change = CellChange(request.student, request.column, request.old, request.new,
+                                    ChangeStatus.PENDING, request.reason)  # fmt: skip
+                ledger.record_changes(file_id, teacher, request.key, [change])
+                changes.append(change)
+                waiting = ledger.pending(request.key)[-1:]
+            if request.decision is not None:
+                ledger.decide(waiting[0].id, request.decision, request.approver, path.name,
+                              request.reason)  # fmt: skip
+    _crash_point("after-commit")
+    _leave_inbox(path)
+    return Outcome(path.name, status, sha, teacher, None, problems, changes)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:

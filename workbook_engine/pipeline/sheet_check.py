@@ -17,7 +17,7 @@ import pandas as pd
 import yaml
 
 from workbook_engine.deadlines import locked_since
-from workbook_engine.errors import Report, make_problem
+from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.cells import column_letter, format_date, normalize_text
 from workbook_engine.io.identity import Identity, verify_identity
 from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
@@ -112,6 +112,26 @@ class _Checker:
         )
 
 
+def identity_problem(sheet: FilledSheet, setup: Setup, secret: bytes) -> Problem | None:
+    """Why the sheet is not a genuine, current sheet of this school, or None when it is."""
+    identity, name = sheet.identity, sheet.name
+    if identity is None:
+        return make_problem("template-missing", file=name)
+    if not verify_identity(identity, secret):
+        return make_problem("template-tampered", file=name)
+    if identity.template_version not in score_sheet_rules()["supported_template_versions"]:
+        return make_problem("template-version", file=name, value=identity.template_version)
+    school = setup.school
+    if (identity.school_code, identity.school_year) != (school.code, school.school_year):
+        return make_problem(
+            "template-other-school",
+            file=name,
+            value=f"{identity.school_code} năm học {identity.school_year}",
+            expected=f"{school.code} năm học {school.school_year}",
+        )
+    return None
+
+
 def check_score_sheet(
     sheet: FilledSheet,
     setup: Setup,
@@ -123,23 +143,11 @@ def check_score_sheet(
     """Every problem of one filled sheet, and its values when the sheet can be trusted."""
     c = _Checker(sheet, setup, sheet.name)
     identity = sheet.identity
-    if identity is None:
-        c.add("template-missing")
+    problem = identity_problem(sheet, setup, secret)
+    if problem is not None:
+        c.check.report.add(problem)
         return c.check
-    if not verify_identity(identity, secret):
-        c.add("template-tampered")
-        return c.check
-    if identity.template_version not in score_sheet_rules()["supported_template_versions"]:
-        c.add("template-version", value=identity.template_version)
-        return c.check
-    school = setup.school
-    if (identity.school_code, identity.school_year) != (school.code, school.school_year):
-        c.add(
-            "template-other-school",
-            value=f"{identity.school_code} năm học {identity.school_year}",
-            expected=f"{school.code} năm học {school.school_year}",
-        )
-        return c.check
+    assert identity is not None
     if identity.kind != "score":
         c.add("sheet-kind-unsupported", value=identity.kind)
         return c.check

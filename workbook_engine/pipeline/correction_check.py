@@ -1,0 +1,198 @@
+"""Check a filled correction request form (Phiếu đề nghị sửa điểm).
+
+Each row asks to change one accepted value (student, subject, column, old → new, reason). The
+approval columns, filled by the principal or a delegated vice-principal, decide it. Every problem
+is collected with its cell; the form is applied only when it has none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from workbook_engine.errors import Report, make_problem
+from workbook_engine.io.cells import column_letter, normalize_text
+from workbook_engine.io.correction_sheet import APPROVED, COLUMNS, REJECTED
+from workbook_engine.io.sheet_base import FIRST_ROW
+from workbook_engine.io.sheet_reader import FilledSheet
+from workbook_engine.model import ChangeStatus, Role, Setup, SheetKey, Subject, Teacher
+from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem
+from workbook_engine.rules import AssessmentMode, ScoreError, parse_comment, parse_score
+
+COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
+TITLE = {key: title for key, title, _ in COLUMNS}
+APPROVER_ROLES = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
+Scores = Callable[[SheetKey], dict[tuple[str, str], str]]
+
+
+@dataclass(frozen=True)
+class Request:
+    row: int  # Excel row
+    key: SheetKey
+    student: str
+    column: str
+    old: str | None
+    new: str | None
+    reason: str
+    decision: ChangeStatus | None = None
+    approver: str = ""  # teacher code
+
+
+@dataclass
+class CorrectionCheck:
+    report: Report
+    requests: list[Request] = field(default_factory=list)
+
+
+class _Form:
+    def __init__(self, sheet: FilledSheet, setup: Setup) -> None:
+        self.sheet, self.setup = sheet, setup
+        self.report = Report()
+
+    def text(self, row: int, key: str) -> str | None:
+        return self.sheet.text(row, COL[key])
+
+    def add(self, code: str, row: int, key: str, **values: object) -> None:
+        assert self.sheet.identity is not None
+        self.report.add(
+            make_problem(
+                code,
+                file=self.sheet.name,
+                sheet=self.sheet.identity.sheet,
+                row=row + 1,
+                letter=column_letter(COL[key]),
+                column_title=TITLE[key],
+                **values,
+            )
+        )
+
+
+def _value(subject: Subject, text: str | None) -> tuple[str | None, ScoreError | None]:
+    if text is None:
+        return None, None
+    try:
+        if subject.mode is AssessmentMode.SCORE:
+            parse_score(text)
+        else:
+            parse_comment(text)
+    except ScoreError as exc:
+        return None, exc
+    return canonical_value(subject, text), None
+
+
+def approver(setup: Setup, text: str) -> Teacher | None:
+    """The principal or vice-principal named by code or full name."""
+    wanted = normalize_text(text).casefold()
+    for teacher in setup.teachers:
+        named = wanted in (teacher.code.casefold(), teacher.full_name.casefold())
+        if named and any(r in teacher.roles for r in APPROVER_ROLES):
+            return teacher
+    return None
+
+
+def check_correction_sheet(
+    sheet: FilledSheet, setup: Setup, secret: bytes, scores: Scores
+) -> CorrectionCheck:
+    """Every problem of a correction form, and its requests when it has none."""
+    problem = identity_problem(sheet, setup, secret)
+    if problem is not None:
+        return CorrectionCheck(Report([problem]))
+    identity = sheet.identity
+    assert identity is not None
+    form = _Form(sheet, setup)
+    requests = []
+    approvers: set[str] = set()
+    for row in range(FIRST_ROW, len(sheet.rows)):
+        if not any(form.text(row, key) for key, _, _ in COLUMNS[1:]):
+            continue
+        request = _row(form, row, identity.teacher_code, identity.semester, scores)
+        if request is not None:
+            requests.append(request)
+            if request.approver:
+                approvers.add(request.approver)
+    _check_saved_by(form, approvers)
+    return CorrectionCheck(form.report, requests if form.report.valid else [])
+
+
+def _row(form: _Form, row: int, teacher: str, semester: int, scores: Scores) -> Request | None:
+    setup = form.setup
+    errors = len(form.report.errors)
+    for needed in ("student_code", "class", "subject", "column", "new", "reason"):
+        if not form.text(row, needed):
+            form.add("value-required", row, needed)
+    if len(form.report.errors) > errors:
+        return None
+    student, class_code = str(form.text(row, "student_code")), str(form.text(row, "class"))
+    subject_code, column = str(form.text(row, "subject")), str(form.text(row, "column"))
+    if student not in {s.code for s in setup.students_of(class_code)}:
+        form.add(
+            "request-unknown-student", row, "student_code", value=student, class_code=class_code
+        )
+        return None
+    assigned = {(a.class_code, a.subject_code) for a in setup.assignments_of(teacher)}
+    if (class_code, subject_code) not in assigned:
+        form.add("not-assigned", row, "subject", teacher=teacher, subject=subject_code,
+                 class_code=class_code)  # fmt: skip
+        return None
+    subject = setup.subject(setup.class_by_code(class_code).grade, subject_code)
+    if column not in subject.columns:
+        form.add("request-column", row, "column", value=column, subject=subject_code,
+                 class_code=class_code, allowed=", ".join(subject.columns))  # fmt: skip
+        return None
+    key = SheetKey(class_code, subject_code, semester)
+    current = scores(key).get((student, column))
+    old, old_error = _value(subject, form.text(row, "old"))
+    new, new_error = _value(subject, form.text(row, "new"))
+    for name, error in (("old", old_error), ("new", new_error)):
+        if error is not None:
+            form.add(error.code, row, name, value=form.text(row, name))
+    if old_error or new_error:
+        return None
+    if old != current:
+        form.add("request-old-mismatch", row, "old", value=form.text(row, "old") or "trống",
+                 expected=current or "trống")  # fmt: skip
+        return None
+    if new == current:
+        form.add("request-unchanged", row, "new", value=form.text(row, "new"))
+        return None
+    decision, by = _decision(form, row)
+    reason = "; ".join(filter(None, [form.text(row, "reason"), form.text(row, "evidence")]))
+    return Request(row + 1, key, student, column, old, new, reason, decision, by)
+
+
+def _decision(form: _Form, row: int) -> tuple[ChangeStatus | None, str]:
+    verdict, name = form.text(row, "approved"), form.text(row, "approver")
+    if not verdict and not name:
+        return None, ""
+    decisions = {APPROVED: ChangeStatus.APPROVED, REJECTED: ChangeStatus.REFUSED}
+    decision = next((d for v, d in decisions.items() if (verdict or "").casefold() == v.casefold()),
+                    None)  # fmt: skip
+    if decision is None:
+        form.add("value-not-allowed", row, "approved", value=verdict or "",
+                 allowed=f"{APPROVED}, {REJECTED}")  # fmt: skip
+        return None, ""
+    if not name:
+        form.add("value-required", row, "approver")
+        return None, ""
+    person = approver(form.setup, name)
+    if person is None:
+        form.add("approver-not-allowed", row, "approver", value=name)
+        return None, ""
+    return decision, person.code
+
+
+def _check_saved_by(form: _Form, approvers: set[str]) -> None:
+    """A form carrying decisions must be saved by the one who decided (not by the teacher)."""
+    saved_by = form.sheet.saved_by
+    if not approvers or not saved_by:
+        return
+    person = form.setup.teacher_for_username(saved_by)
+    if person is None or person.code not in approvers:
+        form.report.add(
+            make_problem(
+                "saved-by-other",
+                file=form.sheet.name,
+                value=saved_by,
+                teacher=", ".join(sorted(approvers)),
+            )
+        )
