@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
@@ -82,3 +83,25 @@ def read_filled_sheet(path: Path) -> FilledSheet:
         sheet.sheet_found = True
         sheet.rows = _text_rows([list(r) for r in data])
     return sheet
+
+
+def read_formulas(path: Path, sheet_name: str, col: int, rows: range) -> dict[int, str | None]:
+    """Formula text (``=…``) of one column's cells, by 0-based row; None where a value was typed.
+
+    python-calamine gives values only, so this opens the sheet once more with openpyxl (read-only,
+    formulas kept) to tell a computed cell from one a teacher typed over.
+    """
+    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
+    try:
+        cells = book[sheet_name].iter_rows(
+            min_row=rows.start + 1, max_row=rows.stop, min_col=col + 1, max_col=col + 1,
+            values_only=True,
+        )  # fmt: skip
+        found: dict[int, str | None] = {}
+        for offset, row in enumerate(cells):
+            value = row[0] if row else None
+            is_formula = isinstance(value, str) and value.startswith("=")
+            found[rows.start + offset] = str(value) if is_formula else None
+        return found
+    finally:
+        book.close()

@@ -1,0 +1,122 @@
+"""The HTML page a teacher gets for each file: a receipt, a rejection, or "already received"."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from workbook_engine.errors import Problem, Severity
+from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.sheet_base import SEMESTER_NAMES
+from workbook_engine.model import CellChange, ChangeStatus
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TITLES = {"accepted": "Biên nhận", "rejected": "Tệp bị trả lại", "duplicate": "Tệp đã nhận"}
+BLANK = "(trống)"
+
+_ENV = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=True,
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+
+@dataclass(frozen=True)
+class FeedbackReport:
+    """What happened to one file the teacher sent, with what the page needs to say so."""
+
+    file_name: str
+    status: str  # "accepted" | "rejected" | "duplicate"
+    teacher: str
+    received_at: str
+    class_code: str = ""
+    subject_code: str = ""
+    semester: int | None = None
+    problems: Sequence[Problem] = ()
+    changes: Sequence[CellChange] = ()
+    student_names: Mapping[str, str] = field(default_factory=dict)
+
+
+def write_report_html(target: Path, report: FeedbackReport) -> Path:
+    """Render ``report`` to one self-contained HTML page at ``target`` (atomically)."""
+    html = render_report_html(report)
+    with atomic_path(Path(target)) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+    return Path(target)
+
+
+def render_report_html(report: FeedbackReport) -> str:
+    if report.status not in TITLES:
+        raise ValueError(f"unknown feedback status {report.status!r}")
+    return _ENV.get_template("feedback.html.j2").render(
+        report=report,
+        title=TITLES[report.status],
+        semester=SEMESTER_NAMES.get(report.semester or 0, ""),
+        problems=[_problem_row(p) for p in _errors_first(report.problems)],
+        groups=_change_groups(report),
+    )
+
+
+def cell_ref(problem: Problem) -> str:
+    """``F12``, ``dòng 9``, or empty when the problem is about the whole file."""
+    if problem.row and problem.column:
+        return f"{problem.column}{problem.row}"
+    return f"dòng {problem.row}" if problem.row else ""
+
+
+def sentence(message: str) -> str:
+    """A catalogue message as a sentence of its own: ``điểm 85 …`` → ``Điểm 85 …``."""
+    return message[:1].upper() + message[1:]
+
+
+def show_value(value: str | None) -> str:
+    """A stored value as a Vietnamese teacher writes it: ``8.5`` → ``8,5``; blank → (trống)."""
+    if value is None or value == "":
+        return BLANK
+    try:
+        Decimal(value)
+    except InvalidOperation:
+        return value
+    return value.replace(".", ",")
+
+
+def _errors_first(problems: Sequence[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: p.severity is not Severity.ERROR)
+
+
+def _problem_row(problem: Problem) -> dict[str, Any]:
+    return {
+        "warning": problem.severity is Severity.WARNING,
+        "label": "Lỗi" if problem.severity is Severity.ERROR else "Cảnh báo",
+        "cell": cell_ref(problem),
+        "sheet": problem.sheet,
+        "column": problem.column_title,
+        "message": sentence(problem.message),
+        "hint": problem.kind.hint,
+    }
+
+
+def _change_groups(report: FeedbackReport) -> list[dict[str, Any]]:
+    """One group per status, in a fixed order, with its rows (empty groups too, for counts)."""
+    groups = []
+    for status in ChangeStatus:
+        rows = [
+            {
+                "student": c.student_code,
+                "name": report.student_names.get(c.student_code, ""),
+                "column": c.column,
+                "old": show_value(c.old),
+                "new": show_value(c.new),
+            }
+            for c in report.changes
+            if ChangeStatus(c.status) is status
+        ]
+        groups.append({"status": status.value, "label": status.label, "rows": rows})
+    return groups
