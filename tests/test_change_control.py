@@ -168,3 +168,12 @@ def test_log_verify_passes_on_a_normal_run_and_fails_on_a_tampered_ledger(
     code, output = wbe(school, "log", "verify")
     assert code == 1
     assert "nhật ký không còn nguyên vẹn: bảng changes, dòng 1" in output
+
+
+def test_typing_over_the_average_formula_is_flagged(school: School) -> None:
+    target = school.fill("6A1", "TOAN", {"D8": 7, "J9": 9.5})  # J: ĐTBmhk (4 TX in D..G)
+    (outcome,) = school.ingest(target)
+    assert outcome.status is Status.REJECTED
+    assert [(p.code, f"{p.column}{p.row}") for p in outcome.problems] == [("formula-changed", "J9")]
+    assert "tệp ghi «9.5»" in outcome.problems[0].message
+    assert [c.status for c in outcome.changes] == ["unauthorised"]

@@ -272,6 +272,12 @@ SHEET_KINDS = _kinds(
         "Không chèn, xoá hay đổi tên cột điểm; dùng lại tệp mẫu gốc.",
     ),
     ProblemKind(
+        "formula-changed",
+        "Công thức tính điểm bị sửa",
+        "ô tính tự động đã bị sửa (tệp ghi «{value}»)",
+        "Không nhập vào cột ĐTBmhk/Kết quả; chép lại công thức từ tệp mẫu gốc.",
+    ),
+    ProblemKind(
         "score-not-a-number",
         "Điểm không phải số",
         "«{value}» không phải điểm số",

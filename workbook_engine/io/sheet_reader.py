@@ -31,6 +31,7 @@ class FilledSheet:
 
     name: str
     identity: Identity | None
+    path: Path | None = None
     identity_error: str = ""
     saved_by: str = ""
     sheet_found: bool = False
@@ -68,7 +69,7 @@ def read_filled_sheet(path: Path) -> FilledSheet:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for broken or non-xlsx files
         raise UnreadableWorkbook(str(exc)) from exc
-    sheet = FilledSheet(name=path.name, identity=None, saved_by=last_modified_by(path))
+    sheet = FilledSheet(name=path.name, identity=None, path=path, saved_by=last_modified_by(path))
     if IDENTITY_SHEET not in book.sheet_names:
         sheet.identity_error = "missing"
         return sheet

@@ -113,6 +113,7 @@ UNAUTHORISED = frozenset(
         "roster-row-added",
         "roster-row-removed",
         "column-changed",
+        "formula-changed",
         "period-locked",
     }
 )

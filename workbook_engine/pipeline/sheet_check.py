@@ -20,8 +20,9 @@ from workbook_engine.deadlines import locked_since
 from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.cells import column_letter, format_date, normalize_text
 from workbook_engine.io.identity import Identity, verify_identity
+from workbook_engine.io.score_sheet import ScoreLayout, average_formula, result_formula
 from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
-from workbook_engine.io.sheet_reader import FilledSheet
+from workbook_engine.io.sheet_reader import FilledSheet, read_formulas
 from workbook_engine.model import Setup, SheetKey, Subject
 from workbook_engine.rules import (
     AssessmentMode,
@@ -97,7 +98,8 @@ class _Checker:
         title = ""
         if col is not None and identity is not None:
             rules = score_sheet_rules()
-            titles = [*rules["roster_headers"], *identity.columns, "", rules["note"]["header"]]
+            result = "ĐTBmhk / Kết quả"
+            titles = [*rules["roster_headers"], *identity.columns, result, rules["note"]["header"]]
             title = titles[col] if col < len(titles) else ""
         self.check.report.add(
             make_problem(
@@ -165,6 +167,7 @@ def check_score_sheet(
     _check_headers(c, identity)
     _check_roster(c, identity)
     _check_cells(c, identity, c.check.subject)
+    _check_formulas(c, identity, c.check.subject)
     _check_notes(c, identity)
     return c.check
 
@@ -274,6 +277,29 @@ def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
             value = frame.at[excel_row, column]
             if value is not None and (int(excel_row), ROSTER_WIDTH + j) not in bad:
                 c.check.values[(student, column)] = canonical_value(subject, str(value))
+
+
+def _formula_key(text: str) -> str:
+    return "".join(text.split()).upper()
+
+
+def _check_formulas(c: _Checker, identity: Identity, subject: Subject) -> None:
+    """The computed column must still hold the issued formula on every open row."""
+    if c.sheet.path is None:
+        return
+    layout = ScoreLayout(subject.tx_count)
+    rows = range(FIRST_ROW, FIRST_ROW + len(identity.students))
+    found = read_formulas(c.sheet.path, identity.sheet, layout.result, rows)
+    scored = subject.mode is AssessmentMode.SCORE
+    exempt = set(identity.exempt)
+    for row, code in zip(rows, identity.student_codes, strict=True):
+        if code in exempt:
+            continue
+        expected = average_formula(row, layout) if scored else result_formula(row, layout)
+        formula = found.get(row)
+        if formula is None or _formula_key(formula) != _formula_key(expected):
+            typed = formula or c.sheet.text(row, layout.result) or "trống"
+            c.add("formula-changed", row=row + 1, col=layout.result, value=typed)
 
 
 def _check_notes(c: _Checker, identity: Identity) -> None:
