@@ -13,6 +13,7 @@ import openpyxl
 import pytest
 
 from tests.helpers import OCTOBER, SCORE, School, soffice_convert
+from workbook_engine.io.feedback import SUMMARY_SHEET
 from workbook_engine.io.identity import IDENTITY_SHEET
 from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import ExemptionScope
@@ -84,7 +85,18 @@ def test_twelve_mistakes_give_twelve_cell_addressed_messages(school: School) -> 
     with Ledger.open(school.data.ledger) as ledger:
         (record,) = ledger.files()
         assert (record.status, len(record.problems)) == ("rejected", 12)
-        assert ledger.changes() == []
+    # the teacher gets the own sheet back, every wrong cell red with a comment, and a page
+    returned = school.data.rejected / outcome.teacher_code / target.name
+    wb = openpyxl.load_workbook(returned)
+    assert wb.sheetnames[0] == SUMMARY_SHEET
+    ws = wb[SCORE]
+    for code, ref in cells_of(outcome):
+        cell = ws[ref]
+        assert cell.comment is not None and "Cách sửa" in cell.comment.text, code
+        assert cell.fill.fgColor.rgb.endswith("FFC7CE"), ref
+    assert ws[f"E{first + 1}"].comment is None  # a good cell is left alone
+    page = returned.with_suffix(".html").read_text("utf-8")
+    assert "Tệp bị trả lại" in page and "ngoài khoảng 0–10" in page
 
 
 def test_good_file_merges_and_the_same_file_twice_is_a_no_op(school: School) -> None:
@@ -103,6 +115,8 @@ def test_good_file_merges_and_the_same_file_twice_is_a_no_op(school: School) -> 
         (student, "TX3", None, "9.0", "merged"),
         (student, "TX4", None, "7.8", "merged"),
     ]
+    receipt = school.data.receipts / first.teacher_code / f"6A1_TOAN_HK1-{first.sha256[:8]}.html"
+    assert "Biên nhận" in receipt.read_text("utf-8")
     shutil.move(copy, target)  # the teacher drops the very same file again
     (again,) = school.ingest(target)
     assert again.status is Status.DUPLICATE

@@ -33,6 +33,10 @@ class DataDir:
         return self.root / "rejected"
 
     @property
+    def receipts(self) -> Path:
+        return self.root / "receipts"
+
+    @property
     def secret(self) -> Path:
         return self.root / "secret.key"
 

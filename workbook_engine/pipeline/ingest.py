@@ -17,11 +17,12 @@ from workbook_engine.deadlines import column_kind, is_late
 from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
+from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.correction_check import check_correction_sheet
-from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.ledger import Ledger, now_iso
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_score_sheet
 
 log = logging.getLogger("workbook_engine.ingest")
@@ -194,6 +195,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     problem_rows = [_problem_json(p) for p in problems]
     if known is not None and status is Status.REJECTED and known.problems == problem_rows:
         # sent again unchanged, or a rerun after a crash: same verdict, nothing new to record
+        write_feedback(Outcome(path.name, status, sha, teacher_code, check.key, problems), ctx)
         _leave_inbox(path)
         return Outcome(path.name, Status.DUPLICATE, sha, teacher_code, check.key, problems)
     _crash_point("before-commit")
@@ -215,8 +217,10 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
         if status is Status.ACCEPTED and check.identity is not None:
             ledger.set_base(check.identity.template_id, check.values)
     _crash_point("after-commit")
+    outcome = Outcome(path.name, status, sha, teacher_code, check.key, problems, changes)
+    write_feedback(outcome, ctx)
     _leave_inbox(path)
-    return Outcome(path.name, status, sha, teacher_code, check.key, problems, changes)
+    return outcome
 
 
 def _changes(
@@ -279,8 +283,47 @@ def _ingest_correction(
                 ledger.decide(waiting[0].id, request.decision, request.approver, path.name,
                               request.reason)  # fmt: skip
     _crash_point("after-commit")
+    outcome = Outcome(path.name, status, sha, teacher, None, problems, changes)
+    write_feedback(outcome, ctx)
     _leave_inbox(path)
-    return Outcome(path.name, status, sha, teacher, None, problems, changes)
+    return outcome
+
+
+def feedback_paths(outcome: Outcome, data: DataDir) -> tuple[Path, Path]:
+    """Where the teacher finds what became of a file: (returned copy, HTML page)."""
+    teacher = outcome.teacher_code or "_"
+    if outcome.status is Status.REJECTED:
+        copy = data.rejected / teacher / outcome.name
+        return copy, copy.with_suffix(".html")
+    page = data.receipts / teacher / f"{Path(outcome.name).stem}-{outcome.sha256[:8]}.html"
+    return page, page
+
+
+def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
+    """The red-marked copy and the rejection page, or the receipt; never fails the ingest."""
+    copy, page = feedback_paths(outcome, ctx.data)
+    key = outcome.key
+    report = FeedbackReport(
+        file_name=outcome.name,
+        status=outcome.status.value,
+        teacher=outcome.teacher_code,
+        received_at=now_iso(),
+        class_code=key.class_code if key else "",
+        subject_code=key.subject_code if key else "",
+        semester=key.semester if key else None,
+        problems=outcome.problems,
+        changes=outcome.changes,
+        student_names={s.code: s.full_name for s in ctx.setup.students},
+    )
+    try:
+        if outcome.status is Status.REJECTED and not any(
+            p.code == "file-unreadable" for p in outcome.problems
+        ):
+            original = ctx.data.archive / outcome.sha256[:2] / f"{outcome.sha256}.xlsx"
+            write_rejected_copy(original, copy, outcome.problems)
+        write_report_html(page, report)
+    except Exception:  # feedback is a courtesy: the ledger already holds the verdict
+        log.exception("%s: không ghi được phản hồi cho giáo viên", outcome.name)
 
 
 def _problem_json(problem: Problem) -> dict[str, object]:
