@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -141,7 +142,7 @@ def demo(
 ) -> None:
     """Chạy toàn bộ quy trình với trường mẫu / Run everything that exists on the demo school."""
     data = data_dir(data_dir_)
-    setup_logging(data)
+    setup_logging(data, console_level=logging.WARNING)  # progress bars here; details in wbe.log
     options = _demo_options(classes, classes_per_grade, students, seed)
     try:
         with progress_steps() as update:
@@ -156,6 +157,10 @@ def demo(
     for round_, outcomes in result.rounds:
         rejected = sum(1 for o in outcomes if o.status is Status.REJECTED)
         out.print(f"{round_.label}: {len(outcomes)} tệp, trả lại {rejected}.", markup=False)
+    out.print(f"Phó hiệu trưởng duyệt {len(result.approved)} đề nghị sửa điểm.", markup=False)
+    if result.chain_problem:
+        raise fail(f"nhật ký không còn nguyên vẹn: {result.chain_problem}")
+    out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)
     out.print(
         f"Dữ liệu: {data.root}  Thư mục chia sẻ: {result.share}  Kết quả: {outbox}", markup=False
     )

@@ -35,8 +35,8 @@ TodayOption = Annotated[
 ]
 
 
-def setup_logging(data: DataDir) -> None:
-    """One line per file on stderr and in ``<data>/wbe.log``."""
+def setup_logging(data: DataDir, console_level: int = logging.INFO) -> None:
+    """One line per file on stderr (from ``console_level``) and in ``<data>/wbe.log``."""
     data.ensure()
     fmt = logging.Formatter("%(asctime)s %(message)s", "%Y-%m-%d %H:%M:%S")
     root = logging.getLogger("workbook_engine")
@@ -44,6 +44,7 @@ def setup_logging(data: DataDir) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     console = logging.StreamHandler()
+    console.setLevel(console_level)
     file = logging.FileHandler(data.root / "wbe.log", encoding="utf-8")
     for handler in (console, file):
         handler.setFormatter(fmt)

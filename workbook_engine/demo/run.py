@@ -2,7 +2,9 @@
 
 A school term in three drops into the inbox, each on its own (simulated) day: teachers fill
 their copies of the issued sheets a few columns at a time, a few make mistakes and get the file
-back, one corrects an accepted score (held for approval), one sends the mid-term scores late.
+back, one corrects an accepted score (held for approval, then approved by a vice-principal), one
+sends the mid-term scores late. Then the master workbook, the diff reports and the correction
+records are written and the change log is verified.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ from workbook_engine.errors import Report
 from workbook_engine.io.identity import load_or_create_secret, read_identity
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
-from workbook_engine.model import Setup
+from workbook_engine.model import ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
 from workbook_engine.pipeline.runner import Pipeline
+from workbook_engine.render.publish import publish
 
 Progress = Callable[[str, int, int], None]
 DEMO_SCHOOL_CODE = "THCS-ND"
@@ -57,6 +60,9 @@ class DemoResult:
     issued: IssueResult
     share: Path
     rounds: list[tuple[Round, list[Outcome]]] = field(default_factory=list)
+    approved: list[int] = field(default_factory=list)
+    chain_problem: str | None = None
+    chain_head: str = ""
 
 
 def _reset(data: DataDir) -> None:
@@ -126,7 +132,20 @@ def run_demo(
             pipeline.today = round_.today
             outcomes = [pipeline.process(path) for path in dropped]
             result.rounds.append((round_, outcomes))
-        pipeline.rebuild_master()
+        vice = next(t.code for t in setup.teachers if Role.VICE_PRINCIPAL in t.roles)
+        for change in pipeline.ledger.pending():
+            with pipeline.ledger.transaction():
+                pipeline.ledger.decide(
+                    change.id, ChangeStatus.APPROVED, vice, "wbe corrections", "Đã đối chiếu bài"
+                )
+            result.approved.append(change.id)
+        if progress:
+            progress("Sổ tổng hợp, báo cáo, biên bản", 0, 1)
+        publish(pipeline.ledger, setup, outbox)
+        result.chain_problem = pipeline.ledger.verify()
+        result.chain_head = pipeline.ledger.chain_head()
+        if progress:
+            progress("Sổ tổng hợp, báo cáo, biên bản", 1, 1)
     return result
 
 

@@ -208,8 +208,10 @@ def build_diff_report(
     )
 
 
-def render_diff_html(report: DiffReport) -> str:
-    return render("diff_report.html.j2", report=report, flagged=_FLAGGED)
+def render_diff_html(report: DiffReport, printed: bool = False) -> str:
+    """The page; ``printed`` lists only the changes to review (new entries are counted: a day
+    of entries is thousands of cells, too many pages to print and to render)."""
+    return render("diff_report.html.j2", report=report, flagged=_FLAGGED, printed=printed)
 
 
 def write_diff_html(path: Path, report: DiffReport) -> Path:
@@ -218,8 +220,8 @@ def write_diff_html(path: Path, report: DiffReport) -> Path:
 
 
 def write_diff_pdf(path: Path, report: DiffReport) -> Path:
-    """The same page as an A4 landscape PDF."""
-    return write_pdf(path, render_diff_html(report))
+    """The page to print (A4 landscape PDF): changes to review in full, new entries counted."""
+    return write_pdf(path, render_diff_html(report, printed=True))
 
 
 def write_diff_reports(
