@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -25,11 +25,9 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
     """
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        prefix=f".{target.stem}.", suffix=suffix or target.suffix, dir=target.parent
-    )
-    os.close(fd)
-    tmp = Path(name)
+    # not mkstemp: its 0600 mode would stay on the result and hide it from others on a share
+    tmp = target.with_name(f".{target.stem}.{uuid.uuid4().hex[:12]}{suffix or target.suffix}")
+    tmp.open("xb").close()
     try:
         yield tmp
         replace_with_retry(tmp, target)
