@@ -11,7 +11,9 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
 
-from workbook_engine.paths import ENV_VAR
+from workbook_engine.io.setup_reader import SetupError, load_setup
+from workbook_engine.model import Setup
+from workbook_engine.paths import ENV_VAR, DataDir
 
 # soft_wrap: a message stays on one line, whole, in logs and when copied by a clerk
 out = Console(highlight=False, soft_wrap=True)
@@ -32,6 +34,18 @@ def fail(message: str) -> typer.Exit:
     """Print ``Lỗi: message`` on stderr; raise the returned exit (code 1)."""
     err.print(f"Lỗi: {message}", style="red", markup=False)
     return typer.Exit(1)
+
+
+def setup_or_fail(data: DataDir) -> Setup:
+    """The checked school setup; every problem printed and exit 1 when it has errors."""
+    if not data.setup.exists():
+        raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
+    try:
+        return load_setup(data.setup)
+    except SetupError as exc:
+        for problem in exc.report.sorted():
+            err.print(str(problem), markup=False)
+        raise fail(f"tệp thiết lập {data.setup} có lỗi (xem trên)") from exc
 
 
 @contextlib.contextmanager

@@ -11,8 +11,7 @@ from typing import Annotated
 
 import typer
 
-from workbook_engine.cli_common import DataDirOption, err, fail, out
-from workbook_engine.io.setup_reader import SetupError, load_setup
+from workbook_engine.cli_common import DataDirOption, err, fail, out, setup_or_fail
 from workbook_engine.model import ChangeRecord, ChangeStatus, Role, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
@@ -35,12 +34,7 @@ OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục kết q
 
 @contextmanager
 def school(data: DataDir) -> Iterator[tuple[Setup, Ledger]]:
-    if not data.setup.exists():
-        raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
-    try:
-        setup = load_setup(data.setup)
-    except SetupError as exc:
-        raise fail(f"tệp thiết lập {data.setup} có lỗi; chạy «wbe setup check»") from exc
+    setup = setup_or_fail(data)
     with Ledger.open(data.ledger) as ledger:
         yield setup, ledger
 

@@ -11,9 +11,8 @@ from typing import Annotated
 
 import typer
 
-from workbook_engine.cli_common import DataDirOption, err, fail, out
+from workbook_engine.cli_common import DataDirOption, fail, out, setup_or_fail
 from workbook_engine.io.identity import SecretError
-from workbook_engine.io.setup_reader import SetupError
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
@@ -57,14 +56,9 @@ def after_batch(pipeline: Pipeline) -> None:
 
 
 def open_pipeline(data: DataDir, inbox: Path, outbox: Path, today: date | None) -> Pipeline:
-    if not data.setup.exists():
-        raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
+    setup = setup_or_fail(data)
     try:
-        return Pipeline(data, inbox, outbox, today)
-    except SetupError as exc:
-        for problem in exc.report.sorted():
-            err.print(str(problem), markup=False)
-        raise fail(f"tệp thiết lập {data.setup} có lỗi (xem trên)") from exc
+        return Pipeline(data, inbox, outbox, today, setup=setup)
     except SecretError as exc:
         raise fail(str(exc)) from exc
 

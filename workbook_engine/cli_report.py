@@ -8,10 +8,9 @@ from typing import Annotated
 
 import typer
 
-from workbook_engine.cli_common import DataDirOption, err, fail, out
+from workbook_engine.cli_common import DataDirOption, fail, out, setup_or_fail
 from workbook_engine.cli_inbox import OutboxOption
 from workbook_engine.io.atomic import FileLockedError
-from workbook_engine.io.setup_reader import SetupError, load_setup
 from workbook_engine.paths import data_dir
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.diff_report import write_diff_reports
@@ -43,21 +42,15 @@ def diff(
 ) -> None:
     """Báo cáo thay đổi điểm theo ngày (HTML, PDF) và theo từng tệp / Daily diff reports."""
     data = data_dir(data_dir_)
-    if not data.setup.exists():
-        raise fail(f"không tìm thấy tệp thiết lập {data.setup}")
+    setup = setup_or_fail(data)
     if not data.ledger.exists():
         raise fail(f"không tìm thấy sổ điểm {data.ledger}: chưa nhận tệp nào")
     day = since.date() if since else None
     try:
-        setup = load_setup(data.setup)
         with Ledger.open(data.ledger) as ledger:
             changes = ledger.changes(day.isoformat() if day else None)
             files = ledger.files()
         written = write_diff_reports(outbox, changes, files, setup, day)
-    except SetupError as exc:
-        for problem in exc.report.sorted():
-            err.print(str(problem), markup=False)
-        raise fail(f"tệp thiết lập {data.setup} có lỗi (xem trên)") from exc
     except FileLockedError as exc:
         raise fail(str(exc)) from exc
     if not written:

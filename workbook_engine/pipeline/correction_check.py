@@ -16,8 +16,8 @@ from workbook_engine.io.correction_sheet import APPROVED, COLUMNS, REJECTED
 from workbook_engine.io.sheet_base import FIRST_ROW
 from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import ChangeStatus, Role, Setup, SheetKey, Subject, Teacher
-from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem
-from workbook_engine.rules import AssessmentMode, ScoreError, parse_comment, parse_score
+from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem, parse_error
+from workbook_engine.rules import ScoreError
 
 COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 TITLE = {key: title for key, title, _ in COLUMNS}
@@ -70,14 +70,8 @@ class _Form:
 def _value(subject: Subject, text: str | None) -> tuple[str | None, ScoreError | None]:
     if text is None:
         return None, None
-    try:
-        if subject.mode is AssessmentMode.SCORE:
-            parse_score(text)
-        else:
-            parse_comment(text)
-    except ScoreError as exc:
-        return None, exc
-    return canonical_value(subject, text), None
+    error = parse_error(subject, text)
+    return (None, error) if error else (canonical_value(subject, text), None)
 
 
 def approver(setup: Setup, text: str) -> Teacher | None:

@@ -26,13 +26,19 @@ MASTER_NAME = "master.xlsx"
 class Pipeline:
     """Use as a context manager; :meth:`process` is safe to call from the watcher thread."""
 
-    def __init__(self, data: DataDir, inbox: Path, outbox: Path, today: date | None = None):
+    def __init__(
+        self,
+        data: DataDir,
+        inbox: Path,
+        outbox: Path,
+        today: date | None = None,
+        setup: Setup | None = None,
+    ):
         self.data = data.ensure()
         self.inbox = Path(inbox)
         self.outbox = Path(outbox)
         self.today = today
-        setup = load_setup(data.setup)
-        self.setup = setup
+        self.setup = setup or load_setup(data.setup)
         self.ledger = Ledger.open(data.ledger)
         self.secret = load_or_create_secret(data.secret)
         self.outcomes: list[Outcome] = []

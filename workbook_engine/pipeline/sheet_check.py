@@ -77,7 +77,7 @@ def canonical_value(subject: Subject, text: str) -> str:
     return comment.value
 
 
-def _parse_error(subject: Subject, text: str) -> ScoreError | None:
+def parse_error(subject: Subject, text: str) -> ScoreError | None:
     try:
         if subject.mode is AssessmentMode.SCORE:
             parse_score(text)
@@ -248,7 +248,7 @@ def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
     frame = _cell_frame(c, identity, open_rows)
     name = "score" if subject.mode is AssessmentMode.SCORE else "comment"
     valid = pa.Check(
-        lambda text: _parse_error(subject, str(text)) is None,
+        lambda text: parse_error(subject, str(text)) is None,
         element_wise=True,
         ignore_na=True,
         name=name,
@@ -264,7 +264,7 @@ def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
     except pa.errors.SchemaErrors as exc:
         for case in exc.failure_cases.itertuples(index=False):
             text = str(case.failure_case)
-            error = _parse_error(subject, text)
+            error = parse_error(subject, text)
             if error is not None:
                 col = ROSTER_WIDTH + identity.columns.index(str(case.column))
                 failures.append((int(case.index), col, error.code, text))
