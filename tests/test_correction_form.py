@@ -135,3 +135,44 @@ def test_a_decision_saved_by_the_teacher_is_not_accepted(accepted: tuple[School,
     (outcome,) = school.ingest(form(school, teacher, [row], school.username(teacher)))
     assert outcome.status is Status.REJECTED
     assert [p.code for p in outcome.problems] == ["saved-by-other"]
+
+
+def test_regression_a_decision_without_an_author_is_not_accepted(
+    accepted: tuple[School, str, str],
+) -> None:
+    """A teacher who writes the vice-principal's name and empties the author field."""
+    school, teacher, student = accepted
+    _, vice_name, _ = person(school, Role.VICE_PRINCIPAL)
+    row = request_row(student, K="Đồng ý", L=vice_name)
+    (outcome,) = school.ingest(form(school, teacher, [row], ""))
+    assert outcome.status is Status.REJECTED
+    assert [p.code for p in outcome.problems] == ["saved-by-other"]
+    assert "(không ghi tên)" in outcome.problems[0].message
+
+
+def test_regression_a_row_repeated_on_an_approved_form(accepted: tuple[School, str, str]) -> None:
+    school, teacher, student = accepted
+    vice, _, login = person(school, Role.VICE_PRINCIPAL)
+    row = request_row(student, K="Đồng ý", L=vice)
+    (outcome,) = school.ingest(form(school, teacher, [row, row], login))
+    assert outcome.status is Status.REJECTED
+    assert [(p.code, f"{p.column}{p.row}") for p in outcome.problems] == [
+        ("request-duplicate", "F9")
+    ]
+
+
+def test_an_approved_form_sent_again_with_one_more_request(
+    accepted: tuple[School, str, str],
+) -> None:
+    school, teacher, student = accepted
+    vice, _, login = person(school, Role.VICE_PRINCIPAL)
+    first = request_row(student, K="Đồng ý", L=vice)
+    school.ingest(form(school, teacher, [first], login))
+    more = request_row(student, F="TX2", G=None, H=8, K="Đồng ý", L=vice)
+    (outcome,) = school.ingest(form(school, teacher, [first, more], login))
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    with Ledger.open(school.data.ledger) as ledger:
+        key = next(c.key for c in ledger.changes())
+        assert ledger.scores(key)[(student, "TX1")] == "7.5"  # applied once, not twice
+        assert ledger.scores(key)[(student, "TX2")] == "8.0"
+        assert ledger.pending() == []

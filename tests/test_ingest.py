@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import subprocess
@@ -19,6 +20,7 @@ from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import ExemptionScope
 from workbook_engine.pipeline.ingest import CRASH_ENV, Status
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.runner import Pipeline
 
 
 def cells_of(outcome: object) -> list[tuple[str, str]]:
@@ -253,10 +255,35 @@ def test_killed_mid_ingest_then_restarted_loses_and_duplicates_nothing(
     rerun = subprocess.run(command, env=_environ(), capture_output=True, timeout=120, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert not target.exists()
+    receipts = list((school.data.receipts / school.teacher_of("6A1", "TOAN")).glob("*.html"))
+    assert len(receipts) == 1  # regression: a crash after the commit left no receipt
     with Ledger.open(school.data.ledger) as ledger:
         assert [f.status for f in ledger.files()] == ["accepted"]
         assert [(c.column, c.new) for c in ledger.changes()] == [("TX1", "8.0"), ("TX2", "9.0")]
     assert (school.outbox / "master.xlsx").exists()
+
+
+def test_regression_ingest_never_deletes_files_outside_the_inbox(school: School) -> None:
+    issued = school.issued("6A1", "TOAN")
+    with school.pipeline() as pipeline:
+        (outcome,) = pipeline.process_all([issued])
+    assert outcome.status is not Status.DUPLICATE  # it was processed
+    assert issued.exists()  # and the teacher's issued copy in the share stays
+
+
+def test_regression_sheets_issued_before_the_periods_changed_are_still_accepted(
+    school: School,
+) -> None:
+    target = school.fill("6A1", "TIN", {"D8": 8, "E8": 7})  # TIN: 35 periods, TX1 TX2
+    grown = tuple(
+        dataclasses.replace(s, periods_per_year=52) if s.code == "TIN" else s
+        for s in school.setup.subjects
+    )
+    setup = dataclasses.replace(school.setup, subjects=grown)  # the clerk fixes periods: 3 TX
+    with Pipeline(school.data, school.inbox, school.outbox, OCTOBER, setup=setup) as pipeline:
+        (outcome,) = pipeline.process_all([target])
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    assert [(c.column, c.new) for c in outcome.changes] == [("TX1", "8.0"), ("TX2", "7.0")]
 
 
 def _environ() -> dict[str, str]:

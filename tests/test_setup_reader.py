@@ -164,6 +164,22 @@ def test_missing_principal_and_semester(setup_copy: Path) -> None:
     assert sorted(p.code for p in report.errors) == ["role-missing", "semester-missing"]
 
 
+@pytest.mark.parametrize(
+    ("roles", "codes"),
+    [
+        ("hiệu trưởng", []),  # regression: other case is accepted everywhere else
+        ("Giáo viên, Hiệu trưởng", []),
+        ("Phó Hiệu trưởng", ["role-missing"]),  # regression: a vice-principal is not one
+    ],
+)
+def test_the_school_needs_a_principal(setup_copy: Path, roles: str, codes: list[str]) -> None:
+    wb = openpyxl.load_workbook(setup_copy)
+    wb["Giáo viên"]["C4"] = roles  # the principal's row
+    wb.save(setup_copy)
+    _, report = check_setup(setup_copy)
+    assert [p.code for p in report.errors] == codes
+
+
 def test_not_an_xlsx_file(tmp_path: Path) -> None:
     bogus = tmp_path / "setup.xlsx"
     bogus.write_bytes(b"PK\x03\x04 half-copied file")

@@ -16,7 +16,9 @@ import pytest
 from workbook_engine.io.lockfiles import is_workbook_candidate, lock_owner
 from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
 
-FAST = WatchOptions(settle_seconds=0.4, tick_seconds=0.05, rescan_seconds=0.5, poll_interval=0.2)
+FAST = WatchOptions(
+    settle_seconds=0.4, tick_seconds=0.05, rescan_seconds=0.5, poll_interval=0.2, not_zip_seconds=3
+)
 
 
 def workbook_bytes(text: str = "Toán 6A1") -> bytes:
@@ -111,6 +113,20 @@ def test_pause_longer_than_settle_time_still_waits_for_a_complete_zip(
         out.write(data[len(data) // 2 :])
     assert wait_for(lambda: len(recorder.seen) == 1)
     assert recorder.seen[0][1] == hashlib.sha256(data).hexdigest()
+
+
+def test_a_stable_file_that_is_not_a_zip_is_handed_over_once(
+    tmp_path: Path, running: Callable[[InboxWatcher], InboxWatcher]
+) -> None:
+    (tmp_path / "inbox").mkdir()
+    recorder = Recorder(tmp_path / "done")
+    running(InboxWatcher(tmp_path / "inbox", recorder, FAST))
+    encrypted = tmp_path / "inbox" / "6A1_TOAN_HK1.xlsx"  # a password-protected workbook is OLE
+    encrypted.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(4000))
+    time.sleep(FAST.settle_seconds * 3)
+    assert recorder.seen == []  # not before the grace time for a stalled copy
+    assert wait_for(lambda: len(recorder.seen) == 1, timeout=FAST.not_zip_seconds + 10)
+    assert recorder.seen[0][0] == "6A1_TOAN_HK1.xlsx"
 
 
 def test_lock_files_are_ignored_and_open_files_wait(

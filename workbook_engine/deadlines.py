@@ -26,32 +26,41 @@ def active_lock(setup: Setup, semester: int, today: date) -> CalendarEvent | Non
 def locked_since(
     setup: Setup, semester: int, today: date, manual: tuple[str, str, str] | None = None
 ) -> date | None:
-    """Since when the period is locked, or None when it is open. The principal's latest lock or
-    unlock covering the sheet (``manual``: action, ISO time, by) overrides the calendar."""
-    if manual is not None:
-        action, at, _ = manual
-        return date.fromisoformat(at[:10]) if action == "lock" else None
+    """Since when the period is locked, or None when it is open. The principal's latest lock
+    covering the sheet (``manual``: action, ISO time, by) locks it; the latest unlock opens what
+    the calendar had locked by then, not a calendar lock that starts later."""
     event = active_lock(setup, semester, today)
-    return event.start if event else None
+    if manual is None:
+        return event.start if event else None
+    action, at, _ = manual
+    when = date.fromisoformat(at[:10])
+    if action == "lock":
+        return when
+    return event.start if event is not None and event.start > when else None
 
 
-def deadline(setup: Setup, semester: int, column: str) -> CalendarEvent | None:
-    """The entry deadline for a column (TX/GK/CK) of a semester; a deadline row without a
-    column applies to every column."""
+def deadlines(setup: Setup, semester: int, column: str) -> list[CalendarEvent]:
+    """The entry windows for a column (TX/GK/CK) of a semester: rows for this exact column, or
+    else rows without a column (they apply to every column)."""
     kind = column_kind(column)
-    found = [
+    rows = [
         e
         for e in setup.calendar
         if e.kind is EventKind.DEADLINE
         and e.semester in (None, semester)
         and e.column in ("", kind)
     ]
-    # a deadline for this exact column wins over a general one
-    found.sort(key=lambda e: e.column != kind)
-    return found[0] if found else None
+    exact = [e for e in rows if e.column == kind]
+    return exact or rows
 
 
 def is_late(setup: Setup, semester: int, column: str, today: date) -> CalendarEvent | None:
-    """The missed deadline when ``today`` is after it, else None."""
-    event = deadline(setup, semester, column)
-    return event if event is not None and today > event.end else None
+    """The missed deadline, or None. Entry windows may be one per semester or one per month; an
+    entry inside any window is in time, and it is late only after the last window has closed.
+    (The sheet does not say on which day an assessment took place, so the weekly TX deadline of
+    the school plans cannot be checked from it.)"""
+    windows = deadlines(setup, semester, column)
+    if not windows or any(e.start <= today <= e.end for e in windows):
+        return None
+    last = max(windows, key=lambda e: e.end)
+    return last if today > last.end else None

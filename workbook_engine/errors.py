@@ -248,6 +248,13 @@ SHEET_KINDS = _kinds(
         "rồi gửi lại.",
     ),
     ProblemKind(
+        "saved-by-unknown",
+        "Không rõ người lưu tệp",
+        "tệp không ghi tên người lưu lần cuối nên không đối chiếu được với giáo viên {teacher}",
+        "Mở tệp bằng Excel hoặc LibreOffice trên máy của thầy/cô, lưu lại rồi gửi.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
         "roster-changed",
         "Danh sách học sinh bị thay đổi",
         "dòng này phải là học sinh {expected} nhưng tệp ghi {value}",
@@ -342,6 +349,18 @@ SHEET_KINDS = _kinds(
         "Điểm mới trùng điểm cũ",
         "điểm mới «{value}» giống điểm đang lưu",
         "Xoá dòng này nếu không cần sửa.",
+    ),
+    ProblemKind(
+        "request-duplicate",
+        "Đề nghị trùng",
+        "dòng này lặp lại đề nghị ở dòng {other_row} (cùng học sinh, môn, cột điểm)",
+        "Mỗi ô điểm chỉ đề nghị một lần trên một phiếu; xoá dòng thừa.",
+    ),
+    ProblemKind(
+        "request-conflict",
+        "Không áp dụng được đề nghị",
+        "{value}",
+        "Kiểm tra lại phiếu với bảng điểm tổng hợp mới nhất rồi gửi lại.",
     ),
     ProblemKind(
         "approver-not-allowed",

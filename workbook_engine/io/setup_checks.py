@@ -171,8 +171,10 @@ def _teachers(table: Table, problem: Reporter) -> None:
                     other=owner[key],
                 )
             owner.setdefault(key, str(values["code"]))
-    roles: list[str] = table.frame["roles"].dropna().tolist() if "roles" in table.letters else []
-    if table.letters and not any(Role.PRINCIPAL.value in r for r in roles):
+    cells_: list[str] = table.frame["roles"].dropna().tolist() if "roles" in table.letters else []
+    principal = cells.fold(Role.PRINCIPAL.value)
+    has_principal = any(principal == cells.fold(r) for t in cells_ for r in cells.split_list(t))
+    if table.letters and not has_principal:
         _at(table, problem, "role-missing", None, "roles", value=Role.PRINCIPAL.value)
 
 

@@ -62,20 +62,23 @@ def _text_rows(rows: list[list[Any]]) -> list[list[str | None]]:
     return [[cell_text(v) for v in row] for row in rows]
 
 
-def read_filled_sheet(path: Path) -> FilledSheet:
-    """Read ``path``; :class:`UnreadableWorkbook` when it cannot be opened at all."""
+def read_filled_sheet(path: Path, name: str | None = None) -> FilledSheet:
+    """Read ``path`` (reported as ``name``); :class:`UnreadableWorkbook` when it cannot be
+    opened at all."""
     path = Path(path)
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as exc:  # calamine raises several types for broken or non-xlsx files
         raise UnreadableWorkbook(str(exc)) from exc
-    sheet = FilledSheet(name=path.name, identity=None, path=path, saved_by=last_modified_by(path))
+    sheet = FilledSheet(
+        name=name or path.name, identity=None, path=path, saved_by=last_modified_by(path)
+    )
     if IDENTITY_SHEET not in book.sheet_names:
         sheet.identity_error = "missing"
         return sheet
     identity_rows = book.get_sheet_by_name(IDENTITY_SHEET).to_python(skip_empty_area=False)
     try:
-        sheet.identity = identity_from_rows([list(r) for r in identity_rows], path.name)
+        sheet.identity = identity_from_rows([list(r) for r in identity_rows], sheet.name)
     except IdentityError as exc:
         sheet.identity_error = str(exc)
         return sheet

@@ -23,6 +23,8 @@ COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 TITLE = {key: title for key, title, _ in COLUMNS}
 APPROVER_ROLES = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
 Scores = Callable[[SheetKey], dict[tuple[str, str], str]]
+# was this correction (sheet, student, column, new value) already decided? (a form sent again)
+Decided = Callable[[SheetKey, str, str, str | None], bool]
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,7 @@ class Request:
     reason: str
     decision: ChangeStatus | None = None
     approver: str = ""  # teacher code
+    applied: bool = False  # already approved when the same request came in before
 
 
 @dataclass
@@ -85,7 +88,7 @@ def approver(setup: Setup, text: str) -> Teacher | None:
 
 
 def check_correction_sheet(
-    sheet: FilledSheet, setup: Setup, secret: bytes, scores: Scores
+    sheet: FilledSheet, setup: Setup, secret: bytes, scores: Scores, decided: Decided
 ) -> CorrectionCheck:
     """Every problem of a correction form, and its requests when it has none."""
     problem = identity_problem(sheet, setup, secret)
@@ -96,19 +99,30 @@ def check_correction_sheet(
     form = _Form(sheet, setup)
     requests = []
     approvers: set[str] = set()
+    seen: dict[tuple[SheetKey, str, str], int] = {}
     for row in range(FIRST_ROW, len(sheet.rows)):
         if not any(form.text(row, key) for key, _, _ in COLUMNS[1:]):
             continue
-        request = _row(form, row, identity.teacher_code, identity.semester, scores)
-        if request is not None:
-            requests.append(request)
-            if request.approver:
-                approvers.add(request.approver)
+        request = _row(form, row, identity.teacher_code, identity.semester, scores, decided)
+        if request is None:
+            continue
+        cell = (request.key, request.student, request.column)
+        if cell in seen:
+            form.add("request-duplicate", row, "column", other_row=seen[cell])
+            continue
+        seen[cell] = request.row
+        if request.applied:
+            continue  # decided when this form came in before: nothing to do again
+        requests.append(request)
+        if request.approver:
+            approvers.add(request.approver)
     _check_saved_by(form, approvers)
     return CorrectionCheck(form.report, requests if form.report.valid else [])
 
 
-def _row(form: _Form, row: int, teacher: str, semester: int, scores: Scores) -> Request | None:
+def _row(
+    form: _Form, row: int, teacher: str, semester: int, scores: Scores, decided: Decided
+) -> Request | None:
     setup = form.setup
     errors = len(form.report.errors)
     for needed in ("student_code", "class", "subject", "column", "new", "reason"):
@@ -142,6 +156,8 @@ def _row(form: _Form, row: int, teacher: str, semester: int, scores: Scores) -> 
             form.add(error.code, row, name, value=form.text(row, name))
     if old_error or new_error:
         return None
+    if new == current and old != current and decided(key, student, column, new):
+        return Request(row + 1, key, student, column, old, new, "", applied=True)
     if old != current:
         form.add("request-old-mismatch", row, "old", value=form.text(row, "old") or "trống",
                  expected=current or "trống")  # fmt: skip
@@ -178,15 +194,15 @@ def _decision(form: _Form, row: int) -> tuple[ChangeStatus | None, str]:
 def _check_saved_by(form: _Form, approvers: set[str]) -> None:
     """A form carrying decisions must be saved by the one who decided (not by the teacher)."""
     saved_by = form.sheet.saved_by
-    if not approvers or not saved_by:
+    if not approvers:
         return
-    person = form.setup.teacher_for_username(saved_by)
+    person = form.setup.teacher_for_username(saved_by) if saved_by else None
     if person is None or person.code not in approvers:
         form.report.add(
             make_problem(
                 "saved-by-other",
                 file=form.sheet.name,
-                value=saved_by,
+                value=saved_by or "(không ghi tên)",
                 teacher=", ".join(sorted(approvers)),
             )
         )

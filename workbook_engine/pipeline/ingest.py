@@ -14,15 +14,15 @@ from enum import StrEnum
 from pathlib import Path
 
 from workbook_engine.deadlines import column_kind, is_late
-from workbook_engine.errors import Problem, Report, make_problem
+from workbook_engine.errors import Problem, Report, Severity, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
 from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.paths import DataDir
-from workbook_engine.pipeline.correction_check import check_correction_sheet
-from workbook_engine.pipeline.ledger import Ledger, now_iso
+from workbook_engine.pipeline.correction_check import CorrectionCheck, check_correction_sheet
+from workbook_engine.pipeline.ledger import Ledger, LedgerError, now_iso
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_score_sheet
 
 log = logging.getLogger("workbook_engine.ingest")
@@ -169,13 +169,15 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     sha = hashlib.sha256(data).hexdigest()
     known = ledger.file_by_sha(sha)
     if known is not None and known.status == Status.ACCEPTED:
-        _leave_inbox(path)
+        _receipt_if_missing(known, ctx, ledger)
+        _leave_inbox(path, ctx)
         return Outcome(path.name, Status.DUPLICATE, sha, known.teacher_code)
-    archive_original(data, sha, ctx.data.archive)
+    # read what was hashed and archived, never the path again: a newer copy may land meanwhile
+    original = archive_original(data, sha, ctx.data.archive)
     teacher = folder_teacher(path, ctx.inbox, ctx.setup)
     saved_by = ""
     try:
-        sheet = read_filled_sheet(path)
+        sheet = read_filled_sheet(original, name=path.name)
     except UnreadableWorkbook as exc:
         report = Report([make_problem("file-unreadable", file=path.name, detail=str(exc))])
         check = SheetCheck(report=report)
@@ -196,7 +198,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     if known is not None and status is Status.REJECTED and known.problems == problem_rows:
         # sent again unchanged, or a rerun after a crash: same verdict, nothing new to record
         write_feedback(Outcome(path.name, status, sha, teacher_code, check.key, problems), ctx)
-        _leave_inbox(path)
+        _leave_inbox(path, ctx)
         return Outcome(path.name, Status.DUPLICATE, sha, teacher_code, check.key, problems)
     _crash_point("before-commit")
     with ledger.transaction():
@@ -219,7 +221,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     _crash_point("after-commit")
     outcome = Outcome(path.name, status, sha, teacher_code, check.key, problems, changes)
     write_feedback(outcome, ctx)
-    _leave_inbox(path)
+    _leave_inbox(path, ctx)
     return outcome
 
 
@@ -253,40 +255,59 @@ def _ingest_correction(
     the principal's or vice-principal's decision. All rows or none."""
     assert sheet.identity is not None
     teacher = sheet.identity.teacher_code
-    check = check_correction_sheet(sheet, ctx.setup, ctx.secret, ledger.scores)
+    check = check_correction_sheet(sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided)
     problems = list(check.report)
     status = Status.ACCEPTED if check.report.valid else Status.REJECTED
     problem_rows = [_problem_json(p) for p in problems]
     if known is not None and status is Status.REJECTED and known.problems == problem_rows:
-        _leave_inbox(path)
+        _leave_inbox(path, ctx)
         return Outcome(path.name, Status.DUPLICATE, sha, teacher, None, problems)
     changes: list[CellChange] = []
     _crash_point("before-commit")
-    with ledger.transaction():
-        file_id = ledger.record_file(
-            sha256=sha, name=path.name, status=status.value, teacher_code=teacher,
-            saved_by=sheet.saved_by, kind="correction", problems=problem_rows,
-        )  # fmt: skip
-        for request in check.requests:
-            waiting = [
-                c for c in ledger.pending(request.key)
-                if (c.student_code, c.column, c.new) == (request.student, request.column,
-                                                         request.new)
-            ]  # fmt: skip
-            if not waiting:
-                change = CellChange(request.student, request.column, request.old, request.new,
-                                    ChangeStatus.PENDING, request.reason)  # fmt: skip
-                ledger.record_changes(file_id, teacher, request.key, [change])
-                changes.append(change)
-                waiting = ledger.pending(request.key)[-1:]
-            if request.decision is not None:
-                ledger.decide(waiting[0].id, request.decision, request.approver, path.name,
-                              request.reason)  # fmt: skip
+    try:
+        with ledger.transaction():
+            changes = _apply_requests(ledger, path.name, sha, status, teacher, sheet, check,
+                                      problem_rows)  # fmt: skip
+    except LedgerError as exc:  # a request the ledger refuses: the whole form is returned
+        problems.append(make_problem("request-conflict", file=path.name, value=str(exc)))
+        status, changes = Status.REJECTED, []
+        with ledger.transaction():
+            _apply_requests(ledger, path.name, sha, status, teacher, sheet, None,
+                            [_problem_json(p) for p in problems])  # fmt: skip
     _crash_point("after-commit")
     outcome = Outcome(path.name, status, sha, teacher, None, problems, changes)
     write_feedback(outcome, ctx)
-    _leave_inbox(path)
+    _leave_inbox(path, ctx)
     return outcome
+
+
+def _receipt_if_missing(known: FileRecord, ctx: IngestContext, ledger: Ledger) -> None:
+    """After a crash between commit and feedback, the rerun still leaves the teacher a receipt."""
+    outcome = Outcome(known.name, Status.ACCEPTED, known.sha256, known.teacher_code)
+    page, _ = feedback_paths(outcome, ctx.data)
+    if page.exists():
+        return
+    outcome.key = SheetKey(known.class_code, known.subject_code, known.semester or 0)
+    outcome.changes = [
+        CellChange(c.student_code, c.column, c.old, c.new, c.status, c.reason)
+        for c in ledger.changes()
+        if c.file_id == known.id
+    ]
+    outcome.problems = [_problem_from_json(p, known.name) for p in known.problems]
+    write_feedback(outcome, ctx)
+
+
+def _problem_from_json(row: dict[str, object], file: str) -> Problem:
+    return Problem(
+        code=str(row["code"]),
+        message=str(row["message"]),
+        file=file,
+        sheet=str(row.get("sheet") or ""),
+        row=int(str(row["row"])) if row.get("row") is not None else None,
+        column=str(row.get("column") or ""),
+        column_title=str(row.get("column_title") or ""),
+        severity=Severity(str(row.get("severity") or "error")),
+    )
 
 
 def feedback_paths(outcome: Outcome, data: DataDir) -> tuple[Path, Path]:
@@ -326,6 +347,32 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         log.exception("%s: không ghi được phản hồi cho giáo viên", outcome.name)
 
 
+def _apply_requests(
+    ledger: Ledger, name: str, sha: str, status: Status, teacher: str, sheet: FilledSheet,
+    check: CorrectionCheck | None, problem_rows: list[dict[str, object]],
+) -> list[CellChange]:  # fmt: skip
+    """Record the form; each request becomes a pending correction, decided if the form says."""
+    file_id = ledger.record_file(
+        sha256=sha, name=name, status=status.value, teacher_code=teacher,
+        saved_by=sheet.saved_by, kind="correction", problems=problem_rows,
+    )  # fmt: skip
+    changes: list[CellChange] = []
+    for request in check.requests if check and status is Status.ACCEPTED else []:
+        cell = (request.student, request.column, request.new)
+        waiting = [
+            c for c in ledger.pending(request.key) if (c.student_code, c.column, c.new) == cell
+        ]
+        if not waiting:
+            change = CellChange(request.student, request.column, request.old, request.new,
+                                ChangeStatus.PENDING, request.reason)  # fmt: skip
+            ledger.record_changes(file_id, teacher, request.key, [change])
+            changes.append(change)
+            waiting = ledger.pending(request.key)[-1:]
+        if request.decision is not None:
+            ledger.decide(waiting[0].id, request.decision, request.approver, name, request.reason)
+    return changes
+
+
 def _problem_json(problem: Problem) -> dict[str, object]:
     return {
         "code": problem.code,
@@ -338,8 +385,13 @@ def _problem_json(problem: Problem) -> dict[str, object]:
     }
 
 
-def _leave_inbox(path: Path) -> None:
-    """The original is in the archive; remove it from the inbox (a retry is harmless)."""
+def _leave_inbox(path: Path, ctx: IngestContext) -> None:
+    """The original is in the archive; remove it from the inbox (a retry is harmless). A file
+    named on the command line outside the inbox is left where it is."""
+    try:
+        path.resolve().relative_to(ctx.inbox.resolve())
+    except ValueError:
+        return
     try:
         path.unlink(missing_ok=True)
     except PermissionError:

@@ -454,6 +454,17 @@ class Ledger:
         found = self._changes("WHERE c.id = ?", (change_id,))
         return found[0] if found else None
 
+    def decided(self, key: SheetKey, student: str, column: str, new: str | None) -> bool:
+        """Was a correction of this cell to ``new`` already approved?"""
+        row = self.db.execute(
+            "SELECT 1 FROM changes c JOIN decisions d ON d.change_id = c.id"
+            " WHERE c.class_code = ? AND c.subject_code = ? AND c.semester = ?"
+            " AND c.student_code = ? AND c.column_name = ? AND c.new IS ? AND d.decision = ?",
+            (key.class_code, key.subject_code, key.semester, student, column, new,
+             str(ChangeStatus.APPROVED)),
+        ).fetchone()  # fmt: skip
+        return row is not None
+
     def pending(self, key: SheetKey | None = None) -> list[ChangeRecord]:
         """Corrections waiting for approval (of one sheet, or all)."""
         where = "WHERE c.status = 'pending' AND d.id IS NULL"

@@ -42,6 +42,7 @@ class Pipeline:
         self.ledger = Ledger.open(data.ledger)
         self.secret = load_or_create_secret(data.secret)
         self.outcomes: list[Outcome] = []
+        self.failures = 0
 
     def __enter__(self) -> Pipeline:
         return self
@@ -69,7 +70,13 @@ class Pipeline:
     ) -> list[Outcome]:
         """Process files (folders are walked for workbooks), then once ``after`` (default:
         rebuild the master)."""
-        outcomes = [self.process(p) for p in expand(paths)]
+        outcomes = []
+        for path in expand(paths):
+            try:
+                outcomes.append(self.process(path))
+            except Exception:  # one file must never stop the batch; it stays in the inbox
+                self.failures += 1
+                log.exception("%s: lỗi khi xử lí tệp, tệp được giữ lại trong hộp thư", path.name)
         (after or self.rebuild_master)()
         return outcomes
 

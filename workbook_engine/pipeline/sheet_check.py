@@ -190,7 +190,9 @@ def _check_people(c: _Checker, identity: Identity, folder_teacher: str | None) -
         )
     teacher = next((t for t in setup.teachers if t.code == identity.teacher_code), None)
     saved_by = c.sheet.saved_by
-    if teacher is not None and saved_by and setup.teacher_for_username(saved_by) != teacher:
+    if teacher is not None and not saved_by:
+        c.add("saved-by-unknown", teacher=teacher.code)
+    elif teacher is not None and setup.teacher_for_username(saved_by) != teacher:
         c.add("saved-by-other", value=saved_by, teacher=teacher.code)
 
 
@@ -287,7 +289,7 @@ def _check_formulas(c: _Checker, identity: Identity, subject: Subject) -> None:
     """The computed column must still hold the issued formula on every open row."""
     if c.sheet.path is None:
         return
-    layout = ScoreLayout(subject.tx_count)
+    layout = ScoreLayout(len(identity.columns) - 2)  # as issued: TX1..TXn, GK, CK
     rows = range(FIRST_ROW, FIRST_ROW + len(identity.students))
     found = read_formulas(c.sheet.path, identity.sheet, layout.result, rows)
     scored = subject.mode is AssessmentMode.SCORE

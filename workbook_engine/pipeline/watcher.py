@@ -36,6 +36,9 @@ class WatchOptions:
     rescan_seconds: float = 5.0
     poll: bool = False
     poll_interval: float = 1.0
+    # a stable file that still does not open as a zip after this long is handed over anyway,
+    # so ingestion reports it (an encrypted workbook, an old .xls renamed to .xlsx)
+    not_zip_seconds: float = 60.0
 
 
 @dataclass
@@ -44,6 +47,7 @@ class _Seen:
     mtime_ns: int
     since: float
     locked_by: str | None = None
+    not_zip_since: float | None = None
 
 
 @dataclass
@@ -51,6 +55,7 @@ class Settler:
     """Tracks candidate files until they are complete and closed."""
 
     settle_seconds: float
+    not_zip_seconds: float = 60.0
     clock: Callable[[], float] = time.monotonic
     seen: dict[Path, _Seen] = field(default_factory=dict)
     failed: dict[Path, tuple[int, int]] = field(default_factory=dict)
@@ -77,6 +82,7 @@ class Settler:
                 continue
             if (stat.st_size, stat.st_mtime_ns) != (state.size, state.mtime_ns):
                 state.size, state.mtime_ns, state.since = stat.st_size, stat.st_mtime_ns, now
+                state.not_zip_since = None
                 continue
             if now - state.since < self.settle_seconds:
                 continue
@@ -88,8 +94,10 @@ class Settler:
                     state.locked_by = owner
                 continue
             if not _zip_complete(path):
-                state.since = now  # still being copied, or broken: look again later
-                continue
+                # still being copied (a stalled network copy), or not a zip at all
+                state.not_zip_since = state.not_zip_since or now
+                if now - state.not_zip_since < self.not_zip_seconds:
+                    continue
             out.append(path)
         return sorted(out, key=lambda p: self.seen[p].since)
 
@@ -134,7 +142,7 @@ class InboxWatcher:
         self.process = process
         self.after_batch = after_batch
         self.options = options or WatchOptions()
-        self.settler = Settler(self.options.settle_seconds)
+        self.settler = Settler(self.options.settle_seconds, self.options.not_zip_seconds)
         self.stop = threading.Event()
         self._wake = threading.Event()
         self._lock = threading.Lock()

@@ -1,0 +1,76 @@
+"""What the calendar and the principal's locks say about a date (pure, table-driven)."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from workbook_engine.deadlines import is_late, locked_since
+from workbook_engine.model import CalendarEvent, EventKind, Setup
+
+D, L = EventKind.DEADLINE, EventKind.LOCK
+
+
+def with_calendar(setup: Setup, *events: CalendarEvent) -> Setup:
+    return dataclasses.replace(setup, calendar=events)
+
+
+MONTHLY_TX = (
+    CalendarEvent(D, date(2025, 9, 1), date(2025, 9, 30), 1, "TX", "TX tháng 9"),
+    CalendarEvent(D, date(2025, 10, 1), date(2025, 10, 31), 1, "TX", "TX tháng 10"),
+    CalendarEvent(D, date(2025, 11, 1), date(2025, 11, 30), 1, "TX", "TX tháng 11"),
+)
+
+
+@pytest.mark.parametrize(
+    ("today", "late_after"),
+    [
+        (date(2025, 9, 15), None),
+        (date(2025, 10, 10), None),  # regression: only September's row was read before
+        (date(2025, 11, 30), None),
+        (date(2025, 12, 1), date(2025, 11, 30)),  # after the last window: late
+    ],
+)
+def test_monthly_tx_windows(small_school: Setup, today: date, late_after: date | None) -> None:
+    setup = with_calendar(small_school, *MONTHLY_TX)
+    missed = is_late(setup, 1, "TX3", today)
+    assert (missed.end if missed else None) == late_after
+
+
+def test_a_column_row_wins_over_a_general_row(small_school: Setup) -> None:
+    setup = with_calendar(
+        small_school,
+        CalendarEvent(D, date(2025, 9, 1), date(2026, 1, 15), 1, "", "mọi cột"),
+        CalendarEvent(D, date(2025, 10, 27), date(2025, 11, 22), 1, "GK", "giữa kì"),
+    )
+    assert is_late(setup, 1, "GK", date(2025, 12, 1)) is not None
+    assert is_late(setup, 1, "CK", date(2025, 12, 1)) is None
+    assert is_late(setup, 2, "GK", date(2025, 12, 1)) is None  # no row for semester 2
+
+
+SEMESTER_END_LOCK = CalendarEvent(L, date(2026, 1, 24), date(2026, 8, 31), 1, "", "khóa HK1")
+
+
+@pytest.mark.parametrize(
+    ("today", "manual", "expected"),
+    [
+        (date(2026, 1, 10), None, None),
+        (date(2026, 2, 1), None, date(2026, 1, 24)),
+        # the principal reopened after the semester lock: open
+        (date(2026, 2, 1), ("unlock", "2026-01-30T08:00:00+07:00", "GV001"), None),
+        # regression: an unlock from November must not cancel the January lock
+        (date(2026, 2, 1), ("unlock", "2025-11-30T08:00:00+07:00", "GV001"), date(2026, 1, 24)),
+        # a lock by the principal locks from its day, whatever the calendar says
+        (date(2025, 12, 1), ("lock", "2025-11-30T08:00:00+07:00", "GV001"), date(2025, 11, 30)),
+    ],
+)
+def test_locks(
+    small_school: Setup,
+    today: date,
+    manual: tuple[str, str, str] | None,
+    expected: date | None,
+) -> None:
+    setup = with_calendar(small_school, SEMESTER_END_LOCK)
+    assert locked_since(setup, 1, today, manual) == expected
