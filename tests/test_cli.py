@@ -145,6 +145,19 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert "Đợt 3 (28/11/2025): tệp gửi muộn: 1 tệp, trả lại 0." in result.output
     assert (outbox / "master.xlsx").exists()
     assert not any(p.is_file() for p in (tmp_path / "inbox").rglob("*"))  # all taken
+    days = sorted(p.name for p in (outbox / "reports" / "diff").glob("*.html"))
+    assert days == ["2025-10-18.html", "2025-11-20.html", "2025-11-28.html"]  # simulated days
+    assert len(list((outbox / "records").glob("*.pdf"))) == 1
+    # again with another seed: nothing of the first run is left behind (regression)
+    again = runner.invoke(
+        app,
+        ["demo", "--data-dir", str(tmp_path / "data"), "--inbox", str(tmp_path / "inbox"),
+         "--outbox", str(outbox), "--students", "6", "--seed", "5"],
+    )  # fmt: skip
+    assert again.exit_code == 0, again.output
+    assert len(list((outbox / "records").glob("*.pdf"))) == 1
+    receipts = list((tmp_path / "data" / "receipts").rglob("*.html"))
+    assert len(receipts) == 96 + 95 + 1 - 3  # accepted files of one run
 
 
 def test_demo_refuses_a_real_schools_data_dir(tmp_path: Path, small_setup_file: Path) -> None:

@@ -28,6 +28,7 @@ from workbook_engine.render.diff_report import (
     write_diff_html,
     write_diff_reports,
 )
+from workbook_engine.render.publish import publish
 
 LATE = date(2025, 12, 1)  # after the GK deadline of semester 1 (22/11/2025)
 VOID = {"meta", "br", "col", "link", "img", "hr", "input"}
@@ -379,3 +380,17 @@ def test_cli_fails_in_vietnamese_without_setup_or_ledger(
     assert result.exit_code == 1
     assert f"Lỗi: không tìm thấy sổ điểm {data.ledger}: chưa nhận tệp nào" in result.output
     assert not data.ledger.exists()  # reporting never creates a ledger
+
+
+def test_regression_a_correction_decided_later_rewrites_its_days_report(school: School) -> None:
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 9}))
+    with Ledger.open(school.data.ledger) as ledger:
+        recorded = ledger.pending()[0].at[:10]
+        ledger.clock = lambda: "2031-01-02T08:00:00+07:00"  # decided on a later day
+        with ledger.transaction():
+            ledger.decide(ledger.pending()[0].id, ChangeStatus.APPROVED, "GV002")
+        publish(ledger, school.setup, school.outbox, since=date(2031, 1, 2))
+    page = (school.outbox / "reports" / "diff" / f"{recorded}.html").read_text("utf-8")
+    assert "Đã duyệt sửa" in page
+    assert "Chờ duyệt</td>" not in page

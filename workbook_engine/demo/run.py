@@ -26,13 +26,16 @@ from workbook_engine.model import ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
+from workbook_engine.pipeline.ledger import now_iso
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import publish
 
 Progress = Callable[[str, int, int], None]
 DEMO_SCHOOL_CODE = "THCS-ND"
 DEMO_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "archive", "rejected",
-              "share", "demo")  # fmt: skip
+              "receipts", "share", "demo")  # fmt: skip
+DEMO_OUTPUT = ("master.xlsx", "records", "reports")  # under the outbox
+APPROVAL_DAY = date(2025, 11, 29)
 
 
 class NotADemoDataDir(Exception):
@@ -65,7 +68,12 @@ class DemoResult:
     chain_head: str = ""
 
 
-def _reset(data: DataDir) -> None:
+def _on_day(day: date) -> Callable[[], str]:
+    """A ledger clock that reads ``day`` at the current time of day."""
+    return lambda: day.isoformat() + now_iso()[10:]
+
+
+def _reset(data: DataDir, outbox: Path) -> None:
     """Start from a clean demo state; refuse to touch a real school's data."""
     if data.setup.exists():
         setup, _ = check_setup(data.setup)
@@ -74,8 +82,8 @@ def _reset(data: DataDir) -> None:
                 f"thư mục dữ liệu {data.root} chứa dữ liệu của trường khác, chương trình mẫu "
                 "không ghi đè; dùng --data-dir để chọn thư mục khác"
             )
-    for name in DEMO_STATE:
-        path = data.root / name
+    paths = [data.root / name for name in DEMO_STATE] + [outbox / name for name in DEMO_OUTPUT]
+    for path in paths:
         if path.is_dir():
             shutil.rmtree(path)
         else:
@@ -86,7 +94,7 @@ def run_demo(
     data: DataDir, inbox: Path, outbox: Path, options: DemoOptions, progress: Progress | None = None
 ) -> DemoResult:
     """Build the demo school, issue semester 1 sheets, then play three drops into the inbox."""
-    _reset(data.ensure())
+    _reset(data.ensure(), outbox)
     write_setup(data.setup, build_demo_school(options))
     setup, report = check_setup(data.setup)
     if setup is None:
@@ -130,8 +138,10 @@ def run_demo(
                 if progress:
                     progress(f"Giáo viên điền bảng điểm, {round_.label}", i, len(todo))
             pipeline.today = round_.today
+            pipeline.ledger.clock = _on_day(round_.today)
             outcomes = [pipeline.process(path) for path in dropped]
             result.rounds.append((round_, outcomes))
+        pipeline.ledger.clock = _on_day(APPROVAL_DAY)
         vice = next(t.code for t in setup.teachers if Role.VICE_PRINCIPAL in t.roles)
         for change in pipeline.ledger.pending():
             with pipeline.ledger.transaction():

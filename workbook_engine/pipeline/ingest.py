@@ -47,6 +47,7 @@ class Outcome:
     key: SheetKey | None = None
     problems: list[Problem] = field(default_factory=list)
     changes: list[CellChange] = field(default_factory=list)
+    at: str = field(default_factory=now_iso)  # when it was received (the ledger's clock)
 
     @property
     def line(self) -> str:
@@ -219,7 +220,9 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
         if status is Status.ACCEPTED and check.identity is not None:
             ledger.set_base(check.identity.template_id, check.values)
     _crash_point("after-commit")
-    outcome = Outcome(path.name, status, sha, teacher_code, check.key, problems, changes)
+    outcome = Outcome(
+        path.name, status, sha, teacher_code, check.key, problems, changes, ledger.clock()
+    )
     write_feedback(outcome, ctx)
     _leave_inbox(path, ctx)
     return outcome
@@ -275,7 +278,7 @@ def _ingest_correction(
             _apply_requests(ledger, path.name, sha, status, teacher, sheet, None,
                             [_problem_json(p) for p in problems])  # fmt: skip
     _crash_point("after-commit")
-    outcome = Outcome(path.name, status, sha, teacher, None, problems, changes)
+    outcome = Outcome(path.name, status, sha, teacher, None, problems, changes, ledger.clock())
     write_feedback(outcome, ctx)
     _leave_inbox(path, ctx)
     return outcome
@@ -284,6 +287,7 @@ def _ingest_correction(
 def _receipt_if_missing(known: FileRecord, ctx: IngestContext, ledger: Ledger) -> None:
     """After a crash between commit and feedback, the rerun still leaves the teacher a receipt."""
     outcome = Outcome(known.name, Status.ACCEPTED, known.sha256, known.teacher_code)
+    outcome.at = known.received_at
     page, _ = feedback_paths(outcome, ctx.data)
     if page.exists():
         return
@@ -328,7 +332,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         file_name=outcome.name,
         status=outcome.status.value,
         teacher=outcome.teacher_code,
-        received_at=now_iso(),
+        received_at=outcome.at,
         class_code=key.class_code if key else "",
         subject_code=key.subject_code if key else "",
         semester=key.semester if key else None,

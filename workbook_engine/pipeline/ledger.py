@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -127,6 +127,8 @@ class Ledger:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.db = connection
+        # what "now" is when a row is written; the demo plays its term on simulated days
+        self.clock: Callable[[], str] = now_iso
 
     @classmethod
     def open(cls, path: Path | str) -> Ledger:
@@ -219,7 +221,7 @@ class Ledger:
         self.db.execute(
             "INSERT INTO events (at, kind, ref, payload, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (now_iso(), kind, ref, payload, prev, link(prev, kind, ref, payload)),
+            (self.clock(), kind, ref, payload, prev, link(prev, kind, ref, payload)),
         )
 
     def chain_head(self) -> str:
@@ -333,7 +335,7 @@ class Ledger:
                 "class_code": key.class_code if key else "",
                 "subject_code": key.subject_code if key else "",
                 "semester": key.semester if key else None,
-                "received_at": at or now_iso(),
+                "received_at": at or self.clock(),
                 "status": status,
                 "late": int(late),
                 "problems": json.dumps(list(problems), ensure_ascii=False),
@@ -365,7 +367,7 @@ class Ledger:
         at: str | None = None,
     ) -> None:
         """Log every change; merged ones also update the accepted state."""
-        at = at or now_iso()
+        at = at or self.clock()
         for change in changes:
             self._insert(
                 "changes",
@@ -431,7 +433,7 @@ class Ledger:
                 f"thay đổi số {change_id}: giá trị hiện tại là {current or 'trống'}, không còn là "
                 f"{change.old or 'trống'} như lúc đề nghị; giáo viên cần gửi lại đề nghị"
             )
-        at = now_iso()
+        at = self.clock()
         self._insert(
             "decisions",
             {
@@ -501,7 +503,7 @@ class Ledger:
         return self._insert(
             "locks",
             {
-                "at": now_iso(),
+                "at": self.clock(),
                 "action": action,
                 "semester": semester,
                 "class_code": class_code,

@@ -234,8 +234,16 @@ def write_diff_reports(
     """Write ``reports/diff/<day>.html`` and ``.pdf`` for every day with a change or a file
     received (from ``since`` on), and ``reports/diff/files/<stem>-<sha8>.html`` per file."""
     folder = Path(outbox) / "reports" / "diff"
-    kept_changes = [c for c in changes if _on_or_after(day_of(c.at), since)]
-    kept_files = [f for f in files if _on_or_after(day_of(f.received_at), since)]
+    # a day is rewritten when something was received on it since ``since``, or when one of its
+    # corrections was decided since (its page must no longer say "waiting")
+    affected = {
+        day_of(c.at)
+        for c in changes
+        if _on_or_after(day_of(c.at), since)
+        or (c.decided_at and _on_or_after(day_of(c.decided_at), since))
+    } | {day_of(f.received_at) for f in files if _on_or_after(day_of(f.received_at), since)}
+    kept_changes = [c for c in changes if day_of(c.at) in affected]
+    kept_files = [f for f in files if day_of(f.received_at) in affected]
     by_id = {f.id: f for f in files}
 
     days: dict[date, tuple[list[ChangeRecord], dict[int, FileRecord]]] = defaultdict(
