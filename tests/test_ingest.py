@@ -288,3 +288,19 @@ def test_regression_sheets_issued_before_the_periods_changed_are_still_accepted(
 
 def _environ() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != CRASH_ENV}
+
+
+def test_the_returned_copy_fixed_and_sent_back_is_accepted(school: School) -> None:
+    (rejected,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 85, "E8": 7}))
+    assert rejected.status is Status.REJECTED
+    returned = school.data.rejected / rejected.teacher_code / rejected.name
+    wb = openpyxl.load_workbook(returned)  # the teacher opens the red-marked copy and fixes D8
+    wb[SCORE]["D8"] = 8.5
+    wb.properties.lastModifiedBy = school.username(rejected.teacher_code)
+    target = school.inbox / rejected.teacher_code / rejected.name
+    wb.save(target)
+    (outcome,) = school.ingest(target)
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    assert [(c.column, c.new) for c in outcome.changes] == [("TX1", "8.5"), ("TX2", "7.0")]
+    page = next((school.data.receipts / outcome.teacher_code).glob("*.html")).read_text("utf-8")
+    assert "bản đã bị trả lại trước đây" in page  # the old red marks can be ignored

@@ -42,6 +42,7 @@ class FeedbackReport:
     problems: Sequence[Problem] = ()
     changes: Sequence[CellChange] = ()
     student_names: Mapping[str, str] = field(default_factory=dict)
+    marked_before: bool = False  # the file is a returned copy that still carries red marks
 
 
 def write_report_html(target: Path, report: FeedbackReport) -> Path:

@@ -36,6 +36,7 @@ class FilledSheet:
     saved_by: str = ""
     sheet_found: bool = False
     rows: list[list[str | None]] = field(default_factory=list)  # the fill sheet, 0-based
+    sheet_names: list[str] = field(default_factory=list)
 
     def text(self, row: int, col: int) -> str | None:
         """Canonical text at 0-based (row, col); None when empty or outside the used area."""
@@ -71,7 +72,11 @@ def read_filled_sheet(path: Path, name: str | None = None) -> FilledSheet:
     except Exception as exc:  # calamine raises several types for broken or non-xlsx files
         raise UnreadableWorkbook(str(exc)) from exc
     sheet = FilledSheet(
-        name=name or path.name, identity=None, path=path, saved_by=last_modified_by(path)
+        name=name or path.name,
+        identity=None,
+        path=path,
+        saved_by=last_modified_by(path),
+        sheet_names=list(book.sheet_names),
     )
     if IDENTITY_SHEET not in book.sheet_names:
         sheet.identity_error = "missing"

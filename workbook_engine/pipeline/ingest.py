@@ -17,7 +17,12 @@ from workbook_engine.deadlines import column_kind, is_late
 from workbook_engine.errors import Problem, Report, Severity, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
-from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
+from workbook_engine.io.feedback import (
+    MARKS_SHEET,
+    FeedbackReport,
+    write_rejected_copy,
+    write_report_html,
+)
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.paths import DataDir
@@ -177,13 +182,14 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     original = archive_original(data, sha, ctx.data.archive)
     teacher = folder_teacher(path, ctx.inbox, ctx.setup)
     saved_by = ""
+    sheet_names: list[str] = []
     try:
         sheet = read_filled_sheet(original, name=path.name)
     except UnreadableWorkbook as exc:
         report = Report([make_problem("file-unreadable", file=path.name, detail=str(exc))])
         check = SheetCheck(report=report)
     else:
-        saved_by = sheet.saved_by
+        saved_by, sheet_names = sheet.saved_by, sheet.sheet_names
         if sheet.identity is not None and sheet.identity.kind == "correction":
             return _ingest_correction(path, sha, known, sheet, ctx, ledger)
         manual = None
@@ -223,7 +229,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     outcome = Outcome(
         path.name, status, sha, teacher_code, check.key, problems, changes, ledger.clock()
     )
-    write_feedback(outcome, ctx)
+    write_feedback(outcome, ctx, marked_before=MARKS_SHEET in sheet_names)
     _leave_inbox(path, ctx)
     return outcome
 
@@ -324,7 +330,7 @@ def feedback_paths(outcome: Outcome, data: DataDir) -> tuple[Path, Path]:
     return page, page
 
 
-def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
+def write_feedback(outcome: Outcome, ctx: IngestContext, marked_before: bool = False) -> None:
     """The red-marked copy and the rejection page, or the receipt; never fails the ingest."""
     copy, page = feedback_paths(outcome, ctx.data)
     key = outcome.key
@@ -339,6 +345,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         problems=outcome.problems,
         changes=outcome.changes,
         student_names={s.code: s.full_name for s in ctx.setup.students},
+        marked_before=marked_before and outcome.status is Status.ACCEPTED,
     )
     try:
         if outcome.status is Status.REJECTED and not any(
