@@ -25,6 +25,7 @@ class ProblemKind:
     template: str
     hint: str
     severity: Severity = Severity.ERROR
+    tags: frozenset[str] = frozenset()
 
 
 def _kinds(*kinds: ProblemKind) -> dict[str, ProblemKind]:
@@ -203,24 +204,28 @@ SHEET_KINDS = _kinds(
         "Không phải mẫu của nhà trường",
         "tệp không có trang nhận dạng của mẫu do nhà trường phát",
         "Nhập điểm vào đúng tệp mẫu đã được phát trong thư mục của thầy/cô, không tạo tệp mới.",
+        tags=frozenset({"identity"}),
     ),
     ProblemKind(
         "template-tampered",
         "Mẫu đã bị sửa",
         "trang nhận dạng của mẫu đã bị thay đổi hoặc không khớp chữ ký của trường",
         "Lấy lại tệp mẫu gốc trong thư mục của thầy/cô, chép điểm sang rồi gửi lại.",
+        tags=frozenset({"identity"}),
     ),
     ProblemKind(
         "template-version",
         "Mẫu cũ không còn dùng",
         "mẫu phiên bản {value} không còn được hỗ trợ",
         "Dùng tệp mẫu mới nhất trong thư mục của thầy/cô.",
+        tags=frozenset({"identity"}),
     ),
     ProblemKind(
         "template-other-school",
         "Mẫu của trường hoặc năm học khác",
         "mẫu thuộc {value}, không phải {expected}",
         "Dùng tệp mẫu của năm học hiện tại trong thư mục của thầy/cô.",
+        tags=frozenset({"identity"}),
     ),
     ProblemKind(
         "sheet-kind-unsupported",
@@ -233,12 +238,14 @@ SHEET_KINDS = _kinds(
         "Không được phân công",
         "giáo viên {teacher} không được phân công dạy môn {subject} lớp {class_code}",
         "Chỉ gửi bảng điểm của lớp, môn được phân công; báo văn thư nếu phân công thay đổi.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "teacher-folder-mismatch",
         "Gửi vào thư mục của giáo viên khác",
         "mẫu phát cho giáo viên {teacher} nhưng được gửi vào thư mục {folder}",
         "Gửi tệp vào thư mục của chính giáo viên được phân công.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "saved-by-other",
@@ -246,6 +253,7 @@ SHEET_KINDS = _kinds(
         "tệp được lưu lần cuối bởi «{value}», không phải tên người dùng của giáo viên {teacher}",
         "Nếu đúng là thầy/cô lưu tệp trên máy khác, báo văn thư thêm tên người dùng đó, "
         "rồi gửi lại.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "saved-by-unknown",
@@ -259,30 +267,35 @@ SHEET_KINDS = _kinds(
         "Danh sách học sinh bị thay đổi",
         "dòng này phải là học sinh {expected} nhưng tệp ghi {value}",
         "Không sửa, xoá, chèn hay sắp xếp lại danh sách học sinh; báo GVCN nếu danh sách sai.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "roster-row-added",
         "Thêm học sinh vào danh sách",
         "dòng {row} có học sinh «{value}» không có trong danh sách được phát",
         "Xoá dòng đã thêm; học sinh mới do văn thư thêm vào tệp thiết lập.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "roster-row-removed",
         "Thiếu học sinh trong danh sách",
         "thiếu học sinh {expected}",
         "Dùng lại tệp mẫu gốc; không xoá dòng học sinh.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "column-changed",
         "Cột điểm bị thay đổi",
         "tiêu đề cột phải là «{expected}» nhưng tệp ghi «{value}»",
         "Không chèn, xoá hay đổi tên cột điểm; dùng lại tệp mẫu gốc.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "formula-changed",
         "Công thức tính điểm bị sửa",
         "ô tính tự động đã bị sửa (tệp ghi «{value}»)",
         "Không nhập vào cột ĐTBmhk/Kết quả; chép lại công thức từ tệp mẫu gốc.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "score-not-a-number",
@@ -325,6 +338,7 @@ SHEET_KINDS = _kinds(
         "Sổ đã khóa",
         "học kì {semester} đã khóa sổ từ ngày {start}: không nhận thay đổi",
         "Nếu cần sửa điểm, làm phiếu đề nghị sửa điểm để Hiệu trưởng duyệt.",
+        tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "request-unknown-student",
@@ -382,6 +396,7 @@ SHEET_KINDS = _kinds(
         "điểm {column} được gửi sau hạn {deadline}",
         "Điểm vẫn được nhận; lần sau thầy/cô nhập đúng hạn.",
         Severity.WARNING,
+        tags=frozenset({"late"}),
     ),
 )
 CATALOGUE.update(SHEET_KINDS)
@@ -403,6 +418,10 @@ class Problem:
     @property
     def kind(self) -> ProblemKind:
         return CATALOGUE[self.code]
+
+    def has(self, tag: str) -> bool:
+        """Whether the catalogue tags this kind of problem (``unauthorised``, ``identity``…)."""
+        return tag in self.kind.tags
 
     @property
     def location(self) -> str:
@@ -487,6 +506,9 @@ class Report:
     def valid(self) -> bool:
         return not self.errors
 
+    def tagged(self, tag: str) -> list[Problem]:
+        return [p for p in self.problems if p.has(tag)]
+
     def sorted(self) -> list[Problem]:
         """Errors first, each group in the order found (workbook order, then row order)."""
         return sorted(self.problems, key=lambda p: p.severity is not Severity.ERROR)
@@ -502,3 +524,11 @@ class Report:
             ensure_ascii=False,
             indent=2,
         )
+
+
+class WorkbookEngineError(Exception):
+    """The one exception base: carries catalogue problems, printed the same way everywhere."""
+
+    def __init__(self, *problems: Problem) -> None:
+        self.report = Report(list(problems))
+        super().__init__("; ".join(p.message for p in problems))

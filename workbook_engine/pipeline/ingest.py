@@ -109,22 +109,6 @@ def archive_original(data: bytes, sha256: str, archive: Path) -> Path:
     return target
 
 
-# Problems that make a file's changes unauthorised: recorded and shown to the vice-principal,
-# never merged.
-UNAUTHORISED = frozenset(
-    {
-        "not-assigned",
-        "teacher-folder-mismatch",
-        "saved-by-other",
-        "roster-changed",
-        "roster-row-added",
-        "roster-row-removed",
-        "column-changed",
-        "formula-changed",
-        "period-locked",
-    }
-)
-
 Cells = dict[tuple[str, str], str]
 
 
@@ -217,7 +201,7 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
             saved_by=saved_by,
             kind=check.identity.kind if check.identity else "",
             key=check.key,
-            late=any(p.code == "late-entry" for p in problems),
+            late=any(p.has("late") for p in problems),
             problems=problem_rows,
         )
         if check.key is not None and (status is Status.ACCEPTED or flagged):
@@ -239,11 +223,11 @@ def _changes(
 ) -> tuple[list[CellChange], bool]:
     """The file's changes (unauthorised when a problem says so); adds late and stale warnings."""
     key, identity = check.key, check.identity
-    trusted = identity is not None and not any(p.code.startswith("template-") for p in problems)
+    trusted = identity is not None and not any(p.has("identity") for p in problems)
     if key is None or identity is None or not trusted or check.subject is None:
         return [], False
     changes, stale = three_way(check.values, ledger.base(identity.template_id), ledger.scores(key))
-    flagged = [p for p in problems if p.code in UNAUTHORISED]
+    flagged = [p for p in problems if p.has("unauthorised")]
     if flagged:
         reason = "; ".join(dict.fromkeys(p.message for p in flagged))
         changes = [replace(c, status=ChangeStatus.UNAUTHORISED, reason=reason) for c in changes]
