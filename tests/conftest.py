@@ -36,9 +36,18 @@ def setup_copy(tmp_path: Path, small_setup_file: Path) -> Path:
     return target
 
 
-@pytest.fixture
-def school(tmp_path: Path, small_school: Setup) -> School:
-    data = DataDir(tmp_path / "data").ensure()
+@pytest.fixture(scope="session")
+def school_data(tmp_path_factory: pytest.TempPathFactory, small_school: Setup) -> Path:
+    """A data directory with the setup, the secret and the issued semester 1 sheets, built
+    once per test run; tests get a copy (``school``)."""
+    data = DataDir(tmp_path_factory.mktemp("school") / "data").ensure()
     write_setup(data.setup, small_school)
     issue_templates(small_school, data.root / "share", load_or_create_secret(data.secret), 1)
+    return data.root
+
+
+@pytest.fixture
+def school(tmp_path: Path, small_school: Setup, school_data: Path) -> School:
+    data = DataDir(tmp_path / "data")
+    shutil.copytree(school_data, data.root)
     return School(small_school, data, tmp_path / "inbox", tmp_path / "outbox")

@@ -16,6 +16,7 @@ from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.runner import Pipeline
+from workbook_engine.render.publish import publish
 
 
 def soffice_convert(files: list[Path], outdir: Path, fmt: str = "xlsx") -> list[Path]:
@@ -95,5 +96,9 @@ class School:
         return Pipeline(self.data, self.inbox, self.outbox, today)
 
     def ingest(self, *paths: Path, today: date = OCTOBER) -> list[Outcome]:
+        """Ingest, then publish the outbox as ``wbe ingest`` does."""
         with self.pipeline(today) as pipeline:
-            return pipeline.process_all(paths or [self.inbox])
+            return pipeline.process_all(
+                paths or [self.inbox],
+                after=lambda: publish(pipeline.ledger, self.setup, self.outbox),
+            )

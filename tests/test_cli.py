@@ -12,7 +12,10 @@ import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
+from tests.helpers import School
 from workbook_engine.cli import app
+from workbook_engine.model import Role
+from workbook_engine.pipeline.ledger import Ledger
 
 runner = CliRunner()
 
@@ -169,3 +172,44 @@ def test_demo_refuses_a_real_schools_data_dir(tmp_path: Path, small_setup_file: 
     result = runner.invoke(app, ["demo", "--data-dir", str(data), "--students", "3"])
     assert result.exit_code == 1
     assert "chứa dữ liệu của trường khác" in result.output
+
+
+SHARED_ENV = {"--data-dir": "WBE_DATA_DIR", "--inbox": "WBE_INBOX", "--outbox": "WBE_OUTBOX"}
+
+
+@pytest.mark.parametrize("name", [n for n, c in all_commands(app) if n and hasattr(c, "params")])
+def test_shared_options_read_the_same_environment_variables(name: str) -> None:
+    cmd = dict(all_commands(app))[name]
+    for param in cmd.params:
+        for flag, env in SHARED_ENV.items():
+            if flag not in getattr(param, "opts", []):
+                continue
+            if name == "demo" and flag != "--data-dir":  # the demo empties its own folders
+                assert param.envvar is None, f"wbe demo {flag} must not read {env}"
+            else:
+                assert param.envvar == env, f"wbe {name} {flag} ignores {env}"
+
+
+@pytest.mark.parametrize("decision", ["approve", "refuse"])
+def test_corrections_write_under_the_outbox_from_the_environment(
+    school: School, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decision: str
+) -> None:
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 9}))  # a correction, held for approval
+    with Ledger.open(school.data.ledger) as ledger:
+        (pending,) = ledger.pending()
+    vice = next(t.code for t in school.setup.teachers if Role.VICE_PRINCIPAL in t.roles)
+    outbox = tmp_path / "ket-qua"
+    monkeypatch.setenv("WBE_OUTBOX", str(outbox))
+    cwd = tmp_path / "cwd"  # where the default ./outbox would land
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    args = ["corrections", decision, str(pending.id), "--by", vice]
+    result = runner.invoke(app, [*args, "--data-dir", str(school.data.root)])
+    assert result.exit_code == 0, result.output
+    assert (outbox / "master.xlsx").exists()
+    assert list(cwd.iterdir()) == []
+    records = sorted(p.name for p in (outbox / "records").glob("*.pdf"))
+    assert records == ([f"bien-ban-sua-diem-{pending.id}.pdf"] if decision == "approve" else [])
+    if decision == "approve":
+        assert f"Biên bản sửa điểm: {outbox / 'records' / records[0]}" in result.output

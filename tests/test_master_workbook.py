@@ -7,7 +7,13 @@ from pathlib import Path
 import openpyxl
 from openpyxl.worksheet.worksheet import Worksheet
 
-from workbook_engine.io.master_workbook import LOG_SHEET, write_master
+from workbook_engine.io.master_workbook import (
+    LOG_SHEET,
+    LogVolume,
+    class_table,
+    write_change_log,
+    write_master,
+)
 from workbook_engine.model import ChangeRecord, ExemptionScope, Setup, SheetKey
 
 
@@ -37,7 +43,8 @@ def test_values_and_averages_per_class(tmp_path: Path, small_school: Setup) -> N
         values[(gdtc2, student, col)] = "Đ"
     values[(gdtc2, student, "CK")] = "CĐ"
 
-    path = write_master(tmp_path / "master.xlsx", small_school, values, [])
+    tables = [class_table(small_school, c.code, values) for c in small_school.classes]
+    path = write_master(tmp_path / "master.xlsx", small_school, tables)
 
     ws = openpyxl.load_workbook(path)["6A1"]
     row = 7
@@ -76,13 +83,23 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
         new="8.5",
         status="merged",
     )
-    path = write_master(tmp_path / "master.xlsx", small_school, {}, [change], chain_head="ab12")
+    tables = [class_table(small_school, c.code, {}) for c in small_school.classes]
+    volume = LogVolume("2025-10", 1, "nhat-ky/nhat-ky-2025-10.xlsx")
+    path = write_master(tmp_path / "master.xlsx", small_school, tables, "ab12", [volume])
     wb = openpyxl.load_workbook(path)
     ws = wb[student.class_code]
     row = next(r for r in range(7, ws.max_row + 1) if ws.cell(r, 2).value == student.code)
     start = subject_start(ws, exemption.subject_code)
     assert ws.cell(row, start).value == "Miễn"
-    log = wb[LOG_SHEET]
+    assert wb.sheetnames == [c.code for c in small_school.classes] + [LOG_SHEET]
+    index = wb[LOG_SHEET]
+    assert "ab12" in str(index["A2"].value)
+    assert [c.value for c in index[5]] == ["10/2025", 1, "nhat-ky/nhat-ky-2025-10.xlsx"]
+    link = index["C5"].hyperlink.target  # a relative link: Excel writes Windows separators
+    assert link.replace("\\", "/") == "nhat-ky/nhat-ky-2025-10.xlsx"
+
+    month = write_change_log(tmp_path / "nhat-ky-2025-10.xlsx", small_school, [change], "ab12")
+    log = openpyxl.load_workbook(month)[LOG_SHEET]
     assert "ab12" in str(log["A2"].value)
     assert [c.value for c in log[5]] == [
         "2025-10-04 15:02:11",
@@ -98,4 +115,3 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
         "8,5",
         "Đã cập nhật",
     ]
-    assert wb.sheetnames == [c.code for c in small_school.classes] + [LOG_SHEET]

@@ -390,7 +390,7 @@ def test_regression_a_correction_decided_later_rewrites_its_days_report(school: 
         ledger.clock = lambda: "2031-01-02T08:00:00+07:00"  # decided on a later day
         with ledger.transaction():
             ledger.decide(ledger.pending()[0].id, ChangeStatus.APPROVED, "GV002")
-        publish(ledger, school.setup, school.outbox, since=date(2031, 1, 2))
+        publish(ledger, school.setup, school.outbox, today=date(2031, 1, 2))
     page = (school.outbox / "reports" / "diff" / f"{recorded}.html").read_text("utf-8")
     assert "Đã duyệt sửa" in page
     assert "Chờ duyệt</td>" not in page

@@ -1,38 +1,46 @@
-"""``wbe``: the command line. Thin: each command opens what it needs and calls one function."""
+"""``wbe``: the command line. Thin: each command opens what it needs and calls one function.
+
+Errors: a :class:`~workbook_engine.errors.WorkbookEngineError` raised by any command is printed
+by :class:`~workbook_engine.cli_common.WbeGroup` (exit code 1). Imports of the library (pandas,
+openpyxl, weasyprint…) stay inside the commands: ``wbe --help`` imports none of them.
+"""
 
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from workbook_engine.cli_common import DataDirOption, fail, out, progress_steps
+from workbook_engine.cli_common import (
+    DataDirOption,
+    DemoInboxOption,
+    DemoOutboxOption,
+    JsonOption,
+    engine_error,
+    new_app,
+    out,
+    print_report,
+    progress_steps,
+    require_paths,
+)
 from workbook_engine.cli_control import corrections_app, lock, log_app, unlock
 from workbook_engine.cli_inbox import ingest, setup_logging, watch
 from workbook_engine.cli_report import report_app
 from workbook_engine.cli_templates import templates_app
-from workbook_engine.demo.run import NotADemoDataDir, run_demo
-from workbook_engine.demo.school import DemoOptions, build_demo_school
-from workbook_engine.errors import Report
-from workbook_engine.io.setup_reader import SetupError, check_setup
-from workbook_engine.io.setup_writer import write_setup
-from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir, data_dir
-from workbook_engine.pipeline.ingest import Status
 
-app = typer.Typer(
-    help="Sổ điểm điện tử theo Thông tư 22 / Electronic grade book (Circular 22).",
-    no_args_is_help=True,
+if TYPE_CHECKING:
+    from workbook_engine.demo.school import DemoOptions
+    from workbook_engine.model import Setup
+
+app = new_app(
+    "Sổ điểm điện tử theo Thông tư 22 / Electronic grade book (Circular 22).",
     add_completion=False,
     rich_markup_mode=None,
 )
-setup_app = typer.Typer(
-    help="Tệp thiết lập nhà trường / School setup workbook.", no_args_is_help=True
-)
+setup_app = new_app("Tệp thiết lập nhà trường / School setup workbook.")
 app.add_typer(setup_app, name="setup")
 app.add_typer(templates_app, name="templates")
 app.command("ingest")(ingest)
@@ -44,18 +52,9 @@ app.add_typer(log_app, name="log")
 app.add_typer(report_app, name="report")
 
 
-def print_report(report: Report, json_output: bool = False) -> None:
-    if json_output:
-        sys.stdout.write(report.to_json() + "\n")
-        return
-    for problem in report.sorted():
-        style = "red" if problem in report.errors else "yellow"
-        out.print(str(problem), style=style, markup=False)
-    summary = f"{len(report.errors)} lỗi, {len(report.warnings)} cảnh báo."
-    out.print(summary, style="bold green" if report.valid else "bold red", markup=False)
-
-
 def print_setup_summary(setup: Setup) -> None:
+    from rich.table import Table
+
     table = Table(title=f"{setup.school.name} — năm học {setup.school.school_year}")
     for header in ("Khối", "Lớp", "Học sinh", "Môn (TX/HK)"):
         table.add_column(header)
@@ -70,11 +69,12 @@ def print_setup_summary(setup: Setup) -> None:
 @setup_app.command("check")
 def setup_check(
     file: Annotated[Path, typer.Argument(help="Tệp thiết lập / setup workbook (.xlsx).")],
-    json_output: Annotated[bool, typer.Option("--json", help="In báo cáo dạng JSON.")] = False,
+    json_output: JsonOption = False,
 ) -> None:
     """Kiểm tra tệp thiết lập, liệt kê mọi lỗi / Check a setup workbook, list every problem."""
-    if not file.exists():
-        raise fail(f"không tìm thấy tệp {file}")
+    from workbook_engine.io.setup_reader import check_setup
+
+    require_paths([file])
     _, report = check_setup(file)
     print_report(report, json_output)
     if not report.valid:
@@ -88,11 +88,15 @@ def setup_template(
     ),
 ) -> None:
     """Ghi tệp thiết lập trống cho văn thư / Write the blank setup workbook template."""
+    from workbook_engine.io.setup_writer import write_setup
+
     write_setup(out_file)
     out.print(f"Đã ghi tệp mẫu {out_file}", markup=False)
 
 
 def _demo_options(classes: int | None, per_grade: int, students: int, seed: int) -> DemoOptions:
+    from workbook_engine.demo.school import DemoOptions
+
     return DemoOptions(
         classes_per_grade=per_grade, total_classes=classes, students_per_class=students, seed=seed
     )
@@ -107,6 +111,9 @@ SeedOption = Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nh
 
 
 def make_demo_school(data: DataDir, options: DemoOptions) -> Setup:
+    from workbook_engine.demo.school import build_demo_school
+    from workbook_engine.io.setup_writer import write_setup
+
     setup = build_demo_school(options)
     write_setup(data.ensure().setup, setup)
     return setup
@@ -133,25 +140,22 @@ def demo_school(
 @app.command("demo")
 def demo(
     data_dir_: DataDirOption = None,
-    inbox: Annotated[Path, typer.Option("--inbox", help="Hộp thư nhận tệp.")] = Path("inbox"),
-    outbox: Annotated[Path, typer.Option("--outbox", help="Thư mục kết quả.")] = Path("outbox"),
+    inbox: DemoInboxOption = Path("inbox"),
+    outbox: DemoOutboxOption = Path("outbox"),
     classes: ClassesOption = None,
     classes_per_grade: PerGradeOption = 2,
     students: StudentsOption = 40,
     seed: SeedOption = 2025,
 ) -> None:
     """Chạy toàn bộ quy trình với trường mẫu / Run everything that exists on the demo school."""
+    from workbook_engine.demo.run import run_demo
+    from workbook_engine.pipeline.ingest import Status
+
     data = data_dir(data_dir_)
     setup_logging(data, console_level=logging.WARNING)  # progress bars here; details in wbe.log
     options = _demo_options(classes, classes_per_grade, students, seed)
-    try:
-        with progress_steps() as update:
-            result = run_demo(data, inbox, outbox, options, progress=update)
-    except SetupError as exc:
-        print_report(exc.report)
-        raise fail("tệp thiết lập của trường mẫu có lỗi (xem trên)") from exc
-    except NotADemoDataDir as exc:
-        raise fail(str(exc)) from exc
+    with progress_steps() as update:
+        result = run_demo(data, inbox, outbox, options, progress=update)
     print_setup_summary(result.setup)
     out.print(result.issued.summary(), markup=False)
     for round_, outcomes in result.rounds:
@@ -159,7 +163,7 @@ def demo(
         out.print(f"{round_.label}: {len(outcomes)} tệp, trả lại {rejected}.", markup=False)
     out.print(f"Phó hiệu trưởng duyệt {len(result.approved)} đề nghị sửa điểm.", markup=False)
     if result.chain_problem:
-        raise fail(f"nhật ký không còn nguyên vẹn: {result.chain_problem}")
+        raise engine_error("chain-broken", detail=result.chain_problem)
     out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)
     out.print(
         f"Dữ liệu: {data.root}  Thư mục chia sẻ: {result.share}  Kết quả: {outbox}", markup=False
@@ -167,7 +171,7 @@ def demo(
 
 
 def main() -> None:
-    app()
+    app()  # WbeGroup turns every WorkbookEngineError into its report and exit code 1
 
 
 if __name__ == "__main__":

@@ -5,31 +5,37 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from workbook_engine.cli_common import DataDirOption, err, fail, out, setup_or_fail
+from workbook_engine.cli_common import (
+    DataDirOption,
+    JsonOption,
+    OutboxOption,
+    engine_error,
+    err,
+    fail,
+    new_app,
+    out,
+    print_json,
+    problem_line,
+    setup_or_fail,
+)
 from workbook_engine.model import ChangeRecord, ChangeStatus, Role, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
-from workbook_engine.render.correction_record import write_correction_record
-from workbook_engine.render.publish import publish, record_path
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
-corrections_app = typer.Typer(
-    help="Duyệt đề nghị sửa điểm / Approve or refuse score corrections.", no_args_is_help=True
-)
-log_app = typer.Typer(help="Nhật ký thay đổi / The change log.", no_args_is_help=True)
+corrections_app = new_app("Duyệt đề nghị sửa điểm / Approve or refuse score corrections.")
+log_app = new_app("Nhật ký thay đổi / The change log.")
 
 APPROVERS = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
 LOCKERS = (Role.PRINCIPAL, Role.ADMIN, Role.CLERK)  # the clerk acts on the principal's order
 
 ByOption = Annotated[str, typer.Option("--by", help="Mã người quyết định / decided by (code).")]
 NoteOption = Annotated[str, typer.Option("--note", help="Ghi chú / note.")]
-OutboxOption = Annotated[Path, typer.Option("--outbox", help="Thư mục kết quả.")]
 
 
 @contextmanager
@@ -97,6 +103,9 @@ def _decide(
     outbox: Path,
     witness: str = "",
 ) -> None:
+    from workbook_engine.render.correction_record import write_correction_record
+    from workbook_engine.render.publish import publish, record_path
+
     with school(data) as (setup, ledger):
         person(setup, by, APPROVERS, "duyệt sửa điểm")
         failed = False
@@ -104,8 +113,9 @@ def _decide(
             try:
                 with ledger.transaction():
                     change = ledger.decide(change_id, decision, by, "wbe corrections", note)
-            except LedgerError as exc:
-                err.print(f"Lỗi: {exc}", style="red", markup=False)
+            except LedgerError as exc:  # the other numbers are still decided
+                for problem in exc.report:
+                    err.print(problem_line(problem), style="red", markup=False)
                 failed = True
                 continue
             out.print(f"Số {change_id}: {ChangeStatus(change.status).label}.", markup=False)
@@ -113,7 +123,7 @@ def _decide(
                 record = record_path(outbox, change_id)
                 write_correction_record(record, setup, change, witness=witness)
                 out.print(f"  Biên bản sửa điểm: {record}", markup=False)
-        publish(ledger, setup, outbox, since=date.today())
+        publish(ledger, setup, outbox)
         if failed:
             raise typer.Exit(1)
 
@@ -189,16 +199,18 @@ def unlock(
 
 
 @log_app.command("verify")
-def log_verify(data_dir_: DataDirOption = None) -> None:
+def log_verify(data_dir_: DataDirOption = None, json_output: JsonOption = False) -> None:
     """Kiểm tra chuỗi nhật ký không bị sửa / Verify the tamper-evident change log."""
     data = data_dir(data_dir_)
     if not data.ledger.exists():
-        raise fail(f"không tìm thấy sổ cái {data.ledger}")
+        raise engine_error("ledger-missing", path=data.ledger)
     with Ledger.open(data.ledger) as ledger:
-        problem = ledger.verify()
-        if problem is not None:
-            raise fail(f"nhật ký không còn nguyên vẹn: {problem}")
-        count = len(ledger.events())
-        out.print(
-            f"Nhật ký nguyên vẹn: {count} sự kiện. Mã kiểm tra: {ledger.chain_head()}", markup=False
-        )
+        broken = ledger.verify()
+        if broken is not None:
+            raise engine_error("chain-broken", detail=broken)
+        count, head = len(ledger.events()), ledger.chain_head()
+    if json_output:
+        summary = {"valid": True, "errors": 0, "warnings": 0, "problems": []}
+        print_json({**summary, "events": count, "chain_head": head})
+        return
+    out.print(f"Nhật ký nguyên vẹn: {count} sự kiện. Mã kiểm tra: {head}", markup=False)

@@ -1,37 +1,38 @@
-"""``wbe ingest`` and ``wbe watch``: take filled sheets from the inbox (registered by cli.py)."""
+"""``wbe ingest`` and ``wbe watch``: take filled sheets from the inbox (registered by cli.py).
+
+The pipeline, the watcher and publishing are imported inside the functions that use them, so
+``wbe --help`` stays fast."""
 
 from __future__ import annotations
 
 import logging
 import signal
 import threading
-from datetime import date, datetime
+from dataclasses import asdict
+from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from workbook_engine.cli_common import DataDirOption, fail, out, setup_or_fail
+from workbook_engine.cli_common import (
+    InboxOption,
+    JsonOption,
+    OutboxOption,
+    SchoolDirOption,
+    TodayOption,
+    fail,
+    out,
+    print_json,
+    require_paths,
+    setup_or_fail,
+)
 from workbook_engine.io.identity import SecretError
 from workbook_engine.paths import DataDir, data_dir
-from workbook_engine.pipeline.runner import Pipeline
-from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
-from workbook_engine.render.publish import publish
 
-InboxOption = Annotated[
-    Path, typer.Option("--inbox", help="Hộp thư nhận tệp / inbox folder.", envvar="WBE_INBOX")
-]
-OutboxOption = Annotated[
-    Path, typer.Option("--outbox", help="Thư mục kết quả / outbox folder.", envvar="WBE_OUTBOX")
-]
-TodayOption = Annotated[
-    datetime | None,
-    typer.Option(
-        "--today",
-        formats=["%Y-%m-%d"],
-        help="Coi hôm nay là ngày này (thử nghiệm, trình diễn) / pretend today is this date.",
-    ),
-]
+if TYPE_CHECKING:
+    from workbook_engine.pipeline.ingest import Outcome
+    from workbook_engine.pipeline.runner import Pipeline
 
 
 def setup_logging(data: DataDir, console_level: int = logging.INFO) -> None:
@@ -51,11 +52,15 @@ def setup_logging(data: DataDir, console_level: int = logging.INFO) -> None:
 
 
 def after_batch(pipeline: Pipeline) -> None:
-    """Master, today's diff reports and correction records, after every batch."""
-    publish(pipeline.ledger, pipeline.setup, pipeline.outbox, since=date.today())
+    """Bring the outbox up to date with the ledger, once after the batch."""
+    from workbook_engine.render.publish import publish
+
+    publish(pipeline.ledger, pipeline.setup, pipeline.outbox, pipeline.today)
 
 
 def open_pipeline(data: DataDir, inbox: Path, outbox: Path, today: date | None) -> Pipeline:
+    from workbook_engine.pipeline.runner import Pipeline
+
     setup = setup_or_fail(data)
     try:
         return Pipeline(data, inbox, outbox, today, setup=setup)
@@ -63,28 +68,54 @@ def open_pipeline(data: DataDir, inbox: Path, outbox: Path, today: date | None) 
         raise fail(str(exc)) from exc
 
 
+def outcome_json(outcome: Outcome) -> dict[str, Any]:
+    """One file's outcome for ``wbe ingest --json``."""
+    key = outcome.key
+    return {
+        "file": outcome.name,
+        "status": str(outcome.status),
+        "teacher": outcome.teacher_code,
+        "class": key.class_code if key else None,
+        "subject": key.subject_code if key else None,
+        "semester": key.semester if key else None,
+        "sha256": outcome.sha256,
+        "at": outcome.at,
+        "changes": [asdict(c) for c in outcome.changes],
+        "problems": [asdict(p) for p in outcome.problems],
+    }
+
+
 def ingest(
     files: Annotated[list[Path], typer.Argument(help="Tệp hoặc thư mục / files or folders.")],
-    data_dir_: DataDirOption = None,
+    data_dir_: SchoolDirOption = None,
     inbox: InboxOption = Path("inbox"),
     outbox: OutboxOption = Path("outbox"),
     today: TodayOption = None,
+    json_output: JsonOption = False,
 ) -> None:
     """Nhận các tệp một lần, không theo dõi / Ingest files once, without watching."""
     data = data_dir(data_dir_)
+    require_paths(files)
     setup_logging(data)
-    missing = [f for f in files if not f.exists()]
-    if missing:
-        raise fail(f"không tìm thấy {', '.join(map(str, missing))}")
     with open_pipeline(data, inbox, outbox, today.date() if today else None) as pipeline:
         outcomes = pipeline.process_all(files, after=lambda: after_batch(pipeline))
-        out.print(f"Đã xử lí {len(outcomes)} tệp, trả lại {pipeline.rejected}.", markup=False)
+        if json_output:
+            print_json(
+                {
+                    "files": [outcome_json(o) for o in outcomes],
+                    "processed": len(outcomes),
+                    "rejected": pipeline.rejected,
+                    "failed": pipeline.failures,
+                }
+            )
+        else:
+            out.print(f"Đã xử lí {len(outcomes)} tệp, trả lại {pipeline.rejected}.", markup=False)
         if pipeline.rejected:
             raise typer.Exit(1)
 
 
 def watch(
-    data_dir_: DataDirOption = None,
+    data_dir_: SchoolDirOption = None,
     inbox: InboxOption = Path("inbox"),
     outbox: OutboxOption = Path("outbox"),
     poll: Annotated[bool, typer.Option("--poll", help="Quét định kì (ổ mạng SMB/NFS).")] = False,
@@ -92,13 +123,18 @@ def watch(
     today: TodayOption = None,
 ) -> None:
     """Theo dõi hộp thư, nhận tệp ngay khi chép xong / Watch the inbox (Ctrl-C to stop)."""
+    from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
+    from workbook_engine.render.background import publish_in_background
+
     data = data_dir(data_dir_)
     setup_logging(data)
     pipeline = open_pipeline(data, inbox, outbox, today.date() if today else None)
     options = WatchOptions(settle_seconds=settle, poll=poll)
-    watcher = InboxWatcher(
-        inbox, pipeline.process, options, after_batch=lambda: after_batch(pipeline)
+    # teachers are answered as each file commits; the outbox follows in its own thread
+    publisher = publish_in_background(
+        data.ledger, pipeline.setup, outbox, lambda: pipeline.today or date.today()
     )
+    watcher = InboxWatcher(inbox, pipeline.process, options, after_batch=publisher.request)
     stopped_by_signal = threading.Event()
 
     def stop(signum: int, frame: object) -> None:
@@ -112,6 +148,7 @@ def watch(
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         pipeline.ledger.close()
+        publisher.close(timeout=300)  # what is still waiting is published before exit
     out.print(f"Đã dừng. Đã xử lí {watcher.processed} tệp.", markup=False)
     if stopped_by_signal.is_set():
         raise typer.Exit(130)

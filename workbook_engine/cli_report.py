@@ -8,17 +8,20 @@ from typing import Annotated
 
 import typer
 
-from workbook_engine.cli_common import DataDirOption, fail, out, setup_or_fail
-from workbook_engine.cli_inbox import OutboxOption
+from workbook_engine.cli_common import (
+    DataDirOption,
+    OutboxOption,
+    engine_error,
+    fail,
+    new_app,
+    out,
+    setup_or_fail,
+)
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.paths import data_dir
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.render.diff_report import write_diff_reports
 
-report_app = typer.Typer(
-    help="Báo cáo cho Ban giám hiệu / Reports for the principal and vice-principals.",
-    no_args_is_help=True,
-)
+report_app = new_app("Báo cáo cho Ban giám hiệu / Reports for the principal and vice-principals.")
 
 
 @report_app.callback()
@@ -41,10 +44,12 @@ def diff(
     outbox: OutboxOption = Path("outbox"),
 ) -> None:
     """Báo cáo thay đổi điểm theo ngày (HTML, PDF) và theo từng tệp / Daily diff reports."""
+    from workbook_engine.render.diff_report import write_diff_reports
+
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     if not data.ledger.exists():
-        raise fail(f"không tìm thấy sổ điểm {data.ledger}: chưa nhận tệp nào")
+        raise engine_error("ledger-missing", path=data.ledger)
     day = since.date() if since else None
     try:
         with Ledger.open(data.ledger) as ledger:

@@ -401,6 +401,89 @@ SHEET_KINDS = _kinds(
 )
 CATALOGUE.update(SHEET_KINDS)
 
+# --- the data directory and the command line (raised as :class:`WorkbookEngineError`) ---------
+OPERATION_KINDS = _kinds(
+    ProblemKind(
+        "path-missing",
+        "Không tìm thấy tệp",
+        "không tìm thấy tệp hoặc thư mục {path}",
+        "Kiểm tra lại đường dẫn (chữ hoa, chữ thường, dấu) và ổ mạng đã được kết nối chưa.",
+    ),
+    ProblemKind(
+        "setup-missing",
+        "Thiếu tệp thiết lập",
+        "không tìm thấy tệp thiết lập {path}",
+        "Kiểm tra thư mục dữ liệu (--data-dir hoặc WBE_DATA_DIR); văn thư lập tệp từ mẫu "
+        "(wbe setup template) rồi lưu vào thư mục dữ liệu với tên setup.xlsx.",
+    ),
+    ProblemKind(
+        "setup-invalid",
+        "Tệp thiết lập có lỗi",
+        "tệp thiết lập {path} có lỗi (xem trên)",
+        "Sửa từng lỗi đã liệt kê trong tệp thiết lập, rồi kiểm tra lại bằng lệnh wbe setup check.",
+    ),
+    ProblemKind(
+        "secret-missing",
+        "Thiếu khóa bí mật của trường",
+        "chưa có khóa bí mật {path}; khôi phục tệp từ bản sao lưu, hoặc phát mẫu trước "
+        "(wbe templates issue) nếu trường chưa phát mẫu lần nào",
+        "Chép tệp secret.key từ bản sao lưu vào thư mục dữ liệu; không tạo khóa mới, vì khi đó "
+        "mọi bảng điểm đã phát sẽ bị coi là đã bị sửa.",
+        tags=frozenset({"identity"}),
+    ),
+    ProblemKind(
+        "secret-invalid",
+        "Khóa bí mật bị hỏng",
+        "tệp khóa bí mật {path} bị hỏng (cần {digits} chữ số hex); khôi phục tệp từ bản sao lưu",
+        "Chép tệp secret.key từ bản sao lưu vào thư mục dữ liệu; không xoá tệp hỏng để tạo khóa "
+        "mới, vì khi đó mọi bảng điểm đã phát sẽ bị coi là đã bị sửa.",
+        tags=frozenset({"identity"}),
+    ),
+    ProblemKind(
+        "identity-unreadable",
+        "Không đọc được trang nhận dạng của mẫu",
+        "{detail}",
+        "Dùng tệp mẫu gốc do nhà trường phát trong thư mục của thầy/cô; không tạo tệp mới.",
+        tags=frozenset({"identity"}),
+    ),
+    ProblemKind(
+        "issue-error",
+        "Không phát được mẫu",
+        "{detail}",
+        "Đối chiếu học kì và mã giáo viên với tệp thiết lập (trang «Học kì», «Giáo viên», "
+        "«Phân công»).",
+    ),
+    ProblemKind(
+        "ledger-missing",
+        "Chưa có sổ điểm",
+        "không tìm thấy sổ điểm {path}: chưa nhận tệp nào",
+        "Kiểm tra thư mục dữ liệu (--data-dir hoặc WBE_DATA_DIR); sổ điểm được tạo khi nhận tệp "
+        "đầu tiên (wbe ingest hoặc wbe watch).",
+    ),
+    ProblemKind(
+        "ledger-error",
+        "Sổ điểm từ chối yêu cầu",
+        "{detail}",
+        "Xem lại các đề nghị bằng lệnh wbe corrections list --all; nếu điểm đã đổi từ lúc đề "
+        "nghị, giáo viên gửi lại phiếu đề nghị sửa điểm.",
+    ),
+    ProblemKind(
+        "chain-broken",
+        "Nhật ký thay đổi không còn nguyên vẹn",
+        "nhật ký không còn nguyên vẹn: {detail}",
+        "Không sửa trực tiếp tệp ledger.sqlite; báo Hiệu trưởng và khôi phục sổ điểm từ bản sao "
+        "lưu gần nhất.",
+    ),
+    ProblemKind(
+        "not-a-demo-data-dir",
+        "Thư mục dữ liệu của trường khác",
+        "{detail}",
+        "Chạy chương trình mẫu với một thư mục dữ liệu riêng, ví dụ: "
+        "wbe demo --data-dir du-lieu-mau.",
+    ),
+)
+CATALOGUE.update(OPERATION_KINDS)
+
 
 @dataclass(frozen=True)
 class Problem:

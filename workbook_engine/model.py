@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
+from functools import cached_property
+from typing import TypeVar
 
 from workbook_engine.rules import AssessmentMode, columns_for, tx_count
 
@@ -147,33 +150,101 @@ class Setup:
     exemptions: tuple[Exemption, ...] = ()
     calendar: tuple[CalendarEvent, ...] = ()
 
+    @cached_property
+    def _index(self) -> _SetupIndex:
+        return _SetupIndex.build(self)
+
+    def find_class(self, code: str) -> ClassRoom | None:
+        return self._index.classes.get(code)
+
+    def find_teacher(self, code: str) -> Teacher | None:
+        return self._index.teachers.get(code)
+
+    def find_student(self, code: str) -> Student | None:
+        return self._index.students.get(code)
+
+    def find_subject(self, grade: int, code: str) -> Subject | None:
+        return self._index.subjects.get((grade, code))
+
     def class_by_code(self, code: str) -> ClassRoom:
-        return next(c for c in self.classes if c.code == code)
+        return _found(self.find_class(code), "lớp", code)
 
     def teacher_by_code(self, code: str) -> Teacher:
-        return next(t for t in self.teachers if t.code == code)
+        return _found(self.find_teacher(code), "giáo viên", code)
 
     def students_of(self, class_code: str) -> list[Student]:
-        return [s for s in self.students if s.class_code == class_code]
+        return list(self._index.students_of.get(class_code, ()))
 
     def subjects_of_grade(self, grade: int) -> list[Subject]:
-        return [s for s in self.subjects if s.grade == grade]
+        return list(self._index.subjects_of.get(grade, ()))
 
     def subject(self, grade: int, code: str) -> Subject:
-        return next(s for s in self.subjects if s.grade == grade and s.code == code)
+        return _found(self.find_subject(grade, code), f"môn của khối {grade}", code)
 
     def assignments_of(self, teacher_code: str) -> list[Assignment]:
-        return [a for a in self.assignments if a.teacher_code == teacher_code]
+        return list(self._index.assignments_of.get(teacher_code, ()))
+
+    def is_assigned(self, teacher_code: str, class_code: str, subject_code: str) -> bool:
+        return (teacher_code, class_code, subject_code) in self._index.assigned
 
     def teacher_for_username(self, username: str) -> Teacher | None:
-        wanted = username.strip().casefold()
-        for teacher in self.teachers:
-            if any(u.casefold() == wanted for u in teacher.usernames):
-                return teacher
-        return None
+        return self._index.usernames.get(username.strip().casefold())
 
     def exemptions_of(self, student_code: str) -> Iterator[Exemption]:
         return (e for e in self.exemptions if e.student_code == student_code)
+
+
+T = TypeVar("T")
+
+
+def _found(item: T | None, what: str, code: str) -> T:
+    if item is None:
+        raise KeyError(f"không có {what} «{code}» trong tệp thiết lập")
+    return item
+
+
+@dataclass(frozen=True)
+class _SetupIndex:
+    """Look-ups by code, built once per setup (a school has thousands of students)."""
+
+    classes: dict[str, ClassRoom]
+    teachers: dict[str, Teacher]
+    students: dict[str, Student]
+    subjects: dict[tuple[int, str], Subject]
+    students_of: dict[str, list[Student]]
+    subjects_of: dict[int, list[Subject]]
+    assignments_of: dict[str, list[Assignment]]
+    assigned: frozenset[tuple[str, str, str]]
+    usernames: dict[str, Teacher]
+
+    @classmethod
+    def build(cls, setup: Setup) -> _SetupIndex:
+        students_of: dict[str, list[Student]] = defaultdict(list)
+        subjects_of: dict[int, list[Subject]] = defaultdict(list)
+        assignments_of: dict[str, list[Assignment]] = defaultdict(list)
+        for student in setup.students:
+            students_of[student.class_code].append(student)
+        for subject in setup.subjects:
+            subjects_of[subject.grade].append(subject)
+        for a in setup.assignments:
+            assignments_of[a.teacher_code].append(a)
+        usernames: dict[str, Teacher] = {}
+        for teacher in setup.teachers:
+            for name in teacher.usernames:
+                usernames.setdefault(name.strip().casefold(), teacher)  # the first one listed
+        return cls(
+            classes={c.code: c for c in reversed(setup.classes)},
+            teachers={t.code: t for t in reversed(setup.teachers)},
+            students={s.code: s for s in reversed(setup.students)},
+            subjects={(s.grade, s.code): s for s in reversed(setup.subjects)},
+            students_of=dict(students_of),
+            subjects_of=dict(subjects_of),
+            assignments_of=dict(assignments_of),
+            assigned=frozenset(
+                (a.teacher_code, a.class_code, a.subject_code) for a in setup.assignments
+            ),
+            usernames=usernames,
+        )
 
 
 # --- what the ledger holds ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from workbook_engine.demo.fill import MISTAKES, CellValue, Mistake, fill_sheet
 from workbook_engine.demo.school import DemoOptions, build_demo_school
-from workbook_engine.errors import Report
+from workbook_engine.errors import Report, WorkbookEngineError, make_problem
 from workbook_engine.io.identity import load_or_create_secret, read_identity
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
@@ -38,8 +38,11 @@ DEMO_OUTPUT = ("master.xlsx", "records", "reports")  # under the outbox
 APPROVAL_DAY = date(2025, 11, 29)
 
 
-class NotADemoDataDir(Exception):
+class NotADemoDataDir(WorkbookEngineError):
     """The data directory holds a real school: the demo will not touch it."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(make_problem("not-a-demo-data-dir", detail=detail))
 
 
 @dataclass(frozen=True)
@@ -151,7 +154,7 @@ def run_demo(
             result.approved.append(change.id)
         if progress:
             progress("Sổ tổng hợp, báo cáo, biên bản", 0, 1)
-        publish(pipeline.ledger, setup, outbox)
+        publish(pipeline.ledger, setup, outbox, APPROVAL_DAY, all_pdfs=True)
         result.chain_problem = pipeline.ledger.verify()
         result.chain_head = pipeline.ledger.chain_head()
         if progress:

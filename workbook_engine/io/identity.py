@@ -16,10 +16,12 @@ import secrets
 import tempfile
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import openpyxl
-from xlsxwriter.workbook import Workbook
+from workbook_engine.errors import WorkbookEngineError, make_problem
+
+if TYPE_CHECKING:
+    from xlsxwriter.workbook import Workbook
 
 IDENTITY_SHEET = "wbe_identity"
 TEMPLATE_VERSION = 1
@@ -28,12 +30,16 @@ _SIGNATURE_TAG = b"workbook_engine identity v1\n"
 _LIST_FIELDS = ("columns", "inputs", "exempt")
 
 
-class IdentityError(Exception):
+class IdentityError(WorkbookEngineError):
     """A workbook without a readable identity sheet (not issued by the school, or damaged)."""
 
+    def __init__(self, detail: str) -> None:
+        super().__init__(make_problem("identity-unreadable", detail=detail))
 
-class SecretError(Exception):
-    """The school secret file exists but does not hold a valid key."""
+
+class SecretError(WorkbookEngineError):
+    """The school secret is missing (``secret-missing``) or does not hold a valid key
+    (``secret-invalid``)."""
 
 
 @dataclass(frozen=True)
@@ -88,8 +94,27 @@ def verify_identity(identity: Identity, secret: bytes) -> bool:
     return hmac.compare_digest(expected, identity.signature)
 
 
+def load_secret(path: Path) -> bytes:
+    """The school secret from ``path`` (64 hex digits); :class:`SecretError` when it is missing
+    or damaged. Everything that checks issued sheets uses this: a new key would make every sheet
+    issued with the old one read as tampered."""
+    path = Path(path)
+    if not path.exists():
+        raise SecretError(make_problem("secret-missing", path=path))
+    text = path.read_text(encoding="ascii", errors="replace").strip()
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        key = b""
+    if len(key) != SECRET_BYTES:
+        raise SecretError(make_problem("secret-invalid", path=path, digits=2 * SECRET_BYTES))
+    return key
+
+
 def load_or_create_secret(path: Path) -> bytes:
     """The school secret from ``path`` (64 hex digits); created atomically when missing.
+
+    Only for issuing sheets (and the demo); ingestion uses :func:`load_secret`.
 
     Two processes racing to create it end up with the same key: the file is published with a
     hard link, which fails when another process got there first.
@@ -111,17 +136,7 @@ def load_or_create_secret(path: Path) -> bytes:
                     os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
-    text = path.read_text(encoding="ascii", errors="replace").strip()
-    try:
-        key = bytes.fromhex(text)
-    except ValueError:
-        key = b""
-    if len(key) != SECRET_BYTES:
-        raise SecretError(
-            f"tệp khóa bí mật {path} bị hỏng (cần {2 * SECRET_BYTES} chữ số hex); "
-            "khôi phục tệp từ bản sao lưu"
-        )
-    return key
+    return load_secret(path)
 
 
 def write_identity_sheet(book: Workbook, identity: Identity) -> None:
@@ -144,6 +159,8 @@ def write_identity_sheet(book: Workbook, identity: Identity) -> None:
 
 def read_identity(path: Path) -> Identity:
     """The identity of an issued workbook; :class:`IdentityError` when there is none."""
+    import openpyxl  # here, not at the top: the command line imports this module for its errors
+
     try:
         book = openpyxl.load_workbook(Path(path), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for non-xlsx or broken files

@@ -8,6 +8,7 @@ not with Excel formulas, so the printed master equals what the books will say.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
@@ -38,6 +39,7 @@ from workbook_engine.rules import (
 
 LOG_SHEET = "Nhật ký thay đổi"
 HEADER_ROWS = 6  # title, school, blank, subject, semester, column
+ROSTER_COLUMNS = 3  # STT, student code, full name
 EXEMPT = "Miễn"
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
@@ -97,107 +99,133 @@ def _semester_result(
     )
 
 
-def _write_class(
-    ws: Worksheet, setup: Setup, class_code: str, values: Values, fmt: _Formats
-) -> None:
+@dataclass(frozen=True)
+class ClassTable:
+    """One class's sheet of the master, computed once and written as often as needed."""
+
+    class_code: str
+    blocks: tuple[tuple[Subject, int], ...]  # each subject with its first column
+    students: tuple[tuple[str, str], ...]  # (code, full name)
+    cells: tuple[tuple[int, int, float | str, str], ...]  # (row, col, value, style)
+
+
+def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
+    """Every value and rule-computed result of one class (``values`` may hold other classes)."""
     room = setup.class_by_code(class_code)
-    subjects = setup.subjects_of_grade(room.grade)
     students = setup.students_of(class_code)
     exempt = {
         (e.student_code, e.subject_code)
         for e in setup.exemptions
         if e.scope is ExemptionScope.WHOLE
     }
-    title = f"BẢNG ĐIỂM TỔNG HỢP LỚP {class_code} — NĂM HỌC {setup.school.school_year}"
+    blocks: list[tuple[Subject, int]] = []
+    col = ROSTER_COLUMNS
+    for subject in setup.subjects_of_grade(room.grade):
+        blocks.append((subject, col))
+        col += len(_subject_columns(subject))
+    cells: list[tuple[int, int, float | str, str]] = []
+    for r, student in enumerate(students, start=HEADER_ROWS):
+        for subject, start in blocks:
+            if (student.code, subject.code) in exempt:
+                width = len(_subject_columns(subject))
+                cells += [(r, start + i, EXEMPT, "exempt") for i in range(width)]
+            else:
+                cells += _subject_cells(r, start, subject, class_code, student.code, values)
+    return ClassTable(
+        class_code,
+        tuple(blocks),
+        tuple((s.code, s.full_name) for s in students),
+        tuple(cells),
+    )
+
+
+def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) -> None:
+    title = f"BẢNG ĐIỂM TỔNG HỢP LỚP {table.class_code} — NĂM HỌC {setup.school.school_year}"
     ws.write_string(0, 0, title, fmt.title)
     ws.write_string(1, 0, setup.school.name)
-    for c, head in enumerate(("STT", "Mã học sinh", "Họ và tên")):
-        ws.merge_range(3, c, 5, c, head, fmt.head)
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 13)
     ws.set_column(2, 2, 26)
-    col = 3
-    layout: list[tuple[Subject, int]] = []
-    for subject in subjects:
-        columns = _subject_columns(subject)
-        layout.append((subject, col))
-        ws.merge_range(
-            3, col, 3, col + len(columns) - 1, f"{subject.name} ({subject.code})", fmt.subject
-        )
+    # header rows one at a time: constant_memory mode flushes a row once the next one is started
+    for subject, col in table.blocks:
+        last = col + len(_subject_columns(subject)) - 1
+        ws.merge_range(3, col, 3, last, f"{subject.name} ({subject.code})", fmt.subject)
+        ws.set_column(col, last, 6.5)
+    for subject, col in table.blocks:
         span = len(subject.columns) + 1
         ws.merge_range(4, col, 4, col + span - 1, "Học kì I", fmt.head)
         ws.merge_range(4, col + span, 4, col + 2 * span - 1, "Học kì II", fmt.head)
         ws.write_string(4, col + 2 * span, "Cả năm", fmt.head)
-        for i, (_, head) in enumerate(columns):
+    for c, head in enumerate(("STT", "Mã học sinh", "Họ và tên")):
+        ws.write_string(5, c, head, fmt.head)
+    for subject, col in table.blocks:
+        for i, (_, head) in enumerate(_subject_columns(subject)):
             ws.write_string(5, col + i, head, fmt.head)
-        ws.set_column(col, col + len(columns) - 1, 6.5)
-        col += len(columns)
-    for r, student in enumerate(students, start=HEADER_ROWS):
+    styles = {"score": fmt.score, "avg": fmt.avg, "text": fmt.text, "exempt": fmt.exempt}
+    cells = iter(table.cells)
+    pending = next(cells, None)
+    # row by row: constant_memory mode flushes a row once the next one is started
+    for r, (code, name) in enumerate(table.students, start=HEADER_ROWS):
         ws.write_number(r, 0, r - HEADER_ROWS + 1)
-        ws.write_string(r, 1, student.code)
-        ws.write_string(r, 2, student.full_name)
-        for subject, start in layout:
-            if (student.code, subject.code) in exempt:
-                for i in range(len(_subject_columns(subject))):
-                    ws.write_string(r, start + i, EXEMPT, fmt.exempt)
-                continue
-            _write_subject_row(ws, r, start, subject, class_code, student.code, values, fmt)
-    ws.freeze_panes(HEADER_ROWS, 3)
+        ws.write_string(r, 1, code)
+        ws.write_string(r, 2, name)
+        while pending is not None and pending[0] == r:
+            _, c, value, style = pending
+            if isinstance(value, str):
+                ws.write_string(r, c, value, styles[style])
+            else:
+                ws.write_number(r, c, value, styles[style])
+            pending = next(cells, None)
+    ws.freeze_panes(HEADER_ROWS, ROSTER_COLUMNS)
     ws.set_landscape()
     ws.set_paper(9)
     ws.repeat_rows(3, 5)
 
 
-def _write_subject_row(
-    ws: Worksheet,
-    row: int,
-    start: int,
-    subject: Subject,
-    class_code: str,
-    student: str,
-    values: Values,
-    fmt: _Formats,
-) -> None:
+Cell = tuple[int, int, float | str, str]
+
+
+def _subject_cells(
+    row: int, start: int, subject: Subject, class_code: str, student: str, values: Values
+) -> list[Cell]:
+    cells: list[Cell] = []
     col = start
     averages: list[int | None] = []
     results: list[Comment | None] = []
     for semester in (1, 2):
         key = SheetKey(class_code, subject.code, semester)
-        cells = [values.get((key, student, c)) for c in subject.columns]
-        for value in cells:
-            _write_value(ws, row, col, subject, value, fmt)
+        entered = [values.get((key, student, c)) for c in subject.columns]
+        for value in entered:
+            cells += _value_cell(row, col, subject, value)
             col += 1
-        average, result = _semester_result(subject, cells)
+        average, result = _semester_result(subject, entered)
         averages.append(average)
         results.append(result)
-        _write_result(ws, row, col, average, result, fmt)
+        cells += _result_cell(row, col, average, result)
         col += 1
     if subject.mode is AssessmentMode.SCORE:
-        _write_result(ws, row, col, year_average(averages[0], averages[1]), None, fmt)
+        cells += _result_cell(row, col, year_average(averages[0], averages[1]), None)
     else:
         year = year_comment_result(results[0], results[1]) if results[1] else None
-        _write_result(ws, row, col, None, year, fmt)
+        cells += _result_cell(row, col, None, year)
+    return cells
 
 
-def _write_value(
-    ws: Worksheet, row: int, col: int, subject: Subject, value: str | None, fmt: _Formats
-) -> None:
+def _value_cell(row: int, col: int, subject: Subject, value: str | None) -> list[Cell]:
     if value is None:
-        return
+        return []
     score = _score(value) if subject.mode is AssessmentMode.SCORE else None
     if score is not None:
-        ws.write_number(row, col, score / 10, fmt.score)
-    else:
-        ws.write_string(row, col, value, fmt.text)
+        return [(row, col, score / 10, "score")]
+    return [(row, col, value, "text")]
 
 
-def _write_result(
-    ws: Worksheet, row: int, col: int, average: int | None, result: Comment | None, fmt: _Formats
-) -> None:
+def _result_cell(row: int, col: int, average: int | None, result: Comment | None) -> list[Cell]:
     if average is not None:
-        ws.write_number(row, col, average / 10, fmt.avg)
-    elif result is not None:
-        ws.write_string(row, col, result.value, fmt.avg)
+        return [(row, col, average / 10, "avg")]
+    if result is not None:
+        return [(row, col, result.value, "avg")]
+    return []
 
 
 LOG_COLUMNS = (
@@ -221,8 +249,7 @@ def _write_log(
 ) -> None:
     names = {s.code: s.full_name for s in setup.students}
     ws.write_string(0, 0, "NHẬT KÝ THAY ĐỔI ĐIỂM", fmt.title)
-    if chain_head:
-        ws.write_string(1, 0, f"Mã kiểm tra chuỗi nhật ký (đối chiếu với sổ cái): {chain_head}")
+    _write_head(ws, chain_head)
     for c, (head, width) in enumerate(LOG_COLUMNS):
         ws.write_string(3, c, head, fmt.head)
         ws.set_column(c, c, width)
@@ -248,6 +275,11 @@ def _write_log(
     ws.autofilter(3, 0, 3 + max(len(changes), 1), len(LOG_COLUMNS) - 1)
 
 
+def _write_head(ws: Worksheet, chain_head: str) -> None:
+    if chain_head:
+        ws.write_string(1, 0, f"Mã kiểm tra chuỗi nhật ký (đối chiếu với sổ cái): {chain_head}")
+
+
 def _display(value: str | None) -> str:
     if value is None:
         return ""
@@ -255,20 +287,58 @@ def _display(value: str | None) -> str:
     return format_tenths(score) if score is not None else value
 
 
+@dataclass(frozen=True)
+class LogVolume:
+    """One month's change log workbook, as listed on the master's log sheet."""
+
+    month: str  # "2025-10"
+    changes: int
+    file_name: str  # relative to the master: "nhat-ky/nhat-ky-2025-10.xlsx"
+
+
+def _write_log_index(
+    ws: Worksheet, volumes: Sequence[LogVolume], chain_head: str, fmt: _Formats
+) -> None:
+    ws.write_string(0, 0, "NHẬT KÝ THAY ĐỔI ĐIỂM", fmt.title)
+    _write_head(ws, chain_head)
+    ws.write_string(2, 0, "Mỗi tháng một tệp nhật ký, ghi mọi ô thay đổi trong tháng:")
+    for c, (head, width) in enumerate((("Tháng", 12), ("Số ô thay đổi", 14), ("Tệp", 36))):
+        ws.write_string(3, c, head, fmt.head)
+        ws.set_column(c, c, width)
+    for r, volume in enumerate(volumes, start=4):
+        year, month = volume.month.split("-")
+        ws.write_string(r, 0, f"{month}/{year}")
+        ws.write_number(r, 1, volume.changes)
+        ws.write_url(r, 2, f"external:{volume.file_name}", string=volume.file_name)
+
+
 def write_master(
     path: Path,
     setup: Setup,
-    values: Values,
-    changes: Sequence[ChangeRecord],
+    tables: Sequence[ClassTable],
     chain_head: str = "",
+    volumes: Sequence[LogVolume] = (),
 ) -> Path:
-    """Write the master workbook atomically: one sheet per class, then the change log."""
+    """Write the master workbook atomically: one sheet per class, then the index of the
+    monthly change logs with the chain head."""
     with atomic_path(Path(path)) as tmp:
-        book = xlsxwriter.Workbook(str(tmp))
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         book.set_properties({"title": "Sổ điểm tổng hợp", "author": "workbook_engine"})
         fmt = _Formats(book)
-        for room in setup.classes:
-            _write_class(book.add_worksheet(room.code), setup, room.code, values, fmt)
-        _write_log(book.add_worksheet(LOG_SHEET), setup, changes, chain_head, fmt)
+        for table in tables:
+            _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
+        _write_log_index(book.add_worksheet(LOG_SHEET), volumes, chain_head, fmt)
+        book.close()
+    return Path(path)
+
+
+def write_change_log(
+    path: Path, setup: Setup, changes: Sequence[ChangeRecord], chain_head: str = ""
+) -> Path:
+    """One month's change log (every cell change, oldest first), written atomically."""
+    with atomic_path(Path(path)) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+        book.set_properties({"title": "Nhật ký thay đổi điểm", "author": "workbook_engine"})
+        _write_log(book.add_worksheet(LOG_SHEET), setup, changes, chain_head, _Formats(book))
         book.close()
     return Path(path)

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from workbook_engine.errors import Report, make_problem
+from workbook_engine.errors import Report, WorkbookEngineError, make_problem
 from workbook_engine.io import cells
 from workbook_engine.io.setup_checks import cross_check
 from workbook_engine.io.sheetspec import ColumnSpec, SheetSpec, WorkbookSpec, setup_spec
@@ -49,12 +49,13 @@ WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "T
 MODES = {"Điểm số": AssessmentMode.SCORE, "Nhận xét": AssessmentMode.COMMENT}
 
 
-class SetupError(Exception):
-    """The setup workbook has errors; ``report`` lists them all."""
+class SetupError(WorkbookEngineError):
+    """The setup workbook has errors; ``report`` lists them all, each with its catalogue code."""
 
     def __init__(self, report: Report) -> None:
-        super().__init__(f"{len(report.errors)} lỗi trong tệp thiết lập")
+        super().__init__(*report.problems)
         self.report = report
+        self.args = (f"{len(report.errors)} lỗi trong tệp thiết lập",)
 
 
 @dataclass

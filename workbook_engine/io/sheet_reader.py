@@ -1,18 +1,20 @@
 """Read a filled sheet fast: values with python-calamine, identity from its hidden sheet,
-who saved it last from the document properties. Nothing is judged here."""
+who saved it last from the document properties, formulas from the sheet XML, all from the bytes
+read once. Nothing is judged here."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
 from workbook_engine.io.cells import cell_text
+from workbook_engine.io.formulas import column_formulas
 from workbook_engine.io.identity import IDENTITY_SHEET, Identity, IdentityError, identity_from_rows
 
 CORE_PROPERTIES = "docProps/core.xml"
@@ -37,6 +39,7 @@ class FilledSheet:
     sheet_found: bool = False
     rows: list[list[str | None]] = field(default_factory=list)  # the fill sheet, 0-based
     sheet_names: list[str] = field(default_factory=list)
+    content: bytes = field(default=b"", repr=False)  # the workbook as read, for the formula pass
 
     def text(self, row: int, col: int) -> str | None:
         """Canonical text at 0-based (row, col); None when empty or outside the used area."""
@@ -45,10 +48,11 @@ class FilledSheet:
         return self.rows[row][col]
 
 
-def last_modified_by(path: Path) -> str:
+def last_modified_by(source: Path | bytes) -> str:
     """``cp:lastModifiedBy`` of the workbook (the Windows/Office user who saved it last)."""
+    file = io.BytesIO(source) if isinstance(source, bytes) else source
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(file) as archive:
             data = archive.read(CORE_PROPERTIES)
     except (KeyError, OSError, zipfile.BadZipFile):
         return ""
@@ -60,7 +64,8 @@ def last_modified_by(path: Path) -> str:
 
 
 def _text_rows(rows: list[list[Any]]) -> list[list[str | None]]:
-    return [[cell_text(v) for v in row] for row in rows]
+    # calamine gives "" for an empty cell (half the cells): skip cell_text, same answer
+    return [[None if v == "" else cell_text(v) for v in row] for row in rows]
 
 
 def read_filled_sheet(path: Path, name: str | None = None) -> FilledSheet:
@@ -68,15 +73,17 @@ def read_filled_sheet(path: Path, name: str | None = None) -> FilledSheet:
     opened at all."""
     path = Path(path)
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        content = path.read_bytes()
+        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several types for broken or non-xlsx files
         raise UnreadableWorkbook(str(exc)) from exc
     sheet = FilledSheet(
         name=name or path.name,
         identity=None,
         path=path,
-        saved_by=last_modified_by(path),
+        saved_by=last_modified_by(content),
         sheet_names=list(book.sheet_names),
+        content=content,
     )
     if IDENTITY_SHEET not in book.sheet_names:
         sheet.identity_error = "missing"
@@ -94,23 +101,12 @@ def read_filled_sheet(path: Path, name: str | None = None) -> FilledSheet:
     return sheet
 
 
-def read_formulas(path: Path, sheet_name: str, col: int, rows: range) -> dict[int, str | None]:
+def read_formulas(
+    source: Path | bytes, sheet_name: str, col: int, rows: range
+) -> dict[int, str | None]:
     """Formula text (``=…``) of one column's cells, by 0-based row; None where a value was typed.
 
-    python-calamine gives values only, so this opens the sheet once more with openpyxl (read-only,
-    formulas kept) to tell a computed cell from one a teacher typed over.
+    python-calamine gives values only; the formulas come from one pass over the sheet's XML
+    (:func:`~workbook_engine.io.formulas.column_formulas`) on the same bytes.
     """
-    book = openpyxl.load_workbook(path, read_only=True, data_only=False)
-    try:
-        cells = book[sheet_name].iter_rows(
-            min_row=rows.start + 1, max_row=rows.stop, min_col=col + 1, max_col=col + 1,
-            values_only=True,
-        )  # fmt: skip
-        found: dict[int, str | None] = {}
-        for offset, row in enumerate(cells):
-            value = row[0] if row else None
-            is_formula = isinstance(value, str) and value.startswith("=")
-            found[rows.start + offset] = str(value) if is_formula else None
-        return found
-    finally:
-        book.close()
+    return column_formulas(source, sheet_name, col, rows)

@@ -15,13 +15,13 @@ from workbook_engine.io.cells import column_letter, normalize_text
 from workbook_engine.io.correction_sheet import APPROVED, COLUMNS, REJECTED
 from workbook_engine.io.sheet_base import FIRST_ROW
 from workbook_engine.io.sheet_reader import FilledSheet
-from workbook_engine.model import ChangeStatus, Role, Setup, SheetKey, Subject, Teacher
+from workbook_engine.model import ChangeStatus, Setup, SheetKey, Subject, Teacher
 from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem, parse_error
+from workbook_engine.policy import Action, may
 from workbook_engine.rules import ScoreError
 
 COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 TITLE = {key: title for key, title, _ in COLUMNS}
-APPROVER_ROLES = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
 Scores = Callable[[SheetKey], dict[tuple[str, str], str]]
 # was this correction (sheet, student, column, new value) already decided? (a form sent again)
 Decided = Callable[[SheetKey, str, str, str | None], bool]
@@ -82,7 +82,7 @@ def approver(setup: Setup, text: str) -> Teacher | None:
     wanted = normalize_text(text).casefold()
     for teacher in setup.teachers:
         named = wanted in (teacher.code.casefold(), teacher.full_name.casefold())
-        if named and any(r in teacher.roles for r in APPROVER_ROLES):
+        if named and may(teacher, Action.DECIDE_CORRECTION):
             return teacher
     return None
 

@@ -9,74 +9,26 @@ import logging
 import os
 import signal
 from dataclasses import dataclass, field, replace
-from datetime import date
-from enum import StrEnum
 from pathlib import Path
 
 from workbook_engine.deadlines import column_kind, is_late
-from workbook_engine.errors import Problem, Report, Severity, make_problem
+from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
-from workbook_engine.io.feedback import (
-    MARKS_SHEET,
-    FeedbackReport,
-    write_rejected_copy,
-    write_report_html,
-)
+from workbook_engine.io.feedback import MARKS_SHEET
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
-from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.answer import answer
 from workbook_engine.pipeline.correction_check import CorrectionCheck, check_correction_sheet
-from workbook_engine.pipeline.ledger import Ledger, LedgerError, now_iso
+from workbook_engine.pipeline.ledger import Ledger, LedgerError
+from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_json
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_score_sheet
+
+__all__ = ["CRASH_ENV", "IngestContext", "Outcome", "Status", "ingest_file", "three_way"]
 
 log = logging.getLogger("workbook_engine.ingest")
 
 CRASH_ENV = "WBE_CRASH_AT"  # test hook: kill the process at a named point
-
-
-class Status(StrEnum):
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    DUPLICATE = "duplicate"
-
-
-@dataclass
-class Outcome:
-    """What happened to one file (one log line, and what the teacher is told)."""
-
-    name: str
-    status: Status
-    sha256: str
-    teacher_code: str = ""
-    key: SheetKey | None = None
-    problems: list[Problem] = field(default_factory=list)
-    changes: list[CellChange] = field(default_factory=list)
-    at: str = field(default_factory=now_iso)  # when it was received (the ledger's clock)
-
-    @property
-    def line(self) -> str:
-        if self.status is Status.DUPLICATE:
-            return f"{self.name}: đã nhận trước đó, bỏ qua"
-        if self.status is Status.REJECTED:
-            errors = sum(1 for p in self.problems if p.severity == "error")
-            return f"{self.name}: TRẢ LẠI, {errors} lỗi"
-        counts = {s: sum(1 for c in self.changes if c.status == s) for s in ChangeStatus}
-        warnings = len(self.problems)
-        return (
-            f"{self.name}: ĐÃ NHẬN, {counts[ChangeStatus.MERGED]} ô cập nhật, "
-            f"{counts[ChangeStatus.PENDING]} ô chờ duyệt sửa điểm"
-            + (f", {warnings} cảnh báo" if warnings else "")
-        )
-
-
-@dataclass
-class IngestContext:
-    setup: Setup
-    secret: bytes
-    data: DataDir
-    inbox: Path
-    today: date
 
 
 def _crash_point(name: str) -> None:
@@ -153,69 +105,138 @@ def late_warnings(
 
 
 def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
-    """Process one settled file from the inbox. Raises only on I/O errors of our own folders."""
+    """Process one settled file: archive, check, diff, commit in one transaction, answer the
+    sender, leave the inbox. Raises only on I/O errors of our own folders."""
     path = Path(path)
     data = path.read_bytes()
-    sha = hashlib.sha256(data).hexdigest()
+    outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger)
+    answer(outcome, ctx, ledger)
+    _leave_inbox(path, ctx)
+    return outcome
+
+
+def _settle(path: Path, data: bytes, sha: str, ctx: IngestContext, ledger: Ledger) -> Outcome:
+    """The file's verdict, committed; a verdict the ledger already holds is not recorded twice
+    (the same file sent again, or a rerun after a crash)."""
     known = ledger.file_by_sha(sha)
     if known is not None and known.status == Status.ACCEPTED:
-        _receipt_if_missing(known, ctx, ledger)
-        _leave_inbox(path, ctx)
-        return Outcome(path.name, Status.DUPLICATE, sha, known.teacher_code)
+        return Outcome(path.name, Status.DUPLICATE, sha, known.teacher_code, repeat_of=known)
     # read what was hashed and archived, never the path again: a newer copy may land meanwhile
     original = archive_original(data, sha, ctx.data.archive)
-    teacher = folder_teacher(path, ctx.inbox, ctx.setup)
-    saved_by = ""
-    sheet_names: list[str] = []
     try:
         sheet = read_filled_sheet(original, name=path.name)
     except UnreadableWorkbook as exc:
-        report = Report([make_problem("file-unreadable", file=path.name, detail=str(exc))])
-        check = SheetCheck(report=report)
+        problem = make_problem("file-unreadable", file=path.name, detail=str(exc))
+        verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
+        verdict.teacher_code = folder_teacher(path, ctx.inbox, ctx.setup) or ""
     else:
-        saved_by, sheet_names = sheet.saved_by, sheet.sheet_names
         if sheet.identity is not None and sheet.identity.kind == "correction":
-            return _ingest_correction(path, sha, known, sheet, ctx, ledger)
-        manual = None
-        if sheet.identity is not None:
-            i = sheet.identity
-            manual = ledger.manual_lock(SheetKey(i.class_code, i.subject_code, i.semester))
-        check = check_score_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher, manual)
-    teacher_code = check.identity.teacher_code if check.identity else (teacher or "")
-    problems = list(check.report)
-    changes, flagged = _changes(ctx, path.name, check, ledger, problems)
-    status = Status.ACCEPTED if check.accepted else Status.REJECTED
-    problem_rows = [_problem_json(p) for p in problems]
-    if known is not None and status is Status.REJECTED and known.problems == problem_rows:
-        # sent again unchanged, or a rerun after a crash: same verdict, nothing new to record
-        write_feedback(Outcome(path.name, status, sha, teacher_code, check.key, problems), ctx)
-        _leave_inbox(path, ctx)
-        return Outcome(path.name, Status.DUPLICATE, sha, teacher_code, check.key, problems)
+            verdict = _judge_correction(path.name, sha, sheet, ctx, ledger)
+        else:
+            verdict = _judge_sheet(path, sha, sheet, ctx, ledger)
+    rows = [problem_json(p) for p in verdict.problems]
+    if known is not None and verdict.status is Status.REJECTED and known.problems == rows:
+        return verdict.outcome(Status.DUPLICATE, known.received_at, repeat_of=known)
     _crash_point("before-commit")
-    with ledger.transaction():
-        file_id = ledger.record_file(
-            sha256=sha,
-            name=path.name,
-            status=status.value,
-            teacher_code=teacher_code,
-            saved_by=saved_by,
-            kind=check.identity.kind if check.identity else "",
-            key=check.key,
-            late=any(p.has("late") for p in problems),
-            problems=problem_rows,
-        )
-        if check.key is not None and (status is Status.ACCEPTED or flagged):
-            ledger.record_changes(file_id, teacher_code, check.key, changes)
-            _crash_point("inside-commit")
-        if status is Status.ACCEPTED and check.identity is not None:
-            ledger.set_base(check.identity.template_id, check.values)
+    try:
+        with ledger.transaction():
+            verdict.commit(ledger)
+    except LedgerError as exc:  # a request the ledger refuses: the whole form is returned
+        verdict.refuse(make_problem("request-conflict", file=path.name, value=str(exc)))
+        with ledger.transaction():
+            verdict.commit(ledger)
     _crash_point("after-commit")
-    outcome = Outcome(
-        path.name, status, sha, teacher_code, check.key, problems, changes, ledger.clock()
-    )
-    write_feedback(outcome, ctx, marked_before=MARKS_SHEET in sheet_names)
-    _leave_inbox(path, ctx)
-    return outcome
+    return verdict.outcome(verdict.status, ledger.clock())
+
+
+@dataclass
+class _Verdict:
+    """What the checks decided about one file, and how it goes into the ledger."""
+
+    name: str
+    sha: str
+    check: SheetCheck | None = None
+    form: CorrectionCheck | None = None
+    sheet: FilledSheet | None = None
+    teacher_code: str = ""
+    kind: str = ""  # the sheet kind recorded when no checked identity gives it
+    problems: list[Problem] = field(default_factory=list)
+    changes: list[CellChange] = field(default_factory=list)
+    flagged: bool = False  # unauthorised changes: recorded, never merged
+
+    def __post_init__(self) -> None:
+        if self.check is not None and not self.problems:
+            self.problems = list(self.check.report)
+
+    @property
+    def status(self) -> Status:
+        errors = any(p.severity == "error" for p in self.problems)
+        return Status.REJECTED if errors else Status.ACCEPTED
+
+    @property
+    def key(self) -> SheetKey | None:
+        return self.check.key if self.check is not None else None
+
+    def refuse(self, problem: Problem) -> None:
+        self.problems.append(problem)
+        self.changes, self.form = [], None
+
+    def commit(self, ledger: Ledger) -> None:
+        """The writes of one transaction (the caller holds it)."""
+        sheet, accepted = self.sheet, self.status is Status.ACCEPTED
+        identity = self.check.identity if self.check is not None else None
+        file_id = ledger.record_file(
+            sha256=self.sha,
+            name=self.name,
+            status=self.status.value,
+            teacher_code=self.teacher_code,
+            saved_by=sheet.saved_by if sheet else "",
+            kind=self.kind or (identity.kind if identity else ""),
+            key=self.key,
+            late=any(p.has("late") for p in self.problems),
+            problems=[problem_json(p) for p in self.problems],
+        )
+        if self.form is not None:
+            self.changes = _apply_requests(ledger, file_id, self) if accepted else []
+            return
+        if self.key is not None and (accepted or self.flagged):
+            ledger.record_changes(file_id, self.teacher_code, self.key, self.changes)
+            _crash_point("inside-commit")
+        if accepted and identity is not None and self.check is not None:
+            ledger.set_base(identity.template_id, self.check.values)
+
+    def outcome(self, status: Status, at: str, repeat_of: FileRecord | None = None) -> Outcome:
+        marked = self.sheet is not None and MARKS_SHEET in self.sheet.sheet_names
+        return Outcome(self.name, status, self.sha, self.teacher_code, self.key, self.problems,
+                       self.changes, at, repeat_of, marked)  # fmt: skip
+
+
+def _judge_sheet(
+    path: Path, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger
+) -> _Verdict:
+    teacher = folder_teacher(path, ctx.inbox, ctx.setup)
+    manual = None
+    if sheet.identity is not None:
+        i = sheet.identity
+        manual = ledger.manual_lock(SheetKey(i.class_code, i.subject_code, i.semester))
+    check = check_score_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher, manual)
+    verdict = _Verdict(path.name, sha, check=check, sheet=sheet)
+    verdict.teacher_code = check.identity.teacher_code if check.identity else (teacher or "")
+    verdict.changes, verdict.flagged = _changes(ctx, path.name, check, ledger, verdict.problems)
+    return verdict
+
+
+def _judge_correction(
+    name: str, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger
+) -> _Verdict:
+    """A correction form: each row becomes a pending correction, decided when the form carries
+    the principal's or vice-principal's decision. All rows or none."""
+    assert sheet.identity is not None
+    form = check_correction_sheet(sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided)
+    verdict = _Verdict(name, sha, form=form, sheet=sheet, kind="correction")
+    verdict.problems = list(form.report)
+    verdict.teacher_code = sheet.identity.teacher_code
+    return verdict
 
 
 def _changes(
@@ -240,119 +261,11 @@ def _changes(
     return changes, bool(flagged)
 
 
-def _ingest_correction(
-    path: Path, sha: str, known: FileRecord | None, sheet: FilledSheet, ctx: IngestContext,
-    ledger: Ledger,
-) -> Outcome:  # fmt: skip
-    """A correction form: each row becomes a pending correction, decided when the form carries
-    the principal's or vice-principal's decision. All rows or none."""
-    assert sheet.identity is not None
-    teacher = sheet.identity.teacher_code
-    check = check_correction_sheet(sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided)
-    problems = list(check.report)
-    status = Status.ACCEPTED if check.report.valid else Status.REJECTED
-    problem_rows = [_problem_json(p) for p in problems]
-    if known is not None and status is Status.REJECTED and known.problems == problem_rows:
-        _leave_inbox(path, ctx)
-        return Outcome(path.name, Status.DUPLICATE, sha, teacher, None, problems)
+def _apply_requests(ledger: Ledger, file_id: int, verdict: _Verdict) -> list[CellChange]:
+    """Each request of an accepted form becomes a pending correction, decided if the form says."""
+    assert verdict.form is not None
     changes: list[CellChange] = []
-    _crash_point("before-commit")
-    try:
-        with ledger.transaction():
-            changes = _apply_requests(ledger, path.name, sha, status, teacher, sheet, check,
-                                      problem_rows)  # fmt: skip
-    except LedgerError as exc:  # a request the ledger refuses: the whole form is returned
-        problems.append(make_problem("request-conflict", file=path.name, value=str(exc)))
-        status, changes = Status.REJECTED, []
-        with ledger.transaction():
-            _apply_requests(ledger, path.name, sha, status, teacher, sheet, None,
-                            [_problem_json(p) for p in problems])  # fmt: skip
-    _crash_point("after-commit")
-    outcome = Outcome(path.name, status, sha, teacher, None, problems, changes, ledger.clock())
-    write_feedback(outcome, ctx)
-    _leave_inbox(path, ctx)
-    return outcome
-
-
-def _receipt_if_missing(known: FileRecord, ctx: IngestContext, ledger: Ledger) -> None:
-    """After a crash between commit and feedback, the rerun still leaves the teacher a receipt."""
-    outcome = Outcome(known.name, Status.ACCEPTED, known.sha256, known.teacher_code)
-    outcome.at = known.received_at
-    page, _ = feedback_paths(outcome, ctx.data)
-    if page.exists():
-        return
-    outcome.key = SheetKey(known.class_code, known.subject_code, known.semester or 0)
-    outcome.changes = [
-        CellChange(c.student_code, c.column, c.old, c.new, c.status, c.reason)
-        for c in ledger.changes()
-        if c.file_id == known.id
-    ]
-    outcome.problems = [_problem_from_json(p, known.name) for p in known.problems]
-    write_feedback(outcome, ctx)
-
-
-def _problem_from_json(row: dict[str, object], file: str) -> Problem:
-    return Problem(
-        code=str(row["code"]),
-        message=str(row["message"]),
-        file=file,
-        sheet=str(row.get("sheet") or ""),
-        row=int(str(row["row"])) if row.get("row") is not None else None,
-        column=str(row.get("column") or ""),
-        column_title=str(row.get("column_title") or ""),
-        severity=Severity(str(row.get("severity") or "error")),
-    )
-
-
-def feedback_paths(outcome: Outcome, data: DataDir) -> tuple[Path, Path]:
-    """Where the teacher finds what became of a file: (returned copy, HTML page)."""
-    teacher = outcome.teacher_code or "_"
-    if outcome.status is Status.REJECTED:
-        copy = data.rejected / teacher / outcome.name
-        return copy, copy.with_suffix(".html")
-    page = data.receipts / teacher / f"{Path(outcome.name).stem}-{outcome.sha256[:8]}.html"
-    return page, page
-
-
-def write_feedback(outcome: Outcome, ctx: IngestContext, marked_before: bool = False) -> None:
-    """The red-marked copy and the rejection page, or the receipt; never fails the ingest."""
-    copy, page = feedback_paths(outcome, ctx.data)
-    key = outcome.key
-    report = FeedbackReport(
-        file_name=outcome.name,
-        status=outcome.status.value,
-        teacher=outcome.teacher_code,
-        received_at=outcome.at,
-        class_code=key.class_code if key else "",
-        subject_code=key.subject_code if key else "",
-        semester=key.semester if key else None,
-        problems=outcome.problems,
-        changes=outcome.changes,
-        student_names={s.code: s.full_name for s in ctx.setup.students},
-        marked_before=marked_before and outcome.status is Status.ACCEPTED,
-    )
-    try:
-        if outcome.status is Status.REJECTED and not any(
-            p.code == "file-unreadable" for p in outcome.problems
-        ):
-            original = ctx.data.archive / outcome.sha256[:2] / f"{outcome.sha256}.xlsx"
-            write_rejected_copy(original, copy, outcome.problems)
-        write_report_html(page, report)
-    except Exception:  # feedback is a courtesy: the ledger already holds the verdict
-        log.exception("%s: không ghi được phản hồi cho giáo viên", outcome.name)
-
-
-def _apply_requests(
-    ledger: Ledger, name: str, sha: str, status: Status, teacher: str, sheet: FilledSheet,
-    check: CorrectionCheck | None, problem_rows: list[dict[str, object]],
-) -> list[CellChange]:  # fmt: skip
-    """Record the form; each request becomes a pending correction, decided if the form says."""
-    file_id = ledger.record_file(
-        sha256=sha, name=name, status=status.value, teacher_code=teacher,
-        saved_by=sheet.saved_by, kind="correction", problems=problem_rows,
-    )  # fmt: skip
-    changes: list[CellChange] = []
-    for request in check.requests if check and status is Status.ACCEPTED else []:
+    for request in verdict.form.requests:
         cell = (request.student, request.column, request.new)
         waiting = [
             c for c in ledger.pending(request.key) if (c.student_code, c.column, c.new) == cell
@@ -360,24 +273,13 @@ def _apply_requests(
         if not waiting:
             change = CellChange(request.student, request.column, request.old, request.new,
                                 ChangeStatus.PENDING, request.reason)  # fmt: skip
-            ledger.record_changes(file_id, teacher, request.key, [change])
+            ledger.record_changes(file_id, verdict.teacher_code, request.key, [change])
             changes.append(change)
             waiting = ledger.pending(request.key)[-1:]
         if request.decision is not None:
-            ledger.decide(waiting[0].id, request.decision, request.approver, name, request.reason)
+            ledger.decide(waiting[0].id, request.decision, request.approver, verdict.name,
+                          request.reason)  # fmt: skip
     return changes
-
-
-def _problem_json(problem: Problem) -> dict[str, object]:
-    return {
-        "code": problem.code,
-        "message": problem.message,
-        "sheet": problem.sheet,
-        "row": problem.row,
-        "column": problem.column,
-        "column_title": problem.column_title,
-        "severity": str(problem.severity),
-    }
 
 
 def _leave_inbox(path: Path, ctx: IngestContext) -> None:

@@ -25,6 +25,7 @@ from functools import partial
 from itertools import count
 from pathlib import Path
 
+from workbook_engine.errors import WorkbookEngineError, make_problem
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.class_sheets import (
     attendance_identity,
@@ -48,8 +49,11 @@ from workbook_engine.model import Assignment, Setup
 Progress = Callable[[int, int], None]
 
 
-class IssueError(Exception):
+class IssueError(WorkbookEngineError):
     """The request cannot be served (unknown teacher, semester missing from the setup)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(make_problem("issue-error", detail=detail))
 
 
 class Status(StrEnum):

@@ -9,10 +9,13 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
+from workbook_engine.errors import WorkbookEngineError, make_problem
 from workbook_engine.model import CellChange, ChangeRecord, ChangeStatus, FileRecord, SheetKey
 from workbook_engine.pipeline.chain import GENESIS, Event, canonical, first_broken_link, link
 
@@ -111,11 +114,16 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
 
 # The tables whose every row is an event of the hash chain, in the order a backfill replays them.
 CHAINED = ("files", "changes", "decisions", "locks")
+T = TypeVar("T")
+
 KIND = {"files": "file", "changes": "change", "decisions": "decision", "locks": "lock"}
 
 
-class LedgerError(Exception):
+class LedgerError(WorkbookEngineError):
     """A request the ledger refuses (the message is for the user, in Vietnamese)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(make_problem("ledger-error", detail=detail))
 
 
 def now_iso() -> str:
@@ -204,24 +212,47 @@ class Ledger:
 
     def _insert(self, table: str, row: dict[str, object]) -> int:
         """Insert a chained row and its event (call inside a transaction)."""
-        names = ", ".join(row)
-        marks = ", ".join("?" for _ in row)
-        cursor = self.db.execute(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values())
+        return self._insert_many(table, [row])[0]
+
+    def _insert_many(self, table: str, rows: Sequence[dict[str, object]]) -> list[int]:
+        """Insert chained rows (same keys) and their events, in order, in a few statements:
+        the ids follow the table's largest (as SQLite assigns them), the rows are read back as
+        stored, and their events are chained one after the other (call inside a transaction)."""
+        if not rows:
+            return []
+        names = ", ".join(["id", *rows[0]])
+        marks = ", ".join("?" for _ in range(len(rows[0]) + 1))
+        first = int(self.db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
+        ids = list(range(first, first + len(rows)))
+        self.db.executemany(
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",
+            [(i, *row.values()) for i, row in zip(ids, rows, strict=True)],
         )
-        assert cursor.lastrowid is not None
-        stored = self.db.execute(f"SELECT * FROM {table} WHERE id = ?", (cursor.lastrowid,))
-        self._append_event(table, dict(stored.fetchone()))
-        return cursor.lastrowid
+        stored = self.db.cursor()
+        stored.row_factory = None  # plain tuples: faster than sqlite3.Row for a whole batch
+        stored.execute(
+            f"SELECT * FROM {table} WHERE id BETWEEN ? AND ? ORDER BY id", (ids[0], ids[-1])
+        )
+        columns = [d[0] for d in stored.description]
+        self._append_events(table, [dict(zip(columns, r, strict=True)) for r in stored])
+        return ids
 
     def _append_event(self, table: str, row: dict[str, object]) -> None:
-        payload = canonical(row)
-        prev = self.chain_head()
-        kind, ref = KIND[table], int(str(row["id"]))
-        self.db.execute(
+        self._append_events(table, [row])
+
+    def _append_events(self, table: str, rows: Sequence[dict[str, object]]) -> None:
+        """Chain one event per stored row, in order, after the current head."""
+        prev, at, kind = self.chain_head(), self.clock(), KIND[table]
+        events = []
+        for row in rows:
+            payload, ref = canonical(row), int(str(row["id"]))
+            digest = link(prev, kind, ref, payload)
+            events.append((at, kind, ref, payload, prev, digest))
+            prev = digest
+        self.db.executemany(
             "INSERT INTO events (at, kind, ref, payload, prev_hash, hash)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (self.clock(), kind, ref, payload, prev, link(prev, kind, ref, payload)),
+            events,
         )
 
     def chain_head(self) -> str:
@@ -366,11 +397,12 @@ class Ledger:
         changes: Sequence[CellChange],
         at: str | None = None,
     ) -> None:
-        """Log every change; merged ones also update the accepted state."""
+        """Log every change; merged ones also update the accepted state. A batch: a handful of
+        statements for the whole list, the same rows and chain as one change at a time."""
         at = at or self.clock()
-        for change in changes:
-            self._insert(
-                "changes",
+        self._insert_many(
+            "changes",
+            [
                 {
                     "file_id": file_id,
                     "at": at,
@@ -384,29 +416,41 @@ class Ledger:
                     "new": change.new,
                     "status": str(change.status),
                     "reason": change.reason,
-                },
-            )
-            if change.status == ChangeStatus.MERGED:
-                self._set_score(key, change.student_code, change.column, change.new, file_id, at)
+                }
+                for change in changes
+            ],
+        )
+        merged = {  # the last change of a cell is the one that stays
+            (c.student_code, c.column): c.new for c in changes if c.status == ChangeStatus.MERGED
+        }
+        self._set_scores(key, merged, file_id, at)
 
     def _set_score(
         self, key: SheetKey, student: str, column: str, value: str | None, file_id: int, at: str
     ) -> None:
-        where = (key.class_code, key.subject_code, key.semester, student, column)
-        if value is None:
-            self.db.execute(
+        self._set_scores(key, {(student, column): value}, file_id, at)
+
+    def _set_scores(
+        self, key: SheetKey, values: dict[tuple[str, str], str | None], file_id: int, at: str
+    ) -> None:
+        """Set (or, for None, remove) accepted values of one sheet: (student, column) → value."""
+        sheet = (key.class_code, key.subject_code, key.semester)
+        cleared = [(*sheet, s, c) for (s, c), value in values.items() if value is None]
+        kept = [(*sheet, s, c, v, file_id, at) for (s, c), v in values.items() if v is not None]
+        if cleared:
+            self.db.executemany(
                 "DELETE FROM scores WHERE class_code = ? AND subject_code = ?"
                 " AND semester = ? AND student_code = ? AND column_name = ?",
-                where,
+                cleared,
             )
-            return
-        self.db.execute(
-            "INSERT INTO scores (class_code, subject_code, semester, student_code,"
-            " column_name, value, file_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT DO UPDATE SET value = excluded.value,"
-            " file_id = excluded.file_id, updated_at = excluded.updated_at",
-            (*where, value, file_id, at),
-        )
+        if kept:
+            self.db.executemany(
+                "INSERT INTO scores (class_code, subject_code, semester, student_code,"
+                " column_name, value, file_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+                " ON CONFLICT DO UPDATE SET value = excluded.value,"
+                " file_id = excluded.file_id, updated_at = excluded.updated_at",
+                kept,
+            )
 
     # --- decisions on corrections ---------------------------------------------------------------
 
@@ -555,6 +599,82 @@ class Ledger:
             for r in rows
         ]
 
+    # --- what changed since a point of the chain (publishing derives outputs from this) ----------
+
+    def head_event(self) -> tuple[int, str]:
+        """(id, hash) of the newest event; (0, GENESIS) for an empty ledger."""
+        row = self.db.execute("SELECT id, hash FROM events ORDER BY id DESC LIMIT 1").fetchone()
+        return (int(row[0]), str(row[1])) if row else (0, GENESIS)
+
+    def event_hash(self, event_id: int) -> str | None:
+        row = self.db.execute("SELECT hash FROM events WHERE id = ?", (event_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def since(self, event_id: int) -> Since:
+        """The files, changes and decisions written after event ``event_id``."""
+        refs: dict[str, list[int]] = {"file": [], "change": [], "decision": [], "lock": []}
+        for kind, ref in self.db.execute(
+            "SELECT kind, ref FROM events WHERE id > ? ORDER BY id", (event_id,)
+        ):
+            refs[kind].append(int(ref))
+        decided = self._ids("SELECT change_id FROM decisions WHERE id IN ({})", refs["decision"])
+        return Since(
+            files=self._by_ids("f.id", refs["file"], self._files),
+            changes=self._by_ids("c.id", refs["change"], self._changes),
+            decided=self._by_ids("c.id", decided, self._changes),
+            locks=len(refs["lock"]),
+        )
+
+    def _ids(self, sql: str, ids: Sequence[int]) -> list[int]:
+        found: list[int] = []
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" for _ in chunk)
+            found += [int(r[0]) for r in self.db.execute(sql.format(marks), chunk)]
+        return found
+
+    def _by_ids(
+        self, column: str, ids: Sequence[int], load: Callable[[str, tuple[object, ...]], list[T]]
+    ) -> list[T]:
+        found: list[T] = []
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" for _ in chunk)
+            found += load(f"WHERE {column} IN ({marks})", tuple(chunk))
+        return found
+
+    def _files(self, where: str, args: tuple[object, ...]) -> list[FileRecord]:
+        rows = self.db.execute(f"SELECT * FROM files f {where} ORDER BY f.id", args)
+        return [_file(r) for r in rows]
+
+    def files_between(self, start: str, end: str) -> list[FileRecord]:
+        """Files received with ``start <= received_at < end`` (ISO text, local time)."""
+        return self._files("WHERE f.received_at >= ? AND f.received_at < ?", (start, end))
+
+    def changes_between(self, start: str, end: str) -> list[ChangeRecord]:
+        """Changes with ``start <= at < end`` (ISO text, local time), oldest first."""
+        return self._changes("WHERE c.at >= ? AND c.at < ?", (start, end))
+
+    def files_by_id(self, ids: Iterable[int]) -> list[FileRecord]:
+        return self._by_ids("f.id", sorted(ids), self._files)
+
+    def change_months(self) -> list[tuple[str, int]]:
+        """("YYYY-MM", number of changes) for every month with a change, oldest first."""
+        rows = self.db.execute(
+            "SELECT substr(at, 1, 7), count(*) FROM changes GROUP BY substr(at, 1, 7) ORDER BY 1"
+        )
+        return [(str(r[0]), int(r[1])) for r in rows]
+
+    def changes_of_files(self, file_ids: Sequence[int]) -> list[ChangeRecord]:
+        return self._by_ids("c.file_id", file_ids, self._changes)
+
+    def scores_of_class(self, class_code: str) -> dict[tuple[SheetKey, str, str], str]:
+        """Accepted values of one class: (sheet, student code, column) → value."""
+        rows = self.db.execute(
+            "SELECT subject_code, semester, student_code, column_name, value FROM scores"
+            " WHERE class_code = ?",
+            (class_code,),
+        )
+        return {(SheetKey(class_code, r[0], r[1]), r[2], r[3]): r[4] for r in rows}
+
 
 def _file(row: sqlite3.Row) -> FileRecord:
     return FileRecord(
@@ -572,3 +692,22 @@ def _file(row: sqlite3.Row) -> FileRecord:
         late=bool(row["late"]),
         problems=json.loads(row["problems"]),
     )
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> Iterator[tuple[int, ...]]:
+    """Bounded IN lists (SQLite and PostgreSQL both cap the number of parameters)."""
+    for start in range(0, len(ids), size):
+        yield tuple(ids[start : start + size])
+
+
+@dataclass
+class Since:
+    """What the ledger gained after a given event: the publisher's to-do list."""
+
+    files: list[FileRecord] = field(default_factory=list)
+    changes: list[ChangeRecord] = field(default_factory=list)
+    decided: list[ChangeRecord] = field(default_factory=list)  # changes whose decision is new
+    locks: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.changes or self.decided or self.locks)

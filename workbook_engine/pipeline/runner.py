@@ -1,5 +1,5 @@
-"""The ingestion service: setup, secret and ledger opened once; files processed one at a time;
-the master workbook rebuilt after each batch."""
+"""The ingestion service: setup, secret and ledger opened once; files processed one at a time.
+It only commits and answers the sender; publishing school-wide outputs is the caller's step."""
 
 from __future__ import annotations
 
@@ -8,10 +8,8 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from workbook_engine.io.atomic import FileLockedError
-from workbook_engine.io.identity import load_or_create_secret
+from workbook_engine.io.identity import load_secret
 from workbook_engine.io.lockfiles import is_workbook_candidate
-from workbook_engine.io.master_workbook import write_master
 from workbook_engine.io.setup_reader import load_setup
 from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
@@ -19,8 +17,6 @@ from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, inge
 from workbook_engine.pipeline.ledger import Ledger
 
 log = logging.getLogger("workbook_engine.ingest")
-
-MASTER_NAME = "master.xlsx"
 
 
 class Pipeline:
@@ -40,7 +36,7 @@ class Pipeline:
         self.today = today
         self.setup = setup or load_setup(data.setup)
         self.ledger = Ledger.open(data.ledger)
-        self.secret = load_or_create_secret(data.secret)
+        self.secret = load_secret(data.secret)
         self.outcomes: list[Outcome] = []
         self.failures = 0
 
@@ -68,8 +64,8 @@ class Pipeline:
     def process_all(
         self, paths: Iterable[Path], after: Callable[[], object] | None = None
     ) -> list[Outcome]:
-        """Process files (folders are walked for workbooks), then once ``after`` (default:
-        rebuild the master)."""
+        """Process files (folders are walked for workbooks), then call ``after`` once (the
+        caller's publisher: everything school-wide is derived from the ledger afterwards)."""
         outcomes = []
         for path in expand(paths):
             try:
@@ -77,27 +73,13 @@ class Pipeline:
             except Exception:  # one file must never stop the batch; it stays in the inbox
                 self.failures += 1
                 log.exception("%s: lỗi khi xử lí tệp, tệp được giữ lại trong hộp thư", path.name)
-        (after or self.rebuild_master)()
+        if after is not None:
+            after()
         return outcomes
-
-    def rebuild_master(self) -> Path | None:
-        return rebuild_master(self.ledger, self.setup, self.outbox / MASTER_NAME)
 
     @property
     def rejected(self) -> int:
         return sum(1 for o in self.outcomes if o.status is Status.REJECTED)
-
-
-def rebuild_master(ledger: Ledger, setup: Setup, target: Path) -> Path | None:
-    """Rewrite the master from the ledger; a copy held open in Excel only delays it."""
-    values = {(key, s, c): v for key, s, c, v in ledger.all_scores()}
-    try:
-        path = write_master(target, setup, values, ledger.changes(), ledger.chain_head())
-    except FileLockedError:
-        log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại ở đợt sau", target)
-        return None
-    log.info("Đã cập nhật %s", path)
-    return path
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:

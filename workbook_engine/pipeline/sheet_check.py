@@ -7,9 +7,10 @@ every failure becomes a located Vietnamese problem. All problems are collected.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import cache
+from functools import cache, partial
 from importlib import resources
 from typing import Any
 
@@ -78,14 +79,44 @@ def canonical_value(subject: Subject, text: str) -> str:
 
 
 def parse_error(subject: Subject, text: str) -> ScoreError | None:
+    return _mode_error(subject.mode, text)
+
+
+def _mode_error(mode: AssessmentMode, text: str) -> ScoreError | None:
     try:
-        if subject.mode is AssessmentMode.SCORE:
+        if mode is AssessmentMode.SCORE:
             parse_score(text)
         else:
             parse_comment(text)
     except ScoreError as exc:
         return exc
     return None
+
+
+def _valid_score(text: object) -> bool:
+    return _mode_error(AssessmentMode.SCORE, str(text)) is None
+
+
+def _valid_comment(text: object) -> bool:
+    return _mode_error(AssessmentMode.COMMENT, str(text)) is None
+
+
+@cache
+def cell_schema(mode: AssessmentMode, columns: tuple[str, ...]) -> pa.DataFrameSchema:
+    """The rule for the assessment cells (read as text): every filled cell parses as a score,
+    or as a comment. The single declaration of the rule; built once per (mode, columns)."""
+    scored = mode is AssessmentMode.SCORE
+    valid = pa.Check(
+        _valid_score if scored else _valid_comment,
+        element_wise=True,
+        ignore_na=True,
+        name="score" if scored else "comment",
+    )
+    return pa.DataFrameSchema(
+        {col: pa.Column(object, nullable=True, checks=[valid]) for col in columns},
+        strict=True,
+        coerce=False,
+    )
 
 
 class _Checker:
@@ -160,7 +191,7 @@ def check_score_sheet(
     if not sheet.sheet_found:
         c.check.report.add(make_problem("sheet-missing", file=sheet.name, sheet=identity.sheet))
         return c.check
-    room = next((r for r in setup.classes if r.code == identity.class_code), None)
+    room = setup.find_class(identity.class_code)
     if room is None:
         return c.check  # reported as not assigned
     c.check.subject = setup.subject(room.grade, identity.subject_code)
@@ -176,11 +207,7 @@ def _check_people(c: _Checker, identity: Identity, folder_teacher: str | None) -
     setup = c.setup
     if folder_teacher is not None and folder_teacher != identity.teacher_code:
         c.add("teacher-folder-mismatch", teacher=identity.teacher_code, folder=folder_teacher)
-    assigned = any(
-        (a.teacher_code, a.class_code, a.subject_code)
-        == (identity.teacher_code, identity.class_code, identity.subject_code)
-        for a in setup.assignments
-    )
+    assigned = setup.is_assigned(identity.teacher_code, identity.class_code, identity.subject_code)
     if not assigned:
         c.add(
             "not-assigned",
@@ -188,7 +215,7 @@ def _check_people(c: _Checker, identity: Identity, folder_teacher: str | None) -
             subject=identity.subject_code,
             class_code=identity.class_code,
         )
-    teacher = next((t for t in setup.teachers if t.code == identity.teacher_code), None)
+    teacher = setup.find_teacher(identity.teacher_code)
     saved_by = c.sheet.saved_by
     if teacher is not None and not saved_by:
         c.add("saved-by-unknown", teacher=teacher.code)
@@ -226,14 +253,60 @@ def _check_roster(c: _Checker, identity: Identity) -> None:
             c.add("roster-row-added", row=row + 1, col=1, value=" ".join(filter(None, found)))
 
 
-def _cell_frame(c: _Checker, identity: Identity, rows: list[int]) -> pd.DataFrame:
-    """Assessment cells of ``rows`` (0-based sheet rows) as text, indexed by Excel row."""
-    columns = list(identity.columns)
-    data = {
-        name: [c.sheet.text(r, ROSTER_WIDTH + j) for r in rows] for j, name in enumerate(columns)
-    }
-    frame = pd.DataFrame(data, index=[r + 1 for r in rows], columns=columns, dtype=object)
-    return frame.astype(object)
+Cells = dict[str, list[str | None]]  # column → text of each row, in row order
+Failure = tuple[int, str, str]  # (row index, column, text)
+
+
+def _element_checks(schema: pa.DataFrameSchema) -> list[tuple[str, Callable[[Any], Any]]] | None:
+    """(column, check function) of each check of ``schema`` when validating text cells with it
+    means exactly: every non-empty cell passes every check (element-wise, NA ignored, all
+    failures kept, nullable ``object`` columns, no table-wide checks); otherwise None."""
+    table = schema.checks or schema.unique or schema.index is not None or schema.coerce
+    if table or schema.drop_invalid_rows or getattr(schema, "parsers", None):
+        return None
+    found: list[tuple[str, Callable[[Any], Any]]] = []
+    for name, column in schema.columns.items():
+        plain = column.nullable and str(column.dtype) == "object" and not column.unique
+        if not plain or column.regex or column.coerce or getattr(column, "parsers", None):
+            return None
+        for check in column.checks:
+            simple = check.element_wise and check.ignore_na and check.groupby is None
+            if not simple or check.n_failure_cases is not None or check.raise_warning:
+                return None
+            found.append((name, partial(check._check_fn, **check._check_kwargs)))
+    return found
+
+
+def cell_failures(schema: pa.DataFrameSchema, cells: Cells, index: list[int]) -> list[Failure]:
+    """(index, column, text) of every cell of ``cells`` that ``schema`` rejects.
+
+    The schema's own element-wise checks run in a plain loop; pandera validates a DataFrame
+    only for a schema whose checks are not all element-wise (:func:`pandera_failures`).
+    """
+    checks = _element_checks(schema)
+    if checks is None:
+        return pandera_failures(schema, cells, index)
+    failures: list[Failure] = []
+    for column, check in checks:
+        failures += [
+            (i, column, text)
+            for i, text in zip(index, cells[column], strict=True)
+            if text is not None and not check(text)
+        ]
+    return failures
+
+
+def pandera_failures(schema: pa.DataFrameSchema, cells: Cells, index: list[int]) -> list[Failure]:
+    """:func:`cell_failures` by ``schema.validate`` on a DataFrame (the reference path)."""
+    frame = pd.DataFrame(cells, index=index, columns=list(cells), dtype=object).astype(object)
+    try:
+        schema.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as exc:
+        return [
+            (int(case.index), str(case.column), str(case.failure_case))
+            for case in exc.failure_cases.itertuples(index=False)
+        ]
+    return []
 
 
 def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
@@ -247,38 +320,30 @@ def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
                 if text:
                     c.add("exempt-cell-filled", row=r + 1, col=ROSTER_WIDTH + j, student=code,
                           value=text)  # fmt: skip
-    frame = _cell_frame(c, identity, open_rows)
-    name = "score" if subject.mode is AssessmentMode.SCORE else "comment"
-    valid = pa.Check(
-        lambda text: parse_error(subject, str(text)) is None,
-        element_wise=True,
-        ignore_na=True,
-        name=name,
-    )
-    schema = pa.DataFrameSchema(
-        {col: pa.Column(object, nullable=True, checks=[valid]) for col in identity.columns},
-        strict=True,
-        coerce=False,
-    )
+    columns = list(identity.columns)
+    cells: Cells = {
+        name: [c.sheet.text(r, ROSTER_WIDTH + j) for r in open_rows]
+        for j, name in enumerate(columns)
+    }
+    excel_rows = [r + 1 for r in open_rows]
+    schema = cell_schema(subject.mode, tuple(columns))
     failures: list[tuple[int, int, str, str]] = []  # (excel row, col, code, text)
-    try:
-        schema.validate(frame, lazy=True)
-    except pa.errors.SchemaErrors as exc:
-        for case in exc.failure_cases.itertuples(index=False):
-            text = str(case.failure_case)
-            error = parse_error(subject, text)
-            if error is not None:
-                col = ROSTER_WIDTH + identity.columns.index(str(case.column))
-                failures.append((int(case.index), col, error.code, text))
+    for excel_row, column, text in cell_failures(schema, cells, excel_rows):
+        error = parse_error(subject, text)
+        if error is not None:
+            failures.append((excel_row, ROSTER_WIDTH + columns.index(column), error.code, text))
     for excel_row, col, code, text in sorted(failures):  # row by row, as the teacher reads
         c.add(code, row=excel_row, col=col, value=text)
     bad = {(r, col) for r, col, _, _ in failures}
-    for excel_row in frame.index:
-        student = rows[int(excel_row) - 1]
-        for j, column in enumerate(identity.columns):
-            value = frame.at[excel_row, column]
-            if value is not None and (int(excel_row), ROSTER_WIDTH + j) not in bad:
-                c.check.values[(student, column)] = canonical_value(subject, str(value))
+    canonical: dict[str, str] = {}  # the same few spellings recur on every row
+    for i, excel_row in enumerate(excel_rows):
+        student = rows[excel_row - 1]
+        for j, column in enumerate(columns):
+            value = cells[column][i]
+            if value is not None and (excel_row, ROSTER_WIDTH + j) not in bad:
+                if value not in canonical:
+                    canonical[value] = canonical_value(subject, value)
+                c.check.values[(student, column)] = canonical[value]
 
 
 def _formula_key(text: str) -> str:
@@ -287,11 +352,12 @@ def _formula_key(text: str) -> str:
 
 def _check_formulas(c: _Checker, identity: Identity, subject: Subject) -> None:
     """The computed column must still hold the issued formula on every open row."""
-    if c.sheet.path is None:
+    source = c.sheet.content or c.sheet.path
+    if not source:
         return
     layout = ScoreLayout(len(identity.columns) - 2)  # as issued: TX1..TXn, GK, CK
     rows = range(FIRST_ROW, FIRST_ROW + len(identity.students))
-    found = read_formulas(c.sheet.path, identity.sheet, layout.result, rows)
+    found = read_formulas(source, identity.sheet, layout.result, rows)
     scored = subject.mode is AssessmentMode.SCORE
     exempt = set(identity.exempt)
     for row, code in zip(rows, identity.student_codes, strict=True):

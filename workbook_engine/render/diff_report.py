@@ -230,6 +230,7 @@ def write_diff_reports(
     files: Sequence[FileRecord],
     setup: Setup,
     since: date | None = None,
+    pdf: bool = True,
 ) -> list[Path]:
     """Write ``reports/diff/<day>.html`` and ``.pdf`` for every day with a change or a file
     received (from ``since`` on), and ``reports/diff/files/<stem>-<sha8>.html`` per file."""
@@ -265,20 +266,39 @@ def write_diff_reports(
     written: list[Path] = []
     for day in sorted(days):
         day_changes, day_files = days[day]
-        title = f"Báo cáo thay đổi điểm ngày {date_text(day)}"
-        ordered = sorted(day_files.values(), key=lambda f: (f.received_at, f.id))
-        report = build_diff_report(day_changes, ordered, setup, title)
-        report = replace(report, file_link_prefix="files/")
-        written.append(write_diff_html(folder / f"{day.isoformat()}.html", report))
-        written.append(write_diff_pdf(folder / f"{day.isoformat()}.pdf", report))
+        written += write_day_report(folder, day, day_changes, day_files.values(), setup, pdf)
     of_file: dict[int, list[ChangeRecord]] = defaultdict(list)
     for change in changes:
         of_file[change.file_id].append(change)
     for file in kept_files:
-        title = f"Thay đổi từ tệp {file.name}"
-        report = build_diff_report(of_file[file.id], [file], setup, title)
-        written.append(write_diff_html(folder / "files" / file_page(file), report))
+        written.append(write_file_page(folder, file, of_file[file.id], setup))
     return written
+
+
+def write_day_report(
+    folder: Path,
+    day: date,
+    changes: Sequence[ChangeRecord],
+    files: Iterable[FileRecord],
+    setup: Setup,
+    pdf: bool,
+) -> list[Path]:
+    """``<day>.html`` (and ``<day>.pdf`` when ``pdf``) for one day's changes and files."""
+    title = f"Báo cáo thay đổi điểm ngày {date_text(day)}"
+    ordered = sorted(files, key=lambda f: (f.received_at, f.id))
+    report = replace(build_diff_report(changes, ordered, setup, title), file_link_prefix="files/")
+    written = [write_diff_html(folder / f"{day.isoformat()}.html", report)]
+    if pdf:
+        written.append(write_diff_pdf(folder / f"{day.isoformat()}.pdf", report))
+    return written
+
+
+def write_file_page(
+    folder: Path, file: FileRecord, changes: Sequence[ChangeRecord], setup: Setup
+) -> Path:
+    """``files/<stem>-<sha8>.html``: what one received file changed."""
+    report = build_diff_report(changes, [file], setup, f"Thay đổi từ tệp {file.name}")
+    return write_diff_html(folder / "files" / file_page(file), report)
 
 
 def file_page(file: FileRecord) -> str:

@@ -1,42 +1,217 @@
-"""After each batch: the master workbook, the day's diff reports, and a biên bản for every
-approved correction that has none yet."""
+"""Everything school-wide, derived from the ledger: the master workbook, the monthly change logs,
+the day reports and file pages for vice-principals, a biên bản per approved correction.
+
+Publishing is incremental: the outbox remembers the last event of the hash chain it reflects
+(``.wbe-publish.json``), and a publish redoes only the classes, months, days and files touched by
+the events after it. A missing or foreign state (another ledger, an emptied outbox) rebuilds all.
+A day's PDF is rendered once the day is over (or on demand), never on every publish.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
-from datetime import date
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
 from pathlib import Path
 
-from workbook_engine.model import ChangeStatus, Setup
-from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.runner import MASTER_NAME, rebuild_master
+from workbook_engine.io.atomic import FileLockedError, atomic_path
+from workbook_engine.io.master_workbook import (
+    ClassTable,
+    LogVolume,
+    class_table,
+    write_change_log,
+    write_master,
+)
+from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup
+from workbook_engine.pipeline.ledger import Ledger, Since
+from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
-from workbook_engine.render.diff_report import write_diff_reports
+from workbook_engine.render.diff_report import write_day_report, write_file_page
 
 log = logging.getLogger("workbook_engine.render")
+
+MASTER_NAME = "master.xlsx"
+LOG_FOLDER = "nhat-ky"
+STATE_NAME = ".wbe-publish.json"
 
 
 def record_path(outbox: Path, change_id: int) -> Path:
     return Path(outbox) / "records" / f"bien-ban-sua-diem-{change_id}.pdf"
 
 
-def write_missing_records(
-    ledger: Ledger, setup: Setup, outbox: Path, witness: str = ""
-) -> list[Path]:
-    """A correction record for each approved correction that has none yet (idempotent)."""
-    written = []
-    for change in ledger.changes():
-        path = record_path(outbox, change.id)
-        if change.status == ChangeStatus.APPROVED and not path.exists():
-            written.append(write_correction_record(path, setup, change, witness=witness))
-            log.info("Biên bản sửa điểm: %s", path)
-    return written
+def log_path(outbox: Path, month: str) -> Path:
+    return Path(outbox) / LOG_FOLDER / f"nhat-ky-{month}.xlsx"
 
 
-def publish(ledger: Ledger, setup: Setup, outbox: Path, since: date | None = None) -> None:
-    """Bring everything under ``outbox`` up to date with the ledger."""
-    rebuild_master(ledger, setup, Path(outbox) / MASTER_NAME)
-    reports = write_diff_reports(outbox, ledger.changes(), ledger.files(), setup, since)
-    if reports:
-        log.info("Báo cáo thay đổi: %s", Path(outbox) / "reports" / "diff")
-    write_missing_records(ledger, setup, outbox)
+@dataclass
+class PublishState:
+    """The last event the outbox reflects, and the days whose PDF is still to render."""
+
+    event_id: int = 0
+    hash: str = ""
+    pdf_due: list[str] = field(default_factory=list)  # ISO days
+
+    @classmethod
+    def load(cls, path: Path) -> PublishState | None:
+        try:
+            raw = json.loads(path.read_text("utf-8"))
+            return cls(int(raw["event_id"]), str(raw["hash"]), [str(d) for d in raw["pdf_due"]])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        with atomic_path(path) as tmp:
+            tmp.write_text(json.dumps(asdict(self)), encoding="utf-8")
+
+
+@dataclass
+class Published:
+    """What one publish wrote (empty lists when nothing had changed)."""
+
+    master: Path | None = None
+    classes: list[str] = field(default_factory=list)
+    logs: list[Path] = field(default_factory=list)
+    reports: list[Path] = field(default_factory=list)
+    records: list[Path] = field(default_factory=list)
+    full: bool = False
+    seconds: float = 0.0
+
+    def __bool__(self) -> bool:
+        return bool(self.master or self.logs or self.reports or self.records)
+
+
+class Publisher:
+    """Bring ``outbox`` up to date with the ledger. Keep one per process: class tables computed
+    once are reused, so a publish after one file costs one class, not the school."""
+
+    def __init__(self, ledger: Ledger, setup: Setup, outbox: Path, witness: str = "") -> None:
+        self.ledger, self.setup, self.outbox = ledger, setup, Path(outbox)
+        self.witness = witness
+        self._tables: dict[str, ClassTable] = {}
+
+    @property
+    def state_path(self) -> Path:
+        return self.outbox / STATE_NAME
+
+    def publish(self, today: date | None = None, all_pdfs: bool = False) -> Published:
+        """Publish what changed since the last publish; ``all_pdfs`` renders every touched
+        day's PDF now (on demand) instead of once the day is over."""
+        started = time.perf_counter()
+        today = today or date.today()
+        state = PublishState.load(self.state_path)
+        full = state is None or self.ledger.event_hash(state.event_id) != state.hash
+        full = full or not (self.outbox / MASTER_NAME).exists()
+        if full:
+            state = PublishState()
+            self._tables.clear()
+        assert state is not None
+        event_id, head = self.ledger.head_event()
+        since = self.ledger.since(state.event_id)
+        result = Published(full=full)
+        if since or full:
+            self._outputs(since, result)
+        result.reports += self._reports(since, state, today, all_pdfs)
+        if result.master is not None or not (since or full):
+            state.event_id, state.hash = event_id, head  # else the next publish redoes it all
+        state.save(self.state_path)
+        result.seconds = time.perf_counter() - started
+        if result:
+            log.info("Đã cập nhật thư mục kết quả %s (%.1f giây)", self.outbox, result.seconds)
+        return result
+
+    # --- master and change logs ------------------------------------------------------------------
+
+    def _outputs(self, since: Since, result: Published) -> None:
+        touched = [*since.changes, *since.decided]
+        classes = {c.key.class_code for c in touched}
+        months = sorted({c.at[:7] for c in touched})
+        head = self.ledger.chain_head()
+        for month in months:
+            start, end = _month_bounds(month)
+            changes = self.ledger.changes_between(start, end)
+            result.logs.append(write_change_log(log_path(self.outbox, month), self.setup,
+                                                changes, head))  # fmt: skip
+        known = {room.code for room in self.setup.classes}
+        stale = (classes & known) | (known - set(self._tables))
+        for code in sorted(stale):
+            self._tables[code] = class_table(self.setup, code, self.ledger.scores_of_class(code))
+        result.classes = sorted(stale)
+        volumes = [
+            LogVolume(
+                month, count, log_path(self.outbox, month).relative_to(self.outbox).as_posix()
+            )
+            for month, count in self.ledger.change_months()
+        ]
+        tables = [self._tables[room.code] for room in self.setup.classes]
+        target = self.outbox / MASTER_NAME
+        try:
+            result.master = write_master(target, self.setup, tables, head, volumes)
+        except FileLockedError:
+            log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
+        result.records = self._records(since.decided)
+
+    def _records(self, decided: Iterable[ChangeRecord]) -> list[Path]:
+        written = []
+        for change in decided:
+            path = record_path(self.outbox, change.id)
+            if change.status == ChangeStatus.APPROVED and not path.exists():
+                written.append(
+                    write_correction_record(path, self.setup, change, witness=self.witness)
+                )
+                log.info("Biên bản sửa điểm: %s", path)
+        return written
+
+    # --- the vice-principals' day reports --------------------------------------------------------
+
+    def _reports(
+        self, since: Since, state: PublishState, today: date, all_pdfs: bool
+    ) -> list[Path]:
+        folder = self.outbox / "reports" / "diff"
+        days = {day_of(f.received_at) for f in since.files}
+        days |= {day_of(c.at) for c in [*since.changes, *since.decided]}
+        due = {date.fromisoformat(d) for d in state.pdf_due} | {d for d in days if d}
+        written: list[Path] = []
+        for day in sorted(d for d in days if d is not None):
+            changes, files = self._day(day)
+            written += write_day_report(folder, day, changes, files, self.setup, pdf=False)
+        for day in sorted(due):
+            if all_pdfs or day < today:
+                changes, files = self._day(day)
+                written += write_day_report(folder, day, changes, files, self.setup, pdf=True)
+                due.discard(day)
+        state.pdf_due = [d.isoformat() for d in sorted(due)]
+        pages = {f.id: f for f in since.files}
+        pages.update({f.id: f for f in self.ledger.files_by_id({c.file_id for c in since.decided})})
+        of_file: dict[int, list[ChangeRecord]] = defaultdict(list)
+        for change in self.ledger.changes_of_files(sorted(pages)):
+            of_file[change.file_id].append(change)
+        for file in pages.values():
+            written.append(write_file_page(folder, file, of_file[file.id], self.setup))
+        return written
+
+    def _day(self, day: date) -> tuple[list[ChangeRecord], list[FileRecord]]:
+        """A day's changes and the files they came from or that arrived that day."""
+        start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
+        changes = self.ledger.changes_between(start, end)
+        files = {f.id: f for f in self.ledger.files_between(start, end)}
+        missing = {c.file_id for c in changes} - set(files)
+        files.update({f.id: f for f in self.ledger.files_by_id(missing)})
+        return changes, list(files.values())
+
+
+def _month_bounds(month: str) -> tuple[str, str]:
+    """``"2025-12"`` → ``("2025-12", "2026-01")``: ISO text bounds of a month."""
+    year, number = map(int, month.split("-"))
+    following = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    return month, following
+
+
+def publish(
+    ledger: Ledger, setup: Setup, outbox: Path, today: date | None = None, all_pdfs: bool = False
+) -> Published:
+    """One-off publish (a CLI command, the demo); long-running services keep a Publisher."""
+    return Publisher(ledger, setup, outbox).publish(today, all_pdfs)

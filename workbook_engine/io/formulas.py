@@ -1,0 +1,244 @@
+"""Formula text of worksheet cells, read straight from the xlsx XML.
+
+One streaming expat pass over the sheet part; documents with a DTD are refused, so no entity can
+be declared or expanded. Shared formulas (Excel, LibreOffice) are expanded by shifting the
+master's relative references, as openpyxl does.
+"""
+
+from __future__ import annotations
+
+import io
+import posixpath
+import re
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from xml.parsers import expat
+
+_SEP = " "  # expat reports a namespaced name as "namespace local"
+_MAIN = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+         "http://purl.oclc.org/ooxml/spreadsheetml/main")  # fmt: skip
+_REL_NS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+           "http://purl.oclc.org/ooxml/officeDocument/relationships")  # fmt: skip
+_PKG_RELS = "http://schemas.openxmlformats.org/package/2006/relationships"
+_OFFICE_DOCUMENT = "/officeDocument"  # end of the relationship type of the workbook part
+_CELL = {f"{ns}{_SEP}c" for ns in _MAIN}
+_ROW = {f"{ns}{_SEP}row" for ns in _MAIN}
+_FORMULA = {f"{ns}{_SEP}f" for ns in _MAIN}
+_SHEET = {f"{ns}{_SEP}sheet" for ns in _MAIN}
+_SHEET_RID = {f"{ns}{_SEP}id" for ns in _REL_NS}
+_RELATIONSHIP = f"{_PKG_RELS}{_SEP}Relationship"
+_ADDRESS = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d+)$")
+# outside quotes: a cell (A1, $B$2), a column range (A:C) or a row range (1:3); not a function
+# name (LOG10), a sheet name (Sh1!A1), a table (T1[x]), nor part of a longer word or number
+_REFERENCE = re.compile(
+    r"(?<![\w.$])(?:"
+    r"(?P<c1>\$?[A-Za-z]{1,3}):(?P<c2>\$?[A-Za-z]{1,3})"
+    r"|(?P<r1>\$?\d{1,7}):(?P<r2>\$?\d{1,7})"
+    r"|(?P<col>\$?[A-Za-z]{1,3})(?P<row>\$?\d{1,7})"
+    r")(?![\w.!(\[])"
+)
+_QUOTED = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'")
+
+
+class UnsafeXml(ValueError):
+    """A part declares a DTD or entities; xlsx parts never need them."""
+
+
+def column_index(letters: str) -> int:
+    """1-based index of column letters (``A`` → 1, ``AA`` → 27)."""
+    index = 0
+    for char in letters.upper():
+        index = index * 26 + ord(char) - 64
+    return index
+
+
+def column_letters(index: int) -> str:
+    """Letters of a 1-based column index."""
+    letters = ""
+    while index > 0:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _refuse(*_: object) -> Any:
+    raise UnsafeXml("DTD or entity declarations are not allowed in a workbook part")
+
+
+def _parser() -> Any:
+    """An expat parser with namespaces, refusing any DTD (hence any entity declaration)."""
+    parser = expat.ParserCreate(namespace_separator=_SEP)
+    parser.StartDoctypeDeclHandler = _refuse
+    parser.EntityDeclHandler = _refuse
+    parser.ExternalEntityRefHandler = _refuse
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    parser.buffer_text = True
+    return parser
+
+
+def _parse(data: bytes, start: Callable[[str, dict[str, str]], None]) -> None:
+    parser = _parser()
+    parser.StartElementHandler = start
+    parser.Parse(data, True)
+
+
+def shift_formula(formula: str, rows: int, cols: int) -> str:
+    """``formula`` moved by ``rows`` × ``cols``: relative references shift, ``$`` ones stay.
+
+    A reference pushed above row 1 or outside columns A..XFD becomes ``#REF!``, as in Excel.
+    """
+    pieces, end = [], 0
+    for quoted in _QUOTED.finditer(formula):
+        pieces.append(_shift_unquoted(formula[end : quoted.start()], rows, cols))
+        pieces.append(quoted.group())
+        end = quoted.end()
+    pieces.append(_shift_unquoted(formula[end:], rows, cols))
+    return "".join(pieces)
+
+
+def _shift_unquoted(text: str, rows: int, cols: int) -> str:
+    def shift(match: re.Match[str]) -> str:
+        try:
+            if match["c1"]:
+                return f"{_col(match['c1'], cols)}:{_col(match['c2'], cols)}"
+            if match["r1"]:
+                return f"{_row(match['r1'], rows)}:{_row(match['r2'], rows)}"
+            return _col(match["col"], cols) + _row(match["row"], rows)
+        except ValueError:
+            return "#REF!"
+
+    return _REFERENCE.sub(shift, text)
+
+
+def _col(text: str, delta: int) -> str:
+    if text.startswith("$"):
+        return text
+    index = column_index(text) + delta
+    if not 1 <= index <= 16384:
+        raise ValueError(text)
+    return column_letters(index)
+
+
+def _row(text: str, delta: int) -> str:
+    if text.startswith("$"):
+        return text
+    row = int(text) + delta
+    if row < 1:
+        raise ValueError(text)
+    return str(row)
+
+
+def _relationships(archive: zipfile.ZipFile, part: str) -> list[tuple[str, str, str]]:
+    """(id, type, target part) of each internal relationship of ``part`` ("" for the package)."""
+    folder, name = posixpath.split(part)
+    found: list[tuple[str, str, str]] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag == _RELATIONSHIP and attrs.get("TargetMode") != "External":
+            target = attrs.get("Target", "")
+            path = target[1:] if target.startswith("/") else posixpath.join(folder, target)
+            found.append((attrs.get("Id", ""), attrs.get("Type", ""), posixpath.normpath(path)))
+
+    _parse(archive.read(posixpath.join(folder, "_rels", f"{name}.rels")), start)
+    return found
+
+
+def sheet_part(archive: zipfile.ZipFile, sheet_name: str) -> str:
+    """Zip member of the worksheet named ``sheet_name``; :class:`KeyError` if there is none."""
+    workbook = next(
+        (p for _, t, p in _relationships(archive, "") if t.endswith(_OFFICE_DOCUMENT)),
+        "xl/workbook.xml",
+    )
+    ids: list[str] = []
+
+    def start(tag: str, attrs: dict[str, str]) -> None:
+        if tag in _SHEET and attrs.get("name") == sheet_name:
+            ids.extend(v for k, v in attrs.items() if k in _SHEET_RID)
+
+    _parse(archive.read(workbook), start)
+    targets = {i: p for i, _, p in _relationships(archive, workbook)}
+    if not ids or ids[0] not in targets:
+        raise KeyError(f"Worksheet {sheet_name} does not exist.")
+    return targets[ids[0]]
+
+
+class _ColumnScan:
+    """Expat handlers collecting the formulas of one column (and every shared-formula master).
+
+    Only the start handler runs for every element; the text and end handlers are switched on
+    inside an ``<f>`` element, and a cell address is parsed only when its cell holds a formula.
+    """
+
+    def __init__(self, parser: Any, col: int, rows: range) -> None:
+        self.parser = parser
+        self.col, self.rows = col + 1, range(rows.start + 1, rows.stop + 1)  # 1-based, as in XML
+        self.found: dict[int, str | None] = {}
+        self.masters: dict[str, tuple[str, int, int]] = {}  # si → (formula, row, col)
+        self.row = 0
+        self.address: str | None = None  # r of the current cell; None before a row's first cell
+        self.formula: dict[str, str] = {}  # attributes of the open <f>
+        self.text: list[str] = []
+        parser.StartElementHandler = self.start
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        if tag in _CELL:
+            self.address = attrs.get("r") or self._next_address()
+        elif tag in _FORMULA:
+            self.formula, self.text = attrs, []
+            self.parser.CharacterDataHandler = self.text.append
+            self.parser.EndElementHandler = self.end
+        elif tag in _ROW:
+            self.row = int(attrs["r"]) if "r" in attrs else self.row + 1
+            self.address = None
+
+    def _next_address(self) -> str:
+        """The address of a cell written without ``r``: right of the previous one."""
+        col = self._where(self.address)[1] + 1 if self.address else 1
+        return f"{column_letters(col)}{self.row}"
+
+    @staticmethod
+    def _where(address: str) -> tuple[int, int]:
+        match = _ADDRESS.match(address)
+        if match is None:
+            raise ValueError(f"not a cell address: {address!r}")
+        return int(match[2]), column_index(match[1])
+
+    def end(self, tag: str) -> None:
+        if tag not in _FORMULA:
+            return
+        self.parser.CharacterDataHandler = self.parser.EndElementHandler = None
+        assert self.address is not None
+        row, col = self._where(self.address)
+        value = self._value(self.formula, "".join(self.text), row, col)
+        if col == self.col and row in self.rows:
+            self.found[row - 1] = value
+
+    def _value(self, attrs: dict[str, str], text: str, row: int, col: int) -> str | None:
+        kind = attrs.get("t", "normal")
+        if kind in ("array", "dataTable"):
+            return None  # not a plain formula
+        value = "=" + text
+        if kind != "shared":
+            return value
+        si = attrs.get("si", "")
+        if si in self.masters:
+            master, master_row, master_col = self.masters[si]
+            return shift_formula(master, row - master_row, col - master_col)
+        if text:
+            self.masters[si] = (value, row, col)
+        return value
+
+
+def column_formulas(
+    source: Path | bytes, sheet_name: str, col: int, rows: range
+) -> dict[int, str | None]:
+    """Formula text (``=…``) of column ``col`` (0-based) on each 0-based row of ``rows``; None
+    where the cell holds a typed value, is empty or absent. :class:`KeyError` if no such sheet."""
+    file = io.BytesIO(source) if isinstance(source, bytes) else source
+    with zipfile.ZipFile(file) as archive, archive.open(sheet_part(archive, sheet_name)) as xml:
+        parser = _parser()
+        scan = _ColumnScan(parser, col, rows)
+        parser.ParseFile(xml)
+    return {row: scan.found.get(row) for row in rows}
