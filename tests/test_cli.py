@@ -120,6 +120,7 @@ def test_demo_school_uses_data_dir_option_and_env(
     assert (tmp_path / "b" / "setup.xlsx").exists()
 
 
+@pytest.mark.slow
 def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
     result = runner.invoke(
@@ -163,6 +164,7 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert len(receipts) == 96 + 95 + 1 - 3  # accepted files of one run
 
 
+@pytest.mark.slow
 def test_demo_refuses_a_real_schools_data_dir(tmp_path: Path, small_setup_file: Path) -> None:
     data = tmp_path / "data"
     data.mkdir()

@@ -172,6 +172,7 @@ def test_templates_issue_unknown_teacher(setup_copy: Path) -> None:
     )
 
 
+@pytest.mark.slow
 def test_demo_refuses_another_school_with_the_fix(setup_copy: Path) -> None:
     real = openpyxl.load_workbook(setup_copy)
     real["Thông tin trường"]["B5"] = "THCS-KHAC"

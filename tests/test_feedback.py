@@ -292,6 +292,7 @@ def test_a_mark_over_an_existing_comment_is_undone(tmp_path: Path, small_school:
     assert filled(ws, RED) == {"D9"}
 
 
+@pytest.mark.slow
 def test_libreoffice_keeps_the_annotations_and_they_can_be_redone(
     tmp_path: Path, math_sheet: Path
 ) -> None:

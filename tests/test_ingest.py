@@ -219,6 +219,7 @@ def test_half_copied_file_is_rejected_not_a_crash(school: School) -> None:
     assert [p.code for p in outcome.problems] == ["file-unreadable"]
 
 
+@pytest.mark.slow
 def test_sheet_saved_by_libreoffice_is_accepted(school: School, tmp_path: Path) -> None:
     filled = school.fill("6A1", "TOAN", {"D8": 8.5, "E8": "7,5"}, name="lo.xlsx")
     (converted,) = soffice_convert([filled], tmp_path / "lo")
@@ -230,6 +231,7 @@ def test_sheet_saved_by_libreoffice_is_accepted(school: School, tmp_path: Path) 
     assert [(c.column, c.new) for c in outcome.changes] == [("TX1", "8.5"), ("TX2", "7.5")]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("point", ["before-commit", "inside-commit", "after-commit"])
 def test_killed_mid_ingest_then_restarted_loses_and_duplicates_nothing(
     school: School, point: str

@@ -5,11 +5,14 @@ from __future__ import annotations
 import re
 import warnings
 
+import pytest
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import weasyprint
 
 
+@pytest.mark.slow
 def test_vietnamese_text_renders_with_a_real_font() -> None:
     html = (
         '<html lang="vi"><body style="font-family: \'DejaVu Sans\'">'

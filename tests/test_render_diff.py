@@ -294,6 +294,7 @@ def pdf_text(path: Path) -> str:
     return unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
 
 
+@pytest.mark.slow
 def test_diff_pdf_is_landscape_in_dejavu_with_vietnamese_text(school: School) -> None:
     changes, files = changed_by_a_teacher(school)
     changes.append(
@@ -329,6 +330,7 @@ def test_diff_pdf_is_landscape_in_dejavu_with_vietnamese_text(school: School) ->
         assert words in text, words
 
 
+@pytest.mark.slow
 def test_chromium_shows_every_change_row(school: School) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:

@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
+import pytest
 import weasyprint
 
 from tests.helpers import School
@@ -83,6 +84,7 @@ def test_record_of_an_approved_correction_is_one_signed_page(
     assert change.file_sha256 in "".join(raw.split())  # the hash may wrap inside its cell
 
 
+@pytest.mark.slow
 def test_record_is_a4_portrait_in_dejavu_and_escapes_what_teachers_typed(
     school: School,
 ) -> None:

@@ -20,6 +20,8 @@ from workbook_engine.io.score_sheet import write_score_sheet
 from workbook_engine.model import Setup, Subject
 from workbook_engine.rules import AssessmentMode, Comment, semester_average
 
+pytestmark = pytest.mark.slow  # every test here opens LibreOffice
+
 SECRET = b"L" * 32
 Row = tuple[tuple[float | None, ...], float | None, float | None]
 

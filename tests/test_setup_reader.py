@@ -206,6 +206,7 @@ def test_student_fields_are_typed(small_setup_file: Path) -> None:
     assert student.gender in (Gender.MALE, Gender.FEMALE)
 
 
+@pytest.mark.slow
 def test_setup_saved_by_libreoffice_is_still_valid(
     tmp_path: Path, small_setup_file: Path, small_school: Setup
 ) -> None:

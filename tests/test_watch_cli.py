@@ -16,6 +16,7 @@ from tests.helpers import OCTOBER, School
 from workbook_engine.pipeline.ledger import Ledger
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
 def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: School) -> None:
     school.inbox.mkdir(parents=True)
