@@ -154,6 +154,11 @@ class Setup:
     def _index(self) -> _SetupIndex:
         return _SetupIndex.build(self)
 
+    @cached_property
+    def student_names(self) -> dict[str, str]:
+        """Student code → full name (shared: do not modify)."""
+        return {s.code: s.full_name for s in self.students}
+
     def find_class(self, code: str) -> ClassRoom | None:
         return self._index.classes.get(code)
 

@@ -68,12 +68,14 @@ def _text_rows(rows: list[list[Any]]) -> list[list[str | None]]:
     return [[None if v == "" else cell_text(v) for v in row] for row in rows]
 
 
-def read_filled_sheet(path: Path, name: str | None = None) -> FilledSheet:
-    """Read ``path`` (reported as ``name``); :class:`UnreadableWorkbook` when it cannot be
-    opened at all."""
+def read_filled_sheet(
+    path: Path, name: str | None = None, content: bytes | None = None
+) -> FilledSheet:
+    """Read ``path`` (reported as ``name``; ``content`` when its bytes are already in memory);
+    :class:`UnreadableWorkbook` when it cannot be opened at all."""
     path = Path(path)
     try:
-        content = path.read_bytes()
+        content = path.read_bytes() if content is None else content
         book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     except Exception as exc:  # calamine raises several types for broken or non-xlsx files
         raise UnreadableWorkbook(str(exc)) from exc

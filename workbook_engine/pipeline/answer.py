@@ -51,7 +51,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         semester=key.semester if key else None,
         problems=outcome.problems,
         changes=outcome.changes,
-        student_names={s.code: s.full_name for s in ctx.setup.students},
+        student_names=ctx.setup.student_names,
         marked_before=outcome.marked_before and outcome.status is Status.ACCEPTED,
     )
     try:

@@ -94,9 +94,9 @@ def late_warnings(
 ) -> list[Problem]:
     """One warning per column kind (TX, GK, CK) whose changes arrive after the deadline."""
     problems: dict[str, Problem] = {}
-    for change in changes:
-        kind = column_kind(change.column)
-        missed = is_late(ctx.setup, key.semester, change.column, ctx.today)
+    for column in dict.fromkeys(c.column for c in changes):  # the calendar once per column
+        kind = column_kind(column)
+        missed = is_late(ctx.setup, key.semester, column, ctx.today)
         if missed is not None and kind not in problems:
             problems[kind] = make_problem(
                 "late-entry", file=name, column=kind, deadline=format_date(missed.end)
@@ -124,7 +124,7 @@ def _settle(path: Path, data: bytes, sha: str, ctx: IngestContext, ledger: Ledge
     # read what was hashed and archived, never the path again: a newer copy may land meanwhile
     original = archive_original(data, sha, ctx.data.archive)
     try:
-        sheet = read_filled_sheet(original, name=path.name)
+        sheet = read_filled_sheet(original, name=path.name, content=data)
     except UnreadableWorkbook as exc:
         problem = make_problem("file-unreadable", file=path.name, detail=str(exc))
         verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
