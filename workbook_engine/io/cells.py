@@ -123,5 +123,15 @@ def column_letter(index: int) -> str:
     return letters
 
 
+def column_index(ref: str) -> int:
+    """``"H8"``, ``"$H$8"`` or ``"H"`` → 7: the 0-based column of an A1 reference."""
+    index = 0
+    for char in ref.replace("$", ""):
+        if not char.isalpha():
+            break
+        index = index * 26 + ord(char.upper()) - ord("A") + 1
+    return index - 1
+
+
 def format_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")

@@ -79,6 +79,7 @@ class Header:
     title: str
     lines: Sequence[tuple[str, str]]
     help: str = ""
+    right_col: int = ROSTER_WIDTH  # where the right-hand items of the info lines go
 
 
 def new_book(path: Path, title: str) -> tuple[Workbook, Formats]:
@@ -101,16 +102,19 @@ def write_header(ws: Worksheet, fmt: Formats, header: Header, right_col: int) ->
         ws.write_string(HEADER_ROW - 1, 0, header.help, fmt.help)
 
 
-def write_roster(ws: Worksheet, fmt: Formats, students: Sequence[Student]) -> None:
+def write_roster(
+    ws: Worksheet, fmt: Formats, students: Sequence[Student | tuple[str, str]]
+) -> None:
     """Column headings of the roster and one row per student: STT, code, full name."""
     for c, (title, width) in enumerate(ROSTER_COLUMNS):
         ws.write_string(HEADER_ROW, c, title, fmt.head)
         ws.set_column(c, c, width)
     for i, student in enumerate(students):
+        code, name = student if isinstance(student, tuple) else (student.code, student.full_name)
         row = FIRST_ROW + i
         ws.write_number(row, 0, i + 1, fmt.roster_number)
-        ws.write_string(row, 1, student.code, fmt.roster_code)
-        ws.write_string(row, 2, student.full_name, fmt.roster)
+        ws.write_string(row, 1, code, fmt.roster_code)
+        ws.write_string(row, 2, name, fmt.roster)
 
 
 def write_headings(ws: Worksheet, fmt: Formats, first_col: int, titles: Sequence[str]) -> None:

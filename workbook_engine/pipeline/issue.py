@@ -21,30 +21,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import partial
 from itertools import count
 from pathlib import Path
 
 from workbook_engine.errors import WorkbookEngineError, make_problem
 from workbook_engine.io.atomic import FileLockedError
-from workbook_engine.io.class_sheets import (
-    attendance_identity,
-    attendance_sheet_name,
-    conduct_identity,
-    conduct_sheet_name,
-    semester_months,
-    write_attendance_sheet,
-    write_conduct_sheet,
-)
-from workbook_engine.io.correction_sheet import (
-    correction_identity,
-    correction_sheet_name,
-    write_correction_sheet,
-)
 from workbook_engine.io.identity import Identity, IdentityError, read_identity, verify_identity
 from workbook_engine.io.issued import entered_cells
-from workbook_engine.io.score_sheet import score_identity, score_sheet_name, write_score_sheet
-from workbook_engine.model import Assignment, Setup
+from workbook_engine.io.kind_sheet import write_sheet
+from workbook_engine.io.kinds import KINDS, Plan
+from workbook_engine.model import Setup
 
 Progress = Callable[[int, int], None]
 
@@ -107,7 +93,7 @@ class Job:
     filename: str
     kind: str
     identity: Callable[[], Identity]
-    write: Callable[[Path, bytes], None]
+    write: Callable[[Path, bytes], object]
 
 
 def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None) -> list[Job]:
@@ -129,71 +115,19 @@ def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None)
 
 
 def _jobs_of(setup: Setup, semester: int, code: str) -> list[Job]:
-    jobs: list[Job] = []
-    assignments = sorted(setup.assignments_of(code), key=lambda a: (a.class_code, a.subject_code))
-    for a in assignments:
-        jobs.append(
-            Job(
-                code,
-                score_sheet_name(a, semester),
-                "score",
-                partial(score_identity, setup, a, semester),
-                partial(_write_score, setup, a, semester),
-            )
-        )
-    for room in sorted(setup.classes, key=lambda c: c.code):
-        if room.homeroom_teacher != code:
-            continue
-        semester_info = next(s for s in setup.semesters if s.number == semester)
-        for year, month in semester_months(semester_info):
-            jobs.append(
-                Job(
-                    code,
-                    attendance_sheet_name(room.code, year, month, semester),
-                    "attendance",
-                    partial(attendance_identity, setup, room.code, semester, year, month),
-                    partial(_write_attendance, setup, room.code, semester, year, month),
-                )
-            )
-        jobs.append(
-            Job(
-                code,
-                conduct_sheet_name(room.code, semester),
-                "conduct",
-                partial(conduct_identity, setup, room.code, semester),
-                partial(_write_conduct, setup, room.code, semester),
-            )
-        )
-    if assignments:
-        jobs.append(
-            Job(
-                code,
-                correction_sheet_name(semester),
-                "correction",
-                partial(correction_identity, setup, code, semester),
-                partial(_write_correction, setup, code, semester),
-            )
-        )
-    return jobs
+    """What every registered sheet kind issues to this person."""
+    return [_job(setup, plan) for kind in KINDS for plan in kind.plans(setup, semester, code)]
 
 
-# The writers with the target path and secret last, for Job.write.
-def _write_score(setup: Setup, a: Assignment, semester: int, path: Path, secret: bytes) -> None:
-    write_score_sheet(path, setup, a, semester, secret)
+def _job(setup: Setup, plan: Plan) -> Job:
+    write = plan.write
+    if write is None:
+        kind = KINDS.require(plan.kind)
 
+        def write(path: Path, secret: bytes) -> Identity:
+            return write_sheet(path, setup, kind, plan.identity(), secret)
 
-def _write_attendance(
-    setup: Setup, room: str, semester: int, year: int, month: int, path: Path, secret: bytes
-) -> None:
-    write_attendance_sheet(path, setup, room, semester, year, month, secret)
-
-
-def _write_conduct(setup: Setup, room: str, semester: int, path: Path, secret: bytes) -> None:
-    write_conduct_sheet(path, setup, room, semester, secret)
-
-
-def _write_correction(setup: Setup, teacher: str, semester: int, path: Path, secret: bytes) -> None:
-    write_correction_sheet(path, setup, teacher, semester, secret)
+    return Job(plan.teacher_code, plan.filename, plan.kind, plan.identity, write)
 
 
 def issue_templates(

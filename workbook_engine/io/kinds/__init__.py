@@ -1,0 +1,31 @@
+"""Every sheet kind the school issues and the inbox accepts, each defined by one spec."""
+
+from workbook_engine.io.kinds.base import (
+    CellError,
+    Column,
+    Layout,
+    Plan,
+    Registry,
+    RowNote,
+    SheetKind,
+    ValueType,
+)
+from workbook_engine.io.kinds.correction import CorrectionKind
+from workbook_engine.io.kinds.homeroom import AttendanceKind, ConductKind
+from workbook_engine.io.kinds.score import ScoreKind
+
+KINDS = Registry()
+for _kind in (ScoreKind(), AttendanceKind(), ConductKind(), CorrectionKind()):
+    KINDS.register(_kind)
+
+__all__ = [
+    "KINDS",
+    "CellError",
+    "Column",
+    "Layout",
+    "Plan",
+    "Registry",
+    "RowNote",
+    "SheetKind",
+    "ValueType",
+]

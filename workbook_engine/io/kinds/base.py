@@ -1,0 +1,201 @@
+"""The spec of a sheet kind: what its columns hold, who fills it, how a cell maps to the ledger.
+
+The writer (:mod:`~workbook_engine.io.kind_sheet`), the checker
+(:mod:`~workbook_engine.pipeline.sheet_check`), ingestion and the master read the same spec; a
+new kind of per-student sheet is a new :class:`SheetKind`, registered, and nothing else.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from workbook_engine.io.identity import Identity
+from workbook_engine.io.sheet_base import Header
+from workbook_engine.model import SchoolInfo, Setup, SheetKey, Student
+
+
+class CellError(ValueError):
+    """A value a cell may not hold: a catalogue code and the values of its message."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        self.code, self.values = code, values
+        super().__init__(code)
+
+
+@dataclass(frozen=True)
+class ValueType:
+    """What an input cell may hold, for the writer (validation, format) and the checker."""
+
+    name: str
+    parse: Callable[[str], str]  # the stored spelling, or raises CellError
+    help: str
+    label: str  # the title of the cell's input message
+    choices: tuple[str, ...] = ()  # a dropdown in the issued sheet
+    excel_rule: Callable[[str], str] | None = None  # validation formula on a top-left cell
+    number_format: str = ""
+    max_length: int | None = None
+    width: float = 7.0
+    highlight_blanks: bool = True  # an empty cell is "not yet entered" (not so for attendance)
+
+    def is_valid(self, text: object) -> bool:
+        try:
+            self.parse(str(text))
+        except CellError:
+            return False
+        return True
+
+    def error(self, text: str) -> CellError | None:
+        try:
+            self.parse(text)
+        except CellError as exc:
+            return exc
+        return None
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column after the roster (STT, Mã học sinh, Họ và tên)."""
+
+    key: str  # the ledger's column name ("TX1", "2025-09-05", "KQRL")
+    title: str  # the heading in the sheet
+    value: ValueType | None = None  # None: computed by ``formula``
+    formula: Callable[[int], str] | None = None  # 0-based row → Excel formula
+    stored: bool = True  # its values go to the ledger
+    open: bool = True  # False: locked and grey on every row (a Sunday)
+    width: float | None = None
+    style: str = "computed"  # of a computed column: "computed" (0.0) or "count" (0)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A sheet's columns as issued, from its signed identity."""
+
+    columns: tuple[Column, ...]
+    exempt_mark: str = ""  # written in the first computed column of an exempt row
+
+    def index(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    @property
+    def inputs(self) -> list[tuple[int, Column]]:
+        return [(i, c) for i, c in enumerate(self.columns) if c.value is not None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One sheet to issue: who gets it, its file name, its (unsigned) identity."""
+
+    kind: str
+    teacher_code: str
+    filename: str
+    identity: Callable[[], Identity]
+    write: Callable[[Path, bytes], object] | None = None  # a form's own writer (path, secret)
+
+
+@dataclass
+class RowNote:
+    """A comment on a student's name cell and, for an exempt row, the note column's text."""
+
+    comment: str = ""
+    exempt_text: str = ""
+
+
+class SheetKind:
+    """Base class of a per-student sheet kind; override what differs."""
+
+    kind: ClassVar[str]
+    sheet: ClassVar[str]  # the sheet teachers fill
+    in_master: ClassVar[bool] = True  # shown as its own block on the class's master sheet
+    title: ClassVar[str] = ""  # the block's title in the master
+    per_student: ClassVar[bool] = True  # False: a form (its own checker)
+
+    def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
+        """The sheets of this kind that ``teacher_code`` gets for ``semester``."""
+        raise NotImplementedError
+
+    def layout(self, setup: Setup, identity: Identity) -> Layout:
+        """The columns after the roster, as issued (from the identity, never today's setup)."""
+        raise NotImplementedError
+
+    def header(self, setup: Setup, identity: Identity) -> Header:
+        raise NotImplementedError
+
+    def ledger_key(self, identity: Identity) -> SheetKey:
+        return SheetKey(identity.class_code, identity.subject_code or self.kind, identity.semester)
+
+    def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, str]] | None:
+        """Why ``identity.teacher_code`` may not fill this sheet (code, values), or None."""
+        room = setup.find_class(identity.class_code)
+        if room is not None and room.homeroom_teacher == identity.teacher_code:
+            return None
+        return "not-homeroom", {"teacher": identity.teacher_code, "class_code": identity.class_code}
+
+    def row_notes(self, setup: Setup, identity: Identity) -> dict[str, RowNote]:
+        """Student code → comment on the name cell (exemptions); none by default."""
+        return {}
+
+    def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
+        """(group title, ledger key) of the blocks this kind shows on a class's master sheet."""
+        return [(f"Học kì {s.number}", SheetKey(class_code, self.kind, s.number))
+                for s in setup.semesters]  # fmt: skip
+
+    def master_columns(self, setup: Setup, class_code: str) -> list[Column]:
+        """The stored columns shown in the master (default: the layout of a fresh sheet)."""
+        return []
+
+
+@dataclass
+class Registry:
+    """The sheet kinds the school issues and the inbox accepts."""
+
+    kinds: dict[str, SheetKind] = field(default_factory=dict)
+
+    def register(self, kind: SheetKind) -> SheetKind:
+        self.kinds[kind.kind] = kind
+        return kind
+
+    def unregister(self, name: str) -> None:
+        self.kinds.pop(name, None)
+
+    def get(self, name: str) -> SheetKind | None:
+        return self.kinds.get(name)
+
+    def require(self, name: str) -> SheetKind:
+        return self.kinds[name]
+
+    def __iter__(self) -> Iterator[SheetKind]:
+        return iter(list(self.kinds.values()))
+
+
+def class_identity(
+    setup: Setup,
+    kind: str,
+    sheet: str,
+    class_code: str,
+    semester: int,
+    columns: tuple[str, ...],
+    inputs: tuple[str, ...],
+    period: str = "",
+) -> Identity:
+    """The identity of a per-class sheet filled by the homeroom teacher."""
+    room = setup.class_by_code(class_code)
+    students: Sequence[Student] = setup.students_of(class_code)
+    school: SchoolInfo = setup.school
+    return Identity(
+        kind=kind,
+        template_id=str(uuid.uuid4()),
+        school_code=school.code,
+        school_year=school.school_year,
+        semester=semester,
+        teacher_code=room.homeroom_teacher,
+        sheet=sheet,
+        class_code=class_code,
+        students=tuple((s.code, s.full_name) for s in students),
+        columns=columns,
+        inputs=inputs,
+        period=period,
+    )

@@ -1,0 +1,108 @@
+"""The value types of input cells, each with its parser (the rules module's) and Excel help."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from workbook_engine.io.kinds.base import CellError, ValueType
+from workbook_engine.rules import Comment, Level, ScoreError, format_tenths, parse_comment
+from workbook_engine.rules import parse_score as _parse_score
+
+SCORE_HELP = (
+    "Nhập điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 8,5). "
+    "Để trống nếu chưa đánh giá; chỉ nhập 0 khi học sinh thực sự bị 0 điểm."
+)
+COMMENT_HELP = "Chọn Đ (Đạt) hoặc CĐ (Chưa đạt). Để trống nếu chưa đánh giá."
+EXCUSED, UNEXCUSED = "P", "K"
+MARK_HELP = (
+    "Ghi P (nghỉ có phép) hoặc K (nghỉ không phép) vào ngày học sinh vắng; để trống nếu học "
+    "sinh đi học. Ô xám: Chủ nhật hoặc ngoài học kì."
+)
+LEVEL_HELP = "Chọn kết quả rèn luyện: Tốt, Khá, Đạt hoặc Chưa đạt; nhận xét không bắt buộc."
+
+
+@cache
+def sheet_rules() -> dict[str, Any]:
+    """What a school may tune (``schemas/score_sheet.yaml``): read by writer and checker."""
+    text = (
+        resources.files("workbook_engine.schemas").joinpath("score_sheet.yaml").read_text("utf-8")
+    )
+    rules: dict[str, Any] = yaml.safe_load(text)
+    return rules
+
+
+def _score(text: str) -> str:
+    try:
+        tenths = _parse_score(text)
+    except ScoreError as exc:
+        raise CellError(exc.code, value=text) from exc
+    assert tenths is not None
+    return format_tenths(tenths, ".")
+
+
+def _comment(text: str) -> str:
+    try:
+        comment = parse_comment(text)
+    except ScoreError as exc:
+        raise CellError(exc.code, value=text) from exc
+    assert comment is not None
+    return comment.value
+
+
+def score_rule(top_left: str) -> str:
+    """A score: a number from 0 to 10 with at most one decimal."""
+    c = top_left
+    return f"AND(ISNUMBER({c}),{c}>=0,{c}<=10,ROUND({c},1)={c})"
+
+
+def choice_parser(code: str, choices: tuple[str, ...]) -> Any:
+    """A parser accepting one of ``choices`` (any case, spaces trimmed)."""
+    folded = {c.casefold(): c for c in choices}
+
+    def parse(text: str) -> str:
+        found = folded.get(" ".join(text.split()).casefold())
+        if found is None:
+            raise CellError(code, value=text, expected=", ".join(choices))
+        return found
+
+    return parse
+
+
+def text_parser(limit: int) -> Any:
+    def parse(text: str) -> str:
+        if len(text) > limit:
+            raise CellError("note-too-long", value=len(text), high=limit)
+        return text
+
+    return parse
+
+
+SCORE = ValueType(
+    "score", _score, SCORE_HELP, "Điểm (0–10)", excel_rule=score_rule, number_format="0.0"
+)
+COMMENT = ValueType(
+    "comment", _comment, COMMENT_HELP, "Đ hoặc CĐ", choices=(Comment.D.value, Comment.CD.value)
+)
+MARK = ValueType(
+    "mark", choice_parser("mark-invalid", (EXCUSED, UNEXCUSED)), MARK_HELP, "P hoặc K",
+    choices=(EXCUSED, UNEXCUSED), width=3.6, highlight_blanks=False,
+)  # fmt: skip
+LEVEL = ValueType(
+    "level", choice_parser("level-invalid", tuple(lv.value for lv in Level)), LEVEL_HELP,
+    "Rèn luyện", choices=tuple(lv.value for lv in Level), width=14,
+)  # fmt: skip
+
+
+@cache
+def note_type() -> ValueType:
+    """A free comment on the student, as long as the school allows (``note.max_length``)."""
+    limit = int(sheet_rules()["note"]["max_length"])
+    help_text = f"Nhận xét ngắn gọn về học sinh (không bắt buộc, tối đa {limit} kí tự)."
+    return ValueType(
+        "note", text_parser(limit), help_text, str(sheet_rules()["note"]["header"]),
+        max_length=limit, width=36,
+    )  # fmt: skip
