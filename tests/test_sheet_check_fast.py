@@ -9,7 +9,9 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, SCORE
+from tests.helpers import OCTOBER
+from tests.helpers import SCORE as SCORE_SHEET
+from workbook_engine.io.kinds.values import COMMENT, SCORE
 from workbook_engine.io.score_sheet import write_score_sheet
 from workbook_engine.io.sheet_reader import read_filled_sheet
 from workbook_engine.model import Setup
@@ -18,7 +20,7 @@ from workbook_engine.pipeline.sheet_check import (
     SheetCheck,
     cell_failures,
     cell_schema,
-    check_score_sheet,
+    check_sheet,
     pandera_failures,
 )
 from workbook_engine.rules import AssessmentMode
@@ -34,6 +36,11 @@ TEXTS = [
 ]
 
 
+def schema_of(mode: AssessmentMode, columns: tuple[str, ...]) -> pa.DataFrameSchema:
+    value = SCORE if mode is AssessmentMode.SCORE else COMMENT
+    return cell_schema(tuple((c, value) for c in columns))
+
+
 def _cells(columns: tuple[str, ...]) -> tuple[dict[str, list[str | None]], list[int]]:
     n = len(TEXTS)
     cells = {c: [TEXTS[(i + j * 5) % n] for i in range(n)] for j, c in enumerate(columns)}
@@ -44,23 +51,23 @@ def _cells(columns: tuple[str, ...]) -> tuple[dict[str, list[str | None]], list[
 def test_the_loop_fails_exactly_the_cells_pandera_fails(mode: AssessmentMode) -> None:
     columns = ("TX1", "TX2", "GK", "CK")
     cells, index = _cells(columns)
-    schema = cell_schema(mode, columns)
+    schema = schema_of(mode, columns)
     fast = cell_failures(schema, cells, index)
     assert fast, "the sample holds wrong cells for both modes"
     assert sorted(fast) == sorted(pandera_failures(schema, cells, index))
 
 
-def test_the_schema_is_built_once_per_mode_and_columns() -> None:
+def test_the_schema_is_built_once_per_layout() -> None:
     columns = ("TX1", "GK", "CK")
-    assert cell_schema(AssessmentMode.SCORE, columns) is cell_schema(AssessmentMode.SCORE, columns)
-    assert cell_schema(AssessmentMode.COMMENT, columns) is not cell_schema(
+    assert schema_of(AssessmentMode.SCORE, columns) is schema_of(AssessmentMode.SCORE, columns)
+    assert schema_of(AssessmentMode.COMMENT, columns) is not schema_of(
         AssessmentMode.SCORE, columns
     )
 
 
 def test_a_schema_with_a_column_wide_check_is_validated_by_pandera() -> None:
     columns = ("TX1", "GK")
-    base = cell_schema(AssessmentMode.SCORE, columns)
+    base = schema_of(AssessmentMode.SCORE, columns)
     whole = pa.Check(lambda s: s.notna(), ignore_na=False, name="filled")  # not element-wise
     schema = base.update_columns({"GK": {"checks": [*base.columns["GK"].checks, whole]}})
     cells, index = _cells(columns)
@@ -78,7 +85,7 @@ def _filled(tmp: Path, setup: Setup, subject: str, cells: dict[str, object]) -> 
     issued = tmp / f"issued_{subject}.xlsx"
     write_score_sheet(issued, setup, assignment, 1, SECRET)
     book = openpyxl.load_workbook(issued)
-    ws = book[SCORE]
+    ws = book[SCORE_SHEET]
     for ref, value in cells.items():
         ws[ref] = value
     teacher = next(t for t in setup.teachers if t.code == assignment.teacher_code)
@@ -99,10 +106,10 @@ def _both_ways(sheet_path: Path, setup: Setup, monkeypatch: pytest.MonkeyPatch) 
     SheetCheck, SheetCheck
 ]:  # fmt: skip
     sheet = read_filled_sheet(sheet_path)
-    fast = check_score_sheet(sheet, setup, SECRET, OCTOBER)
+    fast = check_sheet(sheet, setup, SECRET, OCTOBER)
     with monkeypatch.context() as m:
         m.setattr(sheet_check, "_element_checks", lambda schema: None)  # schema.validate only
-        reference = check_score_sheet(sheet, setup, SECRET, OCTOBER)
+        reference = check_sheet(sheet, setup, SECRET, OCTOBER)
     return fast, reference
 
 
@@ -134,5 +141,5 @@ def test_the_fast_path_builds_no_dataframe(
         raise AssertionError("a DataFrame was built")
 
     monkeypatch.setattr(sheet_check.pd, "DataFrame", no_frame)
-    check = check_score_sheet(sheet, small_school, SECRET, OCTOBER)
+    check = check_sheet(sheet, small_school, SECRET, OCTOBER)
     assert ("score-out-of-range", "D8") in [(p.code, f"{p.column}{p.row}") for p in check.report]

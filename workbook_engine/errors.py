@@ -241,6 +241,14 @@ SHEET_KINDS = _kinds(
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
+        "not-homeroom",
+        "Không phải giáo viên chủ nhiệm",
+        "giáo viên {teacher} không phải giáo viên chủ nhiệm lớp {class_code}",
+        "Chỉ giáo viên chủ nhiệm gửi điểm danh, rèn luyện của lớp mình; báo văn thư nếu "
+        "phân công chủ nhiệm thay đổi.",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
         "teacher-folder-mismatch",
         "Gửi vào thư mục của giáo viên khác",
         "mẫu phát cho giáo viên {teacher} nhưng được gửi vào thư mục {folder}",
@@ -320,6 +328,24 @@ SHEET_KINDS = _kinds(
         "Đánh giá nhận xét không hợp lệ",
         "«{value}» không phải Đ hoặc CĐ",
         "Chọn Đ (Đạt) hoặc CĐ (Chưa đạt) trong danh sách thả xuống.",
+    ),
+    ProblemKind(
+        "mark-invalid",
+        "Kí hiệu điểm danh không hợp lệ",
+        "«{value}» không phải kí hiệu điểm danh (chỉ ghi {expected})",
+        "Ghi P (nghỉ có phép) hoặc K (nghỉ không phép); để trống nếu học sinh đi học.",
+    ),
+    ProblemKind(
+        "level-invalid",
+        "Mức đánh giá không hợp lệ",
+        "«{value}» không phải mức đánh giá (chỉ chọn {expected})",
+        "Chọn một mức trong danh sách thả xuống của ô.",
+    ),
+    ProblemKind(
+        "cell-closed",
+        "Nhập vào ô không được nhập",
+        "ô này không được nhập (ngày nghỉ hoặc ngoài học kì) nhưng có giá trị «{value}»",
+        "Xoá giá trị trong ô xám; chỉ ghi vào các ngày học của học kì.",
     ),
     ProblemKind(
         "exempt-cell-filled",

@@ -13,12 +13,12 @@ from dataclasses import dataclass, field
 from workbook_engine.errors import Report, make_problem
 from workbook_engine.io.cells import column_letter, normalize_text
 from workbook_engine.io.correction_sheet import APPROVED, COLUMNS, REJECTED
+from workbook_engine.io.kinds import CellError
 from workbook_engine.io.sheet_base import FIRST_ROW
 from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import ChangeStatus, Setup, SheetKey, Subject, Teacher
 from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem, parse_error
 from workbook_engine.policy import Action, may
-from workbook_engine.rules import ScoreError
 
 COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 TITLE = {key: title for key, title, _ in COLUMNS}
@@ -70,7 +70,7 @@ class _Form:
         )
 
 
-def _value(subject: Subject, text: str | None) -> tuple[str | None, ScoreError | None]:
+def _value(subject: Subject, text: str | None) -> tuple[str | None, CellError | None]:
     if text is None:
         return None, None
     error = parse_error(subject, text)

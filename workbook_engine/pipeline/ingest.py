@@ -22,7 +22,7 @@ from workbook_engine.pipeline.answer import answer
 from workbook_engine.pipeline.correction_check import CorrectionCheck, check_correction_sheet
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
 from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_json
-from workbook_engine.pipeline.sheet_check import SheetCheck, check_score_sheet
+from workbook_engine.pipeline.sheet_check import SheetCheck, check_sheet
 
 __all__ = ["CRASH_ENV", "IngestContext", "Outcome", "Status", "ingest_file", "three_way"]
 
@@ -219,7 +219,7 @@ def _judge_sheet(
     if sheet.identity is not None:
         i = sheet.identity
         manual = ledger.manual_lock(SheetKey(i.class_code, i.subject_code, i.semester))
-    check = check_score_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher, manual)
+    check = check_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher, manual)
     verdict = _Verdict(path.name, sha, check=check, sheet=sheet)
     verdict.teacher_code = check.identity.teacher_code if check.identity else (teacher or "")
     verdict.changes, verdict.flagged = _changes(ctx, path.name, check, ledger, verdict.problems)
@@ -245,7 +245,7 @@ def _changes(
     """The file's changes (unauthorised when a problem says so); adds late and stale warnings."""
     key, identity = check.key, check.identity
     trusted = identity is not None and not any(p.has("identity") for p in problems)
-    if key is None or identity is None or not trusted or check.subject is None:
+    if key is None or identity is None or not trusted or check.layout is None:
         return [], False
     changes, stale = three_way(check.values, ledger.base(identity.template_id), ledger.scores(key))
     flagged = [p for p in problems if p.has("unauthorised")]
@@ -253,7 +253,8 @@ def _changes(
         reason = "; ".join(dict.fromkeys(p.message for p in flagged))
         changes = [replace(c, status=ChangeStatus.UNAUTHORISED, reason=reason) for c in changes]
     elif check.accepted:
-        problems += late_warnings(ctx, name, key, changes)
+        if check.kind is not None and check.kind.deadlines:
+            problems += late_warnings(ctx, name, key, changes)
         if stale:
             problems.append(
                 make_problem("stale-copy", file=name, count=len(stale), example=stale[0])

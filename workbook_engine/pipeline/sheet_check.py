@@ -1,7 +1,10 @@
-"""Check a filled score sheet against its signed identity, the setup and the calendar.
+"""Check a filled per-student sheet of any kind against its signed identity, its kind's spec,
+the setup and the calendar.
 
-Cells are read as text with their Excel address kept, parsed by the rules module, then checked;
-every failure becomes a located Vietnamese problem. All problems are collected.
+Cells are read as text with their Excel address kept and checked against the value types of the
+kind's columns (a pandera schema built from the spec, run through its element-wise checks);
+every failure becomes a located Vietnamese problem. All problems are collected. No I/O here but
+the formula column read from the bytes already in memory.
 """
 
 from __future__ import annotations
@@ -11,40 +14,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
-from importlib import resources
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from workbook_engine.deadlines import locked_since
 from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.cells import column_letter, format_date, normalize_text
 from workbook_engine.io.identity import Identity, verify_identity
-from workbook_engine.io.score_sheet import ScoreLayout, average_formula, result_formula
+from workbook_engine.io.kinds import KINDS, CellError, Layout, SheetKind, ValueType
+from workbook_engine.io.kinds.values import COMMENT, SCORE, sheet_rules
 from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
 from workbook_engine.io.sheet_reader import FilledSheet, read_formulas
 from workbook_engine.model import Setup, SheetKey, Subject
-from workbook_engine.rules import (
-    AssessmentMode,
-    ScoreError,
-    format_tenths,
-    parse_comment,
-    parse_score,
-)
+from workbook_engine.rules import AssessmentMode
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import pandera.pandas as pa
-
-
-@cache
-def score_sheet_rules() -> dict[str, Any]:
-    text = (
-        resources.files("workbook_engine.schemas").joinpath("score_sheet.yaml").read_text("utf-8")
-    )
-    rules: dict[str, Any] = yaml.safe_load(text)
-    return rules
 
 
 @dataclass
@@ -53,67 +40,52 @@ class SheetCheck:
 
     report: Report
     identity: Identity | None = None
-    subject: Subject | None = None
+    kind: SheetKind | None = None
+    layout: Layout | None = None  # set once the sheet can be read cell by cell
     values: dict[tuple[str, str], str] = field(default_factory=dict)  # (student, column) → value
     notes: dict[str, str] = field(default_factory=dict)
 
     @property
     def key(self) -> SheetKey | None:
         i = self.identity
-        return SheetKey(i.class_code, i.subject_code, i.semester) if i else None
+        if i is None:
+            return None
+        return self.kind.ledger_key(i) if self.kind else SheetKey(i.class_code, i.subject_code,
+                                                                  i.semester)  # fmt: skip
 
     @property
     def accepted(self) -> bool:
         return self.report.valid
 
 
+def value_type(subject: Subject) -> ValueType:
+    return SCORE if subject.mode is AssessmentMode.SCORE else COMMENT
+
+
 def canonical_value(subject: Subject, text: str) -> str:
     """The stored spelling of a valid value: "8.5", "10.0", "Đ", "CĐ"."""
-    if subject.mode is AssessmentMode.SCORE:
-        tenths = parse_score(text)
-        assert tenths is not None
-        return format_tenths(tenths, ".")
-    comment = parse_comment(text)
-    assert comment is not None
-    return comment.value
+    return value_type(subject).parse(text)
 
 
-def parse_error(subject: Subject, text: str) -> ScoreError | None:
-    return _mode_error(subject.mode, text)
-
-
-def _mode_error(mode: AssessmentMode, text: str) -> ScoreError | None:
-    try:
-        if mode is AssessmentMode.SCORE:
-            parse_score(text)
-        else:
-            parse_comment(text)
-    except ScoreError as exc:
-        return exc
-    return None
-
-
-def _valid_score(text: object) -> bool:
-    return _mode_error(AssessmentMode.SCORE, str(text)) is None
-
-
-def _valid_comment(text: object) -> bool:
-    return _mode_error(AssessmentMode.COMMENT, str(text)) is None
+def parse_error(subject: Subject, text: str) -> CellError | None:
+    return value_type(subject).error(text)
 
 
 @cache
-def cell_schema(mode: AssessmentMode, columns: tuple[str, ...]) -> pa.DataFrameSchema:
-    """The rule for the assessment cells (read as text): every filled cell parses as a score,
-    or as a comment. The single declaration of the rule; built once per (mode, columns)."""
-    scored = mode is AssessmentMode.SCORE
-    valid = pa.Check(
-        _valid_score if scored else _valid_comment,
-        element_wise=True,
-        ignore_na=True,
-        name="score" if scored else "comment",
-    )
+def cell_schema(columns: tuple[tuple[str, ValueType], ...]) -> pa.DataFrameSchema:
+    """The rule for the input cells (read as text): every filled cell parses as its column's
+    value type. The single declaration of the rule; built once per layout."""
     return pa.DataFrameSchema(
-        {col: pa.Column(object, nullable=True, checks=[valid]) for col in columns},
+        {
+            key: pa.Column(
+                object,
+                nullable=True,
+                checks=[
+                    pa.Check(value.is_valid, element_wise=True, ignore_na=True, name=value.name)
+                ],
+            )
+            for key, value in columns
+        },
         strict=True,
         coerce=False,
     )
@@ -127,11 +99,11 @@ class _Checker:
     def add(self, code: str, *, row: int | None = None, col: int | None = None, **v: Any) -> None:
         identity = self.sheet.identity
         title = ""
-        if col is not None and identity is not None:
-            rules = score_sheet_rules()
-            result = "ĐTBmhk / Kết quả"
-            titles = [*rules["roster_headers"], *identity.columns, result, rules["note"]["header"]]
-            title = titles[col] if col < len(titles) else ""
+        if col is not None:
+            layout = self.check.layout
+            titles = [*sheet_rules()["roster_headers"],
+                      *(c.title for c in (layout.columns if layout else ()))]  # fmt: skip
+            title = normalize_text(titles[col]) if col < len(titles) else ""
         self.check.report.add(
             make_problem(
                 code,
@@ -152,7 +124,7 @@ def identity_problem(sheet: FilledSheet, setup: Setup, secret: bytes) -> Problem
         return make_problem("template-missing", file=name)
     if not verify_identity(identity, secret):
         return make_problem("template-tampered", file=name)
-    if identity.template_version not in score_sheet_rules()["supported_template_versions"]:
+    if identity.template_version not in sheet_rules()["supported_template_versions"]:
         return make_problem("template-version", file=name, value=identity.template_version)
     school = setup.school
     if (identity.school_code, identity.school_year) != (school.code, school.school_year):
@@ -165,7 +137,7 @@ def identity_problem(sheet: FilledSheet, setup: Setup, secret: bytes) -> Problem
     return None
 
 
-def check_score_sheet(
+def check_sheet(
     sheet: FilledSheet,
     setup: Setup,
     secret: bytes,
@@ -181,40 +153,36 @@ def check_score_sheet(
         c.check.report.add(problem)
         return c.check
     assert identity is not None
-    if identity.kind != "score":
+    kind = KINDS.get(identity.kind)
+    if kind is None or not kind.per_student:
         c.add("sheet-kind-unsupported", value=identity.kind)
         return c.check
-    _check_people(c, identity, folder_teacher)
+    c.check.kind = kind
+    _check_people(c, kind, identity, folder_teacher)
     since = locked_since(setup, identity.semester, today, manual_lock)
     if since is not None:
         c.add("period-locked", semester=identity.semester, start=format_date(since))
     if not sheet.sheet_found:
         c.check.report.add(make_problem("sheet-missing", file=sheet.name, sheet=identity.sheet))
         return c.check
-    room = setup.find_class(identity.class_code)
-    if room is None:
-        return c.check  # reported as not assigned
-    c.check.subject = setup.subject(room.grade, identity.subject_code)
-    _check_headers(c, identity)
+    layout = c.check.layout = kind.layout(setup, identity)
+    _check_headers(c, layout)
     _check_roster(c, identity)
-    _check_cells(c, identity, c.check.subject)
-    _check_formulas(c, identity, c.check.subject)
-    _check_notes(c, identity)
+    _check_cells(c, identity, layout)
+    _check_formulas(c, identity, layout)
     return c.check
 
 
-def _check_people(c: _Checker, identity: Identity, folder_teacher: str | None) -> None:
+def _check_people(
+    c: _Checker, kind: SheetKind, identity: Identity, folder_teacher: str | None
+) -> None:
     setup = c.setup
     if folder_teacher is not None and folder_teacher != identity.teacher_code:
         c.add("teacher-folder-mismatch", teacher=identity.teacher_code, folder=folder_teacher)
-    assigned = setup.is_assigned(identity.teacher_code, identity.class_code, identity.subject_code)
-    if not assigned:
-        c.add(
-            "not-assigned",
-            teacher=identity.teacher_code,
-            subject=identity.subject_code,
-            class_code=identity.class_code,
-        )
+    refused = kind.fill_problem(setup, identity)
+    if refused is not None:
+        code, values = refused
+        c.add(code, **values)
     teacher = setup.find_teacher(identity.teacher_code)
     saved_by = c.sheet.saved_by
     if teacher is not None and not saved_by:
@@ -223,12 +191,13 @@ def _check_people(c: _Checker, identity: Identity, folder_teacher: str | None) -
         c.add("saved-by-other", value=saved_by, teacher=teacher.code)
 
 
-def _check_headers(c: _Checker, identity: Identity) -> None:
-    expected = [*score_sheet_rules()["roster_headers"], *identity.columns]
+def _check_headers(c: _Checker, layout: Layout) -> None:
+    expected = [*sheet_rules()["roster_headers"], *(col.title for col in layout.columns)]
     for col, title in enumerate(expected):
         found = c.sheet.text(HEADER_ROW, col) or ""
-        if normalize_text(found) != title:
-            c.add("column-changed", row=HEADER_ROW + 1, col=col, value=found, expected=title)
+        if normalize_text(found) != normalize_text(title):
+            c.add("column-changed", row=HEADER_ROW + 1, col=col, value=found,
+                  expected=normalize_text(title))  # fmt: skip
 
 
 def _check_roster(c: _Checker, identity: Identity) -> None:
@@ -309,75 +278,70 @@ def pandera_failures(schema: pa.DataFrameSchema, cells: Cells, index: list[int])
     return []
 
 
-def _check_cells(c: _Checker, identity: Identity, subject: Subject) -> None:
+def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> None:
     exempt = set(identity.exempt)
     rows = {FIRST_ROW + i: code for i, code in enumerate(identity.student_codes)}
     open_rows = [r for r, code in rows.items() if code not in exempt]
+    inputs = [(ROSTER_WIDTH + i, column) for i, column in layout.inputs]
     for r, code in rows.items():
-        if code in exempt:
-            for j in range(len(identity.columns)):
-                text = c.sheet.text(r, ROSTER_WIDTH + j)
-                if text:
-                    c.add("exempt-cell-filled", row=r + 1, col=ROSTER_WIDTH + j, student=code,
-                          value=text)  # fmt: skip
-    columns = list(identity.columns)
+        for col, column in inputs:
+            text = c.sheet.text(r, col)
+            if text and code in exempt and column.stored:
+                c.add("exempt-cell-filled", row=r + 1, col=col, student=code, value=text)
+            elif text and code not in exempt and not column.open:
+                c.add("cell-closed", row=r + 1, col=col, value=text)
+    checked = [(col, column) for col, column in inputs if column.open]
     cells: Cells = {
-        name: [c.sheet.text(r, ROSTER_WIDTH + j) for r in open_rows]
-        for j, name in enumerate(columns)
+        column.key: [c.sheet.text(r, col) for r in open_rows] for col, column in checked
     }
     excel_rows = [r + 1 for r in open_rows]
-    schema = cell_schema(subject.mode, tuple(columns))
-    failures: list[tuple[int, int, str, str]] = []  # (excel row, col, code, text)
-    for excel_row, column, text in cell_failures(schema, cells, excel_rows):
-        error = parse_error(subject, text)
+    types = {column.key: column.value for _, column in checked if column.value is not None}
+    schema = cell_schema(tuple(types.items()))
+    where = {column.key: col for col, column in checked}
+    failures: list[tuple[int, int, CellError]] = []  # (excel row, col, error)
+    for excel_row, key, text in cell_failures(schema, cells, excel_rows):
+        error = types[key].error(text)
         if error is not None:
-            failures.append((excel_row, ROSTER_WIDTH + columns.index(column), error.code, text))
-    for excel_row, col, code, text in sorted(failures):  # row by row, as the teacher reads
-        c.add(code, row=excel_row, col=col, value=text)
-    bad = {(r, col) for r, col, _, _ in failures}
-    canonical: dict[str, str] = {}  # the same few spellings recur on every row
+            failures.append((excel_row, where[key], error))
+    for excel_row, col, error in sorted(failures, key=lambda f: f[:2]):  # as the teacher reads
+        c.add(error.code, row=excel_row, col=col, **error.values)
+    bad = {(r, col) for r, col, _ in failures}
+    canonical: dict[tuple[str, str], str] = {}  # the same few spellings recur on every row
     for i, excel_row in enumerate(excel_rows):
         student = rows[excel_row - 1]
-        for j, column in enumerate(columns):
-            value = cells[column][i]
-            if value is not None and (excel_row, ROSTER_WIDTH + j) not in bad:
-                if value not in canonical:
-                    canonical[value] = canonical_value(subject, value)
-                c.check.values[(student, column)] = canonical[value]
+        for col, column in checked:
+            text = cells[column.key][i]
+            if text is None or (excel_row, col) in bad:
+                continue
+            if not column.stored:
+                c.check.notes.setdefault(student, text)
+                continue
+            spelled = canonical.get((column.value.name, text)) if column.value else None
+            if spelled is None and column.value is not None:
+                spelled = canonical[(column.value.name, text)] = column.value.parse(text)
+            c.check.values[(student, column.key)] = spelled or text
 
 
 def _formula_key(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def _check_formulas(c: _Checker, identity: Identity, subject: Subject) -> None:
-    """The computed column must still hold the issued formula on every open row."""
+def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> None:
+    """Every computed column must still hold the issued formula on every open row."""
     source = c.sheet.content or c.sheet.path
     if not source:
         return
-    layout = ScoreLayout(len(identity.columns) - 2)  # as issued: TX1..TXn, GK, CK
     rows = range(FIRST_ROW, FIRST_ROW + len(identity.students))
-    found = read_formulas(source, identity.sheet, layout.result, rows)
-    scored = subject.mode is AssessmentMode.SCORE
     exempt = set(identity.exempt)
-    for row, code in zip(rows, identity.student_codes, strict=True):
-        if code in exempt:
+    for i, column in enumerate(layout.columns):
+        if column.formula is None:
             continue
-        expected = average_formula(row, layout) if scored else result_formula(row, layout)
-        formula = found.get(row)
-        if formula is None or _formula_key(formula) != _formula_key(expected):
-            typed = formula or c.sheet.text(row, layout.result) or "trống"
-            c.add("formula-changed", row=row + 1, col=layout.result, value=typed)
-
-
-def _check_notes(c: _Checker, identity: Identity) -> None:
-    limit = int(score_sheet_rules()["note"]["max_length"])
-    note_col = ROSTER_WIDTH + len(identity.columns) + 1
-    for i, code in enumerate(identity.student_codes):
-        text = c.sheet.text(FIRST_ROW + i, note_col)
-        if not text:
-            continue
-        if len(text) > limit:
-            c.add("note-too-long", row=FIRST_ROW + i + 1, col=note_col, value=len(text), high=limit)
-        else:
-            c.check.notes[code] = text
+        col = ROSTER_WIDTH + i
+        found = read_formulas(source, identity.sheet, col, rows)
+        for row, code in zip(rows, identity.student_codes, strict=True):
+            if code in exempt:
+                continue
+            formula = found.get(row)
+            if formula is None or _formula_key(formula) != _formula_key(column.formula(row)):
+                typed = formula or c.sheet.text(row, col) or "trống"
+                c.add("formula-changed", row=row + 1, col=col, value=typed)

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.sheet_base import Header
@@ -112,6 +112,7 @@ class SheetKind:
     in_master: ClassVar[bool] = True  # shown as its own block on the class's master sheet
     title: ClassVar[str] = ""  # the block's title in the master
     per_student: ClassVar[bool] = True  # False: a form (its own checker)
+    deadlines: ClassVar[bool] = False  # the calendar's entry deadlines apply (late-entry)
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         """The sheets of this kind that ``teacher_code`` gets for ``semester``."""
@@ -127,7 +128,7 @@ class SheetKind:
     def ledger_key(self, identity: Identity) -> SheetKey:
         return SheetKey(identity.class_code, identity.subject_code or self.kind, identity.semester)
 
-    def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, str]] | None:
+    def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
         """Why ``identity.teacher_code`` may not fill this sheet (code, values), or None."""
         room = setup.find_class(identity.class_code)
         if room is not None and room.homeroom_teacher == identity.teacher_code:

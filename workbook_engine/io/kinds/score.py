@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.kinds.base import Column, Layout, Plan, RowNote, SheetKind
@@ -132,6 +133,7 @@ class ScoreKind(SheetKind):
     kind = "score"
     sheet = SCORE_SHEET
     in_master = False  # the master shows subjects in blocks with their averages
+    deadlines = True
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         assignments = sorted(
@@ -190,7 +192,7 @@ class ScoreKind(SheetKind):
             help=(SCORE if scored else COMMENT).help,
         )
 
-    def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, str]] | None:
+    def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
         i = identity
         if setup.is_assigned(i.teacher_code, i.class_code, i.subject_code):
             return None
