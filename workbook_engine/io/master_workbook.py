@@ -12,10 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.kinds import KINDS
 from workbook_engine.model import (
     ChangeRecord,
     ChangeStatus,
@@ -100,17 +102,40 @@ def _semester_result(
 
 
 @dataclass(frozen=True)
+class Block:
+    """A block of columns under one title: a subject, or a sheet kind such as conduct."""
+
+    title: str
+    start: int  # first column (0-based)
+    groups: tuple[tuple[str, int], ...]  # (title, width): "Học kì I", "Học kì II", "Cả năm"
+    heads: tuple[str, ...]  # one heading per column
+
+    @property
+    def width(self) -> int:
+        return len(self.heads)
+
+
+@dataclass(frozen=True)
 class ClassTable:
     """One class's sheet of the master, computed once and written as often as needed."""
 
     class_code: str
-    blocks: tuple[tuple[Subject, int], ...]  # each subject with its first column
+    blocks: tuple[Block, ...]
     students: tuple[tuple[str, str], ...]  # (code, full name)
     cells: tuple[tuple[int, int, float | str, str], ...]  # (row, col, value, style)
 
 
+def _subject_block(subject: Subject, start: int) -> Block:
+    columns = _subject_columns(subject)
+    span = len(subject.columns) + 1
+    groups = (("Học kì I", span), ("Học kì II", span), ("Cả năm", 1))
+    heads = tuple(head for _, head in columns)
+    return Block(f"{subject.name} ({subject.code})", start, groups, heads)
+
+
 def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
-    """Every value and rule-computed result of one class (``values`` may hold other classes)."""
+    """Every value and rule-computed result of one class (``values`` may hold other classes):
+    its subjects, then the blocks of the sheet kinds shown in the master (conduct…)."""
     room = setup.class_by_code(class_code)
     students = setup.students_of(class_code)
     exempt = {
@@ -118,19 +143,40 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
         for e in setup.exemptions
         if e.scope is ExemptionScope.WHOLE
     }
-    blocks: list[tuple[Subject, int]] = []
+    blocks: list[Block] = []
+    subjects: list[tuple[Subject, int]] = []
     col = ROSTER_COLUMNS
     for subject in setup.subjects_of_grade(room.grade):
-        blocks.append((subject, col))
-        col += len(_subject_columns(subject))
+        subjects.append((subject, col))
+        blocks.append(_subject_block(subject, col))
+        col += blocks[-1].width
+    kinds: list[tuple[int, list[tuple[SheetKey, str]]]] = []  # (first col, (key, column)…)
+    for kind in KINDS:
+        if not kind.in_master:
+            continue
+        columns = kind.master_columns(setup, class_code)
+        keys = kind.master_keys(setup, class_code)
+        if not columns or not keys:
+            continue
+        heads = tuple(c.title for _ in keys for c in columns)
+        groups = tuple((title, len(columns)) for title, _ in keys)
+        blocks.append(Block(kind.title or kind.kind, col, groups, heads))
+        kinds.append((col, [(key, c.key) for _, key in keys for c in columns]))
+        col += len(heads)
     cells: list[tuple[int, int, float | str, str]] = []
     for r, student in enumerate(students, start=HEADER_ROWS):
-        for subject, start in blocks:
+        for subject, start in subjects:
             if (student.code, subject.code) in exempt:
                 width = len(_subject_columns(subject))
                 cells += [(r, start + i, EXEMPT, "exempt") for i in range(width)]
             else:
                 cells += _subject_cells(r, start, subject, class_code, student.code, values)
+        for start, stored in kinds:
+            cells += [
+                (r, start + i, value, "text")
+                for i, (key, column) in enumerate(stored)
+                if (value := values.get((key, student.code, column))) is not None
+            ]
     return ClassTable(
         class_code,
         tuple(blocks),
@@ -147,20 +193,19 @@ def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) 
     ws.set_column(1, 1, 13)
     ws.set_column(2, 2, 26)
     # header rows one at a time: constant_memory mode flushes a row once the next one is started
-    for subject, col in table.blocks:
-        last = col + len(_subject_columns(subject)) - 1
-        ws.merge_range(3, col, 3, last, f"{subject.name} ({subject.code})", fmt.subject)
-        ws.set_column(col, last, 6.5)
-    for subject, col in table.blocks:
-        span = len(subject.columns) + 1
-        ws.merge_range(4, col, 4, col + span - 1, "Học kì I", fmt.head)
-        ws.merge_range(4, col + span, 4, col + 2 * span - 1, "Học kì II", fmt.head)
-        ws.write_string(4, col + 2 * span, "Cả năm", fmt.head)
+    for block in table.blocks:
+        _span(ws, 3, block.start, block.width, block.title, fmt.subject)
+        ws.set_column(block.start, block.start + block.width - 1, 6.5)
+    for block in table.blocks:
+        col = block.start
+        for title, width in block.groups:
+            _span(ws, 4, col, width, title, fmt.head)
+            col += width
     for c, head in enumerate(("STT", "Mã học sinh", "Họ và tên")):
         ws.write_string(5, c, head, fmt.head)
-    for subject, col in table.blocks:
-        for i, (_, head) in enumerate(_subject_columns(subject)):
-            ws.write_string(5, col + i, head, fmt.head)
+    for block in table.blocks:
+        for i, head in enumerate(block.heads):
+            ws.write_string(5, block.start + i, head, fmt.head)
     styles = {"score": fmt.score, "avg": fmt.avg, "text": fmt.text, "exempt": fmt.exempt}
     cells = iter(table.cells)
     pending = next(cells, None)
@@ -183,6 +228,13 @@ def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) 
 
 
 Cell = tuple[int, int, float | str, str]
+
+
+def _span(ws: Worksheet, row: int, col: int, width: int, text: str, style: Format) -> None:
+    if width > 1:
+        ws.merge_range(row, col, row, col + width - 1, text, style)
+    else:
+        ws.write_string(row, col, text, style)
 
 
 def _subject_cells(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from workbook_engine.io.identity import Identity
-from workbook_engine.io.sheet_base import Header
+from workbook_engine.io.sheet_base import SEMESTER_NAMES, Header
 from workbook_engine.model import SchoolInfo, Setup, SheetKey, Student
 
 
@@ -109,7 +109,7 @@ class SheetKind:
 
     kind: ClassVar[str]
     sheet: ClassVar[str]  # the sheet teachers fill
-    in_master: ClassVar[bool] = True  # shown as its own block on the class's master sheet
+    in_master: ClassVar[bool] = False  # shown as its own block on the class's master sheet
     title: ClassVar[str] = ""  # the block's title in the master
     per_student: ClassVar[bool] = True  # False: a form (its own checker)
     deadlines: ClassVar[bool] = False  # the calendar's entry deadlines apply (late-entry)
@@ -141,7 +141,7 @@ class SheetKind:
 
     def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
         """(group title, ledger key) of the blocks this kind shows on a class's master sheet."""
-        return [(f"Học kì {s.number}", SheetKey(class_code, self.kind, s.number))
+        return [(SEMESTER_NAMES[s.number], SheetKey(class_code, self.kind, s.number))
                 for s in setup.semesters]  # fmt: skip
 
     def master_columns(self, setup: Setup, class_code: str) -> list[Column]:

@@ -171,6 +171,7 @@ def conduct_identity(setup: Setup, class_code: str, semester: int) -> Identity:
 
 class ConductKind(SheetKind):
     kind = "conduct"
+    in_master = True
     sheet = CONDUCT_SHEET
     title = "Rèn luyện"
 
