@@ -71,7 +71,7 @@ def test_pending_correction_is_listed_and_approval_applies_it(
         head = ledger.chain_head()
     index = openpyxl.load_workbook(outbox / "master.xlsx")[LOG_SHEET]
     assert head in str(index["A2"].value)  # a printed master can be checked against the ledger
-    (month,) = (outbox / "nhat-ky").glob("nhat-ky-*.xlsx")
+    (month,) = (outbox / "nhat-ky").glob("*/*.xlsx")
     log = openpyxl.load_workbook(month)[LOG_SHEET]
     assert head in str(log["A2"].value)
     statuses = [log.cell(r, 12).value for r in range(5, log.max_row + 1)]

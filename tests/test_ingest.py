@@ -129,9 +129,9 @@ def test_good_file_merges_and_the_same_file_twice_is_a_no_op(school: School) -> 
     row = [c.value for c in master["6A1"][7]]
     # TOAN block: (8.5+7.5+9+7.8 + 2*6 + 3*10)/9 = 74.8/9 = 8.31 → 8.3
     assert 8.3 in row
-    (month,) = (school.outbox / "nhat-ky").glob("nhat-ky-*.xlsx")  # one log per month
+    (month,) = (school.outbox / "nhat-ky").glob("*/6A1.xlsx")  # one log per month and class
     assert openpyxl.load_workbook(month)[LOG_SHEET].max_row == 4 + 6
-    assert master[LOG_SHEET]["B5"].value == 6  # the master lists the month and its count
+    assert master[LOG_SHEET]["C5"].value == 6  # the master lists each log and its count
 
 
 def test_correction_is_held_pending_and_master_keeps_the_old_value(school: School) -> None:

@@ -84,7 +84,7 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
         status="merged",
     )
     tables = [class_table(small_school, c.code, {}) for c in small_school.classes]
-    volume = LogVolume("2025-10", 1, "nhat-ky/nhat-ky-2025-10.xlsx")
+    volume = LogVolume("2025-10", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx")
     path = write_master(tmp_path / "master.xlsx", small_school, tables, "ab12", [volume])
     wb = openpyxl.load_workbook(path)
     ws = wb[student.class_code]
@@ -94,11 +94,11 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
     assert wb.sheetnames == [c.code for c in small_school.classes] + [LOG_SHEET]
     index = wb[LOG_SHEET]
     assert "ab12" in str(index["A2"].value)
-    assert [c.value for c in index[5]] == ["10/2025", 1, "nhat-ky/nhat-ky-2025-10.xlsx"]
-    link = index["C5"].hyperlink.target  # a relative link: Excel writes Windows separators
-    assert link.replace("\\", "/") == "nhat-ky/nhat-ky-2025-10.xlsx"
+    assert [c.value for c in index[5]] == ["10/2025", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx"]
+    link = index["D5"].hyperlink.target  # a relative link: Excel writes Windows separators
+    assert link.replace("\\", "/") == "nhat-ky/2025-10/6A1.xlsx"
 
-    month = write_change_log(tmp_path / "nhat-ky-2025-10.xlsx", small_school, [change], "ab12")
+    month = write_change_log(tmp_path / "6A1.xlsx", small_school, [change], "ab12")
     log = openpyxl.load_workbook(month)[LOG_SHEET]
     assert "ab12" in str(log["A2"].value)
     assert [c.value for c in log[5]] == [

@@ -52,9 +52,12 @@ def test_a_publish_redoes_only_the_classes_days_and_files_that_changed(school: S
     assert second.classes[0] == "6A1"  # the changed class (then the ones not yet in memory)
     pages = [p.name for p in second.reports]
     assert pages == ["2025-10-10.html", next(p.name for p in second.reports if "6A1_NV" in p.name)]
-    assert len(second.logs) == 1 and second.logs[0].name == "nhat-ky-2025-10.xlsx"
+    assert [p.relative_to(school.outbox).as_posix() for p in second.logs] == [
+        "nhat-ky/2025-10/6A1.xlsx"  # only the changed class's month
+    ]
     index = openpyxl.load_workbook(school.outbox / "master.xlsx")[LOG_SHEET]
-    assert [index["A5"].value, index["B5"].value] == ["10/2025", 3]
+    rows = [[c.value for c in row][:3] for row in index.iter_rows(min_row=5)]
+    assert rows == [["10/2025", "6A1", 2], ["10/2025", "7A1", 1]]
 
 
 def test_the_same_publisher_recomputes_one_class_after_one_file(school: School) -> None:
@@ -115,7 +118,7 @@ def test_an_approval_rewrites_the_record_the_log_month_and_the_class(school: Sch
     assert result.classes == ["6A1"]
     assert master_value(school.outbox, "6A1", SUBJECT) == 9
     assert [p.name for p in result.records] == [f"bien-ban-sua-diem-{change.id}.pdf"]
-    assert [p.name for p in result.logs] == ["nhat-ky-2025-10.xlsx"]  # the change's month
+    assert [p.parent.name for p in result.logs] == ["2025-10"]  # the change's month
     assert "2025-10-10.html" in [p.name for p in result.reports]
 
 

@@ -341,11 +341,12 @@ def _display(value: str | None) -> str:
 
 @dataclass(frozen=True)
 class LogVolume:
-    """One month's change log workbook, as listed on the master's log sheet."""
+    """One class's change log for one month, as listed on the master's log sheet."""
 
     month: str  # "2025-10"
+    class_code: str
     changes: int
-    file_name: str  # relative to the master: "nhat-ky/nhat-ky-2025-10.xlsx"
+    file_name: str  # relative to the master: "nhat-ky/2025-10/6A1.xlsx"
 
 
 def _write_log_index(
@@ -353,15 +354,17 @@ def _write_log_index(
 ) -> None:
     ws.write_string(0, 0, "NHẬT KÝ THAY ĐỔI ĐIỂM", fmt.title)
     _write_head(ws, chain_head)
-    ws.write_string(2, 0, "Mỗi tháng một tệp nhật ký, ghi mọi ô thay đổi trong tháng:")
-    for c, (head, width) in enumerate((("Tháng", 12), ("Số ô thay đổi", 14), ("Tệp", 36))):
+    ws.write_string(2, 0, "Mỗi lớp mỗi tháng một tệp nhật ký, ghi mọi ô thay đổi:")
+    heads = (("Tháng", 10), ("Lớp", 8), ("Số ô thay đổi", 14), ("Tệp", 32))
+    for c, (head, width) in enumerate(heads):
         ws.write_string(3, c, head, fmt.head)
         ws.set_column(c, c, width)
     for r, volume in enumerate(volumes, start=4):
         year, month = volume.month.split("-")
         ws.write_string(r, 0, f"{month}/{year}")
-        ws.write_number(r, 1, volume.changes)
-        ws.write_url(r, 2, f"external:{volume.file_name}", string=volume.file_name)
+        ws.write_string(r, 1, volume.class_code)
+        ws.write_number(r, 2, volume.changes)
+        ws.write_url(r, 3, f"external:{volume.file_name}", string=volume.file_name)
 
 
 def write_master(
@@ -387,7 +390,7 @@ def write_master(
 def write_change_log(
     path: Path, setup: Setup, changes: Sequence[ChangeRecord], chain_head: str = ""
 ) -> Path:
-    """One month's change log (every cell change, oldest first), written atomically."""
+    """One class's change log for one month (every cell change, oldest first), atomically."""
     with atomic_path(Path(path)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         book.set_properties({"title": "Nhật ký thay đổi điểm", "author": "workbook_engine"})

@@ -611,16 +611,24 @@ class Ledger:
         return str(row[0]) if row else None
 
     def since(self, event_id: int) -> Since:
-        """The files, changes and decisions written after event ``event_id``."""
+        """What was written after event ``event_id``: the files and decided changes in full,
+        the new changes only as the (class, day) pairs they touch (a burst holds 10⁵ of them)."""
         refs: dict[str, list[int]] = {"file": [], "change": [], "decision": [], "lock": []}
         for kind, ref in self.db.execute(
             "SELECT kind, ref FROM events WHERE id > ? ORDER BY id", (event_id,)
         ):
             refs[kind].append(int(ref))
+        touched: set[tuple[str, str]] = set()
+        if refs["change"]:  # change ids grow with the chain: every change from the first new one
+            rows = self.db.execute(
+                "SELECT DISTINCT class_code, substr(at, 1, 10) FROM changes WHERE id >= ?",
+                (min(refs["change"]),),
+            )
+            touched = {(str(r[0]), str(r[1])) for r in rows}
         decided = self._ids("SELECT change_id FROM decisions WHERE id IN ({})", refs["decision"])
         return Since(
             files=self._by_ids("f.id", refs["file"], self._files),
-            changes=self._by_ids("c.id", refs["change"], self._changes),
+            touched=touched,
             decided=self._by_ids("c.id", decided, self._changes),
             locks=len(refs["lock"]),
         )
@@ -656,12 +664,19 @@ class Ledger:
     def files_by_id(self, ids: Iterable[int]) -> list[FileRecord]:
         return self._by_ids("f.id", sorted(ids), self._files)
 
-    def change_months(self) -> list[tuple[str, int]]:
-        """("YYYY-MM", number of changes) for every month with a change, oldest first."""
+    def change_volumes(self) -> list[tuple[str, str, int]]:
+        """(month "YYYY-MM", class, number of changes) for every month and class with one."""
         rows = self.db.execute(
-            "SELECT substr(at, 1, 7), count(*) FROM changes GROUP BY substr(at, 1, 7) ORDER BY 1"
+            "SELECT substr(at, 1, 7), class_code, count(*) FROM changes"
+            " GROUP BY substr(at, 1, 7), class_code ORDER BY 1, 2"
         )
-        return [(str(r[0]), int(r[1])) for r in rows]
+        return [(str(r[0]), str(r[1]), int(r[2])) for r in rows]
+
+    def changes_of_class(self, class_code: str, start: str, end: str) -> list[ChangeRecord]:
+        """One class's changes with ``start <= at < end`` (ISO text, local time)."""
+        return self._changes(
+            "WHERE c.class_code = ? AND c.at >= ? AND c.at < ?", (class_code, start, end)
+        )
 
     def changes_of_files(self, file_ids: Sequence[int]) -> list[ChangeRecord]:
         return self._by_ids("c.file_id", file_ids, self._changes)
@@ -705,9 +720,9 @@ class Since:
     """What the ledger gained after a given event: the publisher's to-do list."""
 
     files: list[FileRecord] = field(default_factory=list)
-    changes: list[ChangeRecord] = field(default_factory=list)
+    touched: set[tuple[str, str]] = field(default_factory=set)  # (class, "YYYY-MM-DD") changed
     decided: list[ChangeRecord] = field(default_factory=list)  # changes whose decision is new
     locks: int = 0
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.changes or self.decided or self.locks)
+        return bool(self.files or self.touched or self.decided or self.locks)

@@ -37,8 +37,8 @@ class Pipeline:
         self.setup = setup or load_setup(data.setup)
         self.ledger = Ledger.open(data.ledger)
         self.secret = load_secret(data.secret)
-        self.outcomes: list[Outcome] = []
-        self.failures = 0
+        self.rejected = 0  # files returned since the pipeline was opened (only counted: a
+        self.failures = 0  # watcher runs for months, its outcomes are not kept)
 
     def __enter__(self) -> Pipeline:
         return self
@@ -57,7 +57,7 @@ class Pipeline:
 
     def process(self, path: Path) -> Outcome:
         outcome = ingest_file(path, self.context(), self.ledger)
-        self.outcomes.append(outcome)
+        self.rejected += outcome.status is Status.REJECTED
         log.info(outcome.line)
         return outcome
 
@@ -76,10 +76,6 @@ class Pipeline:
         if after is not None:
             after()
         return outcomes
-
-    @property
-    def rejected(self) -> int:
-        return sum(1 for o in self.outcomes if o.status is Status.REJECTED)
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:

@@ -214,9 +214,10 @@ def render_diff_html(report: DiffReport, printed: bool = False) -> str:
     return render("diff_report.html.j2", report=report, flagged=_FLAGGED, printed=printed)
 
 
-def write_diff_html(path: Path, report: DiffReport) -> Path:
-    """One self-contained HTML page (styles inlined), written atomically."""
-    return write_html(path, render_diff_html(report))
+def write_diff_html(path: Path, report: DiffReport, summary: bool = False) -> Path:
+    """One self-contained HTML page (styles inlined), written atomically; ``summary`` lists
+    only the changes to review, new entries counted (as printed)."""
+    return write_html(path, render_diff_html(report, printed=summary))
 
 
 def write_diff_pdf(path: Path, report: DiffReport) -> Path:
@@ -282,12 +283,15 @@ def write_day_report(
     files: Iterable[FileRecord],
     setup: Setup,
     pdf: bool,
+    summary: bool = False,
 ) -> list[Path]:
-    """``<day>.html`` (and ``<day>.pdf`` when ``pdf``) for one day's changes and files."""
+    """``<day>.html`` (and ``<day>.pdf`` when ``pdf``) for one day's changes and files; a
+    ``summary`` page lists in full only the changes to review (a school's busy day holds 10⁵
+    new entries: each file's own page lists them)."""
     title = f"Báo cáo thay đổi điểm ngày {date_text(day)}"
     ordered = sorted(files, key=lambda f: (f.received_at, f.id))
     report = replace(build_diff_report(changes, ordered, setup, title), file_link_prefix="files/")
-    written = [write_diff_html(folder / f"{day.isoformat()}.html", report)]
+    written = [write_diff_html(folder / f"{day.isoformat()}.html", report, summary)]
     if pdf:
         written.append(write_diff_pdf(folder / f"{day.isoformat()}.pdf", report))
     return written

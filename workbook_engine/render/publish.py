@@ -43,8 +43,8 @@ def record_path(outbox: Path, change_id: int) -> Path:
     return Path(outbox) / "records" / f"bien-ban-sua-diem-{change_id}.pdf"
 
 
-def log_path(outbox: Path, month: str) -> Path:
-    return Path(outbox) / LOG_FOLDER / f"nhat-ky-{month}.xlsx"
+def log_path(outbox: Path, month: str, class_code: str) -> Path:
+    return Path(outbox) / LOG_FOLDER / month / f"{class_code}.xlsx"
 
 
 @dataclass
@@ -126,25 +126,22 @@ class Publisher:
     # --- master and change logs ------------------------------------------------------------------
 
     def _outputs(self, since: Since, result: Published) -> None:
-        touched = [*since.changes, *since.decided]
-        classes = {c.key.class_code for c in touched}
-        months = sorted({c.at[:7] for c in touched})
+        touched = since.touched | {(c.key.class_code, c.at[:10]) for c in since.decided}
+        classes = {code for code, _ in touched}
         head = self.ledger.chain_head()
-        for month in months:
+        for month, code in sorted({(day[:7], code) for code, day in touched}):
             start, end = _month_bounds(month)
-            changes = self.ledger.changes_between(start, end)
-            result.logs.append(write_change_log(log_path(self.outbox, month), self.setup,
-                                                changes, head))  # fmt: skip
+            changes = self.ledger.changes_of_class(code, start, end)
+            target = log_path(self.outbox, month, code)
+            result.logs.append(write_change_log(target, self.setup, changes, head))
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
         for code in sorted(stale):
             self._tables[code] = class_table(self.setup, code, self.ledger.scores_of_class(code))
         result.classes = sorted(stale)
         volumes = [
-            LogVolume(
-                month, count, log_path(self.outbox, month).relative_to(self.outbox).as_posix()
-            )
-            for month, count in self.ledger.change_months()
+            LogVolume(month, code, count, f"{LOG_FOLDER}/{month}/{code}.xlsx")
+            for month, code, count in self.ledger.change_volumes()
         ]
         tables = [self._tables[room.code] for room in self.setup.classes]
         target = self.outbox / MASTER_NAME
@@ -172,16 +169,17 @@ class Publisher:
     ) -> list[Path]:
         folder = self.outbox / "reports" / "diff"
         days = {day_of(f.received_at) for f in since.files}
-        days |= {day_of(c.at) for c in [*since.changes, *since.decided]}
+        days |= {date.fromisoformat(day) for _, day in since.touched}
+        days |= {day_of(c.at) for c in since.decided}
         due = {date.fromisoformat(d) for d in state.pdf_due} | {d for d in days if d}
         written: list[Path] = []
         for day in sorted(d for d in days if d is not None):
             changes, files = self._day(day)
-            written += write_day_report(folder, day, changes, files, self.setup, pdf=False)
+            written += write_day_report(folder, day, changes, files, self.setup, False, True)
         for day in sorted(due):
             if all_pdfs or day < today:
                 changes, files = self._day(day)
-                written += write_day_report(folder, day, changes, files, self.setup, pdf=True)
+                written += write_day_report(folder, day, changes, files, self.setup, True, True)
                 due.discard(day)
         state.pdf_due = [d.isoformat() for d in sorted(due)]
         pages = {f.id: f for f in since.files}
