@@ -1,0 +1,101 @@
+"""The homeroom teacher's attendance and conduct sheets go through the same inbox as scores,
+checked against their kinds' specs."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import openpyxl
+
+from tests.helpers import School
+from workbook_engine.io.class_sheets import conduct_identity
+from workbook_engine.io.identity import load_or_create_secret
+from workbook_engine.io.kind_sheet import write_sheet
+from workbook_engine.io.kinds import KINDS
+from workbook_engine.model import SheetKey
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.outcome import Outcome, Status
+
+SEPTEMBER = "6A1_DiemDanh_2025-09_HK1.xlsx"
+CONDUCT = "6A1_RenLuyen_HK1.xlsx"
+
+
+def homeroom(school: School) -> str:
+    return school.setup.class_by_code("6A1").homeroom_teacher
+
+
+def drop(school: School, issued: Path, cells: dict[str, object], teacher: str) -> Path:
+    """The issued sheet filled with openpyxl, saved by ``teacher``, in their inbox folder."""
+    book = openpyxl.load_workbook(issued)
+    ws = book.worksheets[0]
+    for ref, value in cells.items():
+        ws[ref] = value
+    book.properties.lastModifiedBy = school.username(teacher)
+    target = school.inbox / teacher / issued.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def located(outcome: Outcome) -> list[tuple[str, str]]:
+    return [(p.code, f"{p.column}{p.row}") for p in outcome.problems]
+
+
+def test_attendance_marks_are_checked_cell_by_cell(school: School) -> None:
+    teacher = homeroom(school)
+    issued = school.data.root / "share" / teacher / SEPTEMBER
+    # H = Friday 5 September (the first school day), J = Sunday 7, G = 4 September (before)
+    cells = {"H8": "x", "K8": "có phép", "L8": 1, "J8": "P", "G9": "K", "H9": "p"}
+    (returned,) = school.ingest(drop(school, issued, cells, teacher))
+    assert returned.status is Status.REJECTED
+    assert located(returned) == [
+        ("cell-closed", "J8"),
+        ("cell-closed", "G9"),
+        ("mark-invalid", "H8"),
+        ("mark-invalid", "K8"),
+        ("mark-invalid", "L8"),
+    ]
+    assert "«có phép» không phải kí hiệu điểm danh (chỉ ghi P, K)" in str(returned.problems[3])
+
+    (accepted,) = school.ingest(drop(school, issued, {"H8": "P", "H9": "k ", "K9": "K"}, teacher))
+    assert accepted.status is Status.ACCEPTED, [str(p) for p in accepted.problems]
+    first, second = (s.code for s in school.setup.students_of("6A1")[:2])
+    with Ledger.open(school.data.ledger) as ledger:
+        stored = ledger.scores(SheetKey("6A1", "DIEMDANH-2025-09", 1))
+    assert stored == {
+        (first, "2025-09-05"): "P",
+        (second, "2025-09-05"): "K",
+        (second, "2025-09-08"): "K",
+    }
+
+
+def test_conduct_levels_are_stored_and_shown_in_the_master(school: School) -> None:
+    teacher = homeroom(school)
+    issued = school.data.root / "share" / teacher / CONDUCT
+    (returned,) = school.ingest(drop(school, issued, {"D8": "Giỏi", "D9": "tốt"}, teacher))
+    assert located(returned) == [("level-invalid", "D8")]
+    (accepted,) = school.ingest(
+        drop(school, issued, {"D8": "Khá", "E8": "Cần cố gắng hơn", "D9": "tốt"}, teacher)
+    )
+    assert accepted.status is Status.ACCEPTED
+    master = openpyxl.load_workbook(school.outbox / "master.xlsx")["6A1"]
+    start = next(c.column for c in master[4] if c.value == "Rèn luyện")
+    assert [master.cell(r, start).value for r in (5, 6, 7, 8)] == [
+        "Học kì I", "KQRL", "Khá", "Tốt"
+    ]  # fmt: skip
+    assert master.cell(7, start + 1).value == "Cần cố gắng hơn"
+
+
+def test_a_sheet_issued_to_a_teacher_who_is_not_the_homeroom_teacher_is_flagged(
+    school: School,
+) -> None:
+    other = next(t.code for t in school.setup.teachers if t.code != homeroom(school))
+    forged = replace(conduct_identity(school.setup, "6A1", 1), teacher_code=other)
+    path = school.data.root / "share" / other / CONDUCT
+    secret = load_or_create_secret(school.data.secret)
+    write_sheet(path, school.setup, KINDS.require("conduct"), forged, secret)
+    (outcome,) = school.ingest(drop(school, path, {"D8": "Tốt"}, other))
+    assert outcome.status is Status.REJECTED
+    assert [p.code for p in outcome.problems] == ["not-homeroom"]
+    assert [c.status for c in outcome.changes] == ["unauthorised"]  # recorded, never merged
