@@ -23,16 +23,14 @@ from workbook_engine.cli_common import (
     problem_line,
     setup_or_fail,
 )
-from workbook_engine.model import ChangeRecord, ChangeStatus, Role, Setup, Teacher
+from workbook_engine.model import ChangeRecord, ChangeStatus, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
+from workbook_engine.policy import Action, may, roles_text
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
 corrections_app = new_app("Duyệt đề nghị sửa điểm / Approve or refuse score corrections.")
 log_app = new_app("Nhật ký thay đổi / The change log.")
-
-APPROVERS = (Role.PRINCIPAL, Role.VICE_PRINCIPAL)
-LOCKERS = (Role.PRINCIPAL, Role.ADMIN, Role.CLERK)  # the clerk acts on the principal's order
 
 ByOption = Annotated[str, typer.Option("--by", help="Mã người quyết định / decided by (code).")]
 NoteOption = Annotated[str, typer.Option("--note", help="Ghi chú / note.")]
@@ -40,18 +38,21 @@ NoteOption = Annotated[str, typer.Option("--note", help="Ghi chú / note.")]
 
 @contextmanager
 def school(data: DataDir) -> Iterator[tuple[Setup, Ledger]]:
-    setup = setup_or_fail(data)
-    with Ledger.open(data.ledger) as ledger:
-        yield setup, ledger
+    from workbook_engine.pipeline.school import School
+
+    with School.open(data, setup_or_fail(data), secret=False) as opened:
+        yield opened.setup, opened.ledger
 
 
-def person(setup: Setup, code: str, roles: tuple[Role, ...], what: str) -> Teacher:
-    teacher = next((t for t in setup.teachers if t.code == code), None)
+def person(setup: Setup, code: str, action: Action) -> Teacher:
+    teacher = setup.find_teacher(code)
     if teacher is None:
         raise fail(f"không có cán bộ mã {code} trong tệp thiết lập")
-    if not any(r in teacher.roles for r in roles):
-        allowed = ", ".join(r.value for r in roles)
-        raise fail(f"{teacher.full_name} ({code}) không có quyền {what} (cần vai trò: {allowed})")
+    if not may(teacher, action):
+        allowed = roles_text(action)
+        raise fail(
+            f"{teacher.full_name} ({code}) không có quyền {action.value} (cần vai trò: {allowed})"
+        )
     return teacher
 
 
@@ -107,7 +108,7 @@ def _decide(
     from workbook_engine.render.publish import publish, record_path
 
     with school(data) as (setup, ledger):
-        person(setup, by, APPROVERS, "duyệt sửa điểm")
+        person(setup, by, Action.DECIDE_CORRECTION)
         failed = False
         for change_id in ids:
             try:
@@ -161,7 +162,7 @@ SubjectOption = Annotated[str, typer.Option("--subject", help="Chỉ môn này /
 def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, by: str,
           note: str) -> None:  # fmt: skip
     with school(data) as (setup, ledger):
-        person(setup, by, LOCKERS, "khóa, mở sổ")
+        person(setup, by, Action.LOCK)
         if class_ and class_ not in {c.code for c in setup.classes}:
             raise fail(f"không có lớp {class_}")
         if subject and subject not in {s.code for s in setup.subjects}:

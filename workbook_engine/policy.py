@@ -11,7 +11,7 @@ class Action(StrEnum):
     """A decision with legal weight; the value is how it is named to the user."""
 
     DECIDE_CORRECTION = "duyệt sửa điểm"
-    LOCK = "khóa hoặc mở sổ"
+    LOCK = "khóa, mở sổ"
 
 
 # The principal decides; a vice-principal approves corrections when delegated; the clerk or the

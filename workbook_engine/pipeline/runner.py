@@ -8,13 +8,11 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
-from workbook_engine.io.identity import load_secret
 from workbook_engine.io.lockfiles import is_workbook_candidate
-from workbook_engine.io.setup_reader import load_setup
 from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, ingest_file
-from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.school import School
 
 log = logging.getLogger("workbook_engine.ingest")
 
@@ -30,13 +28,12 @@ class Pipeline:
         today: date | None = None,
         setup: Setup | None = None,
     ):
-        self.data = data.ensure()
+        self.school = School.open(data, setup)
+        self.data, self.setup = self.school.data, self.school.setup
+        self.ledger, self.secret = self.school.ledger, self.school.secret
         self.inbox = Path(inbox)
         self.outbox = Path(outbox)
         self.today = today
-        self.setup = setup or load_setup(data.setup)
-        self.ledger = Ledger.open(data.ledger)
-        self.secret = load_secret(data.secret)
         self.rejected = 0  # files returned since the pipeline was opened (only counted: a
         self.failures = 0  # watcher runs for months, its outcomes are not kept)
 
