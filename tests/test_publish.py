@@ -205,3 +205,15 @@ def test_closing_the_loop_publishes_what_is_still_waiting() -> None:
     loop.close(timeout=10)
     assert not thread.is_alive()
     assert calls == ["publisher"]
+
+
+def test_the_day_page_lists_changes_to_review_and_counts_new_entries(school: School) -> None:
+    ingest(school, "6A1", "TOAN", {"D8": 6, "E8": 7, "F8": 8})
+    ingest(school, "6A1", "TOAN", {"D8": 9, "E8": 7, "F8": 8})  # one correction, held
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    page = (school.outbox / "reports" / "diff" / "2025-10-10.html").read_text("utf-8")
+    assert page.count('class="change status-') == 1  # only the correction is listed in full
+    assert 'data-status="pending"' in page
+    assert "3 điểm nhập mới được ghi vào sổ" in page  # the three new entries are counted
+    assert "Đã cập nhật: 3" in page and "Chờ duyệt: 1" in page

@@ -23,6 +23,7 @@ from workbook_engine.cli_common import (
     problem_line,
     setup_or_fail,
 )
+from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.model import ChangeRecord, ChangeStatus, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
@@ -122,7 +123,12 @@ def _decide(
             out.print(f"Số {change_id}: {ChangeStatus(change.status).label}.", markup=False)
             if decision is ChangeStatus.APPROVED:
                 record = record_path(outbox, change_id)
-                write_correction_record(record, setup, change, witness=witness)
+                try:
+                    write_correction_record(record, setup, change, witness=witness)
+                except FileLockedError as exc:  # the decision stands; the record follows
+                    err.print(f"Cảnh báo: {exc} Biên bản sẽ được ghi ở lần cập nhật sau.",
+                              markup=False)  # fmt: skip
+                    continue
                 out.print(f"  Biên bản sửa điểm: {record}", markup=False)
         publish(ledger, setup, outbox)
         if failed:

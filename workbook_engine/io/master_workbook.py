@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import xlsxwriter
@@ -332,7 +333,9 @@ def _write_head(ws: Worksheet, chain_head: str) -> None:
         ws.write_string(1, 0, f"Mã kiểm tra chuỗi nhật ký (đối chiếu với sổ cái): {chain_head}")
 
 
+@lru_cache(maxsize=4096)
 def _display(value: str | None) -> str:
+    """A stored value as a teacher writes it ("8,5"); a log repeats the same few thousands."""
     if value is None:
         return ""
     score = _score(value)
@@ -392,7 +395,8 @@ def write_change_log(
 ) -> Path:
     """One class's change log for one month (every cell change, oldest first), atomically."""
     with atomic_path(Path(path)) as tmp:
-        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+        # one class and month: small enough for shared strings, which repeat on every row
+        book = xlsxwriter.Workbook(str(tmp))
         book.set_properties({"title": "Nhật ký thay đổi điểm", "author": "workbook_engine"})
         _write_log(book.add_worksheet(LOG_SHEET), setup, changes, chain_head, _Formats(book))
         book.close()

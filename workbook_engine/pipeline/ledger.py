@@ -678,6 +678,20 @@ class Ledger:
             "WHERE c.class_code = ? AND c.at >= ? AND c.at < ?", (class_code, start, end)
         )
 
+    def reviewable_between(self, start: str, end: str) -> list[ChangeRecord]:
+        """Changes with ``start <= at < end`` that someone must look at: all but new entries."""
+        return self._changes("WHERE c.at >= ? AND c.at < ? AND c.status <> 'merged'", (start, end))
+
+    def merged_counts_between(self, start: str, end: str) -> dict[tuple[SheetKey, str, int], int]:
+        """New entries with ``start <= at < end``, counted by (sheet, teacher, file id)."""
+        rows = self.db.execute(
+            "SELECT class_code, subject_code, semester, teacher_code, file_id, count(*)"
+            " FROM changes WHERE at >= ? AND at < ? AND status = 'merged'"
+            " GROUP BY class_code, subject_code, semester, teacher_code, file_id",
+            (start, end),
+        )
+        return {(SheetKey(r[0], r[1], r[2]), str(r[3]), int(r[4])): int(r[5]) for r in rows}
+
     def changes_of_files(self, file_ids: Sequence[int]) -> list[ChangeRecord]:
         return self._by_ids("c.file_id", file_ids, self._changes)
 

@@ -8,7 +8,7 @@ PDF laid out by weasyprint from that same HTML.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -39,7 +39,8 @@ STATUS_ORDER = (
     ChangeStatus.MERGED,
 )
 _RANK = {status: rank for rank, status in enumerate(STATUS_ORDER)}
-_FLAGGED = (ChangeStatus.UNAUTHORISED, ChangeStatus.PENDING)  # counted in the alert at the top
+_FLAGGED = (ChangeStatus.UNAUTHORISED, ChangeStatus.PENDING)
+MERGED = ChangeStatus.MERGED  # counted in the alert at the top
 SHORT_HASH = 8
 
 
@@ -89,14 +90,15 @@ class SheetGroup:
     semester_name: str
     teachers: tuple[str, ...]
     rows: tuple[ChangeRow, ...]
+    merged: int = 0  # new entries counted, not listed (a summary page)
 
     @property
     def status(self) -> ChangeStatus:
-        return min((r.status for r in self.rows), key=_RANK.__getitem__)
+        return min((r.status for r in self.rows), key=_RANK.__getitem__, default=MERGED)
 
     @property
     def counts(self) -> tuple[StatusCount, ...]:
-        return _counts(r.status for r in self.rows)
+        return _counts((r.status for r in self.rows), self.merged)
 
 
 @dataclass(frozen=True)
@@ -110,7 +112,7 @@ class ClassGroup:
 
     @property
     def change_count(self) -> int:
-        return sum(len(s.rows) for s in self.sheets)
+        return sum(len(s.rows) + s.merged for s in self.sheets)
 
 
 @dataclass(frozen=True)
@@ -157,14 +159,29 @@ class DiffReport:
 
 
 def build_diff_report(
-    changes: Sequence[ChangeRecord], files: Sequence[FileRecord], setup: Setup, title: str
+    changes: Sequence[ChangeRecord],
+    files: Sequence[FileRecord],
+    setup: Setup,
+    title: str,
+    merged: Mapping[tuple[SheetKey, str, int], int] | None = None,
 ) -> DiffReport:
-    """Group ``changes`` by class, then subject and semester, flagged groups and rows first."""
+    """Group ``changes`` by class, then subject and semester, flagged groups and rows first.
+    ``merged`` counts new entries not passed as rows, by (sheet, teacher, file id)."""
     names = Directory(setup)
     by_id = {f.id: f for f in files}
+    pages = {f.id: file_page(f) for f in files}
     sheets: dict[SheetKey, list[ChangeRow]] = defaultdict(list)
     for change in changes:
-        sheets[change.key].append(_row(change, by_id.get(change.file_id), names))
+        page = pages.get(change.file_id, "")
+        sheets[change.key].append(_row(change, by_id.get(change.file_id), names, page))
+    counted: dict[SheetKey, int] = defaultdict(int)
+    senders: dict[SheetKey, list[str]] = defaultdict(list)
+    per_file: dict[int, int] = defaultdict(int)
+    for (key, teacher, file_id), count in (merged or {}).items():
+        sheets.setdefault(key, [])
+        counted[key] += count
+        senders[key].append(names.teacher_label(teacher))
+        per_file[file_id] += count
 
     by_class: dict[str, list[SheetGroup]] = defaultdict(list)
     for key, rows in sheets.items():
@@ -183,8 +200,9 @@ def build_diff_report(
                 subject_name=names.subject_name(key.class_code, key.subject_code),
                 semester=key.semester,
                 semester_name=semester_name(key.semester),
-                teachers=tuple(dict.fromkeys(r.teacher for r in rows)),
+                teachers=tuple(dict.fromkeys([*(r.teacher for r in rows), *senders[key]])),
                 rows=tuple(rows),
+                merged=counted[key],
             )
         )
     classes = [
@@ -193,7 +211,7 @@ def build_diff_report(
     ]
     classes.sort(key=lambda c: (_RANK[c.status], names.grades.get(c.class_code, 0), c.class_code))
 
-    changed_files: dict[int, int] = defaultdict(int)
+    changed_files: dict[int, int] = per_file
     for change in changes:
         changed_files[change.file_id] += 1
     summaries = [_file_summary(f, changed_files[f.id], names) for f in files]
@@ -201,7 +219,7 @@ def build_diff_report(
         title=title,
         school=setup.school.name,
         school_year=setup.school.school_year,
-        counts=_counts(ChangeStatus(c.status) for c in changes),
+        counts=_counts((ChangeStatus(c.status) for c in changes), sum(counted.values())),
         classes=tuple(classes),
         files=tuple(s for s in summaries if s.accepted),
         rejected=tuple(s for s in summaries if not s.accepted),
@@ -284,13 +302,15 @@ def write_day_report(
     setup: Setup,
     pdf: bool,
     summary: bool = False,
+    merged: Mapping[tuple[SheetKey, str, int], int] | None = None,
 ) -> list[Path]:
     """``<day>.html`` (and ``<day>.pdf`` when ``pdf``) for one day's changes and files; a
     ``summary`` page lists in full only the changes to review (a school's busy day holds 10⁵
     new entries: each file's own page lists them)."""
     title = f"Báo cáo thay đổi điểm ngày {date_text(day)}"
     ordered = sorted(files, key=lambda f: (f.received_at, f.id))
-    report = replace(build_diff_report(changes, ordered, setup, title), file_link_prefix="files/")
+    report = build_diff_report(changes, ordered, setup, title, merged)
+    report = replace(report, file_link_prefix="files/")
     written = [write_diff_html(folder / f"{day.isoformat()}.html", report, summary)]
     if pdf:
         written.append(write_diff_pdf(folder / f"{day.isoformat()}.pdf", report))
@@ -314,8 +334,9 @@ def _on_or_after(day: date | None, since: date | None) -> bool:
     return since is None or (day is not None and day >= since)
 
 
-def _counts(statuses: Iterable[str]) -> tuple[StatusCount, ...]:
+def _counts(statuses: Iterable[str], merged: int = 0) -> tuple[StatusCount, ...]:
     tally: dict[ChangeStatus, int] = dict.fromkeys(STATUS_ORDER, 0)
+    tally[MERGED] = merged
     for status in statuses:
         tally[ChangeStatus(status)] += 1
     return tuple(StatusCount(s, n) for s, n in tally.items())
@@ -325,7 +346,7 @@ def _sheet_order(sheet: SheetGroup) -> tuple[int, str, int]:
     return (_RANK[sheet.status], sheet.subject_code, sheet.semester)
 
 
-def _row(change: ChangeRecord, file: FileRecord | None, names: Directory) -> ChangeRow:
+def _row(change: ChangeRecord, file: FileRecord | None, names: Directory, page: str) -> ChangeRow:
     status = ChangeStatus(change.status)
     sha = change.file_sha256 or (file.sha256 if file else "")
     return ChangeRow(
@@ -341,7 +362,7 @@ def _row(change: ChangeRecord, file: FileRecord | None, names: Directory) -> Cha
         at=time_text(change.at),
         teacher=names.teacher_label(change.teacher_code),
         file_name=change.file_name,
-        file_page=file_page(file) if file else "",
+        file_page=page,
         sha_short=sha[:SHORT_HASH],
         reason=change.reason,
         decision=_decision(change, status, names),

@@ -13,10 +13,12 @@ import json
 import logging
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 from workbook_engine.io.atomic import FileLockedError, atomic_path
 from workbook_engine.io.master_workbook import (
@@ -26,17 +28,21 @@ from workbook_engine.io.master_workbook import (
     write_change_log,
     write_master,
 )
-from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup
+from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger, Since
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
-from workbook_engine.render.diff_report import write_day_report, write_file_page
+from workbook_engine.render.diff_report import file_page, write_day_report, write_file_page
 
 log = logging.getLogger("workbook_engine.render")
+
+Merged = dict[tuple[SheetKey, str, int], int]
+T = TypeVar("T")
 
 MASTER_NAME = "master.xlsx"
 LOG_FOLDER = "nhat-ky"
 STATE_NAME = ".wbe-publish.json"
+PAGE_BATCH = 50  # file pages rendered per ledger query
 
 
 def record_path(outbox: Path, change_id: int) -> Path:
@@ -92,6 +98,8 @@ class Publisher:
         self.ledger, self.setup, self.outbox = ledger, setup, Path(outbox)
         self.witness = witness
         self._tables: dict[str, ClassTable] = {}
+        self._saved: tuple[int, str] | None = None  # the state this publisher wrote last
+        self._locked: list[Path] = []  # outputs held open elsewhere during this publish
 
     @property
     def state_path(self) -> Path:
@@ -103,21 +111,25 @@ class Publisher:
         started = time.perf_counter()
         today = today or date.today()
         state = PublishState.load(self.state_path)
+        event_id, head = self.ledger.head_event()
         full = state is None or self.ledger.event_hash(state.event_id) != state.hash
-        full = full or not (self.outbox / MASTER_NAME).exists()
-        if full:
+        since = self.ledger.since(0 if state is None or full else state.event_id)
+        if not full and self._missing_outputs(since):
+            full, since = True, self.ledger.since(0)
+        if state is None or full:
             state = PublishState()
             self._tables.clear()
-        assert state is not None
-        event_id, head = self.ledger.head_event()
-        since = self.ledger.since(state.event_id)
+        elif self._saved != (state.event_id, state.hash):
+            self._tables.clear()  # another process published meanwhile: the cache may be stale
+        self._locked = []
         result = Published(full=full)
         if since or full:
             self._outputs(since, result)
         result.reports += self._reports(since, state, today, all_pdfs)
-        if result.master is not None or not (since or full):
+        if not self._locked:
             state.event_id, state.hash = event_id, head  # else the next publish redoes it all
         state.save(self.state_path)
+        self._saved = (state.event_id, state.hash)
         result.seconds = time.perf_counter() - started
         if result:
             log.info("Đã cập nhật thư mục kết quả %s (%.1f giây)", self.outbox, result.seconds)
@@ -133,7 +145,9 @@ class Publisher:
             start, end = _month_bounds(month)
             changes = self.ledger.changes_of_class(code, start, end)
             target = log_path(self.outbox, month, code)
-            result.logs.append(write_change_log(target, self.setup, changes, head))
+            write = partial(write_change_log, target, self.setup, changes, head)
+            if self._unlocked(target, write) is not None:
+                result.logs.append(target)
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
         for code in sorted(stale):
@@ -145,20 +159,47 @@ class Publisher:
         ]
         tables = [self._tables[room.code] for room in self.setup.classes]
         target = self.outbox / MASTER_NAME
+        result.master = self._unlocked(
+            target, partial(write_master, target, self.setup, tables, head, volumes)
+        )
+        result.records = self._records(since.decided)
+
+    def _unlocked(self, target: Path, write: Callable[[], T]) -> T | None:
+        """Write one output; one held open (Excel, a PDF reader) is skipped and redone by the
+        next publish, which does not count it as published."""
         try:
-            result.master = write_master(target, self.setup, tables, head, volumes)
+            return write()
         except FileLockedError:
             log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
-        result.records = self._records(since.decided)
+            self._locked.append(target)
+            return None
+
+    def _day_report(self, folder: Path, day: date, pdf: bool) -> list[Path]:
+        changes, files, merged = self._day(day)
+        write = partial(
+            write_day_report, folder, day, changes, files, self.setup, pdf, True, merged
+        )
+        return self._unlocked(folder / f"{day.isoformat()}.html", write) or []
+
+    def _missing_outputs(self, since: Since) -> bool:
+        """Whether a file the last publish wrote is gone (then everything is rebuilt)."""
+        if not (self.outbox / MASTER_NAME).exists():
+            return True
+        new = {(day[:7], code) for code, day in since.touched}
+        volumes = [(m, c) for m, c, _ in self.ledger.change_volumes() if (m, c) not in new]
+        if any(not log_path(self.outbox, month, code).exists() for month, code in volumes):
+            return True
+        return bool(volumes) and not (self.outbox / "reports" / "diff").is_dir()
 
     def _records(self, decided: Iterable[ChangeRecord]) -> list[Path]:
         written = []
         for change in decided:
             path = record_path(self.outbox, change.id)
-            if change.status == ChangeStatus.APPROVED and not path.exists():
-                written.append(
-                    write_correction_record(path, self.setup, change, witness=self.witness)
-                )
+            if change.status != ChangeStatus.APPROVED or path.exists():
+                continue
+            record = partial(write_correction_record, path, self.setup, change, self.witness)
+            if self._unlocked(path, record) is not None:
+                written.append(path)
                 log.info("Biên bản sửa điểm: %s", path)
         return written
 
@@ -174,31 +215,39 @@ class Publisher:
         due = {date.fromisoformat(d) for d in state.pdf_due} | {d for d in days if d}
         written: list[Path] = []
         for day in sorted(d for d in days if d is not None):
-            changes, files = self._day(day)
-            written += write_day_report(folder, day, changes, files, self.setup, False, True)
+            written += self._day_report(folder, day, pdf=False)
         for day in sorted(due):
             if all_pdfs or day < today:
-                changes, files = self._day(day)
-                written += write_day_report(folder, day, changes, files, self.setup, True, True)
-                due.discard(day)
+                printed = self._day_report(folder, day, pdf=True)
+                written += printed
+                if printed:
+                    due.discard(day)
         state.pdf_due = [d.isoformat() for d in sorted(due)]
         pages = {f.id: f for f in since.files}
         pages.update({f.id: f for f in self.ledger.files_by_id({c.file_id for c in since.decided})})
-        of_file: dict[int, list[ChangeRecord]] = defaultdict(list)
-        for change in self.ledger.changes_of_files(sorted(pages)):
-            of_file[change.file_id].append(change)
-        for file in pages.values():
-            written.append(write_file_page(folder, file, of_file[file.id], self.setup))
+        files = list(pages.values())
+        for start in range(0, len(files), PAGE_BATCH):  # a burst's changes never all in memory
+            batch = files[start : start + PAGE_BATCH]
+            of_file: dict[int, list[ChangeRecord]] = defaultdict(list)
+            for change in self.ledger.changes_of_files([f.id for f in batch]):
+                of_file[change.file_id].append(change)
+            for file in batch:
+                page = folder / "files" / file_page(file)
+                write = partial(write_file_page, folder, file, of_file[file.id], self.setup)
+                if self._unlocked(page, write) is not None:
+                    written.append(page)
         return written
 
-    def _day(self, day: date) -> tuple[list[ChangeRecord], list[FileRecord]]:
-        """A day's changes and the files they came from or that arrived that day."""
+    def _day(self, day: date) -> tuple[list[ChangeRecord], list[FileRecord], Merged]:
+        """A day's changes to review, its new entries counted, and the files they came from or
+        that arrived that day (a busy day's 10⁵ entries are counted in SQL, never loaded)."""
         start, end = day.isoformat(), (day + timedelta(days=1)).isoformat()
-        changes = self.ledger.changes_between(start, end)
+        changes = self.ledger.reviewable_between(start, end)
+        merged = self.ledger.merged_counts_between(start, end)
         files = {f.id: f for f in self.ledger.files_between(start, end)}
-        missing = {c.file_id for c in changes} - set(files)
-        files.update({f.id: f for f in self.ledger.files_by_id(missing)})
-        return changes, list(files.values())
+        missing = {c.file_id for c in changes} | {file_id for _, _, file_id in merged}
+        files.update({f.id: f for f in self.ledger.files_by_id(missing - set(files))})
+        return changes, list(files.values()), merged
 
 
 def _month_bounds(month: str) -> tuple[str, str]:

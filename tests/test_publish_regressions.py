@@ -1,0 +1,148 @@
+"""Regressions found in review: a warm publisher after another process published, outputs
+held open in Excel, an emptied log folder."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+
+from tests.helpers import OCTOBER, School
+from workbook_engine.model import ChangeStatus
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.outcome import Outcome
+from workbook_engine.render.publish import Publisher, publish
+
+CLOCK = "2025-10-10T09:00:00+07:00"
+
+
+def ingest(school: School, class_code: str, subject: str, cells: dict[str, object]) -> Outcome:
+    with school.pipeline() as pipeline:
+        pipeline.ledger.clock = lambda: CLOCK
+        return pipeline.process(school.fill(class_code, subject, cells))
+
+
+def master_value(outbox: Path, class_code: str, subject: str) -> object:
+    ws = openpyxl.load_workbook(outbox / "master.xlsx")[class_code]
+    start = next(c.column for c in ws[4] if str(c.value).endswith(f"({subject})"))
+    return ws.cell(7, start).value
+
+
+def test_warm_publisher_does_not_overwrite_another_processs_approval(school: School) -> None:
+    """`wbe watch` keeps a warm Publisher; `wbe corrections approve` publishes from another
+    process and advances the shared state file; the watch's next publish must not put the
+    pre-approval value back into the master."""
+    ingest(school, "6A1", "TOAN", {"D8": 6})
+    ingest(school, "6A1", "TOAN", {"D8": 9})  # a correction, pending
+    with Ledger.open(school.data.ledger) as watch_ledger:
+        watch = Publisher(watch_ledger, school.setup, school.outbox)  # the watch's warm one
+        watch.publish(today=OCTOBER)
+        assert master_value(school.outbox, "6A1", "TOAN") == 6
+        # another process: wbe corrections approve (decide + one-off publish)
+        with Ledger.open(school.data.ledger) as other:
+            with other.transaction():
+                other.decide(other.pending()[0].id, ChangeStatus.APPROVED, "GV002")
+            publish(other, school.setup, school.outbox, today=OCTOBER)
+        assert master_value(school.outbox, "6A1", "TOAN") == 9
+        # a new file for another class arrives under wbe watch
+        ingest(school, "7A1", "TOAN", {"D8": 7})
+        watch.publish(today=OCTOBER)
+    assert master_value(school.outbox, "7A1", "TOAN") == 7
+    assert master_value(school.outbox, "6A1", "TOAN") == 9  # observed: 6 (stale cache)
+
+
+def _lock_targets(monkeypatch, fragment: str) -> None:
+    """Simulate Windows: a target whose path contains ``fragment`` is held open (Excel)."""
+    import os
+
+    from workbook_engine.io import atomic
+
+    real = os.replace
+
+    def replace(src, dst):
+        if fragment in str(dst):
+            raise PermissionError(13, "locked", str(dst))
+        return real(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+    monkeypatch.setattr(atomic, "RETRY_PAUSE", 0)
+
+
+def test_wbe_ingest_with_a_change_log_open_in_excel_prints_a_message(school, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+
+    ingest(school, "6A1", "TOAN", {"D8": 6})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    _lock_targets(monkeypatch, "nhat-ky")  # the VP has this month's 6A1 log open
+    path = school.fill("6A1", "NV", {"D8": 7})
+    result = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            str(school.inbox),
+            "--data-dir",
+            str(school.data.root),
+            "--inbox",
+            str(school.inbox),
+            "--outbox",
+            str(school.outbox),
+            "--today",
+            "2025-10-10",
+        ],
+    )
+    print(result.output)
+    assert not path.exists()  # the file was committed
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(
+        result.exception
+    )
+    # master still updated even though a change log is held open
+    assert master_value(school.outbox, "6A1", "NV") == 7
+
+
+def test_an_emptied_log_folder_with_the_master_kept_is_rebuilt(school: School) -> None:
+    import shutil
+
+    ingest(school, "6A1", "TOAN", {"D8": 6})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    shutil.rmtree(school.outbox / "nhat-ky")  # a clerk empties the logs; master.xlsx is kept
+    ingest(school, "7A1", "TOAN", {"D8": 7})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=date(2025, 10, 11))
+    index = openpyxl.load_workbook(school.outbox / "master.xlsx")["Nhật ký thay đổi"]
+    linked = [row[3].value for row in index.iter_rows(min_row=5) if row[3].value]
+    missing = [name for name in linked if not (school.outbox / name).exists()]
+    assert missing == []  # observed: ['nhat-ky/2025-10/6A1.xlsx'] (a dead link, never rebuilt)
+
+
+def test_wbe_corrections_approve_with_a_change_log_open_prints_a_message(school, monkeypatch):
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+
+    ingest(school, "6A1", "TOAN", {"D8": 6})
+    ingest(school, "6A1", "TOAN", {"D8": 9})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+        change_id = ledger.pending()[0].id
+    _lock_targets(monkeypatch, "nhat-ky")
+    result = CliRunner().invoke(
+        app,
+        [
+            "corrections",
+            "approve",
+            str(change_id),
+            "--by",
+            "GV002",
+            "--data-dir",
+            str(school.data.root),
+            "--outbox",
+            str(school.outbox),
+        ],
+    )
+    print(result.output)
+    assert not isinstance(result.exception, OSError), repr(result.exception)
