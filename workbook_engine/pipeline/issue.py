@@ -19,7 +19,7 @@ Re-issuing never destroys a teacher's work. For each target, the existing file i
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import count
 from pathlib import Path
@@ -85,18 +85,7 @@ class IssueResult:
         return f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
 
 
-@dataclass(frozen=True)
-class Job:
-    """One sheet to issue: its file name, its unsigned identity, and how to write it."""
-
-    teacher_code: str
-    filename: str
-    kind: str
-    identity: Callable[[], Identity]
-    write: Callable[[Path, bytes], object]
-
-
-def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None) -> list[Job]:
+def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None) -> list[Plan]:
     """Every sheet to issue for one semester, for one teacher or for all of them."""
     if semester not in {s.number for s in setup.semesters}:
         raise IssueError(f"tệp thiết lập không có học kì {semester}")
@@ -114,20 +103,20 @@ def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None)
     return jobs
 
 
-def _jobs_of(setup: Setup, semester: int, code: str) -> list[Job]:
-    """What every registered sheet kind issues to this person."""
+def _jobs_of(setup: Setup, semester: int, code: str) -> list[Plan]:
+    """What every registered sheet kind issues to this person, each with its writer."""
     return [_job(setup, plan) for kind in KINDS for plan in kind.plans(setup, semester, code)]
 
 
-def _job(setup: Setup, plan: Plan) -> Job:
-    write = plan.write
-    if write is None:
-        kind = KINDS.require(plan.kind)
+def _job(setup: Setup, plan: Plan) -> Plan:
+    if plan.write is not None:
+        return plan
+    kind = KINDS.require(plan.kind)
 
-        def write(path: Path, secret: bytes) -> Identity:
-            return write_sheet(path, setup, kind, plan.identity(), secret)
+    def write(path: Path, secret: bytes) -> Identity:
+        return write_sheet(path, setup, kind, plan.identity(), secret)
 
-    return Job(plan.teacher_code, plan.filename, plan.kind, plan.identity, write)
+    return replace(plan, write=write)
 
 
 def issue_templates(
@@ -151,6 +140,11 @@ def issue_templates(
         if progress is not None:
             progress(done, len(jobs))
     return result
+
+
+def _write(job: Plan, path: Path, secret: bytes) -> None:
+    assert job.write is not None  # set by _job
+    job.write(path, secret)
 
 
 def _versioned(filename: str, version: int) -> str:
@@ -181,7 +175,7 @@ def _inspect(path: Path, fresh: Identity, secret: bytes) -> _State:
     return _State.BLANK_SAME if same else _State.BLANK_OLD
 
 
-def _issue_one(job: Job, share: Path, secret: bytes) -> IssuedFile:
+def _issue_one(job: Plan, share: Path, secret: bytes) -> IssuedFile:
     folder = share / job.teacher_code
     fresh = job.identity()
     first = folder / job.filename
@@ -193,7 +187,7 @@ def _issue_one(job: Job, share: Path, secret: bytes) -> IssuedFile:
         path = folder / _versioned(job.filename, version)
         shown = path.relative_to(share).as_posix()
         if not path.exists():
-            job.write(path, secret)
+            _write(job, path, secret)
             if version == 1:
                 return done(path, Status.CREATED, f"Đã tạo {shown}.")
             return done(
@@ -207,7 +201,7 @@ def _issue_one(job: Job, share: Path, secret: bytes) -> IssuedFile:
             return done(path, Status.UNCHANGED, f"Bỏ qua {shown}: mẫu trống đã có, không đổi.")
         if state is _State.BLANK_OLD:
             try:
-                job.write(path, secret)
+                _write(job, path, secret)
             except FileLockedError:
                 return done(
                     path,
