@@ -99,3 +99,16 @@ def test_a_sheet_issued_to_a_teacher_who_is_not_the_homeroom_teacher_is_flagged(
     assert outcome.status is Status.REJECTED
     assert [p.code for p in outcome.problems] == ["not-homeroom"]
     assert [c.status for c in outcome.changes] == ["unauthorised"]  # recorded, never merged
+
+
+def test_receipts_and_reports_name_the_sheet_not_its_ledger_key(school: School) -> None:
+    teacher = homeroom(school)
+    issued = school.data.root / "share" / teacher / SEPTEMBER
+    (accepted,) = school.ingest(drop(school, issued, {"H8": "P"}, teacher))
+    receipt = next((school.data.receipts / teacher).glob("6A1_DiemDanh_2025-09_HK1-*.html"))
+    page = receipt.read_text("utf-8")
+    assert "<th>Nội dung</th><td>Điểm danh tháng 09/2025</td>" in page
+    assert "DIEMDANH-" not in page
+    day = accepted.at[:10]
+    report = (school.outbox / "reports" / "diff" / f"{day}.html").read_text("utf-8")
+    assert '<span class="subject">Điểm danh tháng 09/2025</span>' in report

@@ -38,6 +38,8 @@ class FeedbackReport:
     received_at: str
     class_code: str = ""
     subject_code: str = ""
+    subject_name: str = ""  # "Toán", "Điểm danh tháng 09/2025"
+    subject_label: str = "Môn"  # "Nội dung" for a sheet that is not a subject's
     semester: int | None = None
     problems: Sequence[Problem] = ()
     changes: Sequence[CellChange] = ()

@@ -24,9 +24,12 @@ class Event:
     hash: str
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
 def canonical(row: Mapping[str, object]) -> str:
-    """Sorted, compact JSON: the same row always gives the same bytes."""
-    return json.dumps(dict(row), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    """Sorted, compact JSON: the same row always gives the same bytes (one encoder, reused)."""
+    return _CANONICAL.encode(dict(row))
 
 
 def link(prev_hash: str, kind: str, ref: int, payload: str) -> str:

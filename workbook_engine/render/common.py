@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import Setup, Student, Subject, Teacher
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
@@ -121,7 +122,7 @@ class Directory:
 
     def subject_name(self, class_code: str, subject_code: str) -> str:
         subject = self.subject(class_code, subject_code)
-        return subject.name if subject else subject_code
+        return subject.name if subject else KINDS.key_title(subject_code)
 
 
 def write_html(path: Path, html: str) -> Path:

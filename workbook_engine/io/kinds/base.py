@@ -139,6 +139,10 @@ class SheetKind:
         """Student code → comment on the name cell (exemptions); none by default."""
         return {}
 
+    def key_title(self, subject_code: str) -> str | None:
+        """How a ledger key of this kind is named to people, or None when it is not ours."""
+        return (self.title or self.kind) if subject_code == self.kind else None
+
     def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
         """(group title, ledger key) of the blocks this kind shows on a class's master sheet."""
         return [(SEMESTER_NAMES[s.number], SheetKey(class_code, self.kind, s.number))
@@ -167,6 +171,14 @@ class Registry:
 
     def require(self, name: str) -> SheetKind:
         return self.kinds[name]
+
+    def key_title(self, subject_code: str) -> str:
+        """ "Điểm danh tháng 09/2025" for a kind's ledger key; the code itself otherwise."""
+        for kind in self.kinds.values():
+            title = kind.key_title(subject_code)
+            if title is not None:
+                return title
+        return subject_code
 
     def __iter__(self) -> Iterator[SheetKind]:
         return iter(list(self.kinds.values()))

@@ -141,6 +141,13 @@ class AttendanceKind(SheetKind):
         title = f"ĐIỂM DANH LỚP {identity.class_code} — THÁNG {month}/{year}"
         return _header(setup, identity, title, ROSTER_WIDTH + 10, MARK.help)
 
+    def key_title(self, subject_code: str) -> str | None:
+        prefix = "DIEMDANH-"
+        if not subject_code.startswith(prefix):
+            return None
+        year, _, month = subject_code.removeprefix(prefix).partition("-")
+        return f"Điểm danh tháng {month}/{year}"
+
     def ledger_key(self, identity: Identity) -> SheetKey:
         # one key per month: a sheet holds one month, and the diff compares like with like
         return SheetKey(identity.class_code, f"DIEMDANH-{identity.period}", identity.semester)
@@ -202,6 +209,9 @@ class ConductKind(SheetKind):
 
     def ledger_key(self, identity: Identity) -> SheetKey:
         return SheetKey(identity.class_code, "RENLUYEN", identity.semester)
+
+    def key_title(self, subject_code: str) -> str | None:
+        return self.title if subject_code == "RENLUYEN" else None
 
     def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
         return [(SEMESTER_NAMES[s.number], SheetKey(class_code, "RENLUYEN", s.number))
