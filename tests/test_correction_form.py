@@ -134,7 +134,7 @@ def test_a_decision_saved_by_the_teacher_is_not_accepted(accepted: tuple[School,
     row = request_row(student, K="Đồng ý", L=vice)
     (outcome,) = school.ingest(form(school, teacher, [row], school.username(teacher)))
     assert outcome.status is Status.REJECTED
-    assert [p.code for p in outcome.problems] == ["saved-by-other"]
+    assert [p.code for p in outcome.problems] == ["decision-saved-by-other"]
 
 
 def test_regression_a_decision_without_an_author_is_not_accepted(
@@ -146,7 +146,7 @@ def test_regression_a_decision_without_an_author_is_not_accepted(
     row = request_row(student, K="Đồng ý", L=vice_name)
     (outcome,) = school.ingest(form(school, teacher, [row], ""))
     assert outcome.status is Status.REJECTED
-    assert [p.code for p in outcome.problems] == ["saved-by-other"]
+    assert [p.code for p in outcome.problems] == ["decision-saved-by-other"]
     assert "(không ghi tên)" in outcome.problems[0].message
 
 

@@ -17,6 +17,8 @@ from tests.helpers import OCTOBER, SCORE, School, soffice_convert
 from workbook_engine.io.feedback import SUMMARY_SHEET
 from workbook_engine.io.identity import IDENTITY_SHEET
 from workbook_engine.io.master_workbook import LOG_SHEET
+from workbook_engine.io.setup_reader import load_setup
+from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import ExemptionScope
 from workbook_engine.pipeline.ingest import CRASH_ENV, Status
 from workbook_engine.pipeline.ledger import Ledger
@@ -193,15 +195,37 @@ def test_sheet_in_another_teachers_folder_and_saved_by_someone_else(school: Scho
     assert [p.code for p in outcome.problems] == ["teacher-folder-mismatch"]
 
     def foreign_user(wb: openpyxl.Workbook) -> None:
-        wb.properties.lastModifiedBy = "may-phong-may-3"
+        wb.properties.lastModifiedBy = "Admin"  # a shared PC in the teachers' room
 
     target = school.fill("6A1", "TOAN", {"D8": 7})
     wb = openpyxl.load_workbook(target)
     foreign_user(wb)
     wb.save(target)
     (outcome,) = school.ingest(target)
+    # the file came from the teacher's own folder: the Office user name is evidence, shown
+    assert outcome.status is Status.ACCEPTED
+    assert [(p.code, p.severity) for p in outcome.problems] == [("saved-by-other", "warning")]
+    assert "«Admin»" in outcome.problems[0].message
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.scores(outcome.key) == {
+            (school.setup.students_of("6A1")[0].code, "TX1"): "7.0"
+        }
+
+
+def test_a_school_that_wants_it_strict_returns_a_file_saved_by_someone_else(
+    school: School,
+) -> None:
+    info = dataclasses.replace(school.setup.school, strict_saved_by=True)
+    strict = dataclasses.replace(school.setup, school=info)
+    write_setup(school.data.setup, strict)
+    assert load_setup(school.data.setup).school.strict_saved_by
+    target = school.fill("6A1", "TOAN", {"D8": 7})
+    wb = openpyxl.load_workbook(target)
+    wb.properties.lastModifiedBy = "may-phong-may-3"
+    wb.save(target)
+    (outcome,) = school.ingest(target)
     assert outcome.status is Status.REJECTED
-    assert [p.code for p in outcome.problems] == ["saved-by-other"]
+    assert [p.code for p in outcome.problems] == ["saved-by-other-refused"]
     # the edit is kept in the log for the vice-principal, flagged, and never merged
     assert [(c.column, c.new, c.status) for c in outcome.changes] == [
         ("TX1", "7.0", "unauthorised")

@@ -11,7 +11,6 @@ from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
 
-import openpyxl
 import pytest
 import weasyprint
 from typer.testing import CliRunner
@@ -120,15 +119,12 @@ def read_page(path: Path) -> Page:
 
 def changed_by_a_teacher(school: School) -> tuple[list[ChangeRecord], list[FileRecord]]:
     """Five files for one sheet: a first entry; a correction with a new entry; a late GK; a
-    copy saved on another computer (rejected, its change unauthorised); a mistyped 85."""
+    copy sent from another teacher's folder (rejected, its change unauthorised); a mistyped 85."""
     school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
     school.ingest(school.fill("6A1", "TOAN", {"D8": 9, "E8": 5}))
     school.ingest(school.fill("6A1", "TOAN", {"D8": 9, "E8": 5, "H8": 7}), today=LATE)
-    foreign = school.fill("6A1", "TOAN", {"D8": 9, "E8": 5, "H8": 7, "F8": 8})
-    wb = openpyxl.load_workbook(foreign)
-    wb.properties.lastModifiedBy = "may-phong-may-3"
-    wb.save(foreign)
-    school.ingest(foreign)
+    other = school.teacher_of("6A1", "NV")
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 9, "E8": 5, "H8": 7, "F8": 8}, folder=other))
     school.ingest(school.fill("6A1", "TOAN", {"D8": 85, "E8": 5, "H8": 7}))
     with Ledger.open(school.data.ledger) as ledger:
         return ledger.changes(), ledger.files()
@@ -136,6 +132,7 @@ def changed_by_a_teacher(school: School) -> tuple[list[ChangeRecord], list[FileR
 
 def test_pipeline_changes_give_a_daily_page_pdf_and_one_page_per_file(school: School) -> None:
     changes, files = changed_by_a_teacher(school)
+    other = school.teacher_of("6A1", "NV")
     assert [(f.status, f.late) for f in files] == [
         ("accepted", False),
         ("accepted", False),
@@ -169,8 +166,7 @@ def test_pipeline_changes_give_a_daily_page_pdf_and_one_page_per_file(school: Sc
         ("merged", [student.code, student.full_name, "GK", "(trống)", "7,0", "Đã cập nhật"]),
     ]  # fmt: skip
     assert page.rows[0].cells[9] == (
-        f"tệp được lưu lần cuối bởi «may-phong-may-3», không phải tên người dùng của giáo viên"
-        f" {teacher.code}"
+        f"mẫu phát cho giáo viên {teacher.code} nhưng được gửi vào thư mục {other}"
     )
     assert page.counts == {
         "unauthorised": "1",
@@ -190,7 +186,7 @@ def test_pipeline_changes_give_a_daily_page_pdf_and_one_page_per_file(school: Sc
         assert file.sha256 in text and file.sha256[:8] in text
     assert "Nộp muộn Cảnh báo: Điểm GK được gửi sau hạn 22/11/2025" in text
     rejected = text[text.index("Tệp bị trả lại (2)") :]
-    assert f"{files[3].sha256} 1 Người lưu tệp không phải giáo viên được phân công" in rejected
+    assert f"{files[3].sha256} 1 Gửi vào thư mục của giáo viên khác" in rejected
     assert f"{files[4].sha256} 1 Điểm ngoài khoảng 0–10" in rejected
 
     second = read_page(pages[1])

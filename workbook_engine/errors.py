@@ -257,10 +257,27 @@ SHEET_KINDS = _kinds(
     ),
     ProblemKind(
         "saved-by-other",
+        "Tên người lưu tệp khác tên đã khai",
+        "tệp được lưu lần cuối với tên người dùng «{value}», không phải tên đã khai của giáo "
+        "viên {teacher}; tệp vẫn được nhận vì được gửi từ thư mục của giáo viên",
+        "Không cần làm gì. Máy dùng chung thường ghi «Admin»; văn thư có thể khai thêm tên này "
+        "ở trang «Giáo viên» của tệp thiết lập.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "saved-by-other-refused",
         "Người lưu tệp không phải giáo viên được phân công",
         "tệp được lưu lần cuối bởi «{value}», không phải tên người dùng của giáo viên {teacher}",
-        "Nếu đúng là thầy/cô lưu tệp trên máy khác, báo văn thư thêm tên người dùng đó, "
-        "rồi gửi lại.",
+        "Trường đã bật «Trả lại tệp do người khác lưu»: nếu đúng là thầy/cô lưu tệp trên máy "
+        "khác, báo văn thư thêm tên người dùng đó, rồi gửi lại.",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
+        "decision-saved-by-other",
+        "Phê duyệt không do người duyệt lưu",
+        "phiếu có ý kiến phê duyệt nhưng được lưu lần cuối bởi «{value}», không phải người "
+        "duyệt ({teacher})",
+        "Người phê duyệt tự ghi ý kiến và lưu phiếu trên máy của mình rồi gửi lại.",
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(

@@ -55,6 +55,7 @@ class SchoolInfo:
     tx_deadline_weekday: int = 5  # Monday = 0, so Saturday
     tx_deadline_time: str = "15:00"
     periodic_entry_days: int = 14
+    strict_saved_by: bool = False  # return files last saved under another Office user name
 
     @property
     def first_year(self) -> int:

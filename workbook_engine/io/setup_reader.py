@@ -380,6 +380,7 @@ def _school(
         tx_deadline_weekday=WEEKDAYS.index(weekday) if weekday in WEEKDAYS else 5,
         tx_deadline_time=text("tx_deadline_time") or "15:00",
         periodic_entry_days=number("periodic_entry_days"),
+        strict_saved_by=bool(cells.parse_bool(text("strict_saved_by"))),
     )
 
 

@@ -200,7 +200,7 @@ def _check_saved_by(form: _Form, approvers: set[str]) -> None:
     if person is None or person.code not in approvers:
         form.report.add(
             make_problem(
-                "saved-by-other",
+                "decision-saved-by-other",
                 file=form.sheet.name,
                 value=saved_by or "(không ghi tên)",
                 teacher=", ".join(sorted(approvers)),

@@ -188,7 +188,10 @@ def _check_people(
     if teacher is not None and not saved_by:
         c.add("saved-by-unknown", teacher=teacher.code)
     elif teacher is not None and setup.teacher_for_username(saved_by) != teacher:
-        c.add("saved-by-other", value=saved_by, teacher=teacher.code)
+        # evidence, not identity (shared PCs say "Admin"): refused only where the school says so
+        strict = setup.school.strict_saved_by
+        c.add("saved-by-other-refused" if strict else "saved-by-other", value=saved_by,
+              teacher=teacher.code)  # fmt: skip
 
 
 def _check_headers(c: _Checker, layout: Layout) -> None:
