@@ -7,11 +7,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.helpers import OCTOBER, School
 from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import ChangeStatus
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render import jobs
 from workbook_engine.render.background import LoopOptions, PublishLoop
 from workbook_engine.render.publish import STATE_NAME, Publisher, publish
 
@@ -217,3 +219,22 @@ def test_the_day_page_lists_changes_to_review_and_counts_new_entries(school: Sch
     assert 'data-status="pending"' in page
     assert "3 điểm nhập mới được ghi vào sổ" in page  # the three new entries are counted
     assert "Đã cập nhật: 3" in page and "Chờ duyệt: 1" in page
+
+
+def test_many_logs_and_pages_are_written_by_worker_processes(
+    school: School, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(school, "6A1", "TOAN", {"D8": 8.5})
+    ingest(school, "7A1", "TOAN", {"D8": 7})
+    monkeypatch.setattr(jobs, "POOL_FROM", 1)  # a school's burst, in miniature
+    monkeypatch.setattr(jobs.os, "cpu_count", lambda: 2)
+    with Ledger.open(school.data.ledger) as ledger:
+        result = publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    assert sorted(p.relative_to(school.outbox).as_posix() for p in result.logs) == [
+        "nhat-ky/2025-10/6A1.xlsx",
+        "nhat-ky/2025-10/7A1.xlsx",
+    ]
+    pages = sorted(p.name for p in result.reports if p.parent.name == "files")
+    assert [name.split("-")[0] for name in pages] == ["6A1_TOAN_HK1", "7A1_TOAN_HK1"]
+    log = openpyxl.load_workbook(school.outbox / "nhat-ky" / "2025-10" / "7A1.xlsx")[LOG_SHEET]
+    assert [log["I5"].value, log["K5"].value] == ["TX1", "7,0"]

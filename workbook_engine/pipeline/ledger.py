@@ -133,8 +133,9 @@ def now_iso() -> str:
 class Ledger:
     """A connection to the ledger database; use :meth:`open`."""
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+    def __init__(self, connection: sqlite3.Connection, path: Path | None = None) -> None:
         self.db = connection
+        self.path = path  # None for ":memory:"
         # what "now" is when a row is written; the demo plays its term on simulated days
         self.clock: Callable[[], str] = now_iso
 
@@ -148,9 +149,17 @@ class Ledger:
         db.execute("PRAGMA journal_mode = WAL")
         db.execute("PRAGMA synchronous = FULL")
         db.execute("PRAGMA foreign_keys = ON")
-        ledger = cls(db)
+        ledger = cls(db, None if str(path) == ":memory:" else Path(path))
         ledger.migrate()
         return ledger
+
+    @classmethod
+    def open_readonly(cls, path: Path | str) -> Ledger:
+        """Read an existing, migrated ledger without writing anything (publishing workers)."""
+        uri = f"{Path(path).resolve().as_uri()}?mode=ro"
+        db = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        return cls(db, Path(path))
 
     def close(self) -> None:
         self.db.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -25,14 +24,14 @@ from workbook_engine.io.master_workbook import (
     ClassTable,
     LogVolume,
     class_table,
-    write_change_log,
     write_master,
 )
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger, Since
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
-from workbook_engine.render.diff_report import file_page, write_day_report, write_file_page
+from workbook_engine.render.diff_report import write_day_report
+from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -42,15 +41,10 @@ T = TypeVar("T")
 MASTER_NAME = "master.xlsx"
 LOG_FOLDER = "nhat-ky"
 STATE_NAME = ".wbe-publish.json"
-PAGE_BATCH = 50  # file pages rendered per ledger query
 
 
 def record_path(outbox: Path, change_id: int) -> Path:
     return Path(outbox) / "records" / f"bien-ban-sua-diem-{change_id}.pdf"
-
-
-def log_path(outbox: Path, month: str, class_code: str) -> Path:
-    return Path(outbox) / LOG_FOLDER / month / f"{class_code}.xlsx"
 
 
 @dataclass
@@ -123,9 +117,14 @@ class Publisher:
             self._tables.clear()  # another process published meanwhile: the cache may be stale
         self._locked = []
         result = Published(full=full)
-        if since or full:
-            self._outputs(since, result)
-        result.reports += self._reports(since, state, today, all_pdfs)
+        with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
+            if since or full:  # meanwhile, in this process: the master and the day pages
+                self._outputs(since, result, head)
+            result.reports += self._reports(since, state, today, all_pdfs)
+            for written, held in collect():
+                for path in written:
+                    (result.logs if path.suffix == ".xlsx" else result.reports).append(path)
+                self._locked += held
         if not self._locked:
             state.event_id, state.hash = event_id, head  # else the next publish redoes it all
         state.save(self.state_path)
@@ -137,17 +136,17 @@ class Publisher:
 
     # --- master and change logs ------------------------------------------------------------------
 
-    def _outputs(self, since: Since, result: Published) -> None:
+    def _jobs(self, since: Since) -> list[Job]:
+        """The month logs and file pages to write: many, independent, run by :mod:`.jobs`."""
+        touched = since.touched | {(c.key.class_code, c.at[:10]) for c in since.decided}
+        logs: list[Job] = [LogJob(month, code) for month, code in
+                           sorted({(day[:7], code) for code, day in touched})]  # fmt: skip
+        files = {f.id for f in since.files} | {c.file_id for c in since.decided}
+        return [*logs, *page_jobs(sorted(files))]
+
+    def _outputs(self, since: Since, result: Published, head: str) -> None:
         touched = since.touched | {(c.key.class_code, c.at[:10]) for c in since.decided}
         classes = {code for code, _ in touched}
-        head = self.ledger.chain_head()
-        for month, code in sorted({(day[:7], code) for code, day in touched}):
-            start, end = _month_bounds(month)
-            changes = self.ledger.changes_of_class(code, start, end)
-            target = log_path(self.outbox, month, code)
-            write = partial(write_change_log, target, self.setup, changes, head)
-            if self._unlocked(target, write) is not None:
-                result.logs.append(target)
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
         for code in sorted(stale):
@@ -223,19 +222,6 @@ class Publisher:
                 if printed:
                     due.discard(day)
         state.pdf_due = [d.isoformat() for d in sorted(due)]
-        pages = {f.id: f for f in since.files}
-        pages.update({f.id: f for f in self.ledger.files_by_id({c.file_id for c in since.decided})})
-        files = list(pages.values())
-        for start in range(0, len(files), PAGE_BATCH):  # a burst's changes never all in memory
-            batch = files[start : start + PAGE_BATCH]
-            of_file: dict[int, list[ChangeRecord]] = defaultdict(list)
-            for change in self.ledger.changes_of_files([f.id for f in batch]):
-                of_file[change.file_id].append(change)
-            for file in batch:
-                page = folder / "files" / file_page(file)
-                write = partial(write_file_page, folder, file, of_file[file.id], self.setup)
-                if self._unlocked(page, write) is not None:
-                    written.append(page)
         return written
 
     def _day(self, day: date) -> tuple[list[ChangeRecord], list[FileRecord], Merged]:
@@ -248,13 +234,6 @@ class Publisher:
         missing = {c.file_id for c in changes} | {file_id for _, _, file_id in merged}
         files.update({f.id: f for f in self.ledger.files_by_id(missing - set(files))})
         return changes, list(files.values()), merged
-
-
-def _month_bounds(month: str) -> tuple[str, str]:
-    """``"2025-12"`` → ``("2025-12", "2026-01")``: ISO text bounds of a month."""
-    year, number = map(int, month.split("-"))
-    following = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
-    return month, following
 
 
 def publish(

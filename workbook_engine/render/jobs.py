@@ -1,0 +1,129 @@
+"""Publishing's many independent outputs (a change log per class and month, a page per received
+file), written in worker processes when there are many, so that a burst uses every core and the
+process that answers teachers keeps its own.
+
+Each job opens the ledger read-only by itself; what it wrote and what was held open (Excel, a PDF
+reader) come back to the publisher. Spawned workers, so it behaves the same on Windows.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
+from pathlib import Path
+
+from workbook_engine.io.atomic import FileLockedError
+from workbook_engine.io.master_workbook import write_change_log
+from workbook_engine.model import ChangeRecord, Setup
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.diff_report import file_page, write_file_page
+
+log = logging.getLogger("workbook_engine.render")
+
+POOL_FROM = 24  # fewer jobs than this run in the publishing process (a worker costs ~1 s)
+PAGE_BATCH = 50  # file pages per job
+
+
+@dataclass(frozen=True)
+class LogJob:
+    """The change log of one class for one month."""
+
+    month: str  # "2025-10"
+    class_code: str
+
+
+@dataclass(frozen=True)
+class PagesJob:
+    """The pages of a few received files."""
+
+    file_ids: tuple[int, ...]
+
+
+Job = LogJob | PagesJob
+Done = tuple[list[Path], list[Path]]  # (written, held open elsewhere)
+
+
+def log_path(outbox: Path, month: str, class_code: str) -> Path:
+    return Path(outbox) / "nhat-ky" / month / f"{class_code}.xlsx"
+
+
+def month_bounds(month: str) -> tuple[str, str]:
+    """``"2025-12"`` → ``("2025-12", "2026-01")``: ISO text bounds of a month."""
+    year, number = map(int, month.split("-"))
+    following = f"{year + 1}-01" if number == 12 else f"{year}-{number + 1:02d}"
+    return month, following
+
+
+def page_jobs(file_ids: Sequence[int]) -> list[PagesJob]:
+    return [
+        PagesJob(tuple(file_ids[i : i + PAGE_BATCH])) for i in range(0, len(file_ids), PAGE_BATCH)
+    ]
+
+
+def run_job(ledger: Ledger, setup: Setup, outbox: Path, head: str, job: Job) -> Done:
+    """Write one job's outputs; an output held open is reported, not raised."""
+    written: list[Path] = []
+    held: list[Path] = []
+    for target, write in _writes(ledger, setup, outbox, head, job):
+        try:
+            write()
+        except FileLockedError:
+            log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
+            held.append(target)
+        else:
+            written.append(target)
+    return written, held
+
+
+def _writes(
+    ledger: Ledger, setup: Setup, outbox: Path, head: str, job: Job
+) -> Iterator[tuple[Path, Callable[[], object]]]:
+    if isinstance(job, LogJob):
+        changes = ledger.changes_of_class(job.class_code, *month_bounds(job.month))
+        target = log_path(outbox, job.month, job.class_code)
+        yield target, partial(write_change_log, target, setup, changes, head)
+        return
+    folder = Path(outbox) / "reports" / "diff"
+    of_file: dict[int, list[ChangeRecord]] = defaultdict(list)
+    for change in ledger.changes_of_files(job.file_ids):
+        of_file[change.file_id].append(change)
+    for file in ledger.files_by_id(job.file_ids):
+        page = folder / "files" / file_page(file)
+        yield page, partial(write_file_page, folder, file, of_file[file.id], setup)
+
+
+def _in_worker(ledger_path: str, setup: Setup, outbox: Path, head: str, job: Job) -> Done:
+    with Ledger.open_readonly(ledger_path) as ledger:
+        return run_job(ledger, setup, outbox, head, job)
+
+
+@contextmanager
+def running(
+    jobs: Sequence[Job], ledger: Ledger, setup: Setup, outbox: Path, head: str
+) -> Iterator[Callable[[], list[Done]]]:
+    """Start ``jobs`` (in worker processes when many and the ledger is a file) and yield what
+    collects their results: the caller does its own work meanwhile."""
+    workers = min(os.cpu_count() or 1, 4)
+    if len(jobs) < POOL_FROM or ledger.path is None or workers < 2:
+        yield lambda: [run_job(ledger, setup, outbox, head, job) for job in jobs]
+        return
+    with ProcessPoolExecutor(workers, mp_context=get_context("spawn")) as pool:
+        path = str(ledger.path)
+        futures = [pool.submit(_in_worker, path, setup, outbox, head, job) for job in jobs]
+
+        def collect() -> list[Done]:
+            try:
+                return [future.result() for future in futures]
+            except BrokenProcessPool:  # workers could not start here: do it all in this process
+                log.warning("Không chạy được tiến trình phụ; ghi nhật ký và trang tệp tuần tự")
+                return [run_job(ledger, setup, outbox, head, job) for job in jobs]
+
+        yield collect
