@@ -10,7 +10,7 @@ the formula column read from the bytes already in memory.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
@@ -96,7 +96,10 @@ class _Checker:
         self.sheet, self.setup, self.file = sheet, setup, file
         self.check = SheetCheck(report=Report(), identity=sheet.identity)
 
-    def add(self, code: str, *, row: int | None = None, col: int | None = None, **v: Any) -> None:
+    def problem(
+        self, code: str, *, row: int | None = None, col: int | None = None, **v: Any
+    ) -> Problem:
+        """A catalogue problem located in this sheet (row 1-based, col 0-based)."""
         identity = self.sheet.identity
         title = ""
         if col is not None:
@@ -104,16 +107,14 @@ class _Checker:
             titles = [*sheet_rules()["roster_headers"],
                       *(c.title for c in (layout.columns if layout else ()))]  # fmt: skip
             title = normalize_text(titles[col]) if col < len(titles) else ""
-        self.check.report.add(
-            make_problem(
-                code,
-                file=self.file,
-                sheet=identity.sheet if identity and row is not None else "",
-                row=row,
-                letter=column_letter(col) if col is not None else "",
-                column_title=title,
-                **v,
-            )
+        return make_problem(
+            code,
+            file=self.file,
+            sheet=identity.sheet if identity and row is not None else "",
+            row=row,
+            letter=column_letter(col) if col is not None else "",
+            column_title=title,
+            **v,
         )
 
 
@@ -155,63 +156,70 @@ def check_sheet(
     assert identity is not None
     kind = KINDS.get(identity.kind)
     if kind is None or not kind.per_student:
-        c.add("sheet-kind-unsupported", value=identity.kind)
+        c.check.report.add(c.problem("sheet-kind-unsupported", value=identity.kind))
         return c.check
     c.check.kind = kind
-    _check_people(c, kind, identity, folder_teacher)
+    c.check.report.extend(_check_people(c, kind, identity, folder_teacher))
     since = locked_since(setup, identity.semester, today, manual_lock)
     if since is not None:
-        c.add("period-locked", semester=identity.semester, start=format_date(since))
+        c.check.report.add(
+            c.problem("period-locked", semester=identity.semester, start=format_date(since))
+        )
     if not sheet.sheet_found:
         c.check.report.add(make_problem("sheet-missing", file=sheet.name, sheet=identity.sheet))
         return c.check
     layout = c.check.layout = kind.layout(setup, identity)
-    _check_headers(c, layout)
-    _check_roster(c, identity)
-    _check_cells(c, identity, layout)
-    _check_formulas(c, identity, layout)
+    for check in (
+        _check_headers(c, layout),
+        _check_roster(c, identity),
+        _check_cells(c, identity, layout),
+        _check_formulas(c, identity, layout),
+    ):
+        c.check.report.extend(check)  # each check yields its problems, in the sheet's order
     return c.check
 
 
 def _check_people(
     c: _Checker, kind: SheetKind, identity: Identity, folder_teacher: str | None
-) -> None:
+) -> Iterator[Problem]:
     setup = c.setup
     if folder_teacher is not None and folder_teacher != identity.teacher_code:
-        c.add("teacher-folder-mismatch", teacher=identity.teacher_code, folder=folder_teacher)
+        yield c.problem(
+            "teacher-folder-mismatch", teacher=identity.teacher_code, folder=folder_teacher
+        )
     refused = kind.fill_problem(setup, identity)
     if refused is not None:
         code, values = refused
-        c.add(code, **values)
+        yield c.problem(code, **values)
     teacher = setup.find_teacher(identity.teacher_code)
     saved_by = c.sheet.saved_by
     if teacher is not None and not saved_by:
-        c.add("saved-by-unknown", teacher=teacher.code)
+        yield c.problem("saved-by-unknown", teacher=teacher.code)
     elif teacher is not None and setup.teacher_for_username(saved_by) != teacher:
         # evidence, not identity (shared PCs say "Admin"): refused only where the school says so
         strict = setup.school.strict_saved_by
-        c.add("saved-by-other-refused" if strict else "saved-by-other", value=saved_by,
+        yield c.problem("saved-by-other-refused" if strict else "saved-by-other", value=saved_by,
               teacher=teacher.code)  # fmt: skip
 
 
-def _check_headers(c: _Checker, layout: Layout) -> None:
+def _check_headers(c: _Checker, layout: Layout) -> Iterator[Problem]:
     expected = [*sheet_rules()["roster_headers"], *(col.title for col in layout.columns)]
     for col, title in enumerate(expected):
         found = c.sheet.text(HEADER_ROW, col) or ""
         if normalize_text(found) != normalize_text(title):
-            c.add("column-changed", row=HEADER_ROW + 1, col=col, value=found,
+            yield c.problem("column-changed", row=HEADER_ROW + 1, col=col, value=found,
                   expected=normalize_text(title))  # fmt: skip
 
 
-def _check_roster(c: _Checker, identity: Identity) -> None:
+def _check_roster(c: _Checker, identity: Identity) -> Iterator[Problem]:
     for i, (code, name) in enumerate(identity.students):
         row = FIRST_ROW + i
         found_code = c.sheet.text(row, 1) or ""
         found_name = normalize_text(c.sheet.text(row, 2) or "")
         if not found_code and not found_name:
-            c.add("roster-row-removed", row=row + 1, col=1, expected=f"{code} {name}")
+            yield c.problem("roster-row-removed", row=row + 1, col=1, expected=f"{code} {name}")
         elif (found_code, found_name) != (code, name):
-            c.add(
+            yield c.problem(
                 "roster-changed",
                 row=row + 1,
                 col=1 if found_code != code else 2,
@@ -222,7 +230,9 @@ def _check_roster(c: _Checker, identity: Identity) -> None:
     for row in range(extra_from, len(c.sheet.rows)):
         found = [c.sheet.text(row, col) for col in range(1, ROSTER_WIDTH)]
         if any(found):
-            c.add("roster-row-added", row=row + 1, col=1, value=" ".join(filter(None, found)))
+            yield c.problem(
+                "roster-row-added", row=row + 1, col=1, value=" ".join(filter(None, found))
+            )
 
 
 Cells = dict[str, list[str | None]]  # column → text of each row, in row order
@@ -281,7 +291,7 @@ def pandera_failures(schema: pa.DataFrameSchema, cells: Cells, index: list[int])
     return []
 
 
-def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> None:
+def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Problem]:
     exempt = set(identity.exempt)
     rows = {FIRST_ROW + i: code for i, code in enumerate(identity.student_codes)}
     open_rows = [r for r, code in rows.items() if code not in exempt]
@@ -290,9 +300,9 @@ def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> None:
         for col, column in inputs:
             text = c.sheet.text(r, col)
             if text and code in exempt and column.stored:
-                c.add("exempt-cell-filled", row=r + 1, col=col, student=code, value=text)
+                yield c.problem("exempt-cell-filled", row=r + 1, col=col, student=code, value=text)
             elif text and code not in exempt and not column.open:
-                c.add("cell-closed", row=r + 1, col=col, value=text)
+                yield c.problem("cell-closed", row=r + 1, col=col, value=text)
     checked = [(col, column) for col, column in inputs if column.open]
     cells: Cells = {
         column.key: [c.sheet.text(r, col) for r in open_rows] for col, column in checked
@@ -307,7 +317,7 @@ def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> None:
         if error is not None:
             failures.append((excel_row, where[key], error))
     for excel_row, col, error in sorted(failures, key=lambda f: f[:2]):  # as the teacher reads
-        c.add(error.code, row=excel_row, col=col, **error.values)
+        yield c.problem(error.code, row=excel_row, col=col, **error.values)
     bad = {(r, col) for r, col, _ in failures}
     canonical: dict[tuple[str, str], str] = {}  # the same few spellings recur on every row
     for i, excel_row in enumerate(excel_rows):
@@ -329,7 +339,7 @@ def _formula_key(text: str) -> str:
     return "".join(text.split()).upper()
 
 
-def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> None:
+def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Problem]:
     """Every computed column must still hold the issued formula on every open row."""
     source = c.sheet.content or c.sheet.path
     if not source:
@@ -347,4 +357,4 @@ def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> None:
             formula = found.get(row)
             if formula is None or _formula_key(formula) != _formula_key(column.formula(row)):
                 typed = formula or c.sheet.text(row, col) or "trống"
-                c.add("formula-changed", row=row + 1, col=col, value=typed)
+                yield c.problem("formula-changed", row=row + 1, col=col, value=typed)
