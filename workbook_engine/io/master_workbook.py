@@ -7,7 +7,7 @@ not with Excel formulas, so the printed master equals what the books will say.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -373,7 +373,7 @@ def _write_log_index(
 def write_master(
     path: Path,
     setup: Setup,
-    tables: Sequence[ClassTable],
+    tables: Iterable[ClassTable],
     chain_head: str = "",
     volumes: Sequence[LogVolume] = (),
 ) -> Path:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -88,9 +88,17 @@ class Publisher:
     """Bring ``outbox`` up to date with the ledger. Keep one per process: class tables computed
     once are reused, so a publish after one file costs one class, not the school."""
 
-    def __init__(self, ledger: Ledger, setup: Setup, outbox: Path, witness: str = "") -> None:
+    def __init__(
+        self,
+        ledger: Ledger,
+        setup: Setup,
+        outbox: Path,
+        witness: str = "",
+        keep_tables: bool = True,
+    ) -> None:
         self.ledger, self.setup, self.outbox = ledger, setup, Path(outbox)
         self.witness = witness
+        self.keep_tables = keep_tables  # a long-running publisher keeps class tables warm
         self._tables: dict[str, ClassTable] = {}
         self._saved: tuple[int, str] | None = None  # the state this publisher wrote last
         self._locked: list[Path] = []  # outputs held open elsewhere during this publish
@@ -149,19 +157,29 @@ class Publisher:
         classes = {code for code, _ in touched}
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
-        for code in sorted(stale):
-            self._tables[code] = class_table(self.setup, code, self.ledger.scores_of_class(code))
         result.classes = sorted(stale)
         volumes = [
             LogVolume(month, code, count, f"{LOG_FOLDER}/{month}/{code}.xlsx")
             for month, code, count in self.ledger.change_volumes()
         ]
-        tables = [self._tables[room.code] for room in self.setup.classes]
+        tables = self._class_tables(stale)
         target = self.outbox / MASTER_NAME
         result.master = self._unlocked(
             target, partial(write_master, target, self.setup, tables, head, volumes)
         )
         result.records = self._records(since.decided)
+
+    def _class_tables(self, stale: set[str]) -> Iterator[ClassTable]:
+        """Every class's table, in setup order: cached ones reused, stale ones computed. A
+        one-off publish keeps none (one class in memory at a time)."""
+        for room in self.setup.classes:
+            table = None if room.code in stale else self._tables.get(room.code)
+            if table is None:
+                scores = self.ledger.scores_of_class(room.code)
+                table = class_table(self.setup, room.code, scores)
+                if self.keep_tables:
+                    self._tables[room.code] = table
+            yield table
 
     def _unlocked(self, target: Path, write: Callable[[], T]) -> T | None:
         """Write one output; one held open (Excel, a PDF reader) is skipped and redone by the
@@ -240,4 +258,4 @@ def publish(
     ledger: Ledger, setup: Setup, outbox: Path, today: date | None = None, all_pdfs: bool = False
 ) -> Published:
     """One-off publish (a CLI command, the demo); long-running services keep a Publisher."""
-    return Publisher(ledger, setup, outbox).publish(today, all_pdfs)
+    return Publisher(ledger, setup, outbox, keep_tables=False).publish(today, all_pdfs)
