@@ -28,6 +28,7 @@ from workbook_engine.render.diff_report import file_page, write_file_page
 
 log = logging.getLogger("workbook_engine.render")
 
+LOG_FOLDER = "nhat-ky"
 POOL_FROM = 24  # fewer jobs than this run in the publishing process (a worker costs ~1 s)
 PAGE_BATCH = 50  # file pages per job
 
@@ -52,7 +53,7 @@ Done = tuple[list[Path], list[Path]]  # (written, held open elsewhere)
 
 
 def log_path(outbox: Path, month: str, class_code: str) -> Path:
-    return Path(outbox) / "nhat-ky" / month / f"{class_code}.xlsx"
+    return Path(outbox) / LOG_FOLDER / month / f"{class_code}.xlsx"
 
 
 def month_bounds(month: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
-"""Everything school-wide, derived from the ledger: the master workbook, the monthly change logs,
-the day reports and file pages for vice-principals, a biên bản per approved correction.
+"""Everything school-wide, derived from the ledger: the master workbook, the change logs (one per
+class and month), the day reports and file pages for vice-principals, a biên bản per approved
+correction.
 
 Publishing is incremental: the outbox remembers the last event of the hash chain it reflects
 (``.wbe-publish.json``), and a publish redoes only the classes, months, days and files touched by
@@ -31,7 +32,7 @@ from workbook_engine.pipeline.ledger import Ledger, Since
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
-from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running
+from workbook_engine.render.jobs import LOG_FOLDER, Job, LogJob, log_path, page_jobs, running
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -39,7 +40,6 @@ Merged = dict[tuple[SheetKey, str, int], int]
 T = TypeVar("T")
 
 MASTER_NAME = "master.xlsx"
-LOG_FOLDER = "nhat-ky"
 STATE_NAME = ".wbe-publish.json"
 
 
