@@ -7,7 +7,8 @@ not with Excel formulas, so the printed master equals what the books will say.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,8 @@ ROSTER_COLUMNS = 3  # STT, student code, full name
 EXEMPT = "Miễn"
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
+Cell = tuple[int, int, float | str, str]  # (row, col, value, style)
+STYLES = ("score", "avg", "text", "exempt")
 
 
 class _Formats:
@@ -123,7 +126,33 @@ class ClassTable:
     class_code: str
     blocks: tuple[Block, ...]
     students: tuple[tuple[str, str], ...]  # (code, full name)
-    cells: tuple[tuple[int, int, float | str, str], ...]  # (row, col, value, style)
+    # the filled cells in row order, kept compact: a warm publisher holds every class's table
+    rows: array[int]
+    cols: array[int]
+    values: tuple[float | str, ...]
+    styles: bytes  # index into STYLES
+
+    @classmethod
+    def of(
+        cls, class_code: str, blocks: tuple[Block, ...], students: tuple[tuple[str, str], ...],
+        cells: list[Cell],
+    ) -> ClassTable:  # fmt: skip
+        return cls(
+            class_code,
+            blocks,
+            students,
+            array("H", (c[0] for c in cells)),
+            array("H", (c[1] for c in cells)),
+            tuple(c[2] for c in cells),
+            bytes(STYLES.index(c[3]) for c in cells),
+        )
+
+    @property
+    def cells(self) -> Iterator[Cell]:
+        """(row, col, value, style) of every filled cell, in row order."""
+        for row, col, value, style in zip(self.rows, self.cols, self.values, self.styles,
+                                          strict=True):  # fmt: skip
+            yield row, col, value, STYLES[style]
 
 
 def _subject_block(subject: Subject, start: int) -> Block:
@@ -164,7 +193,7 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
         blocks.append(Block(kind.title or kind.kind, col, groups, heads))
         kinds.append((col, [(key, c.key) for _, key in keys for c in columns]))
         col += len(heads)
-    cells: list[tuple[int, int, float | str, str]] = []
+    cells: list[Cell] = []
     for r, student in enumerate(students, start=HEADER_ROWS):
         for subject, start in subjects:
             if (student.code, subject.code) in exempt:
@@ -178,12 +207,8 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
                 for i, (key, column) in enumerate(stored)
                 if (value := values.get((key, student.code, column))) is not None
             ]
-    return ClassTable(
-        class_code,
-        tuple(blocks),
-        tuple((s.code, s.full_name) for s in students),
-        tuple(cells),
-    )
+    students_ = tuple((s.code, s.full_name) for s in students)
+    return ClassTable.of(class_code, tuple(blocks), students_, cells)
 
 
 def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) -> None:
@@ -226,9 +251,6 @@ def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) 
     ws.set_landscape()
     ws.set_paper(9)
     ws.repeat_rows(3, 5)
-
-
-Cell = tuple[int, int, float | str, str]
 
 
 def _span(ws: Worksheet, row: int, col: int, width: int, text: str, style: Format) -> None:
