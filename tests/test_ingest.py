@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import zipfile
 from datetime import date
 from pathlib import Path
 
@@ -332,3 +333,22 @@ def test_the_returned_copy_fixed_and_sent_back_is_accepted(school: School) -> No
     assert [(c.column, c.new) for c in outcome.changes] == [("TX1", "8.5"), ("TX2", "7.0")]
     page = next((school.data.receipts / outcome.teacher_code).glob("*.html")).read_text("utf-8")
     assert "bản đã bị trả lại trước đây" in page  # the old red marks can be ignored
+
+
+def test_a_sheet_xml_with_a_dtd_is_answered_not_left_in_the_inbox(school: School) -> None:
+    """The values open (calamine) but the formula pass refuses the DTD: the file is returned."""
+    target = school.fill("6A1", "TOAN", {"D8": 7})
+    with zipfile.ZipFile(target) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    sheet = next(n for n in parts if n.startswith("xl/worksheets/sheet") and b"<f>" in parts[n])
+    xml = parts[sheet]
+    declaration_end = xml.index(b"?>") + 2 if xml.startswith(b"<?xml") else 0
+    dtd = b'<!DOCTYPE worksheet [<!ENTITY e "x">]>'
+    parts[sheet] = xml[:declaration_end] + dtd + xml[declaration_end:]
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    (outcome,) = school.ingest(target)
+    assert outcome.status is Status.REJECTED
+    assert "file-unreadable" in [p.code for p in outcome.problems]
+    assert not target.exists()  # answered and out of the inbox

@@ -10,11 +10,13 @@ the formula column read from the bytes already in memory.
 from __future__ import annotations
 
 import warnings
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache, partial
 from typing import Any
+from xml.parsers.expat import ExpatError
 
 import pandas as pd
 
@@ -350,7 +352,12 @@ def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> Iterator
         if column.formula is None:
             continue
         col = ROSTER_WIDTH + i
-        found = read_formulas(source, identity.sheet, col, rows)
+        try:
+            found = read_formulas(source, identity.sheet, col, rows)
+        except (ValueError, KeyError, OSError, zipfile.BadZipFile, ExpatError) as exc:
+            # the values opened, the sheet XML does not (cut short, a DTD): answer, never raise
+            yield c.problem("file-unreadable", detail=str(exc) or type(exc).__name__)
+            return
         for row, code in zip(rows, identity.student_codes, strict=True):
             if code in exempt:
                 continue
