@@ -634,11 +634,13 @@ class Ledger:
                 (min(refs["change"]),),
             )
             touched = {(str(r[0]), str(r[1])) for r in rows}
-        decided = self._ids("SELECT change_id FROM decisions WHERE id IN ({})", refs["decision"])
+        ids = self._ids("SELECT change_id FROM decisions WHERE id IN ({})", refs["decision"])
+        decided = self._by_ids("c.id", ids, self._changes)
+        touched |= {(c.key.class_code, c.at[:10]) for c in decided}  # its class, log and day
         return Since(
             files=self._by_ids("f.id", refs["file"], self._files),
             touched=touched,
-            decided=self._by_ids("c.id", decided, self._changes),
+            decided=decided,
             locks=len(refs["lock"]),
         )
 
@@ -743,7 +745,8 @@ class Since:
     """What the ledger gained after a given event: the publisher's to-do list."""
 
     files: list[FileRecord] = field(default_factory=list)
-    touched: set[tuple[str, str]] = field(default_factory=set)  # (class, "YYYY-MM-DD") changed
+    # (class, "YYYY-MM-DD") of every new change and of every change decided since
+    touched: set[tuple[str, str]] = field(default_factory=set)
     decided: list[ChangeRecord] = field(default_factory=list)  # changes whose decision is new
     locks: int = 0
 

@@ -311,9 +311,11 @@ def write_day_report(
     ordered = sorted(files, key=lambda f: (f.received_at, f.id))
     report = build_diff_report(changes, ordered, setup, title, merged)
     report = replace(report, file_link_prefix="files/")
-    written = [write_diff_html(folder / f"{day.isoformat()}.html", report, summary)]
-    if pdf:
-        written.append(write_diff_pdf(folder / f"{day.isoformat()}.pdf", report))
+    html = render_diff_html(report, printed=summary)
+    written = [write_html(folder / f"{day.isoformat()}.html", html)]
+    if pdf:  # the printed page: the summary itself, or rendered for print
+        printed = html if summary else render_diff_html(report, printed=True)
+        written.append(write_pdf(folder / f"{day.isoformat()}.pdf", printed))
     return written
 
 

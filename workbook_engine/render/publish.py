@@ -32,7 +32,7 @@ from workbook_engine.pipeline.ledger import Ledger, Since
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
-from workbook_engine.render.jobs import LOG_FOLDER, Job, LogJob, log_path, page_jobs, running
+from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -116,7 +116,8 @@ class Publisher:
         event_id, head = self.ledger.head_event()
         full = state is None or self.ledger.event_hash(state.event_id) != state.hash
         since = self.ledger.since(0 if state is None or full else state.event_id)
-        if not full and self._missing_outputs(since):
+        counts = self.ledger.change_volumes()  # (month, class, changes): the log volumes
+        if not full and self._missing_outputs(since, counts):
             full, since = True, self.ledger.since(0)
         if state is None or full:
             state = PublishState()
@@ -127,7 +128,7 @@ class Publisher:
         result = Published(full=full)
         with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
             if since or full:  # meanwhile, in this process: the master and the day pages
-                self._outputs(since, result, head)
+                self._outputs(since, result, head, counts)
             result.reports += self._reports(since, state, today, all_pdfs)
             for written, held in collect():
                 for path in written:
@@ -146,21 +147,21 @@ class Publisher:
 
     def _jobs(self, since: Since) -> list[Job]:
         """The month logs and file pages to write: many, independent, run by :mod:`.jobs`."""
-        touched = since.touched | {(c.key.class_code, c.at[:10]) for c in since.decided}
-        logs: list[Job] = [LogJob(month, code) for month, code in
-                           sorted({(day[:7], code) for code, day in touched})]  # fmt: skip
+        months = sorted({(day[:7], code) for code, day in since.touched})
+        logs: list[Job] = [LogJob(month, code) for month, code in months]
         files = {f.id for f in since.files} | {c.file_id for c in since.decided}
         return [*logs, *page_jobs(sorted(files))]
 
-    def _outputs(self, since: Since, result: Published, head: str) -> None:
-        touched = since.touched | {(c.key.class_code, c.at[:10]) for c in since.decided}
-        classes = {code for code, _ in touched}
+    def _outputs(
+        self, since: Since, result: Published, head: str, counts: list[tuple[str, str, int]]
+    ) -> None:
+        classes = {code for code, _ in since.touched}
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
         result.classes = sorted(stale)
         volumes = [
-            LogVolume(month, code, count, f"{LOG_FOLDER}/{month}/{code}.xlsx")
-            for month, code, count in self.ledger.change_volumes()
+            LogVolume(month, code, count, log_path(Path(), month, code).as_posix())
+            for month, code, count in counts
         ]
         tables = self._class_tables(stale)
         target = self.outbox / MASTER_NAME
@@ -198,12 +199,12 @@ class Publisher:
         )
         return self._unlocked(folder / f"{day.isoformat()}.html", write) or []
 
-    def _missing_outputs(self, since: Since) -> bool:
+    def _missing_outputs(self, since: Since, counts: list[tuple[str, str, int]]) -> bool:
         """Whether a file the last publish wrote is gone (then everything is rebuilt)."""
         if not (self.outbox / MASTER_NAME).exists():
             return True
         new = {(day[:7], code) for code, day in since.touched}
-        volumes = [(m, c) for m, c, _ in self.ledger.change_volumes() if (m, c) not in new]
+        volumes = [(m, c) for m, c, _ in counts if (m, c) not in new]
         if any(not log_path(self.outbox, month, code).exists() for month, code in volumes):
             return True
         return bool(volumes) and not (self.outbox / "reports" / "diff").is_dir()
@@ -226,19 +227,16 @@ class Publisher:
         self, since: Since, state: PublishState, today: date, all_pdfs: bool
     ) -> list[Path]:
         folder = self.outbox / "reports" / "diff"
-        days = {day_of(f.received_at) for f in since.files}
+        days = {d for d in (day_of(f.received_at) for f in since.files) if d is not None}
         days |= {date.fromisoformat(day) for _, day in since.touched}
-        days |= {day_of(c.at) for c in since.decided}
-        due = {date.fromisoformat(d) for d in state.pdf_due} | {d for d in days if d}
+        due = {date.fromisoformat(d) for d in state.pdf_due} | days
+        now = {day for day in due if all_pdfs or day < today}  # PDFs once the day is over
         written: list[Path] = []
-        for day in sorted(d for d in days if d is not None):
-            written += self._day_report(folder, day, pdf=False)
-        for day in sorted(due):
-            if all_pdfs or day < today:
-                printed = self._day_report(folder, day, pdf=True)
-                written += printed
-                if printed:
-                    due.discard(day)
+        for day in sorted(days | now):
+            pages = self._day_report(folder, day, pdf=day in now)
+            written += pages
+            if pages and day in now:
+                due.discard(day)
         state.pdf_due = [d.isoformat() for d in sorted(due)]
         return written
 
