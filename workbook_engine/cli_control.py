@@ -48,7 +48,7 @@ def school(data: DataDir) -> Iterator[tuple[Setup, Ledger]]:
 def person(setup: Setup, code: str, action: Action) -> Teacher:
     teacher = setup.find_teacher(code)
     if teacher is None:
-        raise fail(f"không có cán bộ mã {code} trong tệp thiết lập")
+        raise engine_error("unknown-teacher", value=code)
     if not may(teacher, action):
         allowed = roles_text(action)
         raise fail(
@@ -169,10 +169,12 @@ def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, 
           note: str) -> None:  # fmt: skip
     with school(data) as (setup, ledger):
         person(setup, by, Action.LOCK)
-        if class_ and class_ not in {c.code for c in setup.classes}:
-            raise fail(f"không có lớp {class_}")
+        room = setup.find_class(class_) if class_ else None
+        if class_ and room is None:
+            raise engine_error("unknown-class", value=class_)
         if subject and subject not in {s.code for s in setup.subjects}:
-            raise fail(f"không có môn {subject}")
+            grade = room.grade if room else "nào"
+            raise engine_error("unknown-subject", value=subject, grade=grade)
         with ledger.transaction():
             ledger.record_lock(action, semester, by, class_, subject, note)
     scope = " ".join(filter(None, [f"học kì {semester}", class_ and f"lớp {class_}",

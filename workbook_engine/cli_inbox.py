@@ -21,13 +21,11 @@ from workbook_engine.cli_common import (
     OutboxOption,
     SchoolDirOption,
     TodayOption,
-    fail,
     out,
     print_json,
     require_paths,
     setup_or_fail,
 )
-from workbook_engine.io.identity import SecretError
 from workbook_engine.paths import DataDir, data_dir
 
 if TYPE_CHECKING:
@@ -61,11 +59,7 @@ def after_batch(pipeline: Pipeline) -> None:
 def open_pipeline(data: DataDir, inbox: Path, outbox: Path, today: date | None) -> Pipeline:
     from workbook_engine.pipeline.runner import Pipeline
 
-    setup = setup_or_fail(data)
-    try:
-        return Pipeline(data, inbox, outbox, today, setup=setup)
-    except SecretError as exc:
-        raise fail(str(exc)) from exc
+    return Pipeline(data, inbox, outbox, today, setup=setup_or_fail(data))
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:

@@ -1,8 +1,10 @@
-"""The master workbook: every accepted value of every class, and the change log.
+"""The master workbook (every accepted value of every class, and the index of the change logs)
+and the change logs themselves, one per class and month.
 
-Regenerated from the ledger after each batch and written atomically, so a reader (or Excel on
-the office PC) never sees a half-written file. Averages are computed here with the rules module,
-not with Excel formulas, so the printed master equals what the books will say.
+Written from the ledger by the publisher, atomically, so a reader (or Excel on the office PC)
+never sees a half-written file. A class's sheet is computed once as a :class:`ClassTable` and
+written as often as needed. Averages are computed here with the rules module, not with Excel
+formulas, so the printed master equals what the books will say.
 """
 
 from __future__ import annotations
@@ -400,7 +402,7 @@ def write_master(
     volumes: Sequence[LogVolume] = (),
 ) -> Path:
     """Write the master workbook atomically: one sheet per class, then the index of the
-    monthly change logs with the chain head."""
+    change logs (one per class and month) with the chain head."""
     with atomic_path(Path(path)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         book.set_properties({"title": "Sổ điểm tổng hợp", "author": "workbook_engine"})

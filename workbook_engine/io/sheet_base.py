@@ -16,7 +16,6 @@ from xlsxwriter.worksheet import Worksheet
 
 from workbook_engine.io.cells import column_letter
 from workbook_engine.io.identity import Identity, write_identity_sheet
-from workbook_engine.model import Student
 
 HEADER_ROW = 6  # 0-based row of the column headings (row 7 in Excel)
 FIRST_ROW = HEADER_ROW + 1  # first student row, 0-based (row 8 in Excel)
@@ -102,15 +101,12 @@ def write_header(ws: Worksheet, fmt: Formats, header: Header, right_col: int) ->
         ws.write_string(HEADER_ROW - 1, 0, header.help, fmt.help)
 
 
-def write_roster(
-    ws: Worksheet, fmt: Formats, students: Sequence[Student | tuple[str, str]]
-) -> None:
+def write_roster(ws: Worksheet, fmt: Formats, students: Sequence[tuple[str, str]]) -> None:
     """Column headings of the roster and one row per student: STT, code, full name."""
     for c, (title, width) in enumerate(ROSTER_COLUMNS):
         ws.write_string(HEADER_ROW, c, title, fmt.head)
         ws.set_column(c, c, width)
-    for i, student in enumerate(students):
-        code, name = student if isinstance(student, tuple) else (student.code, student.full_name)
+    for i, (code, name) in enumerate(students):
         row = FIRST_ROW + i
         ws.write_number(row, 0, i + 1, fmt.roster_number)
         ws.write_string(row, 1, code, fmt.roster_code)

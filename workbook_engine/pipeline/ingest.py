@@ -16,6 +16,7 @@ from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
 from workbook_engine.io.feedback import MARKS_SHEET
+from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.pipeline.answer import answer
@@ -217,8 +218,9 @@ def _judge_sheet(
     teacher = folder_teacher(path, ctx.inbox, ctx.setup)
     manual = None
     if sheet.identity is not None:
-        i = sheet.identity
-        manual = ledger.manual_lock(SheetKey(i.class_code, i.subject_code, i.semester))
+        i, kind = sheet.identity, KINDS.get(sheet.identity.kind)
+        key = kind.ledger_key(i) if kind else SheetKey(i.class_code, i.subject_code, i.semester)
+        manual = ledger.manual_lock(key)
     check = check_sheet(sheet, ctx.setup, ctx.secret, ctx.today, teacher, manual)
     verdict = _Verdict(path.name, sha, check=check, sheet=sheet)
     verdict.teacher_code = check.identity.teacher_code if check.identity else (teacher or "")

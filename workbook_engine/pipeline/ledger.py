@@ -393,11 +393,6 @@ class Ledger:
         )
         return {(r[0], r[1]): r[2] for r in rows}
 
-    def all_scores(self) -> Iterator[tuple[SheetKey, str, str, str]]:
-        """Every accepted value: (sheet, student code, column, value), in a stable order."""
-        for r in self._score_rows():
-            yield SheetKey(r[0], r[1], r[2]), r[3], r[4], r[5]
-
     def record_changes(
         self,
         file_id: int,
@@ -433,11 +428,6 @@ class Ledger:
             (c.student_code, c.column): c.new for c in changes if c.status == ChangeStatus.MERGED
         }
         self._set_scores(key, merged, file_id, at)
-
-    def _set_score(
-        self, key: SheetKey, student: str, column: str, value: str | None, file_id: int, at: str
-    ) -> None:
-        self._set_scores(key, {(student, column): value}, file_id, at)
 
     def _set_scores(
         self, key: SheetKey, values: dict[tuple[str, str], str | None], file_id: int, at: str
@@ -499,8 +489,8 @@ class Ledger:
             },
         )
         if decision is ChangeStatus.APPROVED:
-            self._set_score(change.key, change.student_code, change.column, change.new,
-                            change.file_id, at)  # fmt: skip
+            cell = (change.student_code, change.column)
+            self._set_scores(change.key, {cell: change.new}, change.file_id, at)
         decided = self.change(change_id)
         assert decided is not None
         return decided
@@ -667,10 +657,6 @@ class Ledger:
     def files_between(self, start: str, end: str) -> list[FileRecord]:
         """Files received with ``start <= received_at < end`` (ISO text, local time)."""
         return self._files("WHERE f.received_at >= ? AND f.received_at < ?", (start, end))
-
-    def changes_between(self, start: str, end: str) -> list[ChangeRecord]:
-        """Changes with ``start <= at < end`` (ISO text, local time), oldest first."""
-        return self._changes("WHERE c.at >= ? AND c.at < ?", (start, end))
 
     def files_by_id(self, ids: Iterable[int]) -> list[FileRecord]:
         return self._by_ids("f.id", sorted(ids), self._files)

@@ -1,4 +1,5 @@
-"""The diff report vice-principals read: every cell change, flagged items first.
+"""The diff report vice-principals read: cell changes, flagged items first (a day's summary lists
+the changes to review and counts new entries; a file's page lists every cell it changed).
 
 :func:`build_diff_report` is pure (ledger records and setup in, dataclasses out); the writers
 turn one report into HTML (``diff_report.html.j2`` with ``diff_report.css`` inlined) or into a

@@ -113,6 +113,7 @@ class SheetKind:
     title: ClassVar[str] = ""  # the block's title in the master
     per_student: ClassVar[bool] = True  # False: a form (its own checker)
     deadlines: ClassVar[bool] = False  # the calendar's entry deadlines apply (late-entry)
+    ledger_code: ClassVar[str] = ""  # the ledger's subject code of a kind that is no subject
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         """The sheets of this kind that ``teacher_code`` gets for ``semester``."""
@@ -125,8 +126,14 @@ class SheetKind:
     def header(self, setup: Setup, identity: Identity) -> Header:
         raise NotImplementedError
 
+    @property
+    def code(self) -> str:
+        """The subject code of this kind's ledger keys when its sheets are not a subject's."""
+        return self.ledger_code or self.kind
+
     def ledger_key(self, identity: Identity) -> SheetKey:
-        return SheetKey(identity.class_code, identity.subject_code or self.kind, identity.semester)
+        code = identity.subject_code or self.code
+        return SheetKey(identity.class_code, code, identity.semester)
 
     def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
         """Why ``identity.teacher_code`` may not fill this sheet (code, values), or None."""
@@ -141,15 +148,17 @@ class SheetKind:
 
     def key_title(self, subject_code: str) -> str | None:
         """How a ledger key of this kind is named to people, or None when it is not ours."""
-        return (self.title or self.kind) if subject_code == self.kind else None
+        return (
+            (self.title or self.kind) if subject_code == (self.ledger_code or self.kind) else None
+        )
 
     def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
         """(group title, ledger key) of the blocks this kind shows on a class's master sheet."""
-        return [(SEMESTER_NAMES[s.number], SheetKey(class_code, self.kind, s.number))
+        return [(SEMESTER_NAMES[s.number], SheetKey(class_code, self.code, s.number))
                 for s in setup.semesters]  # fmt: skip
 
     def master_columns(self, setup: Setup, class_code: str) -> list[Column]:
-        """The stored columns shown in the master (default: the layout of a fresh sheet)."""
+        """The stored columns shown in the master (none by default)."""
         return []
 
 

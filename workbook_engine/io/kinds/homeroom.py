@@ -178,6 +178,7 @@ def conduct_identity(setup: Setup, class_code: str, semester: int) -> Identity:
 
 class ConductKind(SheetKind):
     kind = "conduct"
+    ledger_code = "RENLUYEN"
     in_master = True
     sheet = CONDUCT_SHEET
     title = "Rèn luyện"
@@ -206,16 +207,6 @@ class ConductKind(SheetKind):
         semester = SEMESTER_NAMES[identity.semester].upper()
         title = f"KẾT QUẢ RÈN LUYỆN LỚP {identity.class_code} — {semester}"
         return _header(setup, identity, title, ROSTER_WIDTH, LEVEL.help)
-
-    def ledger_key(self, identity: Identity) -> SheetKey:
-        return SheetKey(identity.class_code, "RENLUYEN", identity.semester)
-
-    def key_title(self, subject_code: str) -> str | None:
-        return self.title if subject_code == "RENLUYEN" else None
-
-    def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
-        return [(SEMESTER_NAMES[s.number], SheetKey(class_code, "RENLUYEN", s.number))
-                for s in setup.semesters]  # fmt: skip
 
     def master_columns(self, setup: Setup, class_code: str) -> list[Column]:
         return [Column("KQRL", "KQRL", LEVEL), Column("NX", "Nhận xét", note_type())]
