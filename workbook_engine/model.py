@@ -160,6 +160,11 @@ class Setup:
         """Student code → full name (shared: do not modify)."""
         return {s.code: s.full_name for s in self.students}
 
+    @cached_property
+    def roster_positions(self) -> dict[str, int]:
+        """Student code → position in the setup's roster order (shared: do not modify)."""
+        return {s.code: i for i, s in enumerate(self.students)}
+
     def find_class(self, code: str) -> ClassRoom | None:
         return self._index.classes.get(code)
 

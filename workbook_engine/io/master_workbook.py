@@ -324,7 +324,7 @@ LOG_COLUMNS = (
 def _write_log(
     ws: Worksheet, setup: Setup, changes: Sequence[ChangeRecord], chain_head: str, fmt: _Formats
 ) -> None:
-    names = {s.code: s.full_name for s in setup.students}
+    names = setup.student_names
     ws.write_string(0, 0, "NHẬT KÝ THAY ĐỔI ĐIỂM", fmt.title)
     _write_head(ws, chain_head)
     for c, (head, width) in enumerate(LOG_COLUMNS):

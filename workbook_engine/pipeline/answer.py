@@ -42,6 +42,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
     """The red-marked copy and the rejection page, or the receipt; never fails the ingest."""
     copy, page = feedback_paths(outcome, ctx.data)
     key = outcome.key
+    name, is_subject = KINDS.sheet_name(ctx.setup, key) if key else ("", True)
     report = FeedbackReport(
         file_name=outcome.name,
         status=outcome.status.value,
@@ -49,8 +50,8 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         received_at=outcome.at,
         class_code=key.class_code if key else "",
         subject_code=key.subject_code if key else "",
-        subject_name=_subject_name(ctx, key)[0] if key else "",
-        subject_label=_subject_name(ctx, key)[1] if key else "Môn",
+        subject_name=name,
+        subject_label="Môn" if is_subject else "Nội dung",
         semester=key.semester if key else None,
         problems=outcome.problems,
         changes=outcome.changes,
@@ -66,15 +67,6 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         write_report_html(page, report)
     except Exception:  # feedback is a courtesy: the ledger already holds the verdict
         log.exception("%s: không ghi được phản hồi cho giáo viên", outcome.name)
-
-
-def _subject_name(ctx: IngestContext, key: SheetKey) -> tuple[str, str]:
-    """(name, label): ("Toán", "Môn") or ("Rèn luyện", "Nội dung")."""
-    room = ctx.setup.find_class(key.class_code)
-    subject = ctx.setup.find_subject(room.grade, key.subject_code) if room else None
-    if subject is not None:
-        return subject.name, "Môn"
-    return KINDS.key_title(key.subject_code), "Nội dung"
 
 
 def _receipt_if_missing(outcome: Outcome, ctx: IngestContext, ledger: Ledger) -> None:

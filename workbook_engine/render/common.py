@@ -12,7 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
-from workbook_engine.model import Setup, Student, Subject, Teacher
+from workbook_engine.model import Setup, SheetKey, Subject, Teacher
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -88,25 +88,23 @@ def date_text(day: date) -> str:
 
 
 class Directory:
-    """Names from the setup. The ledger outlives setups: a code no longer there is shown bare."""
+    """Names from the setup (its indexed look-ups). The ledger outlives setups: a code no longer
+    there is shown bare."""
 
     def __init__(self, setup: Setup) -> None:
         self.setup = setup
-        self.students: dict[str, Student] = {s.code: s for s in setup.students}
-        self.teachers: dict[str, Teacher] = {t.code: t for t in setup.teachers}
-        self.grades = {c.code: c.grade for c in setup.classes}
-        self.subjects: dict[tuple[int, str], Subject] = {
-            (s.grade, s.code): s for s in setup.subjects
-        }
         # the setup lists students in roster order, the order of the teachers' sheets
-        self.roster_position = {s.code: i for i, s in enumerate(setup.students)}
+        self.roster_position = setup.roster_positions
 
     def student_name(self, code: str) -> str:
-        student = self.students.get(code)
+        student = self.setup.find_student(code)
         return student.full_name if student else ""
 
+    def teacher(self, code: str) -> Teacher | None:
+        return self.setup.find_teacher(code)
+
     def teacher_name(self, code: str) -> str:
-        teacher = self.teachers.get(code)
+        teacher = self.setup.find_teacher(code)
         return teacher.full_name if teacher else ""
 
     def teacher_label(self, code: str) -> str:
@@ -116,13 +114,16 @@ class Directory:
         name = self.teacher_name(code)
         return f"{code} – {name}" if name else code
 
+    def grade(self, class_code: str) -> int:
+        room = self.setup.find_class(class_code)
+        return room.grade if room else 0
+
     def subject(self, class_code: str, subject_code: str) -> Subject | None:
-        grade = self.grades.get(class_code)
-        return self.subjects.get((grade, subject_code)) if grade is not None else None
+        room = self.setup.find_class(class_code)
+        return self.setup.find_subject(room.grade, subject_code) if room else None
 
     def subject_name(self, class_code: str, subject_code: str) -> str:
-        subject = self.subject(class_code, subject_code)
-        return subject.name if subject else KINDS.key_title(subject_code)
+        return KINDS.sheet_name(self.setup, SheetKey(class_code, subject_code, 0))[0]
 
 
 def write_html(path: Path, html: str) -> Path:

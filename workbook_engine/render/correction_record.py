@@ -58,7 +58,7 @@ def build_correction_record(
     key = change.key
     decided = change.decided_by or ""
     approver = names.teacher_name(decided) or decided
-    teacher = names.teachers.get(decided)
+    teacher = names.teacher(decided)
     if teacher is not None and teacher.roles:
         approver += f" ({', '.join(teacher.roles)})"
     return CorrectionRecord(

@@ -210,7 +210,7 @@ def build_diff_report(
         ClassGroup(code, tuple(sorted(groups, key=_sheet_order)))
         for code, groups in by_class.items()
     ]
-    classes.sort(key=lambda c: (_RANK[c.status], names.grades.get(c.class_code, 0), c.class_code))
+    classes.sort(key=lambda c: (_RANK[c.status], names.grade(c.class_code), c.class_code))
 
     changed_files: dict[int, int] = per_file
     for change in changes:

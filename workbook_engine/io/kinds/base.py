@@ -148,9 +148,7 @@ class SheetKind:
 
     def key_title(self, subject_code: str) -> str | None:
         """How a ledger key of this kind is named to people, or None when it is not ours."""
-        return (
-            (self.title or self.kind) if subject_code == (self.ledger_code or self.kind) else None
-        )
+        return (self.title or self.kind) if subject_code == self.code else None
 
     def master_keys(self, setup: Setup, class_code: str) -> list[tuple[str, SheetKey]]:
         """(group title, ledger key) of the blocks this kind shows on a class's master sheet."""
@@ -181,8 +179,17 @@ class Registry:
     def require(self, name: str) -> SheetKind:
         return self.kinds[name]
 
+    def sheet_name(self, setup: Setup, key: SheetKey) -> tuple[str, bool]:
+        """What a ledger key is called ("Toán", "Điểm danh tháng 09/2025") and whether it is
+        a subject."""
+        room = setup.find_class(key.class_code)
+        subject = setup.find_subject(room.grade, key.subject_code) if room else None
+        if subject is not None:
+            return subject.name, True
+        return self.key_title(key.subject_code), False
+
     def key_title(self, subject_code: str) -> str:
-        """ "Điểm danh tháng 09/2025" for a kind's ledger key; the code itself otherwise."""
+        """The name of a kind's ledger key ("Điểm danh tháng 09/2025"), or the code itself."""
         for kind in self.kinds.values():
             title = kind.key_title(subject_code)
             if title is not None:
