@@ -122,8 +122,9 @@ def write_correction_sheet(
                 (SEMESTER_NAMES[semester], ""),
             ],
             help=HELP,
+            right_col=8,
         )
-        write_header(ws, fmt, header, 8)
+        write_header(ws, fmt, header)
         write_headings(ws, fmt, 0, [title for _, title, _ in COLUMNS])
         for c, (_, _, width) in enumerate(COLUMNS):
             ws.set_column(c, c, width)

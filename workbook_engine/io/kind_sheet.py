@@ -47,7 +47,7 @@ def write_sheet(
     with atomic_path(Path(path)) as tmp:
         book, fmt = new_book(tmp, header.title)
         ws = book.add_worksheet(identity.sheet)
-        write_header(ws, fmt, header, header.right_col)
+        write_header(ws, fmt, header)
         write_roster(ws, fmt, identity.students)
         write_headings(ws, fmt, ROSTER_WIDTH, [c.title for c in layout.columns])
         for col, column in enumerate(layout.columns, start=ROSTER_WIDTH):

@@ -89,14 +89,14 @@ def new_book(path: Path, title: str) -> tuple[Workbook, Formats]:
     return book, Formats(book)
 
 
-def write_header(ws: Worksheet, fmt: Formats, header: Header, right_col: int) -> None:
-    """Title in row 1, info lines from row 2 (left item in A, right item at ``right_col``)."""
+def write_header(ws: Worksheet, fmt: Formats, header: Header) -> None:
+    """Title in row 1, info lines from row 2 (left item in A, right item at its right column)."""
     ws.write_string(0, 0, header.title, fmt.title)
     for r, (left, right) in enumerate(header.lines, start=1):
         if left:
             ws.write_string(r, 0, left, fmt.info)
         if right:
-            ws.write_string(r, right_col, right, fmt.info)
+            ws.write_string(r, header.right_col, right, fmt.info)
     if header.help:
         ws.write_string(HEADER_ROW - 1, 0, header.help, fmt.help)
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from functools import partial
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.master_workbook import write_change_log
@@ -27,6 +28,7 @@ from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.diff_report import file_page, write_file_page
 
 log = logging.getLogger("workbook_engine.render")
+T = TypeVar("T")
 
 LOG_FOLDER = "nhat-ky"
 POOL_FROM = 24  # fewer jobs than this run in the publishing process (a worker costs ~1 s)
@@ -69,17 +71,23 @@ def page_jobs(file_ids: Sequence[int]) -> list[PagesJob]:
     ]
 
 
+def unless_held(target: Path, write: Callable[[], T], held: list[Path]) -> T | None:
+    """``write()``; an output held open (Excel, a PDF reader) is logged, added to ``held``
+    and skipped: the next publish redoes it."""
+    try:
+        return write()
+    except FileLockedError:
+        log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
+        held.append(target)
+        return None
+
+
 def run_job(ledger: Ledger, setup: Setup, outbox: Path, head: str, job: Job) -> Done:
     """Write one job's outputs; an output held open is reported, not raised."""
     written: list[Path] = []
     held: list[Path] = []
     for target, write in _writes(ledger, setup, outbox, head, job):
-        try:
-            write()
-        except FileLockedError:
-            log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
-            held.append(target)
-        else:
+        if unless_held(target, write, held) is not None:
             written.append(target)
     return written, held
 

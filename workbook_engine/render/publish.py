@@ -20,7 +20,7 @@ from functools import partial
 from pathlib import Path
 from typing import TypeVar
 
-from workbook_engine.io.atomic import FileLockedError, atomic_path
+from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.master_workbook import (
     ClassTable,
     LogVolume,
@@ -32,7 +32,7 @@ from workbook_engine.pipeline.ledger import Ledger, Since
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
-from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running
+from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running, unless_held
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -185,12 +185,7 @@ class Publisher:
     def _unlocked(self, target: Path, write: Callable[[], T]) -> T | None:
         """Write one output; one held open (Excel, a PDF reader) is skipped and redone by the
         next publish, which does not count it as published."""
-        try:
-            return write()
-        except FileLockedError:
-            log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
-            self._locked.append(target)
-            return None
+        return unless_held(target, write, self._locked)
 
     def _day_report(self, folder: Path, day: date, pdf: bool) -> list[Path]:
         changes, files, merged = self._day(day)
