@@ -112,3 +112,12 @@ def test_receipts_and_reports_name_the_sheet_not_its_ledger_key(school: School) 
     day = accepted.at[:10]
     report = (school.outbox / "reports" / "diff" / f"{day}.html").read_text("utf-8")
     assert '<span class="subject">Điểm danh tháng 09/2025</span>' in report
+
+
+def test_both_attendance_totals_keep_their_formulas(school: School) -> None:
+    teacher = homeroom(school)
+    issued = school.data.root / "share" / teacher / SEPTEMBER
+    # a teacher types the totals over the formulas of the first two students
+    cells = {"H8": "P", "AH8": 1, "AI9": 0}
+    (returned,) = school.ingest(drop(school, issued, cells, teacher))
+    assert located(returned) == [("formula-changed", "AH8"), ("formula-changed", "AI9")]

@@ -11,7 +11,7 @@ import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -171,10 +171,11 @@ class _ColumnScan:
     inside an ``<f>`` element, and a cell address is parsed only when its cell holds a formula.
     """
 
-    def __init__(self, parser: Any, col: int, rows: range) -> None:
+    def __init__(self, parser: Any, cols: set[int], rows: range) -> None:
         self.parser = parser
-        self.col, self.rows = col + 1, range(rows.start + 1, rows.stop + 1)  # 1-based, as in XML
-        self.found: dict[int, str | None] = {}
+        self.cols = {c + 1 for c in cols}  # 1-based, as in the XML
+        self.rows = range(rows.start + 1, rows.stop + 1)
+        self.found: dict[tuple[int, int], str | None] = {}  # 0-based (row, col)
         self.masters: dict[str, tuple[str, int, int]] = {}  # si → (formula, row, col)
         self.row = 0
         self.address: str | None = None  # r of the current cell; None before a row's first cell
@@ -212,8 +213,8 @@ class _ColumnScan:
         assert self.address is not None
         row, col = self._where(self.address)
         value = self._value(self.formula, "".join(self.text), row, col)
-        if col == self.col and row in self.rows:
-            self.found[row - 1] = value
+        if col in self.cols and row in self.rows:
+            self.found[(row - 1, col - 1)] = value
 
     def _value(self, attrs: dict[str, str], text: str, row: int, col: int) -> str | None:
         kind = attrs.get("t", "normal")
@@ -236,9 +237,17 @@ def column_formulas(
 ) -> dict[int, str | None]:
     """Formula text (``=…``) of column ``col`` (0-based) on each 0-based row of ``rows``; None
     where the cell holds a typed value, is empty or absent. :class:`KeyError` if no such sheet."""
+    return sheet_formulas(source, sheet_name, [col], rows)[col]
+
+
+def sheet_formulas(
+    source: Path | bytes, sheet_name: str, cols: Iterable[int], rows: range
+) -> dict[int, dict[int, str | None]]:
+    """:func:`column_formulas` of several columns in one pass: col → row → formula or None."""
+    wanted = set(cols)
     file = io.BytesIO(source) if isinstance(source, bytes) else source
     with zipfile.ZipFile(file) as archive, archive.open(sheet_part(archive, sheet_name)) as xml:
         parser = _parser()
-        scan = _ColumnScan(parser, col, rows)
+        scan = _ColumnScan(parser, wanted, rows)
         parser.ParseFile(xml)
-    return {row: scan.found.get(row) for row in rows}
+    return {col: {row: scan.found.get((row, col)) for row in rows} for col in wanted}

@@ -14,7 +14,7 @@ from defusedxml import ElementTree
 from python_calamine import CalamineWorkbook
 
 from workbook_engine.io.cells import cell_text
-from workbook_engine.io.formulas import column_formulas
+from workbook_engine.io.formulas import column_formulas, sheet_formulas
 from workbook_engine.io.identity import IDENTITY_SHEET, Identity, IdentityError, identity_from_rows
 
 CORE_PROPERTIES = "docProps/core.xml"
@@ -112,3 +112,10 @@ def read_formulas(
     (:func:`~workbook_engine.io.formulas.column_formulas`) on the same bytes.
     """
     return column_formulas(source, sheet_name, col, rows)
+
+
+def read_formula_columns(
+    source: Path | bytes, sheet_name: str, cols: list[int], rows: range
+) -> dict[int, dict[int, str | None]]:
+    """:func:`read_formulas` of several columns, in one pass over the sheet's XML."""
+    return sheet_formulas(source, sheet_name, cols, rows)

@@ -27,7 +27,7 @@ from workbook_engine.io.identity import Identity, verify_identity
 from workbook_engine.io.kinds import KINDS, CellError, Layout, SheetKind, ValueType
 from workbook_engine.io.kinds.values import COMMENT, SCORE, sheet_rules
 from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
-from workbook_engine.io.sheet_reader import FilledSheet, read_formulas
+from workbook_engine.io.sheet_reader import FilledSheet, read_formula_columns
 from workbook_engine.model import Setup, SheetKey, Subject
 from workbook_engine.rules import AssessmentMode
 
@@ -344,24 +344,23 @@ def _formula_key(text: str) -> str:
 def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Problem]:
     """Every computed column must still hold the issued formula on every open row."""
     source = c.sheet.content or c.sheet.path
-    if not source:
+    computed = {ROSTER_WIDTH + i: col for i, col in enumerate(layout.columns) if col.formula}
+    if not source or not computed:
         return
     rows = range(FIRST_ROW, FIRST_ROW + len(identity.students))
+    try:
+        found = read_formula_columns(source, identity.sheet, list(computed), rows)
+    except (ValueError, KeyError, OSError, zipfile.BadZipFile, ExpatError) as exc:
+        # the values opened, the sheet XML does not (cut short, a DTD): answer, never raise
+        yield c.problem("file-unreadable", detail=str(exc) or type(exc).__name__)
+        return
     exempt = set(identity.exempt)
-    for i, column in enumerate(layout.columns):
-        if column.formula is None:
-            continue
-        col = ROSTER_WIDTH + i
-        try:
-            found = read_formulas(source, identity.sheet, col, rows)
-        except (ValueError, KeyError, OSError, zipfile.BadZipFile, ExpatError) as exc:
-            # the values opened, the sheet XML does not (cut short, a DTD): answer, never raise
-            yield c.problem("file-unreadable", detail=str(exc) or type(exc).__name__)
-            return
+    for col, column in computed.items():
+        assert column.formula is not None
         for row, code in zip(rows, identity.student_codes, strict=True):
             if code in exempt:
                 continue
-            formula = found.get(row)
+            formula = found[col].get(row)
             if formula is None or _formula_key(formula) != _formula_key(column.formula(row)):
                 typed = formula or c.sheet.text(row, col) or "trống"
                 yield c.problem("formula-changed", row=row + 1, col=col, value=typed)
