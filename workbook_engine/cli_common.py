@@ -31,15 +31,18 @@ JSON_META = "wbe.json"  # set in the click context's shared ``meta`` when --json
 
 # --- the shared options ---------------------------------------------------------------------------
 
-DataDirOption = Annotated[
-    Path | None,
-    typer.Option(
+
+def _data_dir_option(**extra: Any) -> Any:
+    return typer.Option(
         "--data-dir",
         envvar=ENV_VAR,
         help="Thư mục dữ liệu / data directory (default ./data).",
         show_default=False,
-    ),
-]
+        **extra,
+    )
+
+
+DataDirOption = Annotated[Path | None, _data_dir_option()]
 
 
 def _require_school(value: Path | None) -> Path | None:
@@ -59,16 +62,7 @@ def _require_school(value: Path | None) -> Path | None:
 
 # --data-dir for the commands that check issued sheets (ingest, watch): the directory must hold
 # the school's setup and secret (``setup-missing``, ``secret-missing``), checked while parsing.
-SchoolDirOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        envvar=ENV_VAR,
-        help="Thư mục dữ liệu / data directory (default ./data).",
-        show_default=False,
-        callback=_require_school,
-    ),
-]
+SchoolDirOption = Annotated[Path | None, _data_dir_option(callback=_require_school)]
 InboxOption = Annotated[
     Path, typer.Option("--inbox", help="Hộp thư nhận tệp / inbox folder.", envvar="WBE_INBOX")
 ]

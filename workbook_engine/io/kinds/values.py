@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from workbook_engine.io.kinds.base import CellError, ValueType
 from workbook_engine.rules import Comment, Level, ScoreError, format_tenths, parse_comment
 from workbook_engine.rules import parse_score as _parse_score
+
+T = TypeVar("T")
 
 SCORE_HELP = (
     "Nhập điểm từ 0 đến 10, số nguyên hoặc một chữ số thập phân (ví dụ 8,5). "
@@ -35,22 +38,22 @@ def sheet_rules() -> dict[str, Any]:
     return rules
 
 
-def _score(text: str) -> str:
+def _rule(parse: Callable[[str], T | None], text: str) -> T:
+    """The rules module's reading of ``text``; its refusal as a catalogue :class:`CellError`."""
     try:
-        tenths = _parse_score(text)
+        value = parse(text)
     except ScoreError as exc:
         raise CellError(exc.code, value=text) from exc
-    assert tenths is not None
-    return format_tenths(tenths, ".")
+    assert value is not None  # blank cells are never parsed
+    return value
+
+
+def _score(text: str) -> str:
+    return format_tenths(_rule(_parse_score, text), ".")
 
 
 def _comment(text: str) -> str:
-    try:
-        comment = parse_comment(text)
-    except ScoreError as exc:
-        raise CellError(exc.code, value=text) from exc
-    assert comment is not None
-    return comment.value
+    return _rule(parse_comment, text).value
 
 
 def score_rule(top_left: str) -> str:
