@@ -17,6 +17,7 @@ from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import publish
+from workbook_engine.share import ShareLayout
 
 
 def soffice_convert(files: list[Path], outdir: Path, fmt: str = "xlsx") -> list[Path]:
@@ -61,9 +62,18 @@ class School:
             if (a.class_code, a.subject_code) == (class_code, subject)
         )
 
+    @property
+    def share(self) -> ShareLayout:
+        """The school's share: per-person Sổ điểm/, Nộp/, Trả lại/, Biên nhận/ (and Duyệt/)."""
+        return ShareLayout(self.data.root / "share", self.setup)
+
+    def sheets(self, teacher: str) -> Path:
+        """The teacher's issued copies (``Sổ điểm/``)."""
+        return self.share.sheets(teacher)
+
     def issued(self, class_code: str, subject: str) -> Path:
         teacher = self.teacher_of(class_code, subject)
-        return self.data.root / "share" / teacher / f"{class_code}_{subject}_HK1.xlsx"
+        return self.sheets(teacher) / f"{class_code}_{subject}_HK1.xlsx"
 
     def username(self, teacher: str) -> str:
         return next(t for t in self.setup.teachers if t.code == teacher).usernames[0]
@@ -93,7 +103,7 @@ class School:
         return target
 
     def pipeline(self, today: date = OCTOBER) -> Pipeline:
-        return Pipeline(self.data, self.inbox, self.outbox, today)
+        return Pipeline(self.data, self.inbox, self.outbox, today, share=self.share.root)
 
     def ingest(self, *paths: Path, today: date = OCTOBER) -> list[Outcome]:
         """Ingest, then publish the outbox as ``wbe ingest`` does."""

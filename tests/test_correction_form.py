@@ -18,16 +18,23 @@ from workbook_engine.pipeline.ingest import Status
 from workbook_engine.pipeline.ledger import Ledger
 
 
-def form(school: School, teacher: str, rows: list[dict[str, object]], saved_by: str) -> Path:
-    """The teacher's issued form, filled row by row (B..M as on the sheet), dropped in the inbox."""
-    source = school.data.root / "share" / teacher / correction_sheet_name(1)
+def form(
+    school: School,
+    teacher: str,
+    rows: list[dict[str, object]],
+    saved_by: str,
+    into: Path | None = None,
+) -> Path:
+    """The teacher's issued form, filled row by row (B..M as on the sheet), dropped into the
+    teacher's inbox folder or ``into`` (an approver's ``Duyệt/``)."""
+    source = school.sheets(teacher) / correction_sheet_name(1)
     wb = openpyxl.load_workbook(source)
     ws = wb[CORRECTION_SHEET]
     for i, cells in enumerate(rows):
         for letter, value in cells.items():
             ws[f"{letter}{8 + i}"] = value
     wb.properties.lastModifiedBy = saved_by
-    target = school.inbox / teacher / source.name
+    target = (into or school.inbox / teacher) / source.name
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     return target
@@ -69,11 +76,12 @@ def test_request_then_approval(accepted: tuple[School, str, str]) -> None:
 
     vice, vice_name, vice_login = person(school, Role.VICE_PRINCIPAL)
     decided = request_row(student, K="Đồng ý", L=vice_name, M=date(2025, 10, 20))
-    target = form(school, teacher, [decided], vice_login)
+    target = form(school, teacher, [decided], vice_login, into=school.share.decide(vice))
     result = CliRunner().invoke(
         app,
         ["ingest", str(target), "--data-dir", str(school.data.root), "--inbox", str(school.inbox),
-         "--outbox", str(school.outbox), "--today", OCTOBER.isoformat()],
+         "--outbox", str(school.outbox), "--share", str(school.share.root),
+         "--today", OCTOBER.isoformat()],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     with Ledger.open(school.data.ledger) as ledger:
@@ -93,7 +101,7 @@ def test_request_and_refusal_in_one_form(accepted: tuple[School, str, str]) -> N
     school, teacher, student = accepted
     principal, _, login = person(school, Role.PRINCIPAL)
     row = request_row(student, K="Không đồng ý", L=principal)
-    (outcome,) = school.ingest(form(school, teacher, [row], login))
+    (outcome,) = school.ingest(form(school, teacher, [row], login, school.share.decide(principal)))
     assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
     with Ledger.open(school.data.ledger) as ledger:
         (change,) = [c for c in ledger.changes() if c.column == "TX1" and c.old == "6.0"]
@@ -128,33 +136,62 @@ def test_every_mistake_on_the_form_is_located(accepted: tuple[School, str, str])
         assert ledger.pending() == []  # all rows or none
 
 
-def test_a_decision_saved_by_the_teacher_is_not_accepted(accepted: tuple[School, str, str]) -> None:
+@pytest.mark.parametrize("where", ["inbox", "Nộp"])
+def test_a_decision_written_by_the_teacher_is_refused_and_flagged(
+    accepted: tuple[School, str, str], where: str
+) -> None:
+    """The teacher writes the principal's name and even saves as the principal: the form did not
+    come from the principal's Duyệt/, so nothing is decided and the principal is told."""
     school, teacher, student = accepted
-    vice, _, _ = person(school, Role.VICE_PRINCIPAL)
-    row = request_row(student, K="Đồng ý", L=vice)
-    (outcome,) = school.ingest(form(school, teacher, [row], school.username(teacher)))
+    principal, principal_name, principal_login = person(school, Role.PRINCIPAL)
+    row = request_row(student, K="Đồng ý", L=principal_name)
+    into = school.share.submit(teacher) if where == "Nộp" else None
+    (outcome,) = school.ingest(form(school, teacher, [row], principal_login, into))
     assert outcome.status is Status.REJECTED
-    assert [p.code for p in outcome.problems] == ["decision-saved-by-other"]
+    assert [p.code for p in outcome.problems] == ["decision-wrong-folder"]
+    assert outcome.problems[0].has("unauthorised")
+    assert "Hiệu trưởng được báo" in outcome.problems[0].message
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.pending() == [] and not any(c.decided_by for c in ledger.changes())
+        (_, record) = ledger.files()
+        assert record.status == "rejected"
+        assert record.sender == teacher  # the folder it arrived in
+    report = (school.outbox / "reports" / "diff" / f"{outcome.at[:10]}.html").read_text("utf-8")
+    assert "Phê duyệt không gửi từ thư mục Duyệt" in report
 
 
-def test_regression_a_decision_without_an_author_is_not_accepted(
+def test_a_decision_from_the_approvers_folder_needs_no_office_user_name(
     accepted: tuple[School, str, str],
 ) -> None:
-    """A teacher who writes the vice-principal's name and empties the author field."""
+    """Saved on a shared PC as «Admin» (or with no name at all): the Duyệt/ folder says who."""
     school, teacher, student = accepted
-    _, vice_name, _ = person(school, Role.VICE_PRINCIPAL)
+    vice, vice_name, _ = person(school, Role.VICE_PRINCIPAL)
     row = request_row(student, K="Đồng ý", L=vice_name)
-    (outcome,) = school.ingest(form(school, teacher, [row], ""))
-    assert outcome.status is Status.REJECTED
-    assert [p.code for p in outcome.problems] == ["decision-saved-by-other"]
-    assert "(không ghi tên)" in outcome.problems[0].message
+    (outcome,) = school.ingest(form(school, teacher, [row], "Admin", school.share.decide(vice)))
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    with Ledger.open(school.data.ledger) as ledger:
+        (change,) = [c for c in ledger.changes() if c.column == "TX1" and c.old == "6.0"]
+        assert (change.status, change.decided_by) == ("approved", vice)
+
+
+def test_a_decision_in_the_name_of_another_approver_is_refused(
+    accepted: tuple[School, str, str],
+) -> None:
+    school, teacher, student = accepted
+    vice, _, _ = person(school, Role.VICE_PRINCIPAL)
+    principal, _, _ = person(school, Role.PRINCIPAL)
+    row = request_row(student, K="Đồng ý", L=principal)
+    (outcome,) = school.ingest(form(school, teacher, [row], "Admin", school.share.decide(vice)))
+    assert [p.code for p in outcome.problems] == ["decision-other-approver"]
+    with Ledger.open(school.data.ledger) as ledger:
+        assert not any(c.decided_by for c in ledger.changes())
 
 
 def test_regression_a_row_repeated_on_an_approved_form(accepted: tuple[School, str, str]) -> None:
     school, teacher, student = accepted
     vice, _, login = person(school, Role.VICE_PRINCIPAL)
     row = request_row(student, K="Đồng ý", L=vice)
-    (outcome,) = school.ingest(form(school, teacher, [row, row], login))
+    (outcome,) = school.ingest(form(school, teacher, [row, row], login, school.share.decide(vice)))
     assert outcome.status is Status.REJECTED
     assert [(p.code, f"{p.column}{p.row}") for p in outcome.problems] == [
         ("request-duplicate", "F9")
@@ -167,9 +204,11 @@ def test_an_approved_form_sent_again_with_one_more_request(
     school, teacher, student = accepted
     vice, _, login = person(school, Role.VICE_PRINCIPAL)
     first = request_row(student, K="Đồng ý", L=vice)
-    school.ingest(form(school, teacher, [first], login))
+    school.ingest(form(school, teacher, [first], login, school.share.decide(vice)))
     more = request_row(student, F="TX2", G=None, H=8, K="Đồng ý", L=vice)
-    (outcome,) = school.ingest(form(school, teacher, [first, more], login))
+    (outcome,) = school.ingest(
+        form(school, teacher, [first, more], login, school.share.decide(vice))
+    )
     assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
     with Ledger.open(school.data.ledger) as ledger:
         key = next(c.key for c in ledger.changes())

@@ -44,7 +44,7 @@ def located(outcome: Outcome) -> list[tuple[str, str]]:
 
 def test_attendance_marks_are_checked_cell_by_cell(school: School) -> None:
     teacher = homeroom(school)
-    issued = school.data.root / "share" / teacher / SEPTEMBER
+    issued = school.sheets(teacher) / SEPTEMBER
     # H = Friday 5 September (the first school day), J = Sunday 7, G = 4 September (before)
     cells = {"H8": "x", "K8": "có phép", "L8": 1, "J8": "P", "G9": "K", "H9": "p"}
     (returned,) = school.ingest(drop(school, issued, cells, teacher))
@@ -72,7 +72,7 @@ def test_attendance_marks_are_checked_cell_by_cell(school: School) -> None:
 
 def test_conduct_levels_are_stored_and_shown_in_the_master(school: School) -> None:
     teacher = homeroom(school)
-    issued = school.data.root / "share" / teacher / CONDUCT
+    issued = school.sheets(teacher) / CONDUCT
     (returned,) = school.ingest(drop(school, issued, {"D8": "Giỏi", "D9": "tốt"}, teacher))
     assert located(returned) == [("level-invalid", "D8")]
     (accepted,) = school.ingest(
@@ -92,7 +92,7 @@ def test_a_sheet_issued_to_a_teacher_who_is_not_the_homeroom_teacher_is_flagged(
 ) -> None:
     other = next(t.code for t in school.setup.teachers if t.code != homeroom(school))
     forged = replace(conduct_identity(school.setup, "6A1", 1), teacher_code=other)
-    path = school.data.root / "share" / other / CONDUCT
+    path = school.sheets(other) / CONDUCT
     secret = load_or_create_secret(school.data.secret)
     write_sheet(path, school.setup, KINDS.require("conduct"), forged, secret)
     (outcome,) = school.ingest(drop(school, path, {"D8": "Tốt"}, other))
@@ -103,9 +103,9 @@ def test_a_sheet_issued_to_a_teacher_who_is_not_the_homeroom_teacher_is_flagged(
 
 def test_receipts_and_reports_name_the_sheet_not_its_ledger_key(school: School) -> None:
     teacher = homeroom(school)
-    issued = school.data.root / "share" / teacher / SEPTEMBER
+    issued = school.sheets(teacher) / SEPTEMBER
     (accepted,) = school.ingest(drop(school, issued, {"H8": "P"}, teacher))
-    receipt = next((school.data.receipts / teacher).glob("6A1_DiemDanh_2025-09_HK1-*.html"))
+    receipt = next(school.share.receipts(teacher).glob("* 6A1_DiemDanh_2025-09_HK1.html"))
     page = receipt.read_text("utf-8")
     assert "<th>Nội dung</th><td>Điểm danh tháng 09/2025</td>" in page
     assert "DIEMDANH-" not in page
@@ -116,7 +116,7 @@ def test_receipts_and_reports_name_the_sheet_not_its_ledger_key(school: School) 
 
 def test_both_attendance_totals_keep_their_formulas(school: School) -> None:
     teacher = homeroom(school)
-    issued = school.data.root / "share" / teacher / SEPTEMBER
+    issued = school.sheets(teacher) / SEPTEMBER
     # a teacher types the totals over the formulas of the first two students
     cells = {"H8": "P", "AH8": 1, "AI9": 0}
     (returned,) = school.ingest(drop(school, issued, cells, teacher))

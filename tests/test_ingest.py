@@ -91,7 +91,7 @@ def test_twelve_mistakes_give_twelve_cell_addressed_messages(school: School) -> 
         (record,) = ledger.files()
         assert (record.status, len(record.problems)) == ("rejected", 12)
     # the teacher gets the own sheet back, every wrong cell red with a comment, and a page
-    returned = school.data.rejected / outcome.teacher_code / target.name
+    returned = next(school.share.returned(outcome.teacher_code).glob(f"* {target.name}"))
     wb = openpyxl.load_workbook(returned)
     assert wb.sheetnames[0] == SUMMARY_SHEET
     ws = wb[SCORE]
@@ -120,7 +120,7 @@ def test_good_file_merges_and_the_same_file_twice_is_a_no_op(school: School) -> 
         (student, "TX3", None, "9.0", "merged"),
         (student, "TX4", None, "7.8", "merged"),
     ]
-    receipt = school.data.receipts / first.teacher_code / f"6A1_TOAN_HK1-{first.sha256[:8]}.html"
+    receipt = next(school.share.receipts(first.teacher_code).glob("* 6A1_TOAN_HK1.html"))
     assert "Biên nhận" in receipt.read_text("utf-8")
     shutil.move(copy, target)  # the teacher drops the very same file again
     (again,) = school.ingest(target)
@@ -284,7 +284,7 @@ def test_killed_mid_ingest_then_restarted_loses_and_duplicates_nothing(
     rerun = subprocess.run(command, env=_environ(), capture_output=True, timeout=120, text=True)
     assert rerun.returncode == 0, rerun.stderr
     assert not target.exists()
-    receipts = list((school.data.receipts / school.teacher_of("6A1", "TOAN")).glob("*.html"))
+    receipts = list(school.share.receipts(school.teacher_of("6A1", "TOAN")).glob("*.html"))
     assert len(receipts) == 1  # regression: a crash after the commit left no receipt
     with Ledger.open(school.data.ledger) as ledger:
         assert [f.status for f in ledger.files()] == ["accepted"]
@@ -322,7 +322,7 @@ def _environ() -> dict[str, str]:
 def test_the_returned_copy_fixed_and_sent_back_is_accepted(school: School) -> None:
     (rejected,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 85, "E8": 7}))
     assert rejected.status is Status.REJECTED
-    returned = school.data.rejected / rejected.teacher_code / rejected.name
+    returned = next(school.share.returned(rejected.teacher_code).glob("*.xlsx"))
     wb = openpyxl.load_workbook(returned)  # the teacher opens the red-marked copy and fixes D8
     wb[SCORE]["D8"] = 8.5
     wb.properties.lastModifiedBy = school.username(rejected.teacher_code)
@@ -331,7 +331,7 @@ def test_the_returned_copy_fixed_and_sent_back_is_accepted(school: School) -> No
     (outcome,) = school.ingest(target)
     assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
     assert [(c.column, c.new) for c in outcome.changes] == [("TX1", "8.5"), ("TX2", "7.0")]
-    page = next((school.data.receipts / outcome.teacher_code).glob("*.html")).read_text("utf-8")
+    page = next(school.share.receipts(outcome.teacher_code).glob("*.html")).read_text("utf-8")
     assert "bản đã bị trả lại trước đây" in page  # the old red marks can be ignored
 
 

@@ -89,7 +89,7 @@ def reading(school: School) -> Iterator[Path]:
         teacher = school.setup.class_by_code("6A1").homeroom_teacher
         secret = load_or_create_secret(school.data.secret)
         issue_templates(school.setup, school.data.root / "share", secret, 1, teacher)
-        yield school.data.root / "share" / teacher / "6A1_DocSach_HK1.xlsx"
+        yield school.sheets(teacher) / "6A1_DocSach_HK1.xlsx"
     finally:
         KINDS.unregister("reading")
 

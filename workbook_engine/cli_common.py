@@ -69,6 +69,15 @@ InboxOption = Annotated[
 OutboxOption = Annotated[
     Path, typer.Option("--outbox", help="Thư mục kết quả / outbox folder.", envvar="WBE_OUTBOX")
 ]
+ShareOption = Annotated[
+    Path,
+    typer.Option(
+        "--share",
+        help="Thư mục chia sẻ của trường: mỗi người một thư mục / the school's share.",
+        envvar="WBE_SHARE",
+    ),
+]
+DemoShareOption = Annotated[Path, typer.Option("--share", help="Thư mục chia sẻ của trường mẫu.")]
 # The demo's own folders are never taken from WBE_INBOX/WBE_OUTBOX: the demo empties its outbox
 # (master, records, reports) before it plays, and must not do that to a school's real outbox.
 DemoInboxOption = Annotated[Path, typer.Option("--inbox", help="Hộp thư của trường mẫu / inbox.")]

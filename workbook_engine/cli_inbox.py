@@ -20,6 +20,7 @@ from workbook_engine.cli_common import (
     JsonOption,
     OutboxOption,
     SchoolDirOption,
+    ShareOption,
     TodayOption,
     out,
     print_json,
@@ -56,10 +57,12 @@ def after_batch(pipeline: Pipeline) -> None:
     publish(pipeline.ledger, pipeline.setup, pipeline.outbox, pipeline.today)
 
 
-def open_pipeline(data: DataDir, inbox: Path, outbox: Path, today: date | None) -> Pipeline:
+def open_pipeline(
+    data: DataDir, inbox: Path, outbox: Path, today: date | None, share: Path
+) -> Pipeline:
     from workbook_engine.pipeline.runner import Pipeline
 
-    return Pipeline(data, inbox, outbox, today, setup=setup_or_fail(data))
+    return Pipeline(data, inbox, outbox, today, setup=setup_or_fail(data), share=share)
 
 
 def outcome_json(outcome: Outcome) -> dict[str, Any]:
@@ -84,6 +87,7 @@ def ingest(
     data_dir_: SchoolDirOption = None,
     inbox: InboxOption = Path("inbox"),
     outbox: OutboxOption = Path("outbox"),
+    share: ShareOption = Path("share"),
     today: TodayOption = None,
     json_output: JsonOption = False,
 ) -> None:
@@ -91,7 +95,8 @@ def ingest(
     data = data_dir(data_dir_)
     require_paths(files)
     setup_logging(data)
-    with open_pipeline(data, inbox, outbox, today.date() if today else None) as pipeline:
+    day = today.date() if today else None
+    with open_pipeline(data, inbox, outbox, day, share) as pipeline:
         outcomes = pipeline.process_all(files, after=lambda: after_batch(pipeline))
         if json_output:
             print_json(
@@ -112,23 +117,27 @@ def watch(
     data_dir_: SchoolDirOption = None,
     inbox: InboxOption = Path("inbox"),
     outbox: OutboxOption = Path("outbox"),
+    share: ShareOption = Path("share"),
     poll: Annotated[bool, typer.Option("--poll", help="Quét định kì (ổ mạng SMB/NFS).")] = False,
     settle: Annotated[float, typer.Option("--settle", help="Giây chờ tệp chép xong.")] = 2.0,
     today: TodayOption = None,
 ) -> None:
-    """Theo dõi hộp thư, nhận tệp ngay khi chép xong / Watch the inbox (Ctrl-C to stop)."""
+    """Theo dõi hộp thư và các thư mục Nộp, Duyệt của từng người / Watch (Ctrl-C to stop)."""
     from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
     from workbook_engine.render.background import publish_in_background
 
     data = data_dir(data_dir_)
     setup_logging(data)
-    pipeline = open_pipeline(data, inbox, outbox, today.date() if today else None)
+    pipeline = open_pipeline(data, inbox, outbox, today.date() if today else None, share)
     options = WatchOptions(settle_seconds=settle, poll=poll)
     # teachers are answered as each file commits; the outbox follows in its own thread
     publisher = publish_in_background(
         data.ledger, pipeline.setup, outbox, lambda: pipeline.today or date.today()
     )
-    watcher = InboxWatcher(inbox, pipeline.process, options, after_batch=publisher.request)
+    assert pipeline.share is not None
+    watcher = InboxWatcher(
+        inbox, pipeline.process, options, after_batch=publisher.request, share=pipeline.share
+    )
     stopped_by_signal = threading.Event()
 
     def stop(signum: int, frame: object) -> None:

@@ -307,6 +307,8 @@ class FileRecord:
     status: str
     late: bool
     problems: list[dict[str, object]]
+    # whose share folder it arrived in; "" when the office delivered it, None before this was kept
+    sender: str | None = None
 
 
 @dataclass(frozen=True)

@@ -45,6 +45,8 @@ class FeedbackReport:
     changes: Sequence[CellChange] = ()
     student_names: Mapping[str, str] = field(default_factory=dict)
     marked_before: bool = False  # the file is a returned copy that still carries red marks
+    delivered: str = ""  # how it arrived: "thư mục Nộp của …", "văn phòng nộp thay"
+    saved_by: str = ""  # the Office user name saved in the file: evidence shown, never proof
 
 
 def write_report_html(target: Path, report: FeedbackReport) -> Path:

@@ -10,9 +10,9 @@ from pathlib import Path
 from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.model import CellChange, SheetKey
-from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_from_json
+from workbook_engine.share import Channel
 
 log = logging.getLogger("workbook_engine.ingest")
 
@@ -28,19 +28,46 @@ def answer(outcome: Outcome, ctx: IngestContext, ledger: Ledger) -> None:
         write_feedback(replace(outcome, status=Status.REJECTED, at=known.received_at), ctx)
 
 
-def feedback_paths(outcome: Outcome, data: DataDir) -> tuple[Path, Path]:
-    """Where the teacher finds what became of a file: (returned copy, HTML page)."""
-    teacher = outcome.teacher_code or "_"
+def feedback_paths(outcome: Outcome, ctx: IngestContext) -> tuple[Path, Path]:
+    """Where the sender finds what became of a file: (returned copy, HTML page). On the share,
+    the sender's ``Trả lại/`` and ``Biên nhận/``, named by the time received so the newest sorts
+    last; without a share (or a folder for that person), under the data directory."""
+    person = outcome.sender or "_"
+    stem = Path(outcome.name).stem
+    share = ctx.share
+    if share is not None and outcome.sender and share.owner_folder(person).is_dir():
+        stamp = _stamp(outcome.at)
+        if outcome.status is Status.REJECTED:
+            copy = share.returned(person) / f"{stamp} {stem}.xlsx"
+            return copy, copy.with_suffix(".html")
+        page = share.receipts(person) / f"{stamp} {stem}.html"
+        return page, page
     if outcome.status is Status.REJECTED:
-        copy = data.rejected / teacher / outcome.name
+        copy = ctx.data.rejected / person / outcome.name
         return copy, copy.with_suffix(".html")
-    page = data.receipts / teacher / f"{Path(outcome.name).stem}-{outcome.sha256[:8]}.html"
+    page = ctx.data.receipts / person / f"{stem}-{outcome.sha256[:8]}.html"
     return page, page
+
+
+def delivered_text(outcome: Outcome, ctx: IngestContext) -> str:
+    """How the file arrived, as the teacher reads it."""
+    arrival = outcome.arrival
+    if arrival.person is None:
+        return Channel.OFFICE.value
+    teacher = ctx.setup.find_teacher(arrival.person)
+    who = f"{teacher.full_name} ({teacher.code})" if teacher else arrival.person
+    folder = "Duyệt" if arrival.channel is Channel.DECIDE else "Nộp"
+    return f"thư mục «{folder}» của {who}"
+
+
+def _stamp(at: str) -> str:
+    """``2025-10-10 14.05`` from the ledger's local ISO time (sorts by name, valid on Windows)."""
+    return at[:16].replace("T", " ").replace(":", ".")
 
 
 def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
     """The red-marked copy and the rejection page, or the receipt; never fails the ingest."""
-    copy, page = feedback_paths(outcome, ctx.data)
+    copy, page = feedback_paths(outcome, ctx)
     key = outcome.key
     name, is_subject = KINDS.sheet_name(ctx.setup, key) if key else ("", True)
     report = FeedbackReport(
@@ -57,6 +84,8 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         changes=outcome.changes,
         student_names=ctx.setup.student_names,
         marked_before=outcome.marked_before and outcome.status is Status.ACCEPTED,
+        delivered=delivered_text(outcome, ctx),
+        saved_by=outcome.saved_by,
     )
     try:
         if outcome.status is Status.REJECTED and not any(
@@ -74,8 +103,8 @@ def _receipt_if_missing(outcome: Outcome, ctx: IngestContext, ledger: Ledger) ->
     known = outcome.repeat_of
     assert known is not None
     receipt = Outcome(known.name, Status.ACCEPTED, known.sha256, known.teacher_code)
-    receipt.at = known.received_at
-    page, _ = feedback_paths(receipt, ctx.data)
+    receipt.at, receipt.arrival = known.received_at, outcome.arrival
+    page, _ = feedback_paths(receipt, ctx)
     if page.exists():
         return
     receipt.key = SheetKey(known.class_code, known.subject_code, known.semester or 0)

@@ -1,8 +1,10 @@
 """Check a filled correction request form (Phiếu đề nghị sửa điểm).
 
 Each row asks to change one accepted value (student, subject, column, old → new, reason). The
-approval columns, filled by the principal or a delegated vice-principal, decide it. Every problem
-is collected with its cell; the form is applied only when it has none.
+approval columns, filled by the principal or a delegated vice-principal, decide it, but only when
+the form arrives from that person's own ``Duyệt/`` folder: a decision anywhere else is refused and
+shown to the principal as an attempted unauthorised decision. Every problem is collected with its
+cell; the form is applied only when it has none.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import ChangeStatus, Setup, SheetKey, Subject, Teacher
 from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem, parse_error
 from workbook_engine.policy import Action, may
+from workbook_engine.share import OFFICE, Arrival, Channel
 
 COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 TITLE = {key: title for key, title, _ in COLUMNS}
@@ -88,7 +91,12 @@ def approver(setup: Setup, text: str) -> Teacher | None:
 
 
 def check_correction_sheet(
-    sheet: FilledSheet, setup: Setup, secret: bytes, scores: Scores, decided: Decided
+    sheet: FilledSheet,
+    setup: Setup,
+    secret: bytes,
+    scores: Scores,
+    decided: Decided,
+    arrival: Arrival = OFFICE,
 ) -> CorrectionCheck:
     """Every problem of a correction form, and its requests when it has none."""
     problem = identity_problem(sheet, setup, secret)
@@ -97,13 +105,23 @@ def check_correction_sheet(
     identity = sheet.identity
     assert identity is not None
     form = _Form(sheet, setup)
+    if arrival.channel is Channel.SUBMIT and arrival.person != identity.teacher_code:
+        form.report.add(
+            make_problem(
+                "teacher-folder-mismatch",
+                file=sheet.name,
+                teacher=identity.teacher_code,
+                folder=arrival.person,
+            )
+        )
     requests = []
     approvers: set[str] = set()
     seen: dict[tuple[SheetKey, str, str], int] = {}
     for row in range(FIRST_ROW, len(sheet.rows)):
         if not any(form.text(row, key) for key, _, _ in COLUMNS[1:]):
             continue
-        request = _row(form, row, identity.teacher_code, identity.semester, scores, decided)
+        request = _row(form, row, identity.teacher_code, identity.semester, scores, decided,
+                       arrival)  # fmt: skip
         if request is None:
             continue
         cell = (request.key, request.student, request.column)
@@ -116,12 +134,18 @@ def check_correction_sheet(
         requests.append(request)
         if request.approver:
             approvers.add(request.approver)
-    _check_saved_by(form, approvers)
+    _check_decider(form, approvers, arrival)
     return CorrectionCheck(form.report, requests if form.report.valid else [])
 
 
 def _row(
-    form: _Form, row: int, teacher: str, semester: int, scores: Scores, decided: Decided
+    form: _Form,
+    row: int,
+    teacher: str,
+    semester: int,
+    scores: Scores,
+    decided: Decided,
+    arrival: Arrival,
 ) -> Request | None:
     setup = form.setup
     errors = len(form.report.errors)
@@ -165,15 +189,18 @@ def _row(
     if new == current:
         form.add("request-unchanged", row, "new", value=form.text(row, "new"))
         return None
-    decision, by = _decision(form, row)
+    decision, by = _decision(form, row, arrival)
     reason = "; ".join(filter(None, [form.text(row, "reason"), form.text(row, "evidence")]))
     return Request(row + 1, key, student, column, old, new, reason, decision, by)
 
 
-def _decision(form: _Form, row: int) -> tuple[ChangeStatus | None, str]:
+def _decision(form: _Form, row: int, arrival: Arrival) -> tuple[ChangeStatus | None, str]:
     verdict, name = form.text(row, "approved"), form.text(row, "approver")
     if not verdict and not name:
         return None, ""
+    decider = arrival.person if arrival.channel is Channel.DECIDE else None
+    if not name and decider is not None:
+        name = decider  # the folder says who decided
     decisions = {APPROVED: ChangeStatus.APPROVED, REJECTED: ChangeStatus.REFUSED}
     decision = next((d for v, d in decisions.items() if (verdict or "").casefold() == v.casefold()),
                     None)  # fmt: skip
@@ -191,18 +218,28 @@ def _decision(form: _Form, row: int) -> tuple[ChangeStatus | None, str]:
     return decision, person.code
 
 
-def _check_saved_by(form: _Form, approvers: set[str]) -> None:
-    """A form carrying decisions must be saved by the one who decided (not by the teacher)."""
-    saved_by = form.sheet.saved_by
+def _check_decider(form: _Form, approvers: set[str], arrival: Arrival) -> None:
+    """A form carrying decisions counts only from the decider's own ``Duyệt/`` folder, and only
+    for that person's own decisions (the Office user name saved in it proves nothing)."""
     if not approvers:
         return
-    person = form.setup.teacher_for_username(saved_by) if saved_by else None
-    if person is None or person.code not in approvers:
+    if arrival.channel is not Channel.DECIDE or arrival.person is None:
         form.report.add(
             make_problem(
-                "decision-saved-by-other",
+                "decision-wrong-folder",
                 file=form.sheet.name,
-                value=saved_by or "(không ghi tên)",
+                folder=arrival.where,
                 teacher=", ".join(sorted(approvers)),
+            )
+        )
+        return
+    others = sorted(approvers - {arrival.person})
+    if others:
+        form.report.add(
+            make_problem(
+                "decision-other-approver",
+                file=form.sheet.name,
+                value=", ".join(others),
+                teacher=arrival.person,
             )
         )

@@ -18,12 +18,14 @@ from workbook_engine.io.cells import format_date
 from workbook_engine.io.feedback import MARKS_SHEET
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
-from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
+from workbook_engine.model import CellChange, ChangeStatus, FileRecord, SheetKey
 from workbook_engine.pipeline.answer import answer
 from workbook_engine.pipeline.correction_check import CorrectionCheck, check_correction_sheet
+from workbook_engine.pipeline.decision_check import DecisionCheck, check_decision_sheet
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
 from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_json
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_sheet
+from workbook_engine.share import OFFICE, Arrival, Channel
 
 __all__ = ["CRASH_ENV", "IngestContext", "Outcome", "Status", "ingest_file", "three_way"]
 
@@ -41,16 +43,21 @@ def _crash_point(name: str) -> None:
         os._exit(137)  # Windows: no SIGKILL, the same abrupt end
 
 
-def folder_teacher(path: Path, inbox: Path, setup: Setup) -> str | None:
-    """The teacher whose inbox subfolder holds ``path``; None for files dropped at the top."""
+def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
+    """Who sent ``path``, from where it arrived: a person's ``Nộp/`` or ``Duyệt/`` on the share,
+    a teacher's subfolder of the office inbox (``inbox/<code>/``), else the office itself."""
+    if ctx.share is not None:
+        found = ctx.share.arrival(path)
+        if found is not None:
+            return found
     try:
-        parts = path.resolve().relative_to(inbox.resolve()).parts
+        parts = path.resolve().relative_to(ctx.inbox.resolve()).parts
     except ValueError:
-        return None
+        return OFFICE
     if len(parts) < 2:
-        return None
-    codes = {t.code.casefold(): t.code for t in setup.teachers}
-    return codes.get(parts[0].casefold(), parts[0])
+        return OFFICE
+    codes = {t.code.casefold(): t.code for t in ctx.setup.teachers}
+    return Arrival(Channel.SUBMIT, codes.get(parts[0].casefold(), parts[0]))
 
 
 def archive_original(data: bytes, sha256: str, archive: Path) -> Path:
@@ -110,18 +117,23 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     sender, leave the inbox. Raises only on I/O errors of our own folders."""
     path = Path(path)
     data = path.read_bytes()
-    outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger)
+    arrival = arrival_of(path, ctx)
+    outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger, arrival)
+    outcome.arrival = arrival
     answer(outcome, ctx, ledger)
-    _leave_inbox(path, ctx)
+    _leave_inbox(path, ctx, arrival)
     return outcome
 
 
-def _settle(path: Path, data: bytes, sha: str, ctx: IngestContext, ledger: Ledger) -> Outcome:
+def _settle(
+    path: Path, data: bytes, sha: str, ctx: IngestContext, ledger: Ledger, arrival: Arrival
+) -> Outcome:
     """The file's verdict, committed; a verdict the ledger already holds is not recorded twice
     (the same file sent again, or a rerun after a crash)."""
     known = ledger.file_by_sha(sha)
     if known is not None and known.status == Status.ACCEPTED:
-        return Outcome(path.name, Status.DUPLICATE, sha, known.teacher_code, repeat_of=known)
+        return Outcome(path.name, Status.DUPLICATE, sha, known.teacher_code, repeat_of=known,
+                       saved_by=known.saved_by)  # fmt: skip
     # read what was hashed and archived, never the path again: a newer copy may land meanwhile
     original = archive_original(data, sha, ctx.data.archive)
     try:
@@ -129,12 +141,15 @@ def _settle(path: Path, data: bytes, sha: str, ctx: IngestContext, ledger: Ledge
     except UnreadableWorkbook as exc:
         problem = make_problem("file-unreadable", file=path.name, detail=str(exc))
         verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
-        verdict.teacher_code = folder_teacher(path, ctx.inbox, ctx.setup) or ""
+        verdict.teacher_code = arrival.person or ""
     else:
         if sheet.identity is not None and sheet.identity.kind == "correction":
-            verdict = _judge_correction(path.name, sha, sheet, ctx, ledger)
+            verdict = _judge_correction(path.name, sha, sheet, ctx, ledger, arrival)
+        elif sheet.identity is not None and sheet.identity.kind == "decision":
+            verdict = _judge_decisions(path.name, sha, sheet, ctx, ledger, arrival)
         else:
-            verdict = _judge_sheet(path, sha, sheet, ctx, ledger)
+            verdict = _judge_sheet(path, sha, sheet, ctx, ledger, arrival)
+    verdict.sender = "" if arrival.person is None else arrival.person
     rows = [problem_json(p) for p in verdict.problems]
     if known is not None and verdict.status is Status.REJECTED and known.problems == rows:
         return verdict.outcome(Status.DUPLICATE, known.received_at, repeat_of=known)
@@ -158,8 +173,10 @@ class _Verdict:
     sha: str
     check: SheetCheck | None = None
     form: CorrectionCheck | None = None
+    decisions: DecisionCheck | None = None
     sheet: FilledSheet | None = None
     teacher_code: str = ""
+    sender: str = ""  # whose share folder it arrived in ("" when the office delivered it)
     kind: str = ""  # the sheet kind recorded when no checked identity gives it
     problems: list[Problem] = field(default_factory=list)
     changes: list[CellChange] = field(default_factory=list)
@@ -180,7 +197,7 @@ class _Verdict:
 
     def refuse(self, problem: Problem) -> None:
         self.problems.append(problem)
-        self.changes, self.form = [], None
+        self.changes, self.form, self.decisions = [], None, None
 
     def commit(self, ledger: Ledger) -> None:
         """The writes of one transaction (the caller holds it)."""
@@ -196,9 +213,13 @@ class _Verdict:
             key=self.key,
             late=any(p.has("late") for p in self.problems),
             problems=[problem_json(p) for p in self.problems],
+            sender=self.sender,
         )
         if self.form is not None:
             self.changes = _apply_requests(ledger, file_id, self) if accepted else []
+            return
+        if self.decisions is not None:
+            self.changes = _apply_decisions(ledger, self.decisions, self.name) if accepted else []
             return
         if self.key is not None and (accepted or self.flagged):
             ledger.record_changes(file_id, self.teacher_code, self.key, self.changes)
@@ -208,14 +229,15 @@ class _Verdict:
 
     def outcome(self, status: Status, at: str, repeat_of: FileRecord | None = None) -> Outcome:
         marked = self.sheet is not None and MARKS_SHEET in self.sheet.sheet_names
+        saved_by = self.sheet.saved_by if self.sheet is not None else ""
         return Outcome(self.name, status, self.sha, self.teacher_code, self.key, self.problems,
-                       self.changes, at, repeat_of, marked)  # fmt: skip
+                       self.changes, at, repeat_of, marked, saved_by=saved_by)  # fmt: skip
 
 
 def _judge_sheet(
-    path: Path, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger
+    path: Path, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger, arrival: Arrival
 ) -> _Verdict:
-    teacher = folder_teacher(path, ctx.inbox, ctx.setup)
+    teacher = arrival.person  # None: the office delivered it, the signed identity names who
     manual = None
     if sheet.identity is not None:
         i, kind = sheet.identity, KINDS.get(sheet.identity.kind)
@@ -229,16 +251,37 @@ def _judge_sheet(
 
 
 def _judge_correction(
-    name: str, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger
+    name: str, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger, arrival: Arrival
 ) -> _Verdict:
     """A correction form: each row becomes a pending correction, decided when the form carries
-    the principal's or vice-principal's decision. All rows or none."""
+    a decision and arrived from the decider's own ``Duyệt/`` folder. All rows or none."""
     assert sheet.identity is not None
-    form = check_correction_sheet(sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided)
+    form = check_correction_sheet(
+        sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided, arrival
+    )
     verdict = _Verdict(name, sha, form=form, sheet=sheet, kind="correction")
     verdict.problems = list(form.report)
     verdict.teacher_code = sheet.identity.teacher_code
     return verdict
+
+
+def _judge_decisions(
+    name: str, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger, arrival: Arrival
+) -> _Verdict:
+    """An approver's decision form: every decision on it, or none."""
+    check = check_decision_sheet(sheet, ctx.setup, ctx.secret, arrival, ledger.change)
+    verdict = _Verdict(name, sha, decisions=check, sheet=sheet, kind="decision")
+    verdict.problems = list(check.report)
+    verdict.teacher_code = check.approver or (arrival.person or "")
+    return verdict
+
+
+def _apply_decisions(ledger: Ledger, check: DecisionCheck, name: str) -> list[CellChange]:
+    decided = []
+    for d in check.decisions:
+        c = ledger.decide(d.change_id, d.decision, check.approver, name, d.note)
+        decided.append(CellChange(c.student_code, c.column, c.old, c.new, c.status, c.reason))
+    return decided
 
 
 def _changes(
@@ -285,13 +328,14 @@ def _apply_requests(ledger: Ledger, file_id: int, verdict: _Verdict) -> list[Cel
     return changes
 
 
-def _leave_inbox(path: Path, ctx: IngestContext) -> None:
-    """The original is in the archive; remove it from the inbox (a retry is harmless). A file
-    named on the command line outside the inbox is left where it is."""
-    try:
-        path.resolve().relative_to(ctx.inbox.resolve())
-    except ValueError:
-        return
+def _leave_inbox(path: Path, ctx: IngestContext, arrival: Arrival) -> None:
+    """The original is in the archive; remove it from the inbox or the sender's folder (a retry
+    is harmless). A file named on the command line anywhere else is left where it is."""
+    if arrival.by_office or ctx.share is None or ctx.share.arrival(path) is None:
+        try:
+            path.resolve().relative_to(ctx.inbox.resolve())
+        except ValueError:
+            return
     try:
         path.unlink(missing_ok=True)
     except PermissionError:

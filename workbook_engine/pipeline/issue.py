@@ -1,7 +1,7 @@
 """Issue the sheets teachers fill into the shared folder, one folder per teacher.
 
-Layout: ``<share>/<teacher code>/<class>_<subject>_HK<n>.xlsx`` for each assignment; a homeroom
-teacher also gets ``<class>_DiemDanh_<yyyy-mm>_HK<n>.xlsx`` per month and
+Layout: ``<share>/<code> - <name>/Sổ điểm/<class>_<subject>_HK<n>.xlsx`` for each assignment;
+a homeroom teacher also gets ``<class>_DiemDanh_<yyyy-mm>_HK<n>.xlsx`` per month and
 ``<class>_RenLuyen_HK<n>.xlsx``; every teacher with an assignment gets
 ``PhieuDeNghiSuaDiem_HK<n>.xlsx``.
 
@@ -31,6 +31,7 @@ from workbook_engine.io.issued import entered_cells
 from workbook_engine.io.kind_sheet import write_sheet
 from workbook_engine.io.kinds import KINDS, Plan
 from workbook_engine.model import Setup
+from workbook_engine.share import ShareLayout
 
 Progress = Callable[[int, int], None]
 
@@ -128,15 +129,16 @@ def issue_templates(
     *,
     progress: Progress | None = None,
 ) -> IssueResult:
-    """Write the sheets of one semester into ``<share>/<teacher code>/`` (see module doc).
+    """Write the sheets of one semester into each teacher's ``Sổ điểm/`` (see module doc).
 
     ``progress(done, total)`` is called after each file. Raises :class:`IssueError` for an
     unknown teacher or semester.
     """
     jobs = plan_templates(setup, semester, teacher_code)
     result = IssueResult()
+    layout = ShareLayout(Path(share), setup)
     for done, job in enumerate(jobs, start=1):
-        result.files.append(_issue_one(job, Path(share), secret))
+        result.files.append(_issue_one(job, layout, secret))
         if progress is not None:
             progress(done, len(jobs))
     return result
@@ -175,8 +177,8 @@ def _inspect(path: Path, fresh: Identity, secret: bytes) -> _State:
     return _State.BLANK_SAME if same else _State.BLANK_OLD
 
 
-def _issue_one(job: Plan, share: Path, secret: bytes) -> IssuedFile:
-    folder = share / job.teacher_code
+def _issue_one(job: Plan, layout: ShareLayout, secret: bytes) -> IssuedFile:
+    share, folder = layout.root, layout.sheets(job.teacher_code)
     fresh = job.identity()
     first = folder / job.filename
 

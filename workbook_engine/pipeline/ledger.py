@@ -110,7 +110,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         )
         """,
     ),
+    (
+        "who delivered each file: the owner of the share folder it arrived in",
+        "ALTER TABLE files ADD COLUMN sender TEXT",
+    ),
 )
+
+# Columns added to a chained table after rows were chained: NULL (an older row) is left out of
+# the row's hashed payload, so the chain written before the column existed still verifies.
+LATE_COLUMNS = frozenset({"sender"})
 
 # The tables whose every row is an event of the hash chain, in the order a backfill replays them.
 CHAINED = ("files", "changes", "decisions", "locks")
@@ -254,7 +262,7 @@ class Ledger:
         prev, at, kind = self.chain_head(), self.clock(), KIND[table]
         events = []
         for row in rows:
-            payload, ref = canonical(row), int(str(row["id"]))
+            payload, ref = _payload(row), int(str(row["id"]))
             digest = link(prev, kind, ref, payload)
             events.append((at, kind, ref, payload, prev, digest))
             prev = digest
@@ -289,7 +297,7 @@ class Ledger:
                 event = by_key.pop((KIND[table], row["id"]), None)
                 if event is None:
                     return f"bảng {table}, dòng {row['id']}: không có trong chuỗi nhật ký (bị chèn)"
-                if canonical(dict(row)) != event.payload:
+                if _payload(dict(row)) != event.payload:
                     return f"bảng {table}, dòng {row['id']}: khác với chuỗi nhật ký (bị sửa)"
         if by_key:
             kind, ref = min(by_key, key=lambda k: by_key[k].id)
@@ -363,6 +371,7 @@ class Ledger:
         late: bool = False,
         problems: Sequence[dict[str, object]] = (),
         at: str | None = None,
+        sender: str = "",
     ) -> int:
         return self._insert(
             "files",
@@ -379,6 +388,7 @@ class Ledger:
                 "status": status,
                 "late": int(late),
                 "problems": json.dumps(list(problems), ensure_ascii=False),
+                "sender": sender,
             },
         )
 
@@ -702,6 +712,13 @@ class Ledger:
         return {(SheetKey(class_code, r[0], r[1]), r[2], r[3]): r[4] for r in rows}
 
 
+def _payload(row: dict[str, object]) -> str:
+    """The hashed form of a chained row (late columns left out while NULL)."""
+    if any(k in LATE_COLUMNS and v is None for k, v in row.items()):
+        row = {k: v for k, v in row.items() if not (k in LATE_COLUMNS and v is None)}
+    return canonical(row)
+
+
 def _file(row: sqlite3.Row) -> FileRecord:
     return FileRecord(
         id=row["id"],
@@ -717,6 +734,7 @@ def _file(row: sqlite3.Row) -> FileRecord:
         status=row["status"],
         late=bool(row["late"]),
         problems=json.loads(row["problems"]),
+        sender=row["sender"],
     )
 
 

@@ -11,6 +11,7 @@ from workbook_engine.errors import Problem, Severity
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import now_iso
+from workbook_engine.share import OFFICE, Arrival, ShareLayout
 
 
 class Status(StrEnum):
@@ -33,6 +34,14 @@ class Outcome:
     at: str = field(default_factory=now_iso)  # when it was received (the ledger's clock)
     repeat_of: FileRecord | None = None  # for a duplicate: the record already in the ledger
     marked_before: bool = False  # the file is a returned copy carrying our red marks
+    arrival: Arrival = OFFICE  # where it arrived: who sent it, and who is answered
+    saved_by: str = ""  # the Office user name saved in the file (evidence, shown)
+
+    @property
+    def sender(self) -> str:
+        """Whose folder the answer goes to: the sender's, else (the office delivered it) the
+        teacher the sheet was issued to."""
+        return self.arrival.person or self.teacher_code
 
     @property
     def line(self) -> str:
@@ -57,6 +66,7 @@ class IngestContext:
     data: DataDir
     inbox: Path
     today: date
+    share: ShareLayout | None = None  # the school's share: per-person Nộp/, Duyệt/ and answers
 
 
 def problem_json(problem: Problem) -> dict[str, object]:

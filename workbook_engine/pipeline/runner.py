@@ -13,6 +13,7 @@ from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, ingest_file
 from workbook_engine.pipeline.school import School
+from workbook_engine.share import ShareLayout
 
 log = logging.getLogger("workbook_engine.ingest")
 
@@ -27,6 +28,7 @@ class Pipeline:
         outbox: Path,
         today: date | None = None,
         setup: Setup | None = None,
+        share: Path | None = None,
     ):
         self.school = School.open(data, setup)
         self.data, self.setup = self.school.data, self.school.setup
@@ -34,6 +36,7 @@ class Pipeline:
         self.inbox = Path(inbox)
         self.outbox = Path(outbox)
         self.today = today
+        self.share = ShareLayout(Path(share), self.setup) if share is not None else None
         self.rejected = 0  # files returned since the pipeline was opened (only counted: a
         self.failures = 0  # watcher runs for months, its outcomes are not kept)
 
@@ -50,6 +53,7 @@ class Pipeline:
             data=self.data,
             inbox=self.inbox,
             today=self.today or date.today(),
+            share=self.share,
         )
 
     def process(self, path: Path) -> Outcome:

@@ -1,4 +1,5 @@
-"""Watch the inbox: settle each dropped workbook, then hand it to a processor, one at a time.
+"""Watch the inbox and every person's ``Nộp/`` and ``Duyệt/`` on the share: settle each dropped
+workbook, then hand it to a processor, one at a time.
 
 Events from watchdog only wake the settler early; a periodic rescan of the folder is the safety
 net for shares that emit no events. A file is ready when its size and mtime have not changed for
@@ -23,6 +24,7 @@ from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
 from workbook_engine.io.lockfiles import is_workbook_candidate, lock_owner
+from workbook_engine.share import ShareLayout
 
 log = logging.getLogger("workbook_engine.watch")
 
@@ -116,7 +118,12 @@ def _zip_complete(path: Path) -> bool:
 
 
 class _Wake(FileSystemEventHandler):
-    def __init__(self, settler_lock: threading.Lock, pending: list[Path], wake: threading.Event):
+    def __init__(
+        self,
+        settler_lock: threading.Lock,
+        pending: list[Path],
+        wake: threading.Event,
+    ):
         self.lock, self.pending, self.wake = settler_lock, pending, wake
 
     def on_any_event(self, event: FileSystemEvent) -> None:
@@ -137,8 +144,11 @@ class InboxWatcher:
         process: Processor,
         options: WatchOptions | None = None,
         after_batch: Callable[[], object] | None = None,
+        share: ShareLayout | None = None,
     ):
         self.inbox = Path(inbox)
+        self.share = share
+        self._share_watched = False
         self.process = process
         self.after_batch = after_batch
         self.options = options or WatchOptions()
@@ -154,12 +164,20 @@ class InboxWatcher:
 
     # --- observer supervision -------------------------------------------------------------------
 
+    def _roots(self) -> list[Path]:
+        """The folders to observe: the inbox, and the share when it is there."""
+        share = self.share.root if self.share is not None else None
+        self._share_watched = share is not None and share.is_dir()
+        return [self.inbox, *([share] if share is not None and self._share_watched else [])]
+
     def _start_observer(self) -> None:
         handler = _Wake(self._lock, self._pending, self._wake)
+        roots = self._roots()
         if not self.polling:
             try:
                 observer: BaseObserver = Observer()
-                observer.schedule(handler, str(self.inbox), recursive=True)
+                for root in roots:
+                    observer.schedule(handler, str(root), recursive=True)
                 observer.start()
                 self._observer = observer
                 return
@@ -169,7 +187,8 @@ class InboxWatcher:
                 )
                 self.polling = True
         observer = PollingObserver(timeout=self.options.poll_interval)
-        observer.schedule(handler, str(self.inbox), recursive=True)
+        for root in roots:
+            observer.schedule(handler, str(root), recursive=True)
         observer.start()
         self._observer = observer
 
@@ -183,7 +202,8 @@ class InboxWatcher:
     def _supervise(self) -> None:
         """Restart a dead observer; wait out a missing inbox (a share that went away)."""
         alive = self._observer is not None and self._observer.is_alive()
-        if alive and self.inbox.is_dir():
+        share_there = self.share is not None and self.share.root.is_dir()
+        if alive and self.inbox.is_dir() and share_there == self._share_watched:
             return
         self._stop_observer()
         if not self.inbox.is_dir():
@@ -193,6 +213,9 @@ class InboxWatcher:
             if self.stop.is_set():
                 return
             log.warning("Thư mục %s đã trở lại: theo dõi tiếp", self.inbox)
+        elif share_there != self._share_watched and self.share is not None:
+            state = "đã có lại" if share_there else "không truy cập được"
+            log.warning("Thư mục chia sẻ %s %s", self.share.root, state)
         else:
             log.warning("Bộ theo dõi thư mục đã dừng bất thường: khởi động lại")
         self._start_observer()
@@ -200,19 +223,37 @@ class InboxWatcher:
 
     # --- the loop ---------------------------------------------------------------------------------
 
-    def _rescan(self) -> None:
+    def _folders(self) -> list[Path]:
+        """Where files are submitted: the inbox, each ``Nộp/`` and each ``Duyệt/``."""
+        if self.share is None or not self.share.root.is_dir():
+            return [self.inbox]
+        return [self.inbox, *(f for f in self.share.watched() if f.is_dir())]
+
+    def _wanted(self, path: Path) -> bool:
+        """A file in the inbox or in someone's ``Nộp/``/``Duyệt/`` (not a working copy)."""
+        if self.share is None or self.share.arrival(path) is not None:
+            return True
         try:
-            for path in self.inbox.rglob("*"):
-                if path.is_file():
-                    self.settler.offer(path)
-        except OSError as exc:
-            log.warning("Không quét được %s: %s", self.inbox, exc)
+            path.relative_to(self.inbox)
+        except ValueError:
+            return False
+        return True
+
+    def _rescan(self) -> None:
+        for folder in self._folders():
+            try:
+                for path in folder.rglob("*"):
+                    if path.is_file():
+                        self.settler.offer(path)
+            except OSError as exc:
+                log.warning("Không quét được %s: %s", folder, exc)
 
     def _drain_events(self) -> None:
         with self._lock:
             pending, self._pending[:] = list(self._pending), []
         for path in pending:
-            self.settler.offer(path)
+            if self._wanted(path):
+                self.settler.offer(path)
 
     def _process_ready(self) -> None:
         ready = self.settler.ready()
@@ -240,6 +281,8 @@ class InboxWatcher:
         self._start_observer()
         mode = "quét định kì" if self.polling else "theo dõi sự kiện"
         log.info("Theo dõi %s (%s)", self.inbox, mode)
+        if self.share is not None:
+            log.info("Theo dõi các thư mục Nộp, Duyệt trong %s", self.share.root)
         self._rescan()
         last_scan = time.monotonic()
         try:

@@ -1,0 +1,104 @@
+"""Check a filled decision form (Phiếu duyệt sửa điểm) from an approver's ``Duyệt/`` folder.
+
+The form counts only when it arrives from the ``Duyệt/`` folder of the approver its signed
+identity names: anywhere else it is refused, recorded, and shown to the principal as an
+attempted unauthorised decision. Each row with Đồng ý / Không đồng ý decides the request the
+identity lists at that row; blank rows wait. Checks never do I/O: the ledger is asked through
+``change``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+
+from workbook_engine.errors import Problem, Report, make_problem
+from workbook_engine.io.cells import column_letter, normalize_text
+from workbook_engine.io.correction_sheet import APPROVED, REJECTED
+from workbook_engine.io.decision_sheet import COLUMNS, DECISION_COL, NOTE_COL
+from workbook_engine.io.sheet_base import FIRST_ROW
+from workbook_engine.io.sheet_reader import FilledSheet
+from workbook_engine.model import ChangeRecord, ChangeStatus, Setup
+from workbook_engine.pipeline.sheet_check import identity_problem
+from workbook_engine.policy import Action, may
+from workbook_engine.share import Arrival, Channel
+
+ChangeOf = Callable[[int], ChangeRecord | None]
+CHOICES = {APPROVED.casefold(): ChangeStatus.APPROVED, REJECTED.casefold(): ChangeStatus.REFUSED}
+
+
+@dataclass(frozen=True)
+class Decision:
+    row: int  # Excel row
+    change_id: int
+    decision: ChangeStatus
+    note: str = ""
+
+
+@dataclass
+class DecisionCheck:
+    report: Report
+    approver: str = ""
+    decisions: list[Decision] = field(default_factory=list)
+
+
+def check_decision_sheet(
+    sheet: FilledSheet, setup: Setup, secret: bytes, arrival: Arrival, change: ChangeOf
+) -> DecisionCheck:
+    """Every problem of a decision form, and its decisions when it has none."""
+    problem = identity_problem(sheet, setup, secret)
+    if problem is not None:
+        return DecisionCheck(Report([problem]))
+    identity = sheet.identity
+    assert identity is not None
+    approver = identity.teacher_code
+    report = Report(list(_sender_problems(sheet, setup, approver, arrival)))
+    if not report.valid:
+        return DecisionCheck(report, approver)
+    decisions = []
+    for i, text in enumerate(identity.columns):
+        row = FIRST_ROW + i
+        verdict = sheet.text(row, DECISION_COL)
+        if not verdict:
+            continue
+        decision = CHOICES.get(normalize_text(verdict).casefold())
+        if decision is None:
+            report.add(_located(sheet, "value-not-allowed", row, DECISION_COL, value=verdict,
+                                allowed=f"{APPROVED}, {REJECTED}"))  # fmt: skip
+            continue
+        record = change(int(text))
+        if record is None:
+            report.add(_located(sheet, "request-conflict", row, DECISION_COL,
+                                value=f"không có đề nghị số {text}"))  # fmt: skip
+            continue
+        if record.status != ChangeStatus.PENDING:
+            if (record.status, record.decided_by) == (decision, approver):
+                continue  # the same form sent again: already decided, nothing to do
+            report.add(_located(sheet, "request-decided", row, DECISION_COL, value=text,
+                                teacher=record.decided_by,
+                                decision=ChangeStatus(record.status).label))  # fmt: skip
+            continue
+        note = sheet.text(row, NOTE_COL) or ""
+        decisions.append(Decision(row + 1, record.id, decision, note))
+    return DecisionCheck(report, approver, decisions if report.valid else [])
+
+
+def _sender_problems(
+    sheet: FilledSheet, setup: Setup, approver: str, arrival: Arrival
+) -> Iterator[Problem]:
+    person = setup.find_teacher(approver)
+    if person is None or not may(person, Action.DECIDE_CORRECTION):
+        yield make_problem("approver-not-allowed", file=sheet.name, value=approver)
+    elif arrival.channel is not Channel.DECIDE:
+        yield make_problem("decision-wrong-folder", file=sheet.name,
+                           folder=arrival.where, teacher=approver)  # fmt: skip
+    elif arrival.person != approver:
+        yield make_problem("decision-other-approver", file=sheet.name, value=approver,
+                           teacher=arrival.person)  # fmt: skip
+
+
+def _located(sheet: FilledSheet, code: str, row: int, col: int, **values: object) -> Problem:
+    assert sheet.identity is not None
+    return make_problem(code, file=sheet.name, sheet=sheet.identity.sheet, row=row + 1,
+                        letter=column_letter(col), column_title=COLUMNS[col][1],
+                        **values)  # fmt: skip

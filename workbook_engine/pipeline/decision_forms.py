@@ -1,0 +1,80 @@
+"""Issue each approver a decision form listing the corrections waiting for a decision, into their
+own ``Sổ điểm/``; a form already there is never overwritten (a new one gets ``_2``, ``_3``…)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from workbook_engine.io.decision_sheet import DecisionRow, write_decision_sheet
+from workbook_engine.model import ChangeRecord, Setup
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.policy import Action, may
+from workbook_engine.share import ShareLayout
+
+
+@dataclass(frozen=True)
+class IssuedForm:
+    approver: str
+    path: Path
+    requests: int
+
+
+def decision_rows(setup: Setup, pending: list[ChangeRecord]) -> list[DecisionRow]:
+    names = setup.student_names
+    rows = []
+    for c in pending:
+        key = c.key
+        grade = setup.class_by_code(key.class_code).grade
+        subject = setup.find_subject(grade, key.subject_code)
+        teacher = setup.find_teacher(c.teacher_code)
+        rows.append(
+            DecisionRow(
+                id=c.id,
+                class_code=key.class_code,
+                subject=subject.name if subject else key.subject_code,
+                semester=key.semester,
+                student_code=c.student_code,
+                student_name=names.get(c.student_code, ""),
+                column=c.column,
+                old=c.old or "",
+                new=c.new or "",
+                reason=c.reason,
+                teacher=f"{teacher.full_name} ({teacher.code})" if teacher else c.teacher_code,
+            )
+        )
+    return rows
+
+
+def issue_decision_forms(
+    ledger: Ledger,
+    setup: Setup,
+    share: ShareLayout,
+    secret: bytes,
+    today: date,
+    approver: str | None = None,
+) -> list[IssuedForm]:
+    """One form per approver (or only ``approver``) when corrections are waiting."""
+    pending = ledger.pending()
+    if not pending:
+        return []
+    rows = decision_rows(setup, pending)
+    people = [t for t in setup.teachers if may(t, Action.DECIDE_CORRECTION)]
+    if approver is not None:
+        people = [t for t in people if t.code == approver]
+    issued = []
+    for person in people:
+        folder = share.sheets(person.code)
+        path = _free(folder, f"PhieuDuyetSuaDiem_{today.isoformat()}")
+        write_decision_sheet(path, setup, person.code, rows, secret, today.strftime("%d/%m/%Y"))
+        issued.append(IssuedForm(person.code, path, len(rows)))
+    return issued
+
+
+def _free(folder: Path, stem: str) -> Path:
+    path, n = folder / f"{stem}.xlsx", 1
+    while path.exists():
+        n += 1
+        path = folder / f"{stem}_{n}.xlsx"
+    return path
