@@ -273,11 +273,27 @@ SHEET_KINDS = _kinds(
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
-        "decision-saved-by-other",
-        "Phê duyệt không do người duyệt lưu",
-        "phiếu có ý kiến phê duyệt nhưng được lưu lần cuối bởi «{value}», không phải người "
-        "duyệt ({teacher})",
-        "Người phê duyệt tự ghi ý kiến và lưu phiếu trên máy của mình rồi gửi lại.",
+        "decision-wrong-folder",
+        "Phê duyệt không gửi từ thư mục Duyệt của người duyệt",
+        "phiếu có ý kiến phê duyệt (người duyệt: {teacher}) nhưng được gửi từ {folder}; chỉ "
+        "phê duyệt gửi từ thư mục «Duyệt» của chính người duyệt mới có hiệu lực. Hiệu trưởng "
+        "được báo việc này",
+        "Giáo viên gửi phiếu đề nghị (để trống ba cột phê duyệt) vào thư mục «Nộp» của mình; "
+        "người duyệt ghi ý kiến rồi đặt phiếu vào thư mục «Duyệt» của mình.",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
+        "request-decided",
+        "Đề nghị đã được quyết định",
+        "đề nghị số {value} đã được {teacher} quyết định trước đó ({decision})",
+        "Để trống ô này; muốn đổi quyết định, giáo viên gửi đề nghị sửa điểm mới.",
+    ),
+    ProblemKind(
+        "decision-other-approver",
+        "Phê duyệt thay người khác",
+        "phiếu ghi người phê duyệt {value} nhưng được gửi từ thư mục «Duyệt» của {teacher}. "
+        "Hiệu trưởng được báo việc này",
+        "Mỗi người duyệt chỉ ghi ý kiến của chính mình và gửi từ thư mục «Duyệt» của mình.",
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
@@ -516,6 +532,39 @@ OPERATION_KINDS = _kinds(
         "nhật ký không còn nguyên vẹn: {detail}",
         "Không sửa trực tiếp tệp ledger.sqlite; báo Hiệu trưởng và khôi phục sổ điểm từ bản sao "
         "lưu gần nhất.",
+    ),
+    # --- PINs of the people who decide (wbe people pin)
+    ProblemKind(
+        "pin-missing",
+        "Chưa có mã PIN",
+        "{who} chưa đặt mã PIN; đặt bằng lệnh wbe people pin {person_code}",
+        "Người quyết định tự đặt mã PIN của mình (wbe people pin MÃ) rồi chạy lại lệnh.",
+    ),
+    ProblemKind(
+        "pin-wrong",
+        "Sai mã PIN",
+        "mã PIN của {who} không đúng; lệnh không được thực hiện",
+        "Người quyết định tự nhập mã PIN của mình; quên mã PIN thì nhờ quản trị viên đặt lại "
+        "(wbe people pin MÃ). Mỗi lần nhập sai đều được ghi vào nhật ký.",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
+        "pin-invalid",
+        "Mã PIN không hợp lệ",
+        "mã PIN phải gồm từ 4 đến 12 chữ số",
+        "Chọn mã PIN chỉ gồm chữ số 0–9, dài 4 đến 12 số, không có chữ hay dấu cách.",
+    ),
+    ProblemKind(
+        "pin-mismatch",
+        "Hai lần nhập mã PIN không khớp",
+        "hai lần nhập mã PIN mới không khớp; mã PIN chưa được đổi",
+        "Chạy lại lệnh và gõ cùng một mã PIN ở cả hai lần.",
+    ),
+    ProblemKind(
+        "pins-unreadable",
+        "Tệp mã PIN bị hỏng",
+        "không đọc được tệp mã PIN {path}",
+        "Chép tệp pins.json từ bản sao lưu vào thư mục dữ liệu; không sửa tệp này bằng tay.",
     ),
     ProblemKind(
         "not-a-demo-data-dir",
