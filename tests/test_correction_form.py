@@ -143,7 +143,7 @@ def test_a_decision_written_by_the_teacher_is_refused_and_flagged(
     """The teacher writes the principal's name and even saves as the principal: the form did not
     come from the principal's Duyệt/, so nothing is decided and the principal is told."""
     school, teacher, student = accepted
-    principal, principal_name, principal_login = person(school, Role.PRINCIPAL)
+    _, principal_name, principal_login = person(school, Role.PRINCIPAL)
     row = request_row(student, K="Đồng ý", L=principal_name)
     into = school.share.submit(teacher) if where == "Nộp" else None
     (outcome,) = school.ingest(form(school, teacher, [row], principal_login, into))
