@@ -16,14 +16,21 @@ from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import Role
 from workbook_engine.pipeline.ingest import Status
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.pins import set_pin
 
 runner = CliRunner()
 
 
-def wbe(school: School, *args: str) -> tuple[int, str]:
+def wbe(school: School, *args: str, input: str | None = None) -> tuple[int, str]:
     common = ["--data-dir", str(school.data.root)]
-    result = runner.invoke(app, [*args, *common])
+    result = runner.invoke(app, [*args, *common], input=input)
     return result.exit_code, result.output
+
+
+def pin(school: School, code: str) -> str:
+    """Give ``code`` the PIN 2468; the runner's input that types it."""
+    set_pin(school.data, code, "2468")
+    return "2468\n"
 
 
 def role(school: School, wanted: Role) -> str:
@@ -56,7 +63,7 @@ def test_pending_correction_is_listed_and_approval_applies_it(
     outbox = school.outbox
     code, output = wbe(
         school, "corrections", "approve", str(pending.id), "--by", vice,
-        "--witness", "Nguyễn Văn Chứng", "--outbox", str(outbox),
+        "--witness", "Nguyễn Văn Chứng", "--outbox", str(outbox), input=pin(school, vice),
     )  # fmt: skip
     assert code == 0, output
     assert f"Số {pending.id}: Đã duyệt sửa." in output
@@ -84,7 +91,8 @@ def test_refusal_keeps_the_old_value_and_the_stale_copy_is_not_resent(corrected:
         (pending,) = ledger.pending()
     principal = role(school, Role.PRINCIPAL)
     code, output = wbe(school, "corrections", "refuse", str(pending.id), "--by", principal,
-                       "--note", "Không có minh chứng", "--outbox", str(school.outbox))  # fmt: skip
+                       "--note", "Không có minh chứng", "--outbox", str(school.outbox),
+                       input=pin(school, principal))  # fmt: skip
     assert code == 0, output
     # the teacher sends the same copy again (it still says 9): not a new request, not a revert
     target = school.fill("6A1", "TOAN", {"D8": 9, "E8": 7})
@@ -103,8 +111,9 @@ def test_only_the_principal_or_a_vice_principal_decides(corrected: School) -> No
     code, output = wbe(school, "corrections", "approve", "2", "--by", teacher)
     assert code == 1
     assert "không có quyền duyệt sửa điểm" in output
-    code, output = wbe(school, "corrections", "approve", "99", "--by", role(school, Role.PRINCIPAL),
-                       "--outbox", str(school.outbox))  # fmt: skip
+    principal = role(school, Role.PRINCIPAL)
+    code, output = wbe(school, "corrections", "approve", "99", "--by", principal,
+                       "--outbox", str(school.outbox), input=pin(school, principal))  # fmt: skip
     assert code == 1
     assert "không có thay đổi số 99" in output
 
@@ -131,7 +140,9 @@ def test_roster_rename_is_flagged(school: School) -> None:
 
 def test_principal_lock_rejects_and_unlock_reopens(school: School) -> None:
     principal = role(school, Role.PRINCIPAL)
-    code, output = wbe(school, "lock", "--semester", "1", "--class", "6A1", "--by", principal)
+    typed = pin(school, principal)
+    code, output = wbe(school, "lock", "--semester", "1", "--class", "6A1", "--by", principal,
+                       input=typed)  # fmt: skip
     assert code == 0, output
     assert "Đã khóa sổ học kì 1 lớp 6A1" in output
     (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}))
@@ -141,7 +152,8 @@ def test_principal_lock_rejects_and_unlock_reopens(school: School) -> None:
     teacher = school.teacher_of("6A1", "TOAN")
     code, output = wbe(school, "unlock", "--semester", "1", "--by", teacher)
     assert code == 1 and "không có quyền khóa, mở sổ" in output
-    code, _ = wbe(school, "unlock", "--semester", "1", "--class", "6A1", "--by", principal)
+    code, _ = wbe(school, "unlock", "--semester", "1", "--class", "6A1", "--by", principal,
+                  input=typed)  # fmt: skip
     assert code == 0
     (again,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}))  # the very same file
     assert again.status is Status.ACCEPTED
@@ -152,7 +164,10 @@ def test_unlock_overrides_the_calendar_lock(school: School) -> None:
     february = date(2026, 2, 1)  # the calendar locks semester 1 from 24/01/2026
     (locked,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}), today=february)
     assert [p.code for p in locked.problems] == ["period-locked"]
-    wbe(school, "unlock", "--semester", "1", "--by", role(school, Role.PRINCIPAL))
+    principal = role(school, Role.PRINCIPAL)
+    code, output = wbe(school, "unlock", "--semester", "1", "--by", principal,
+                       input=pin(school, principal))  # fmt: skip
+    assert code == 0, output
     (opened,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}), today=february)
     assert opened.status is Status.ACCEPTED
 

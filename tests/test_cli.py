@@ -16,6 +16,7 @@ from tests.helpers import School
 from workbook_engine.cli import app
 from workbook_engine.model import Role
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.pins import set_pin
 
 runner = CliRunner()
 
@@ -133,6 +134,8 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
             str(tmp_path / "inbox"),
             "--outbox",
             str(outbox),
+            "--share",
+            str(tmp_path / "share"),
             "--students",
             "6",
         ],
@@ -140,7 +143,7 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert (tmp_path / "data" / "setup.xlsx").exists()
     assert json.loads((outbox / "setup-check.json").read_text("utf-8"))["valid"] is True
-    issued = sorted(p.name for p in (tmp_path / "data" / "share").rglob("*_TOAN_HK1.xlsx"))
+    issued = sorted(p.name for p in (tmp_path / "share").glob("*/Sổ điểm/*_TOAN_HK1.xlsx"))
     assert issued == [
         f"{c}_TOAN_HK1.xlsx" for c in ("6A1", "6A2", "7A1", "7A2", "8A1", "8A2", "9A1", "9A2")
     ]
@@ -150,18 +153,24 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert (outbox / "master.xlsx").exists()
     assert not any(p.is_file() for p in (tmp_path / "inbox").rglob("*"))  # all taken
     days = sorted(p.name for p in (outbox / "reports" / "diff").glob("*.html"))
-    assert days == ["2025-10-18.html", "2025-11-20.html", "2025-11-28.html"]  # simulated days
+    # simulated days; the vice-principal's decision form on the last
+    assert days == ["2025-10-18.html", "2025-11-20.html", "2025-11-28.html", "2025-11-29.html"]
+    assert "Phó hiệu trưởng duyệt 1 đề nghị sửa điểm." in result.output
+    assert len(list((outbox / "phan-quyen").iterdir())) == 3
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     # again with another seed: nothing of the first run is left behind (regression)
     again = runner.invoke(
         app,
         ["demo", "--data-dir", str(tmp_path / "data"), "--inbox", str(tmp_path / "inbox"),
-         "--outbox", str(outbox), "--students", "6", "--seed", "5"],
+         "--outbox", str(outbox), "--share", str(tmp_path / "share"), "--students", "6",
+         "--seed", "5"],
     )  # fmt: skip
     assert again.exit_code == 0, again.output
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
-    receipts = list((tmp_path / "data" / "receipts").rglob("*.html"))
-    assert len(receipts) == 96 + 95 + 1 - 3  # accepted files of one run
+    receipts = list((tmp_path / "share").glob("*/Biên nhận/*.html"))
+    assert len(receipts) == 96 + 95 + 1 - 3 + 1  # accepted files of one run, the decision form
+    returned = list((tmp_path / "share").glob("*/Trả lại/*.xlsx"))
+    assert len(returned) == 3  # in the folder of each teacher who made a mistake
 
 
 @pytest.mark.slow
@@ -176,7 +185,12 @@ def test_demo_refuses_a_real_schools_data_dir(tmp_path: Path, small_setup_file: 
     assert "chứa dữ liệu của trường khác" in result.output
 
 
-SHARED_ENV = {"--data-dir": "WBE_DATA_DIR", "--inbox": "WBE_INBOX", "--outbox": "WBE_OUTBOX"}
+SHARED_ENV = {
+    "--data-dir": "WBE_DATA_DIR",
+    "--inbox": "WBE_INBOX",
+    "--outbox": "WBE_OUTBOX",
+    "--share": "WBE_SHARE",
+}
 
 
 @pytest.mark.parametrize("name", [n for n, c in all_commands(app) if n and hasattr(c, "params")])
@@ -206,8 +220,9 @@ def test_corrections_write_under_the_outbox_from_the_environment(
     cwd = tmp_path / "cwd"  # where the default ./outbox would land
     cwd.mkdir()
     monkeypatch.chdir(cwd)
+    set_pin(school.data, vice, "2468")
     args = ["corrections", decision, str(pending.id), "--by", vice]
-    result = runner.invoke(app, [*args, "--data-dir", str(school.data.root)])
+    result = runner.invoke(app, [*args, "--data-dir", str(school.data.root)], input="2468\n")
     assert result.exit_code == 0, result.output
     assert (outbox / "master.xlsx").exists()
     assert list(cwd.iterdir()) == []

@@ -155,7 +155,8 @@ def test_ingest_names_every_missing_file(school: School, tmp_path: Path) -> None
 
 
 def test_templates_password_without_secret(tmp_path: Path) -> None:
-    result = runner.invoke(app, ["templates", "password", "--data-dir", str(tmp_path)])
+    args = ["templates", "password", "--by", "GV004", "--data-dir", str(tmp_path)]
+    result = runner.invoke(app, args)
     assert result.exit_code == 1
     assert result.stderr == SECRET_MISSING.format(path=tmp_path / "secret.key") + "\n"
     assert list(tmp_path.iterdir()) == []

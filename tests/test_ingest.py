@@ -274,6 +274,8 @@ def test_killed_mid_ingest_then_restarted_loses_and_duplicates_nothing(
         str(school.inbox),
         "--outbox",
         str(school.outbox),
+        "--share",
+        str(school.share.root),
         "--today",
         OCTOBER.isoformat(),
     ]

@@ -16,7 +16,10 @@ from typer.testing import CliRunner
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.io.identity import read_identity, verify_identity
 from workbook_engine.model import Gender, Role, Setup, Student
+from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.issue import IssueError, Status, issue_templates
+from workbook_engine.pipeline.pins import set_pin
+from workbook_engine.share import SHEETS, ShareLayout, folder_name
 
 SECRET = b"i" * 32
 runner = CliRunner()
@@ -30,6 +33,11 @@ def math_teacher(setup: Setup) -> str:
     return next(a.teacher_code for a in setup.assignments if a.subject_code == "TOAN")
 
 
+def where(setup: Setup, teacher: str) -> str:
+    """How an issued file's folder is named to the clerk: ``<code> - <name>/Sổ điểm``."""
+    return f"{folder_name(setup.teacher_by_code(teacher))}/{SHEETS}"
+
+
 def files_in(folder: Path) -> set[str]:
     return {p.name for p in folder.iterdir()}
 
@@ -41,7 +49,7 @@ def test_homeroom_teacher_gets_scores_attendance_conduct_and_form(
     share = tmp_path / "share"
     result = issue_templates(small_school, share, SECRET, 1, teacher)
 
-    assert [p.name for p in share.iterdir()] == [teacher]
+    assert [p.name for p in share.iterdir()] == [where(small_school, teacher).split("/")[0]]
     own = small_school.assignments_of(teacher)
     assert own  # the demo picks homeroom teachers among subject teachers
     expected = {f"{a.class_code}_{a.subject_code}_HK1.xlsx" for a in own} | {
@@ -53,12 +61,13 @@ def test_homeroom_teacher_gets_scores_attendance_conduct_and_form(
         "6A1_RenLuyen_HK1.xlsx",
         "PhieuDeNghiSuaDiem_HK1.xlsx",
     }
-    assert files_in(share / teacher) == expected
+    assert files_in(ShareLayout(share, small_school).sheets(teacher)) == expected
     assert len(result.written) == len(expected) and result.skipped == []
     assert {f.status for f in result.files} == {Status.CREATED}
-    assert f"Đã tạo {teacher}/6A1_RenLuyen_HK1.xlsx." in [f.message for f in result.files]
+    created = f"Đã tạo {where(small_school, teacher)}/6A1_RenLuyen_HK1.xlsx."
+    assert created in [f.message for f in result.files]
     assert result.summary() == f"Đã ghi {len(expected)} tệp, bỏ qua 0 tệp."
-    for path in (share / teacher).iterdir():
+    for path in ShareLayout(share, small_school).sheets(teacher).iterdir():
         identity = read_identity(path)
         assert identity.teacher_code == teacher
         assert verify_identity(identity, SECRET)
@@ -73,7 +82,9 @@ def test_subject_teacher_gets_only_their_assignments(tmp_path: Path, small_schoo
     expected = {
         f"{a.class_code}_{a.subject_code}_HK2.xlsx" for a in small_school.assignments_of(teacher)
     }
-    assert files_in(tmp_path / teacher) == expected | {"PhieuDeNghiSuaDiem_HK2.xlsx"}
+    assert files_in(ShareLayout(tmp_path, small_school).sheets(teacher)) == expected | {
+        "PhieuDeNghiSuaDiem_HK2.xlsx"
+    }
 
 
 def test_whole_school_and_progress(tmp_path: Path, small_school: Setup) -> None:
@@ -92,15 +103,21 @@ def test_whole_school_and_progress(tmp_path: Path, small_school: Setup) -> None:
 def test_reissue_leaves_untouched_blanks_alone(tmp_path: Path, small_school: Setup) -> None:
     teacher = math_teacher(small_school)
     issue_templates(small_school, tmp_path, SECRET, 1, teacher)
-    before = {p: p.stat().st_mtime_ns for p in (tmp_path / teacher).iterdir()}
+    before = {
+        p: p.stat().st_mtime_ns
+        for p in (ShareLayout(tmp_path, small_school).sheets(teacher)).iterdir()
+    }
 
     again = issue_templates(small_school, tmp_path, SECRET, 1, teacher)
     assert {f.status for f in again.files} == {Status.UNCHANGED}
     assert again.written == []
     assert again.files[0].message == (
-        f"Bỏ qua {teacher}/6A1_TOAN_HK1.xlsx: mẫu trống đã có, không đổi."
+        f"Bỏ qua {where(small_school, teacher)}/6A1_TOAN_HK1.xlsx: mẫu trống đã có, không đổi."
     )
-    assert {p: p.stat().st_mtime_ns for p in (tmp_path / teacher).iterdir()} == before
+    assert {
+        p: p.stat().st_mtime_ns
+        for p in (ShareLayout(tmp_path, small_school).sheets(teacher)).iterdir()
+    } == before
 
 
 def fill_first_score(path: Path, value: float) -> None:
@@ -116,7 +133,7 @@ def with_new_student(setup: Setup) -> Setup:
 
 def test_reissue_never_overwrites_a_filled_sheet(tmp_path: Path, small_school: Setup) -> None:
     teacher = math_teacher(small_school)
-    folder = tmp_path / teacher
+    folder = ShareLayout(tmp_path, small_school).sheets(teacher)
     issue_templates(small_school, tmp_path, SECRET, 1, teacher)
     filled = folder / "6A1_TOAN_HK1.xlsx"
     fill_first_score(filled, 8.5)
@@ -125,7 +142,8 @@ def test_reissue_never_overwrites_a_filled_sheet(tmp_path: Path, small_school: S
     kept = next(f for f in same.files if f.path == filled)
     assert kept.status is Status.KEPT
     assert kept.message == (
-        f"Bỏ qua {teacher}/6A1_TOAN_HK1.xlsx: giáo viên đã nhập dữ liệu, mẫu không đổi."
+        f"Bỏ qua {where(small_school, teacher)}/6A1_TOAN_HK1.xlsx: "
+        "giáo viên đã nhập dữ liệu, mẫu không đổi."
     )
     assert not (folder / "6A1_TOAN_HK1_v2.xlsx").exists()
 
@@ -141,7 +159,8 @@ def test_reissue_never_overwrites_a_filled_sheet(tmp_path: Path, small_school: S
     assert read_identity(folder / "6A1_TOAN_HK1_v2.xlsx").student_codes[-1] == "3125999999"
     message = next(f.message for f in result.files if f.status is Status.NEW_VERSION)
     assert message == (
-        f"Đã tạo phiên bản mới {teacher}/6A1_TOAN_HK1_v2.xlsx: tệp 6A1_TOAN_HK1.xlsx đã có "
+        f"Đã tạo phiên bản mới {where(small_school, teacher)}/6A1_TOAN_HK1_v2.xlsx: "
+        "tệp 6A1_TOAN_HK1.xlsx đã có "
         "dữ liệu nên được giữ nguyên, còn mẫu đã thay đổi."
     )
 
@@ -154,8 +173,8 @@ def test_a_foreign_file_at_the_target_is_never_replaced(
     tmp_path: Path, small_school: Setup
 ) -> None:
     teacher = math_teacher(small_school)
-    target = tmp_path / teacher / "6A1_TOAN_HK1.xlsx"
-    target.parent.mkdir()
+    target = ShareLayout(tmp_path, small_school).sheets(teacher) / "6A1_TOAN_HK1.xlsx"
+    target.parent.mkdir(parents=True)
     book = openpyxl.Workbook()
     book.worksheets[0]["A1"] = "Bảng điểm tự làm"
     book.save(target)
@@ -197,12 +216,13 @@ def test_every_command_has_help() -> None:
 def test_cli_issue_for_one_teacher(setup_copy: Path, small_school: Setup) -> None:
     data = setup_copy.parent
     teacher = math_teacher(small_school)
-    result = runner.invoke(templates_app, ["issue", "--data-dir", str(data), "--teacher", teacher])
+    issue = ["issue", "--data-dir", str(data), "--teacher", teacher, "--share", str(data / "share")]
+    result = runner.invoke(templates_app, issue)
     assert result.exit_code == 0, result.output
-    assert f"Đã tạo {teacher}/6A1_TOAN_HK1.xlsx." in result.output
+    assert f"Đã tạo {where(small_school, teacher)}/6A1_TOAN_HK1.xlsx." in result.output
     assert "Đã ghi 5 tệp, bỏ qua 0 tệp." in result.output  # 4 classes + correction form
     assert (data / "secret.key").exists()
-    assert files_in(data / "share" / teacher) == {
+    assert files_in(ShareLayout(data / "share", small_school).sheets(teacher)) == {
         "6A1_TOAN_HK1.xlsx",
         "7A1_TOAN_HK1.xlsx",
         "8A1_TOAN_HK1.xlsx",
@@ -210,13 +230,17 @@ def test_cli_issue_for_one_teacher(setup_copy: Path, small_school: Setup) -> Non
         "PhieuDeNghiSuaDiem_HK1.xlsx",
     }
 
-    again = runner.invoke(templates_app, ["issue", "--data-dir", str(data), "--teacher", teacher])
+    again = runner.invoke(templates_app, issue)
     assert "Đã ghi 0 tệp, bỏ qua 5 tệp." in again.output
 
-    shown = runner.invoke(templates_app, ["password", "--data-dir", str(data)])
-    assert shown.exit_code == 0
+    admin = next(t.code for t in small_school.teachers if Role.ADMIN in t.roles)
+    set_pin(DataDir(data), admin, "2468")
+    args = ["password", "--by", admin, "--data-dir", str(data)]
+    shown = runner.invoke(templates_app, args, input="2468\n")
+    assert shown.exit_code == 0, shown.output
     password = shown.output.strip().rsplit(" ", 1)[-1]
-    ws = openpyxl.load_workbook(data / "share" / teacher / "6A1_TOAN_HK1.xlsx").worksheets[0]
+    sheets = ShareLayout(data / "share", small_school).sheets(teacher)
+    ws = openpyxl.load_workbook(sheets / "6A1_TOAN_HK1.xlsx").worksheets[0]
     assert ws.protection.password == hash_password(password)
 
 
@@ -229,7 +253,7 @@ def test_cli_env_share_and_semester(
     args = ["issue", "--share", str(share), "--semester", "2", "--teacher", teacher]
     result = runner.invoke(templates_app, args)
     assert result.exit_code == 0, result.output
-    assert "6A1_RenLuyen_HK2.xlsx" in files_in(share / teacher)
+    assert "6A1_RenLuyen_HK2.xlsx" in files_in(ShareLayout(share, small_school).sheets(teacher))
 
 
 @pytest.mark.parametrize(
@@ -250,18 +274,21 @@ def test_cli_setup_with_errors(setup_copy: Path) -> None:
     book = openpyxl.load_workbook(setup_copy)
     book["Học sinh"]["D4"] = "Trai"
     book.save(setup_copy)
-    result = runner.invoke(templates_app, ["issue", "--data-dir", str(setup_copy.parent)])
+    share = setup_copy.parent / "share"
+    args = ["issue", "--data-dir", str(setup_copy.parent), "--share", str(share)]
+    result = runner.invoke(templates_app, args)
     assert result.exit_code == 1
     assert "«Trai» không thuộc danh mục" in result.output
     assert f"Lỗi: tệp thiết lập {setup_copy} có lỗi (xem trên)" in result.output
-    assert not (setup_copy.parent / "share").exists()
+    assert not share.exists()
 
 
 def test_cli_missing_setup_and_secret(tmp_path: Path) -> None:
     result = runner.invoke(templates_app, ["issue", "--data-dir", str(tmp_path)])
     assert result.exit_code == 1
     assert f"Lỗi: không tìm thấy tệp thiết lập {tmp_path / 'setup.xlsx'}" in result.output
-    result = runner.invoke(templates_app, ["password", "--data-dir", str(tmp_path)])
+    args = ["password", "--by", "GV004", "--data-dir", str(tmp_path)]
+    result = runner.invoke(templates_app, args)
     assert result.exit_code == 1
     assert "Lỗi: chưa có khóa bí mật" in result.output
     shutil.rmtree(tmp_path)

@@ -123,12 +123,14 @@ def test_wbe_corrections_approve_with_a_change_log_open_prints_a_message(school,
     from typer.testing import CliRunner
 
     from workbook_engine.cli import app
+    from workbook_engine.pipeline.pins import set_pin
 
     ingest(school, "6A1", "TOAN", {"D8": 6})
     ingest(school, "6A1", "TOAN", {"D8": 9})
     with Ledger.open(school.data.ledger) as ledger:
         publish(ledger, school.setup, school.outbox, today=OCTOBER)
         change_id = ledger.pending()[0].id
+    set_pin(school.data, "GV002", "2468")
     _lock_targets(monkeypatch, "nhat-ky")
     result = CliRunner().invoke(
         app,
@@ -143,6 +145,7 @@ def test_wbe_corrections_approve_with_a_change_log_open_prints_a_message(school,
             "--outbox",
             str(school.outbox),
         ],
+        input="2468\n",
     )
     print(result.output)
     assert not isinstance(result.exception, OSError), repr(result.exception)

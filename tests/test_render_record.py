@@ -59,6 +59,7 @@ def test_record_of_an_approved_correction_is_one_signed_page(
     text = " ".join(raw.split())
     student = school.setup.students_of("6A1")[0]
     teacher = school.setup.teacher_by_code(change.teacher_code)
+    approver = school.setup.teacher_by_code(change.decided_by)
     for words in (
         "PHÒNG GIÁO DỤC VÀ ĐÀO TẠO",
         "TRƯỜNG THCS NGUYỄN DU",
@@ -71,17 +72,28 @@ def test_record_of_an_approved_correction_is_one_signed_page(
         "Đánh giá thường xuyên 1 (TX1)",
         "Điểm đã nhập (cũ) 6,0",
         "Điểm sửa lại (mới) 9,0",
-        "Nhập nhầm điểm của học sinh cùng tên",
-        "phieu-sua-diem-6A1-TOAN.xlsx",
-        "Kết quả xét duyệt Đã duyệt sửa",
-        "Nguyễn Ngọc Dung (Hiệu trưởng), 05/02/2026 15:20",
-        change.file_name,
-        "GIÁO VIÊN ĐỀ NGHỊ NGƯỜI CHỨNG KIẾN HIỆU TRƯỞNG",
-        f"{teacher.full_name} Nguyễn Hải Cường Nguyễn Ngọc Dung",
+        f"Người đề nghị {teacher.full_name}, giáo viên bộ môn Toán lớp 6A1",
+        f"Lí do, minh chứng {REASON}",
+        "Kết quả phê duyệt Đồng ý",
+        f"Người phê duyệt {approver.full_name}, Hiệu trưởng",
+        "Ngày phê duyệt ngày 05 tháng 02 năm 2026",
+        "NGƯỜI ĐỀ NGHỊ",
+        "(Phó hiệu trưởng)",
+        "(Quản trị viên)",
+        "Nguyễn Hải Cường",  # the witness named on the command line
     ):
         assert words in text, words
-    assert text.count("(Kí, ghi rõ họ tên)") == 3
-    assert change.file_sha256 in "".join(raw.split())  # the hash may wrap inside its cell
+    assert text.count("NGƯỜI CHỨNG KIẾN") == 2
+    assert text.count("(Kí, ghi rõ họ tên)") == 4
+    assert "HIỆU TRƯỞNG" in text  # the principal approved: no "KT."
+    assert "KT. HIỆU TRƯỞNG" not in text
+    assert text.rstrip().endswith(approver.full_name)  # the approver signs last
+    # no technical strings on paper: the file, its hash and the request's file name stay in
+    # the ledger
+    for technical in (change.file_name, "phieu-sua-diem-6A1-TOAN.xlsx", ".xlsx", "wbe"):
+        assert technical not in text, technical
+    assert change.file_sha256 not in "".join(raw.split())
+    assert re.search(r"[0-9a-f]{64}", "".join(raw.split())) is None
 
 
 @pytest.mark.slow
@@ -110,9 +122,12 @@ def test_undecided_record_leaves_date_and_approval_to_be_written_by_hand(
     assert raw.count("\f") == 1
     text = " ".join(raw.split())
     assert "Hải Phòng, ngày ..... tháng ..... năm ........" in text
-    assert "Kết quả xét duyệt Chờ duyệt" in text
-    assert "Người duyệt, thời điểm ………" in text
+    assert "Kết quả phê duyệt ………" in text
+    assert "Người phê duyệt ………" in text
+    assert "Ngày phê duyệt ngày ..... tháng ..... năm ........" in text
+    assert "NGƯỜI PHÊ DUYỆT" in text
     assert text.count("Chấm sót câu 3 phần tự luận.") == 8
+    assert "Lí do Chấm sót câu 3" in text  # no "; ": the reason alone
 
 
 def test_place_date_in_administrative_style() -> None:

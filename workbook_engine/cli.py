@@ -17,6 +17,7 @@ from workbook_engine.cli_common import (
     DataDirOption,
     DemoInboxOption,
     DemoOutboxOption,
+    DemoShareOption,
     JsonOption,
     engine_error,
     new_app,
@@ -27,7 +28,9 @@ from workbook_engine.cli_common import (
 )
 from workbook_engine.cli_control import corrections_app, lock, log_app, unlock
 from workbook_engine.cli_inbox import ingest, setup_logging, watch
+from workbook_engine.cli_people import people_app
 from workbook_engine.cli_report import report_app
+from workbook_engine.cli_share import share_app
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.paths import DataDir, data_dir
 
@@ -46,10 +49,12 @@ app.add_typer(templates_app, name="templates")
 app.command("ingest")(ingest)
 app.command("watch")(watch)
 app.add_typer(corrections_app, name="corrections")
+app.add_typer(people_app, name="people")
 app.command("lock")(lock)
 app.command("unlock")(unlock)
 app.add_typer(log_app, name="log")
 app.add_typer(report_app, name="report")
+app.add_typer(share_app, name="share")
 
 
 def print_setup_summary(setup: Setup) -> None:
@@ -142,6 +147,7 @@ def demo(
     data_dir_: DataDirOption = None,
     inbox: DemoInboxOption = Path("inbox"),
     outbox: DemoOutboxOption = Path("outbox"),
+    share: DemoShareOption = Path("share"),
     classes: ClassesOption = None,
     classes_per_grade: PerGradeOption = 2,
     students: StudentsOption = 40,
@@ -155,7 +161,7 @@ def demo(
     setup_logging(data, console_level=logging.WARNING)  # progress bars here; details in wbe.log
     options = _demo_options(classes, classes_per_grade, students, seed)
     with progress_steps() as update:
-        result = run_demo(data, inbox, outbox, options, progress=update)
+        result = run_demo(data, inbox, outbox, options, progress=update, share=share)
     print_setup_summary(result.setup)
     out.print(result.issued.summary(), markup=False)
     for round_, outcomes in result.rounds:

@@ -1,5 +1,6 @@
 """``wbe corrections``, ``wbe lock``/``unlock`` and ``wbe log verify``: the principal's and the
-vice-principals' side of change control (registered by cli.py)."""
+vice-principals' side of change control (registered by cli.py). Every decision asks the
+decider's own PIN (:func:`~workbook_engine.cli_people.require_pin`)."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from workbook_engine.cli_common import (
     problem_line,
     setup_or_fail,
 )
+from workbook_engine.cli_people import require_pin
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.model import ChangeRecord, ChangeStatus, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
@@ -33,19 +35,26 @@ from workbook_engine.rules import ScoreError, format_tenths, parse_score
 corrections_app = new_app("Duyệt đề nghị sửa điểm / Approve or refuse score corrections.")
 log_app = new_app("Nhật ký thay đổi / The change log.")
 
-ByOption = Annotated[str, typer.Option("--by", help="Mã người quyết định / decided by (code).")]
+ByOption = Annotated[
+    str,
+    typer.Option(
+        "--by",
+        help="Mã người quyết định, sẽ được hỏi mã PIN (hoặc lấy từ WBE_PIN) / decided by (code).",
+    ),
+]
 NoteOption = Annotated[str, typer.Option("--note", help="Ghi chú / note.")]
 
 
 @contextmanager
-def school(data: DataDir) -> Iterator[tuple[Setup, Ledger]]:
+def school(data: DataDir, setup: Setup | None = None) -> Iterator[tuple[Setup, Ledger]]:
     from workbook_engine.pipeline.school import School
 
-    with School.open(data, setup_or_fail(data), secret=False) as opened:
+    with School.open(data, setup or setup_or_fail(data), secret=False) as opened:
         yield opened.setup, opened.ledger
 
 
 def person(setup: Setup, code: str, action: Action) -> Teacher:
+    """The decider ``code`` if their role allows ``action`` (their PIN: :func:`decider`)."""
     teacher = setup.find_teacher(code)
     if teacher is None:
         raise engine_error("unknown-teacher", value=code)
@@ -55,6 +64,14 @@ def person(setup: Setup, code: str, action: Action) -> Teacher:
             f"{teacher.full_name} ({code}) không có quyền {action.value} (cần vai trò: {allowed})"
         )
     return teacher
+
+
+def decider(data: DataDir, code: str, action: Action) -> Setup:
+    """The setup, once ``code`` may take ``action`` and gave their own PIN (before the ledger
+    is opened: nothing waits on a person typing)."""
+    setup = setup_or_fail(data)
+    require_pin(data, person(setup, code, action))
+    return setup
 
 
 def shown(value: str | None) -> str:
@@ -108,8 +125,7 @@ def _decide(
     from workbook_engine.render.correction_record import write_correction_record
     from workbook_engine.render.publish import publish, record_path
 
-    with school(data) as (setup, ledger):
-        person(setup, by, Action.DECIDE_CORRECTION)
+    with school(data, decider(data, by, Action.DECIDE_CORRECTION)) as (setup, ledger):
         failed = False
         for change_id in ids:
             try:
@@ -167,8 +183,7 @@ SubjectOption = Annotated[str, typer.Option("--subject", help="Chỉ môn này /
 
 def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, by: str,
           note: str) -> None:  # fmt: skip
-    with school(data) as (setup, ledger):
-        person(setup, by, Action.LOCK)
+    with school(data, decider(data, by, Action.LOCK)) as (setup, ledger):
         room = setup.find_class(class_) if class_ else None
         if class_ and room is None:
             raise engine_error("unknown-class", value=class_)

@@ -13,6 +13,7 @@ import typer
 from workbook_engine.cli_common import (
     DataDirOption,
     OutboxOption,
+    ShareOption,
     err,
     fail,
     new_app,
@@ -23,14 +24,6 @@ from workbook_engine.paths import data_dir
 
 share_app = new_app("Thư mục chia sẻ của trường / The school's share folder.")
 
-ShareOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--share",
-        help="Thư mục chia sẻ / the share (default $WBE_SHARE, else ./share).",
-        show_default=False,
-    ),
-]
 OfficeAccountOption = Annotated[
     str,
     typer.Option(
@@ -42,7 +35,7 @@ OfficeAccountOption = Annotated[
 
 @share_app.command("init")
 def init(
-    share: ShareOption = None,
+    share: ShareOption = Path("share"),
     outbox: OutboxOption = Path("outbox"),
     office_account: OfficeAccountOption = "Administrators",
     data_dir_: DataDirOption = None,
@@ -50,7 +43,7 @@ def init(
     """Tạo thư mục cho từng người và ghi tệp lệnh phân quyền / Lay out the share, write the
     permission scripts."""
     from workbook_engine.io.atomic import FileLockedError
-    from workbook_engine.share import ShareLayout, share_dir
+    from workbook_engine.share import ShareLayout
     from workbook_engine.share_setup import (
         SCRIPTS_DIR,
         WINDOWS_SCRIPT,
@@ -62,7 +55,7 @@ def init(
     )
 
     setup = setup_or_fail(data_dir(data_dir_))
-    layout = ShareLayout(share_dir(share), setup)
+    layout = ShareLayout(share, setup)
     try:
         check_script_inputs(layout, office_account)  # nothing is laid out on a bad value
         done = init_share(layout)

@@ -9,14 +9,18 @@ import typer
 
 from workbook_engine.cli_common import (
     DataDirOption,
+    ShareOption,
+    engine_error,
     fail,
     new_app,
     out,
     progress_bar,
     setup_or_fail,
 )
+from workbook_engine.cli_people import require_pin, who
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.identity import load_or_create_secret, load_secret
+from workbook_engine.model import Role
 from workbook_engine.paths import data_dir
 
 templates_app = new_app("Phát mẫu bảng điểm cho giáo viên / Issue the sheets teachers fill.")
@@ -25,15 +29,14 @@ templates_app = new_app("Phát mẫu bảng điểm cho giáo viên / Issue the 
 @templates_app.command("issue")
 def issue(
     data_dir_: DataDirOption = None,
-    share: Annotated[
-        Path | None, typer.Option("--share", help="Thư mục chia sẻ (mặc định <data>/share).")
-    ] = None,
+    share: ShareOption = Path("share"),
     semester: Annotated[int, typer.Option("--semester", min=1, max=2, help="Học kì 1 hoặc 2.")] = 1,
     teacher: Annotated[
         str | None, typer.Option("--teacher", help="Chỉ phát cho giáo viên có mã này.")
     ] = None,
 ) -> None:
-    """Phát bảng điểm, điểm danh, rèn luyện, phiếu sửa điểm vào thư mục từng giáo viên."""
+    """Phát bảng điểm, điểm danh, rèn luyện, phiếu sửa điểm vào thư mục «Sổ điểm» của từng
+    giáo viên trên thư mục chia sẻ."""
     from workbook_engine.pipeline.issue import issue_templates
 
     data = data_dir(data_dir_)
@@ -41,9 +44,7 @@ def issue(
     secret = load_or_create_secret(data.secret)  # the first issue creates the school's secret
     try:
         with progress_bar("Đang ghi mẫu") as update:
-            result = issue_templates(
-                setup, share or data.root / "share", secret, semester, teacher, progress=update
-            )
+            result = issue_templates(setup, share, secret, semester, teacher, progress=update)
     except FileLockedError as exc:
         raise fail(str(exc)) from exc
     for issued in result.files:
@@ -51,10 +52,26 @@ def issue(
     out.print(result.summary(), markup=False)
 
 
+SEES_PASSWORD = (Role.ADMIN, Role.PRINCIPAL)
+
+
 @templates_app.command("password")
-def password(data_dir_: DataDirOption = None) -> None:
-    """In mật khẩu bảo vệ trang tính (chỉ dành cho quản trị viên)."""
+def password(
+    by: Annotated[
+        str, typer.Option("--by", help="Mã quản trị viên, sẽ được hỏi mã PIN / your code.")
+    ],
+    data_dir_: DataDirOption = None,
+) -> None:
+    """In mật khẩu bảo vệ trang tính (Quản trị viên hoặc Hiệu trưởng, với mã PIN của mình)."""
     from workbook_engine.io.sheet_base import admin_password
 
-    secret = load_secret(data_dir(data_dir_).secret)
+    data = data_dir(data_dir_)
+    secret = load_secret(data.secret)
+    person = setup_or_fail(data).find_teacher(by)
+    if person is None:
+        raise engine_error("unknown-teacher", value=by)
+    if not set(SEES_PASSWORD) & set(person.roles):
+        allowed = " hoặc ".join(SEES_PASSWORD)
+        raise fail(f"{who(person)} không có quyền xem mật khẩu (cần vai trò: {allowed})")
+    require_pin(data, person)
     out.print(f"Mật khẩu bảo vệ trang tính: {admin_password(secret)}", markup=False)

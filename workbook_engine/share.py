@@ -19,9 +19,6 @@ from pathlib import Path
 from workbook_engine.model import Setup, Teacher
 from workbook_engine.policy import Action, may
 
-ENV_VAR = "WBE_SHARE"
-DEFAULT_SHARE = Path("share")
-
 SHEETS, SUBMIT, RETURNED, RECEIPTS, DECIDE = "Sổ điểm", "Nộp", "Trả lại", "Biên nhận", "Duyệt"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')  # not allowed in a Windows folder name
 
@@ -144,11 +141,3 @@ class ShareLayout:
 
 def _owner_code(folder: str) -> str:
     return _key(folder.split(" - ", 1)[0])
-
-
-def share_dir(option: Path | str | None = None) -> Path:
-    """The share: ``--share``, else ``$WBE_SHARE``, else ``./share``."""
-    if option:
-        return Path(option)
-    env = os.environ.get(ENV_VAR)
-    return Path(env) if env else DEFAULT_SHARE

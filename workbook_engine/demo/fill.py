@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 
+from workbook_engine.io.correction_sheet import APPROVED
+from workbook_engine.io.decision_sheet import DECISION_COL, NOTE_COL
 from workbook_engine.io.identity import read_identity
 from workbook_engine.io.sheet_base import FIRST_ROW, ROSTER_WIDTH
 from workbook_engine.model import Setup
@@ -95,3 +97,19 @@ def fill_sheet(
 def _is_commented(setup: Setup, class_code: str, subject_code: str) -> bool:
     grade = setup.class_by_code(class_code).grade
     return setup.subject(grade, subject_code).mode is AssessmentMode.COMMENT
+
+
+def approve_all(form: Path, folder: Path, note: str) -> Path:
+    """The approver's decision form with «Đồng ý» on every row, saved on a shared office PC
+    (user name «Admin») into ``folder`` (their own ``Duyệt/``)."""
+    identity = read_identity(form)
+    wb = openpyxl.load_workbook(form)
+    ws = wb[identity.sheet]
+    for i in range(len(identity.columns)):
+        ws.cell(FIRST_ROW + i + 1, DECISION_COL + 1, APPROVED)
+        ws.cell(FIRST_ROW + i + 1, NOTE_COL + 1, note)
+    wb.properties.lastModifiedBy = "Admin"
+    target = folder / form.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(target)
+    return target

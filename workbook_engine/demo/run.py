@@ -1,9 +1,11 @@
 """The end-to-end demo: what ``./run demo`` does, as a library function.
 
-A school term in three drops into the inbox, each on its own (simulated) day: teachers fill
-their copies of the issued sheets a few columns at a time, a few make mistakes and get the file
-back, one corrects an accepted score (held for approval, then approved by a vice-principal), one
-sends the mid-term scores late. Then the master workbook, the diff reports and the correction
+The share is laid out (one folder per person, permission scripts in the outbox) and a school
+term is played in three drops, each on its own (simulated) day: teachers fill their copies in
+``Sổ điểm/`` a few columns at a time and put them into their own ``Nộp/``; a few make mistakes and
+get the file back in ``Trả lại/``; one corrects an accepted score (held for approval); the office
+delivers one late sheet through the inbox. The vice-principal then fills the decision form issued
+to her and drops it into her ``Duyệt/``. The master workbook, the diff reports and the correction
 records are written and the change log is verified.
 """
 
@@ -16,25 +18,29 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from workbook_engine.demo.fill import MISTAKES, CellValue, Mistake, fill_sheet
+from workbook_engine.demo.fill import MISTAKES, CellValue, Mistake, approve_all, fill_sheet
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report, WorkbookEngineError, make_problem
 from workbook_engine.io.identity import load_or_create_secret, read_identity
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
-from workbook_engine.model import ChangeStatus, Role, Setup
+from workbook_engine.model import CellChange, ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.decision_forms import issue_decision_forms
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
 from workbook_engine.pipeline.ledger import now_iso
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import publish
+from workbook_engine.share import ShareLayout
+from workbook_engine.share_setup import init_share, write_permission_scripts
 
 Progress = Callable[[str, int, int], None]
 DEMO_SCHOOL_CODE = "THCS-ND"
 DEMO_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "archive", "rejected",
               "receipts", "share", "demo")  # fmt: skip
-DEMO_OUTPUT = ("master.xlsx", "records", "reports")  # under the outbox
+DEMO_OUTPUT = ("master.xlsx", "records", "reports", "phan-quyen")  # under the outbox
+DEMO_MARK = ".wbe-demo"  # in the demo's share: the demo may empty it
 APPROVAL_DAY = date(2025, 11, 29)
 
 
@@ -66,7 +72,7 @@ class DemoResult:
     issued: IssueResult
     share: Path
     rounds: list[tuple[Round, list[Outcome]]] = field(default_factory=list)
-    approved: list[int] = field(default_factory=list)
+    approved: list[CellChange] = field(default_factory=list)
     chain_problem: str | None = None
     chain_head: str = ""
 
@@ -76,8 +82,8 @@ def _on_day(day: date) -> Callable[[], str]:
     return lambda: day.isoformat() + now_iso()[10:]
 
 
-def _reset(data: DataDir, outbox: Path) -> None:
-    """Start from a clean demo state; refuse to touch a real school's data."""
+def _reset(data: DataDir, outbox: Path, share: Path) -> None:
+    """Start from a clean demo state; refuse to touch a real school's data or share."""
     if data.setup.exists():
         setup, _ = check_setup(data.setup)
         if setup is None or setup.school.code != DEMO_SCHOOL_CODE:
@@ -85,8 +91,13 @@ def _reset(data: DataDir, outbox: Path) -> None:
                 f"thư mục dữ liệu {data.root} chứa dữ liệu của trường khác, chương trình mẫu "
                 "không ghi đè; dùng --data-dir để chọn thư mục khác"
             )
+    if share.is_dir() and any(share.iterdir()) and not (share / DEMO_MARK).exists():
+        raise NotADemoDataDir(
+            f"thư mục chia sẻ {share} có dữ liệu không phải của chương trình mẫu; dùng --share "
+            "để chọn thư mục khác"
+        )
     paths = [data.root / name for name in DEMO_STATE] + [outbox / name for name in DEMO_OUTPUT]
-    for path in paths:
+    for path in [*paths, share]:
         if path.is_dir():
             shutil.rmtree(path)
         else:
@@ -94,16 +105,25 @@ def _reset(data: DataDir, outbox: Path) -> None:
 
 
 def run_demo(
-    data: DataDir, inbox: Path, outbox: Path, options: DemoOptions, progress: Progress | None = None
+    data: DataDir,
+    inbox: Path,
+    outbox: Path,
+    options: DemoOptions,
+    progress: Progress | None = None,
+    share: Path | None = None,
 ) -> DemoResult:
-    """Build the demo school, issue semester 1 sheets, then play three drops into the inbox."""
-    _reset(data.ensure(), outbox)
+    """Build the demo school, lay out its share, issue semester 1 sheets, then play a term."""
+    share = Path(share) if share is not None else Path("share")
+    _reset(data.ensure(), outbox, share)
     write_setup(data.setup, build_demo_school(options))
     setup, report = check_setup(data.setup)
     if setup is None:
         raise SetupError(report)
-    share = data.root / "share"
     secret = load_or_create_secret(data.secret)
+    layout = ShareLayout(share, setup)
+    init_share(layout)
+    (share / DEMO_MARK).write_text("workbook_engine demo\n", encoding="utf-8")
+    write_permission_scripts(layout, outbox / "phan-quyen")
 
     def step(label: str) -> Callable[[int, int], None] | None:
         return (lambda done, total: progress(label, done, total)) if progress else None
@@ -111,7 +131,7 @@ def run_demo(
     issued = issue_templates(setup, share, secret, 1, progress=step("Phát mẫu"))
     result = DemoResult(setup=setup, report=report, issued=issued, share=share)
     sheets = sorted(f.path for f in issued.files if f.kind == "score")
-    copies = data.root / "demo" / "teachers"  # each teacher's own working copy
+    owner = {f.path: f.teacher_code for f in issued.files}
     rng = random.Random(options.seed)
     late = sheets[len(sheets) // 2]
     mistakes: dict[Path, Mistake] = {sheets[3]: MISTAKES[0], sheets[11]: MISTAKES[1]}
@@ -121,22 +141,22 @@ def run_demo(
     outbox.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data.setup, outbox / "setup.xlsx")
     (outbox / "setup-check.json").write_text(report.to_json(), encoding="utf-8")
-    with Pipeline(data, inbox, outbox) as pipeline:
+    with Pipeline(data, inbox, outbox, share=share) as pipeline:
         for number, round_ in enumerate(ROUNDS, start=1):
             dropped = []
             todo = [late] if number == 3 else [s for s in sheets if not (number == 2 and s == late)]
             for i, sheet in enumerate(todo, start=1):
-                copy = copies / sheet.relative_to(share)
-                source = copy if copy.exists() else sheet
                 columns = ROUNDS[1].columns if number == 3 else round_.columns
-                fill_sheet(
-                    source, copy, setup, _present(columns, source), rng,
+                fill_sheet(  # the teacher's working copy in Sổ điểm/
+                    sheet, sheet, setup, _present(columns, sheet), rng,
                     mistake=mistakes.get(sheet) if number == 1 else None,
                     changes=_fix_or_correct(number, sheet, corrected, mistakes),
                 )  # fmt: skip
-                target = inbox / sheet.relative_to(share)
+                # into the teacher's own Nộp/; the late sheet is brought by the office
+                folder = inbox if number == 3 else layout.submit(owner[sheet])
+                target = folder / sheet.name
                 target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(copy, target)
+                shutil.copyfile(sheet, target)
                 dropped.append(target)
                 if progress:
                     progress(f"Giáo viên điền bảng điểm, {round_.label}", i, len(todo))
@@ -145,13 +165,15 @@ def run_demo(
             outcomes = [pipeline.process(path) for path in dropped]
             result.rounds.append((round_, outcomes))
         pipeline.ledger.clock = _on_day(APPROVAL_DAY)
+        pipeline.today = APPROVAL_DAY
         vice = next(t.code for t in setup.teachers if Role.VICE_PRINCIPAL in t.roles)
-        for change in pipeline.ledger.pending():
-            with pipeline.ledger.transaction():
-                pipeline.ledger.decide(
-                    change.id, ChangeStatus.APPROVED, vice, "wbe corrections", "Đã đối chiếu bài"
-                )
-            result.approved.append(change.id)
+        for form in issue_decision_forms(
+            pipeline.ledger, setup, layout, secret, APPROVAL_DAY, vice
+        ):
+            decided = approve_all(form.path, layout.decide(vice), "Đã đối chiếu bài kiểm tra")
+            outcome = pipeline.process(decided)
+            result.rounds.append((Round("Phiếu duyệt sửa điểm", APPROVAL_DAY, ()), [outcome]))
+            result.approved += [c for c in outcome.changes if c.status == ChangeStatus.APPROVED]
         if progress:
             progress("Sổ tổng hợp, báo cáo, biên bản", 0, 1)
         publish(pipeline.ledger, setup, outbox, APPROVAL_DAY, all_pdfs=True)

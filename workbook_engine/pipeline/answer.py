@@ -61,8 +61,8 @@ def delivered_text(outcome: Outcome, ctx: IngestContext) -> str:
 
 
 def _stamp(at: str) -> str:
-    """``2025-10-10 14.05`` from the ledger's local ISO time (sorts by name, valid on Windows)."""
-    return at[:16].replace("T", " ").replace(":", ".")
+    """``2025-10-10 14.05.09`` from the ledger's local ISO time: sorts by name, valid on Windows."""
+    return at[:19].replace("T", " ").replace(":", ".")
 
 
 def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
