@@ -10,8 +10,10 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from typer.testing import CliRunner
 
 from tests.helpers import OCTOBER, School
+from workbook_engine.cli import app
 from workbook_engine.errors import CATALOGUE
 from workbook_engine.io.correction_sheet import correction_sheet_name
 from workbook_engine.io.decision_sheet import DECISION_COL, NOTE_COL
@@ -246,3 +248,22 @@ def test_a_ledger_written_before_senders_were_kept_still_verifies(
         assert new.verify() is None
         new.db.execute("UPDATE files SET sender = 'GV002' WHERE name = 'cu.xlsx'")
         assert new.verify() is not None  # a sender written into an old row is tampering
+
+
+def test_cli_issues_a_decision_form_to_each_approver(pending: tuple[School, int]) -> None:
+    school, change_id = pending
+    args = ["corrections", "form", "--data-dir", str(school.data.root),
+            "--share", str(school.share.root), "--today", "2025-10-20"]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    approvers = [t.code for t in school.setup.teachers
+                 if {Role.PRINCIPAL, Role.VICE_PRINCIPAL} & set(t.roles)]  # fmt: skip
+    for code in approvers:
+        (form,) = school.sheets(code).glob("PhieuDuyetSuaDiem_2025-10-20.xlsx")
+        identity = read_identity(form)
+        assert (identity.kind, identity.teacher_code, identity.columns) == (
+            "decision",
+            code,
+            (str(change_id),),
+        )
+    assert result.output.count("Phiếu duyệt 1 đề nghị") == len(approvers)

@@ -15,6 +15,8 @@ from workbook_engine.cli_common import (
     DataDirOption,
     JsonOption,
     OutboxOption,
+    ShareOption,
+    TodayOption,
     engine_error,
     err,
     fail,
@@ -95,6 +97,41 @@ def change_line(setup: Setup, c: ChangeRecord) -> str:
         f"Số {c.id} | {when} | {c.teacher_code} | {where} | {student} | "
         f"{c.column}: {shown(c.old)} → {shown(c.new)} | {label}"
     )
+
+
+@corrections_app.command("form")
+def corrections_form(
+    data_dir_: DataDirOption = None,
+    share: ShareOption = Path("share"),
+    by: Annotated[
+        str | None, typer.Option("--by", help="Chỉ phát cho người duyệt có mã này / one approver.")
+    ] = None,
+    today: TodayOption = None,
+) -> None:
+    """Phát phiếu duyệt sửa điểm (các đề nghị đang chờ) vào thư mục «Sổ điểm» của từng người
+    duyệt / Issue each approver a decision form listing the pending corrections."""
+    from datetime import date
+
+    from workbook_engine.io.identity import load_secret
+    from workbook_engine.pipeline.decision_forms import issue_decision_forms
+    from workbook_engine.share import ShareLayout
+
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    if by is not None:
+        person(setup, by, Action.DECIDE_CORRECTION)
+    secret = load_secret(data.secret)
+    day = today.date() if today else date.today()
+    with school(data, setup) as (_, ledger):
+        try:
+            issued = issue_decision_forms(ledger, setup, ShareLayout(share, setup), secret, day, by)
+        except FileLockedError as exc:
+            raise fail(str(exc)) from exc
+    if not issued:
+        out.print("Không có đề nghị sửa điểm nào đang chờ duyệt.", markup=False)
+    for form in issued:
+        out.print(f"Phiếu duyệt {form.requests} đề nghị cho {form.approver}: {form.path}",
+                  markup=False)  # fmt: skip
 
 
 @corrections_app.command("list")

@@ -165,9 +165,11 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
     ),
     ProblemKind(
         "username-shared",
-        "Tên người dùng trùng giữa hai giáo viên",
-        "tên người dùng «{value}» đã gán cho giáo viên {other}",
-        "Mỗi tên người dùng Windows/Excel chỉ thuộc về một giáo viên.",
+        "Tên người dùng dùng chung",
+        "tên người dùng «{value}» cũng là của giáo viên {other} (máy dùng chung); tên này chỉ "
+        "được ghi lại để đối chiếu, ai gửi tệp được biết từ thư mục nộp",
+        "Không cần sửa nếu hai thầy/cô dùng chung một máy.",
+        Severity.WARNING,
     ),
     ProblemKind(
         "assignment-duplicate",
