@@ -3,6 +3,7 @@ witnesses (a vice-principal who did not approve, and the administrator), no tech
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -24,13 +25,6 @@ SHA = "3f" * 32
 DECIDED_AT = "2026-11-26T09:15:00+07:00"
 APPROVAL_DAY = "ngày 26 tháng 11 năm 2026"
 TECHNICAL = re.compile(r"[0-9a-f]{64}|wbe|\.xlsx|approved|pending|refused|SHA", re.IGNORECASE)
-
-
-@dataclass(frozen=True)
-class NotedChange(ChangeRecord):
-    """A change that carries the approver's note of its decision row."""
-
-    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -207,11 +201,11 @@ def test_witness_named_on_the_command_line_replaces_the_vice_principal(
 
 def test_approver_note_is_shown_when_it_says_more_than_the_reason(small_school: Setup) -> None:
     change = correction(small_school)
-    noted = NotedChange(**vars(change), note="Đã đối chiếu bài làm")
+    noted = dataclasses.replace(change, note="Đã đối chiếu bài làm")
     html = render_correction_html(build_correction_record(small_school, noted))
     assert "Ý kiến của người duyệt" in html and "Đã đối chiếu bài làm" in html
     # a decision taken on the form repeats the teacher's reason as its note: shown once
-    echoed = NotedChange(**vars(change), note=change.reason)
+    echoed = dataclasses.replace(change, note=change.reason)
     assert build_correction_record(small_school, echoed).approver_note == ""
     assert "Ý kiến của người duyệt" not in render_correction_html(
         build_correction_record(small_school, change)
@@ -247,7 +241,7 @@ def test_pdf_record_shows_the_real_request(small_school: Setup, tmp_path: Path) 
     approver, vice = people(setup, Role.VICE_PRINCIPAL)[:2]
     (admin,) = people(setup, Role.ADMIN)
     change = correction(setup, reason="Cộng nhầm điểm bài kiểm tra; Bài làm số 12")
-    noted = NotedChange(**vars(change), note="Đã đối chiếu với sổ điểm cá nhân")
+    noted = dataclasses.replace(change, note="Đã đối chiếu với sổ điểm cá nhân")
     pdf = write_correction_record(tmp_path / "bien-ban.pdf", setup, noted)
     raw = pdf_text(pdf)
     assert raw.count("\f") == 1, "the record must fit on one page"

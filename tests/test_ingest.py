@@ -354,3 +354,20 @@ def test_a_sheet_xml_with_a_dtd_is_answered_not_left_in_the_inbox(school: School
     assert outcome.status is Status.REJECTED
     assert "file-unreadable" in [p.code for p in outcome.problems]
     assert not target.exists()  # answered and out of the inbox
+
+
+def test_a_sheet_whose_title_names_another_subject_is_not_taken_for_its_identity(
+    school: School,
+) -> None:
+    """A Ngữ văn sheet carrying the identity sheet of the class's Toán sheet: the title block
+    says Ngữ văn, the identity says Toán; nothing is recorded as Toán."""
+
+    def other_title(wb: openpyxl.Workbook) -> None:
+        wb[SCORE]["A1"] = "BẢNG ĐIỂM MÔN NGỮ VĂN — LỚP 6A1"
+
+    (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}, edit=other_title))
+    assert outcome.status is Status.REJECTED
+    assert [(p.code, p.column, p.row) for p in outcome.problems] == [("title-mismatch", "A", 1)]
+    assert "BẢNG ĐIỂM MÔN TOÁN — LỚP 6A1" in outcome.problems[0].message
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.changes() == []

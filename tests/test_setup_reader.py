@@ -25,7 +25,9 @@ def test_written_setup_reads_back_identical(small_setup_file: Path, small_school
     assert setup == small_school
 
 
-def test_nine_mistakes_give_nine_located_messages_and_a_shared_pc_a_warning(setup_copy: Path, small_school: Setup) -> None:
+def test_nine_mistakes_give_nine_located_messages_and_a_shared_pc_a_warning(
+    setup_copy: Path, small_school: Setup
+) -> None:
     wb = openpyxl.load_workbook(setup_copy)
     students, classes = wb["Học sinh"], wb["Lớp"]
     students["A5"] = students["A4"].value  # 1 duplicate student code

@@ -267,3 +267,16 @@ def test_cli_issues_a_decision_form_to_each_approver(pending: tuple[School, int]
             (str(change_id),),
         )
     assert result.output.count("Phiếu duyệt 1 đề nghị") == len(approvers)
+
+
+def test_a_new_request_gives_each_approver_a_form_listing_it(pending: tuple[School, int]) -> None:
+    school, change_id = pending
+    approvers = [t.code for t in school.setup.teachers
+                 if {Role.PRINCIPAL, Role.VICE_PRINCIPAL} & set(t.roles)]  # fmt: skip
+    for code in approvers:
+        (form,) = school.sheets(code).glob("PhieuDuyetSuaDiem_*.xlsx")
+        assert form.name == f"PhieuDuyetSuaDiem_{OCTOBER.isoformat()}.xlsx"
+        assert read_identity(form).columns == (str(change_id),)
+    # the same request again: every form already lists it, none is added
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 6, "E8": 5}))  # a new entry: nothing waits anew
+    assert all(len(list(school.sheets(c).glob("PhieuDuyetSuaDiem_*"))) == 1 for c in approvers)

@@ -287,8 +287,10 @@ SHEET_KINDS = _kinds(
     ProblemKind(
         "request-decided",
         "Đề nghị đã được quyết định",
-        "đề nghị số {value} đã được {teacher} quyết định trước đó ({decision})",
-        "Để trống ô này; muốn đổi quyết định, giáo viên gửi đề nghị sửa điểm mới.",
+        "đề nghị số {value} đã được {teacher} quyết định trước đó ({decision}); ý kiến ở dòng "
+        "này không được áp dụng",
+        "Không cần làm gì; muốn đổi quyết định, giáo viên gửi đề nghị sửa điểm mới.",
+        Severity.WARNING,
     ),
     ProblemKind(
         "decision-other-approver",
@@ -325,6 +327,15 @@ SHEET_KINDS = _kinds(
         "thiếu học sinh {expected}",
         "Dùng lại tệp mẫu gốc; không xoá dòng học sinh.",
         tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
+        "title-mismatch",
+        "Tiêu đề bảng không khớp với mẫu",
+        "tiêu đề trang ghi «{value}» nhưng mẫu đã phát cho tệp này là «{expected}»; dữ liệu "
+        "không được nhận",
+        "Dùng đúng tệp mẫu đã phát cho lớp và môn này (không chép trang ẩn hay tiêu đề từ tệp "
+        "khác); nếu trường vừa đổi tên môn, xin văn phòng phát lại mẫu.",
+        tags=frozenset({"identity"}),
     ),
     ProblemKind(
         "column-changed",

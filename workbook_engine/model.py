@@ -339,3 +339,4 @@ class ChangeRecord:
     decided_at: str = ""
     request: str = ""  # the correction request (file name) or "wbe corrections" that decided it
     file_sha256: str = ""
+    note: str = ""  # the approver's note on the decision

@@ -26,7 +26,7 @@ from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import CellChange, ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
-from workbook_engine.pipeline.decision_forms import issue_decision_forms
+from workbook_engine.pipeline.decision_forms import newest_form
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
 from workbook_engine.pipeline.ledger import now_iso
@@ -167,10 +167,9 @@ def run_demo(
         pipeline.ledger.clock = _on_day(APPROVAL_DAY)
         pipeline.today = APPROVAL_DAY
         vice = next(t.code for t in setup.teachers if Role.VICE_PRINCIPAL in t.roles)
-        for form in issue_decision_forms(
-            pipeline.ledger, setup, layout, secret, APPROVAL_DAY, vice
-        ):
-            decided = approve_all(form.path, layout.decide(vice), "Đã đối chiếu bài kiểm tra")
+        form = newest_form(layout.sheets(vice))  # issued when the request came in
+        if form is not None:
+            decided = approve_all(form, layout.decide(vice), "Đã đối chiếu bài kiểm tra")
             outcome = pipeline.process(decided)
             result.rounds.append((Round("Phiếu duyệt sửa điểm", APPROVAL_DAY, ()), [outcome]))
             result.approved += [c for c in outcome.changes if c.status == ChangeStatus.APPROVED]

@@ -3,7 +3,8 @@
 The form counts only when it arrives from the ``Duyệt/`` folder of the approver its signed
 identity names: anywhere else it is refused, recorded, and shown to the principal as an
 attempted unauthorised decision. Each row with Đồng ý / Không đồng ý decides the request the
-identity lists at that row; blank rows wait. Checks never do I/O: the ledger is asked through
+identity lists at that row; blank rows wait; a row someone else decided meanwhile is skipped with
+a warning. Checks never do I/O: the ledger is asked through
 ``change``.
 """
 

@@ -1,5 +1,7 @@
 """Issue each approver a decision form listing the corrections waiting for a decision, into their
-own ``Sổ điểm/``; a form already there is never overwritten (a new one gets ``_2``, ``_3``…)."""
+own ``Sổ điểm/``; a form already there is never overwritten (a new one gets ``_2``, ``_3``…).
+After a request arrives, :func:`refresh_decision_forms` gives a new form to every approver whose
+newest form does not list every waiting request."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import date
 from pathlib import Path
 
 from workbook_engine.io.decision_sheet import DecisionRow, write_decision_sheet
+from workbook_engine.io.identity import IdentityError, read_identity
 from workbook_engine.model import ChangeRecord, Setup
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.policy import Action, may
@@ -69,6 +72,36 @@ def issue_decision_forms(
         path = _free(folder, f"PhieuDuyetSuaDiem_{today.isoformat()}")
         write_decision_sheet(path, setup, person.code, rows, secret, today.strftime("%d/%m/%Y"))
         issued.append(IssuedForm(person.code, path, len(rows)))
+    return issued
+
+
+FORM_GLOB = "PhieuDuyetSuaDiem_*.xlsx"
+
+
+def newest_form(folder: Path) -> Path | None:
+    """The approver's most recent decision form in ``folder`` (by name: dated, then numbered)."""
+    forms = sorted(folder.glob(FORM_GLOB), key=lambda p: (p.stem[:28], len(p.stem), p.stem))
+    return forms[-1] if forms else None
+
+
+def refresh_decision_forms(
+    ledger: Ledger, setup: Setup, share: ShareLayout, secret: bytes, today: date
+) -> list[IssuedForm]:
+    """A new form for each approver whose newest form misses a waiting request."""
+    waiting = {str(c.id) for c in ledger.pending()}
+    if not waiting:
+        return []
+    issued = []
+    for person in setup.teachers:
+        if not may(person, Action.DECIDE_CORRECTION):
+            continue
+        newest = newest_form(share.sheets(person.code))
+        try:
+            listed = set(read_identity(newest).columns) if newest else set()
+        except (IdentityError, OSError):
+            listed = set()
+        if waiting - listed:
+            issued += issue_decision_forms(ledger, setup, share, secret, today, person.code)
     return issued
 
 

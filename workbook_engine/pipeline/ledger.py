@@ -582,7 +582,7 @@ class Ledger:
     def _changes(self, where: str, args: tuple[object, ...]) -> list[ChangeRecord]:
         rows = self.db.execute(
             "SELECT c.*, f.name AS file_name, f.sha256, d.decision, d.decided_by,"
-            " d.at AS decided_at, d.request FROM changes c JOIN files f ON f.id = c.file_id"
+            " d.at AS decided_at, d.request, d.note FROM changes c JOIN files f ON f.id = c.file_id"
             f" LEFT JOIN decisions d ON d.change_id = c.id {where} ORDER BY c.id",
             args,
         )
@@ -604,6 +604,7 @@ class Ledger:
                 decided_at=r["decided_at"] or "",
                 request=r["request"] or "",
                 file_sha256=r["sha256"],
+                note=r["note"] or "",
             )
             for r in rows
         ]

@@ -9,8 +9,9 @@ from datetime import date
 from pathlib import Path
 
 from workbook_engine.io.lockfiles import is_workbook_candidate
-from workbook_engine.model import Setup
+from workbook_engine.model import ChangeStatus, Setup
 from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.decision_forms import refresh_decision_forms
 from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, ingest_file
 from workbook_engine.pipeline.school import School
 from workbook_engine.share import ShareLayout
@@ -60,7 +61,23 @@ class Pipeline:
         outcome = ingest_file(path, self.context(), self.ledger)
         self.rejected += outcome.status is Status.REJECTED
         log.info(outcome.line)
+        if any(c.status == ChangeStatus.PENDING for c in outcome.changes):
+            self._decision_forms()
         return outcome
+
+    def _decision_forms(self) -> None:
+        """A new request waits: each approver finds a form listing it in their Sổ điểm/."""
+        if self.share is None:
+            return
+        try:
+            today = self.today or date.today()
+            for form in refresh_decision_forms(
+                self.ledger, self.setup, self.share, self.secret, today
+            ):
+                log.info("Phiếu duyệt %d đề nghị cho %s: %s", form.requests, form.approver,
+                         form.path.name)  # fmt: skip
+        except Exception:  # a courtesy after the commit: the requests are in the ledger
+            log.exception("Chưa phát được phiếu duyệt sửa điểm; dùng wbe corrections form")
 
     def process_all(
         self, paths: Iterable[Path], after: Callable[[], object] | None = None

@@ -172,6 +172,7 @@ def check_sheet(
         return c.check
     layout = c.check.layout = kind.layout(setup, identity)
     for check in (
+        _check_title(c, kind, identity),
         _check_headers(c, layout),
         _check_roster(c, identity),
         _check_cells(c, identity, layout),
@@ -204,6 +205,15 @@ def _check_people(
         strict = setup.school.strict_saved_by
         yield c.problem("saved-by-other-refused" if strict else "saved-by-other", value=saved_by,
               teacher=teacher.code)  # fmt: skip
+
+
+def _check_title(c: _Checker, kind: SheetKind, identity: Identity) -> Iterator[Problem]:
+    """The title block names what the identity says (a Ngữ văn sheet carrying the identity sheet
+    of the class's Toán sheet is not Toán)."""
+    expected = normalize_text(kind.header(c.setup, identity).title)
+    found = normalize_text(c.sheet.text(0, 0) or "")
+    if found.casefold() != expected.casefold():
+        yield c.problem("title-mismatch", row=1, col=0, value=found or "trống", expected=expected)
 
 
 def _check_headers(c: _Checker, layout: Layout) -> Iterator[Problem]:
