@@ -63,6 +63,8 @@ def test_saved_as_admin_in_the_teachers_own_folder_is_accepted_with_a_warning(
     with Ledger.open(school.data.ledger) as ledger:
         (record,) = ledger.files()
         assert (record.sender, record.saved_by) == (teacher, "Admin")
+    report = (school.outbox / "reports" / "diff" / f"{outcome.at[:10]}.html").read_text("utf-8")
+    assert "Lưu với tên «Admin»" in report and "Nhận từ thư mục của " in report
 
 
 def test_the_same_file_in_another_teachers_folder_is_unauthorised_and_answered_there(
@@ -178,7 +180,8 @@ def test_the_principals_decision_form_anywhere_else_is_refused_and_flagged(
         change = ledger.change(change_id)
         assert change is not None and change.status == "pending"
     report = (school.outbox / "reports" / "diff" / f"{outcome.at[:10]}.html").read_text("utf-8")
-    assert CATALOGUE[code].title in report  # shown to the principal
+    assert CATALOGUE[code].title in report  # shown to the principal, at the top
+    assert "có thể là phê duyệt giả" in report
 
 
 def test_a_decision_already_taken_cannot_be_overturned_by_another_form(

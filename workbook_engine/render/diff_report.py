@@ -134,6 +134,8 @@ class FileSummary:
     error_count: int
     error_kinds: tuple[str, ...]  # the catalogue titles of its errors, each once
     change_count: int
+    delivered: str = ""  # "văn phòng nộp thay", "thư mục Nộp của …": how it arrived
+    forged_decision: bool = False  # an attempted decision from the wrong folder or person
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,10 @@ class DiffReport:
     @property
     def change_count(self) -> int:
         return sum(c.count for c in self.counts)
+
+    @property
+    def forged_decisions(self) -> tuple[FileSummary, ...]:
+        return tuple(f for f in self.rejected if f.forged_decision)
 
     @property
     def flagged_count(self) -> int:
@@ -385,6 +391,18 @@ def _decision(change: ChangeRecord, status: ChangeStatus, names: Directory) -> s
     return ", ".join(parts)
 
 
+FORGED_DECISION = frozenset({"decision-wrong-folder", "decision-other-approver"})
+
+
+def _delivered(file: FileRecord, names: Directory) -> str:
+    """How a file arrived, from the share folder it was found in ("" when not kept, older rows)."""
+    if file.sender is None:
+        return ""
+    if not file.sender:
+        return "văn phòng nộp thay"
+    return f"thư mục của {names.teacher_label(file.sender)}"
+
+
 def _file_summary(file: FileRecord, change_count: int, names: Directory) -> FileSummary:
     warnings = tuple(
         sentence(str(p.get("message", "")))
@@ -408,6 +426,8 @@ def _file_summary(file: FileRecord, change_count: int, names: Directory) -> File
         warnings=warnings,
         error_count=len(errors),
         error_kinds=tuple(dict.fromkeys(_title(code) for code in errors)),
+        delivered=_delivered(file, names),
+        forged_decision=bool(FORGED_DECISION & set(errors)),
         change_count=change_count,
     )
 
