@@ -52,6 +52,34 @@ def issue(
     out.print(result.summary(), markup=False)
 
 
+@templates_app.command("refresh")
+def refresh(
+    data_dir_: DataDirOption = None,
+    share: ShareOption = Path("share"),
+    teacher: Annotated[
+        str | None, typer.Option("--teacher", help="Chỉ cập nhật tệp của giáo viên có mã này.")
+    ] = None,
+) -> None:
+    """Cập nhật các tệp trong thư mục «Sổ điểm» theo sổ điểm của trường (điểm đã duyệt sửa,
+    tệp văn phòng nộp thay); tệp có chỉnh sửa chưa gửi hoặc đang mở được giữ nguyên."""
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.pipeline.refresh import refresh_working_copies
+
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    secret = load_secret(data.secret)  # never a new one: every issued copy would read as forged
+    if teacher is not None and setup.find_teacher(teacher) is None:
+        raise engine_error("unknown-teacher", value=teacher)
+    if not data.ledger.exists():
+        out.print("Chưa nhận tệp nào: không có gì để cập nhật.", markup=False)
+        return
+    with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang cập nhật") as update:
+        result = refresh_working_copies(setup, share, secret, ledger, teacher, progress=update)
+    for refreshed in result.reported:
+        out.print(refreshed.message, markup=False)
+    out.print(result.summary(), markup=False)
+
+
 SEES_PASSWORD = (Role.ADMIN, Role.PRINCIPAL)
 
 

@@ -61,7 +61,7 @@ def write_rejected_copy(original: Path, target: Path, problems: Sequence[Problem
     """Write ``original`` to ``target`` with every located problem marked and a summary sheet."""
     original = Path(original)
     book = openpyxl.load_workbook(original)  # not read-only, formulas kept
-    _clear_previous(book)
+    clear_previous(book)
     ordered = sorted(problems, key=lambda p: p.severity is not Severity.ERROR)
     _mark_cells(book, ordered)
     _write_summary(book, original.name, ordered)
@@ -136,7 +136,7 @@ def _comment(text: str) -> Comment:
     return Comment(text, AUTHOR, height=24 + 16 * lines, width=COMMENT_WIDTH)
 
 
-def _clear_previous(book: Workbook) -> None:
+def clear_previous(book: Workbook) -> None:
     """Undo what an earlier run added: summary sheet, marked cells, their comments."""
     if SUMMARY_SHEET in book.sheetnames:
         book.remove(book[SUMMARY_SHEET])
