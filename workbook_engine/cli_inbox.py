@@ -27,6 +27,7 @@ from workbook_engine.cli_common import (
     require_paths,
     setup_or_fail,
 )
+from workbook_engine.names import PrintableFilter
 from workbook_engine.paths import DataDir, data_dir
 
 if TYPE_CHECKING:
@@ -47,6 +48,7 @@ def setup_logging(data: DataDir, console_level: int = logging.INFO) -> None:
     file = logging.FileHandler(data.root / "wbe.log", encoding="utf-8")
     for handler in (console, file):
         handler.setFormatter(fmt)
+        handler.addFilter(PrintableFilter())  # a file name cannot forge a log line
         root.addHandler(handler)
 
 
@@ -109,7 +111,7 @@ def ingest(
             )
         else:
             out.print(f"Đã xử lí {len(outcomes)} tệp, trả lại {pipeline.rejected}.", markup=False)
-        if pipeline.rejected:
+        if pipeline.rejected or pipeline.failures:
             raise typer.Exit(1)
 
 

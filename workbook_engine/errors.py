@@ -39,6 +39,30 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "Không đọc được tệp",
         "không mở được tệp Excel ({detail})",
         "Mở tệp bằng Excel, chọn Lưu dưới dạng «Sổ làm việc Excel (*.xlsx)» rồi gửi lại.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-wrong-format",
+        "Tệp không phải dạng .xlsx",
+        "tệp có đuôi {value}, không phải bảng điểm Excel (.xlsx) đã phát",
+        "Mở tệp bảng điểm đã phát trong thư mục «Sổ điểm», nhập điểm rồi lưu đúng dạng "
+        "«Sổ làm việc Excel (*.xlsx)»; không lưu thành .xls, .ods hay .csv.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-link",
+        "Tệp là lối tắt",
+        "tệp là lối tắt (liên kết) hoặc trỏ ra ngoài thư mục nộp nên không được đọc",
+        "Chép chính tệp bảng điểm (không phải lối tắt) vào thư mục «Nộp».",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-check-failed",
+        "Không kiểm tra được tệp",
+        "chương trình gặp lỗi khi đọc, kiểm tra tệp ({detail}); tệp chưa được nhận",
+        "Lưu lại tệp từ bản đã phát trong thư mục «Sổ điểm» rồi gửi lại; nếu vẫn bị trả lại, "
+        "báo văn phòng (lỗi đã được ghi vào nhật ký).",
+        tags=frozenset({"unreadable"}),
     ),
     ProblemKind(
         "sheet-missing",

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm"})
+# spreadsheets in another format: answered ("save as .xlsx"), never silently ignored
+OTHER_SHEET_SUFFIXES = frozenset({".xls", ".xlsb", ".ods", ".csv", ".numbers"})
 TEMP_SUFFIXES = frozenset({".tmp", ".part", ".crdownload", ".partial"})
 
 
@@ -15,7 +17,21 @@ def is_workbook_candidate(path: Path) -> bool:
         return False
     if path.suffix.lower() in TEMP_SUFFIXES:
         return False
-    return path.suffix.lower() in WORKBOOK_SUFFIXES
+    suffix = path.suffix.lower()
+    return suffix in WORKBOOK_SUFFIXES or suffix in OTHER_SHEET_SUFFIXES
+
+
+def is_other_format(path: Path) -> bool:
+    """A spreadsheet saved as .xls, .ods, .csv…: not a zip, answered without reading it."""
+    return path.suffix.lower() in OTHER_SHEET_SUFFIXES
+
+
+def _exists(path: Path) -> bool:
+    """Whether ``path`` exists; False when the name cannot even be asked about (too long)."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def excel_lock_paths(path: Path) -> list[Path]:
@@ -51,13 +67,13 @@ def _libreoffice_owner(data: bytes) -> str:
 def lock_owner(path: Path) -> str | None:
     """The user who has ``path`` open in Excel or LibreOffice, ``""`` if unknown, None if free."""
     for lock in excel_lock_paths(path):
-        if lock != path and lock.exists():
+        if lock != path and _exists(lock):
             try:
                 return _excel_owner(lock.read_bytes()[:512])
             except OSError:
                 return ""
     lock = libreoffice_lock_path(path)
-    if lock.exists():
+    if _exists(lock):
         try:
             return _libreoffice_owner(lock.read_bytes()[:1024])
         except OSError:

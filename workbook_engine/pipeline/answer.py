@@ -10,6 +10,7 @@ from pathlib import Path
 from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.model import CellChange, SheetKey
+from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_from_json
 from workbook_engine.share import Channel
@@ -17,12 +18,12 @@ from workbook_engine.share import Channel
 log = logging.getLogger("workbook_engine.ingest")
 
 
-def answer(outcome: Outcome, ctx: IngestContext, ledger: Ledger) -> None:
+def answer(outcome: Outcome, ctx: IngestContext, ledger: Ledger | None) -> None:
     """Write what the sender reads; a file sent again gets the same answer as the first time."""
     known = outcome.repeat_of
     if outcome.status is not Status.DUPLICATE:
         write_feedback(outcome, ctx)
-    elif known is not None and known.status == Status.ACCEPTED:
+    elif known is not None and known.status == Status.ACCEPTED and ledger is not None:
         _receipt_if_missing(outcome, ctx, ledger)
     elif known is not None:
         write_feedback(replace(outcome, status=Status.REJECTED, at=known.received_at), ctx)
@@ -32,8 +33,8 @@ def feedback_paths(outcome: Outcome, ctx: IngestContext) -> tuple[Path, Path]:
     """Where the sender finds what became of a file: (returned copy, HTML page). On the share,
     the sender's ``Trả lại/`` and ``Biên nhận/``, named by the time received so the newest sorts
     last; without a share (or a folder for that person), under the data directory."""
-    person = outcome.sender or "_"
-    stem = Path(outcome.name).stem
+    person = safe_stem(outcome.sender or "_")
+    stem = safe_stem(Path(outcome.name).stem)
     share = ctx.share
     if share is not None and outcome.sender and share.owner_folder(person).is_dir():
         stamp = _stamp(outcome.at)
@@ -43,7 +44,7 @@ def feedback_paths(outcome: Outcome, ctx: IngestContext) -> tuple[Path, Path]:
         page = share.receipts(person) / f"{stamp} {stem}.html"
         return page, page
     if outcome.status is Status.REJECTED:
-        copy = ctx.data.rejected / person / outcome.name
+        copy = ctx.data.rejected / person / f"{stem}.xlsx"
         return copy, copy.with_suffix(".html")
     page = ctx.data.receipts / person / f"{stem}-{outcome.sha256[:8]}.html"
     return page, page
@@ -89,7 +90,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
     )
     try:
         if outcome.status is Status.REJECTED and not any(
-            p.code == "file-unreadable" for p in outcome.problems
+            p.has("unreadable") for p in outcome.problems
         ):
             original = ctx.data.archive / outcome.sha256[:2] / f"{outcome.sha256}.xlsx"
             write_rejected_copy(original, copy, outcome.problems)

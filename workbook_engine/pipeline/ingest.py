@@ -4,21 +4,25 @@ then take it out of the inbox. Safe to kill at any point: a rerun finishes the j
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
 import signal
+import sqlite3
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from workbook_engine.deadlines import column_kind, is_late
-from workbook_engine.errors import Problem, Report, make_problem
+from workbook_engine.errors import Problem, Report, WorkbookEngineError, make_problem
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_date
 from workbook_engine.io.feedback import MARKS_SHEET
 from workbook_engine.io.kinds import KINDS
+from workbook_engine.io.lockfiles import is_other_format
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, SheetKey
+from workbook_engine.names import printable
 from workbook_engine.pipeline.answer import answer
 from workbook_engine.pipeline.correction_check import CorrectionCheck, check_correction_sheet
 from workbook_engine.pipeline.decision_check import DecisionCheck, check_decision_sheet
@@ -58,6 +62,43 @@ def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
         return OFFICE
     codes = {t.code.casefold(): t.code for t in ctx.setup.teachers}
     return Arrival(Channel.SUBMIT, codes.get(parts[0].casefold(), parts[0]))
+
+
+class LinkRefused(WorkbookEngineError):
+    """A link, or a path resolving outside its folder: answered, never read; not retried."""
+
+
+def escapes(path: Path, ctx: IngestContext) -> bool:
+    """A symlink, or a path in the inbox or on the share that resolves outside it (a linked
+    folder): never read. A file named on the command line elsewhere is the clerk's choice."""
+    if path.is_symlink():
+        return True
+    roots = [ctx.inbox, *([ctx.share.root] if ctx.share is not None else [])]
+    for root in roots:
+        try:
+            Path(os.path.abspath(path)).relative_to(os.path.abspath(root))
+        except ValueError:
+            continue
+        try:
+            Path(os.path.realpath(path)).relative_to(os.path.realpath(root))
+        except ValueError:
+            return True
+        return False
+    return False
+
+
+def _refuse_link(path: Path, ctx: IngestContext, arrival: Arrival) -> Outcome:
+    """Answer the sender, take a link out of the folder (the link, never its target), record
+    nothing: nothing was received."""
+    problem = make_problem("file-link", file=path.name)
+    outcome = Outcome(path.name, Status.REJECTED, "", arrival.person or "", problems=[problem],
+                      arrival=arrival)  # fmt: skip
+    answer(outcome, ctx, None)
+    if path.is_symlink():
+        with contextlib.suppress(OSError):
+            path.unlink()
+    log.warning("%s: là lối tắt hoặc trỏ ra ngoài thư mục nộp, không đọc", printable(path.name))
+    raise LinkRefused(problem)
 
 
 def archive_original(data: bytes, sha256: str, archive: Path) -> Path:
@@ -116,8 +157,10 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     """Process one settled file: archive, check, diff, commit in one transaction, answer the
     sender, leave the inbox. Raises only on I/O errors of our own folders."""
     path = Path(path)
-    data = path.read_bytes()
     arrival = arrival_of(path, ctx)
+    if escapes(path, ctx):
+        return _refuse_link(path, ctx, arrival)
+    data = path.read_bytes()
     outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger, arrival)
     outcome.arrival = arrival
     answer(outcome, ctx, ledger)
@@ -137,18 +180,14 @@ def _settle(
     # read what was hashed and archived, never the path again: a newer copy may land meanwhile
     original = archive_original(data, sha, ctx.data.archive)
     try:
-        sheet = read_filled_sheet(original, name=path.name, content=data)
-    except UnreadableWorkbook as exc:
-        problem = make_problem("file-unreadable", file=path.name, detail=str(exc))
+        verdict = _judge(path, data, sha, original, ctx, ledger, arrival)
+    except (sqlite3.Error, OSError, MemoryError):  # ours, or passing: the file waits, retried
+        raise
+    except Exception as exc:  # any other failure to read or check answers the sender
+        log.exception("%s: lỗi khi kiểm tra tệp", printable(path.name))
+        problem = make_problem("file-check-failed", file=path.name, detail=type(exc).__name__)
         verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
         verdict.teacher_code = arrival.person or ""
-    else:
-        if sheet.identity is not None and sheet.identity.kind == "correction":
-            verdict = _judge_correction(path.name, sha, sheet, ctx, ledger, arrival)
-        elif sheet.identity is not None and sheet.identity.kind == "decision":
-            verdict = _judge_decisions(path.name, sha, sheet, ctx, ledger, arrival)
-        else:
-            verdict = _judge_sheet(path, sha, sheet, ctx, ledger, arrival)
     verdict.sender = "" if arrival.person is None else arrival.person
     rows = [problem_json(p) for p in verdict.problems]
     if known is not None and verdict.status is Status.REJECTED and known.problems == rows:
@@ -163,6 +202,37 @@ def _settle(
             verdict.commit(ledger)
     _crash_point("after-commit")
     return verdict.outcome(verdict.status, ledger.clock())
+
+
+def _judge(
+    path: Path,
+    data: bytes,
+    sha: str,
+    original: Path,
+    ctx: IngestContext,
+    ledger: Ledger,
+    arrival: Arrival,
+) -> _Verdict:
+    """What the checks say about the file (nothing written yet)."""
+    if is_other_format(path):
+        problem = make_problem("file-wrong-format", file=path.name, value=path.suffix.lower())
+        verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
+        verdict.teacher_code = arrival.person or ""
+        return verdict
+    try:
+        sheet = read_filled_sheet(original, name=path.name, content=data)
+    except UnreadableWorkbook as exc:
+        problem = getattr(exc, "problem", None) or make_problem(
+            "file-unreadable", file=path.name, detail=str(exc)
+        )
+        verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
+        verdict.teacher_code = arrival.person or ""
+        return verdict
+    if sheet.identity is not None and sheet.identity.kind == "correction":
+        return _judge_correction(path.name, sha, sheet, ctx, ledger, arrival)
+    if sheet.identity is not None and sheet.identity.kind == "decision":
+        return _judge_decisions(path.name, sha, sheet, ctx, ledger, arrival)
+    return _judge_sheet(path, sha, sheet, ctx, ledger, arrival)
 
 
 @dataclass

@@ -10,9 +10,16 @@ from pathlib import Path
 
 from workbook_engine.io.lockfiles import is_workbook_candidate
 from workbook_engine.model import ChangeStatus, Setup
+from workbook_engine.names import printable
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.decision_forms import refresh_decision_forms
-from workbook_engine.pipeline.ingest import IngestContext, Outcome, Status, ingest_file
+from workbook_engine.pipeline.ingest import (
+    IngestContext,
+    LinkRefused,
+    Outcome,
+    Status,
+    ingest_file,
+)
 from workbook_engine.pipeline.school import School
 from workbook_engine.share import ShareLayout
 
@@ -88,20 +95,28 @@ class Pipeline:
         for path in expand(paths):
             try:
                 outcomes.append(self.process(path))
+            except LinkRefused:  # answered, never read
+                self.rejected += 1
             except Exception:  # one file must never stop the batch; it stays in the inbox
                 self.failures += 1
-                log.exception("%s: lỗi khi xử lí tệp, tệp được giữ lại trong hộp thư", path.name)
+                log.exception("%s: lỗi khi xử lí tệp, tệp được giữ lại trong hộp thư",
+                              printable(path.name))  # fmt: skip
         if after is not None:
             after()
         return outcomes
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
-    """Files as given; folders replaced by the workbooks below them (no lock or temp files)."""
+    """Files as given; folders replaced by the workbooks below them (no lock or temp files;
+    links are listed, to be refused, never followed)."""
     found: list[Path] = []
     for path in map(Path, paths):
-        if path.is_dir():
-            found += sorted(p for p in path.rglob("*") if p.is_file() and is_workbook_candidate(p))
+        if path.is_dir() and not path.is_symlink():
+            found += sorted(
+                p
+                for p in path.rglob("*")
+                if (p.is_file() or p.is_symlink()) and is_workbook_candidate(p)
+            )
         else:
             found.append(path)
     return found

@@ -11,6 +11,7 @@ outage is logged.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import zipfile
@@ -23,12 +24,15 @@ from watchdog.observers import Observer
 from watchdog.observers.api import BaseObserver
 from watchdog.observers.polling import PollingObserver
 
-from workbook_engine.io.lockfiles import is_workbook_candidate, lock_owner
+from workbook_engine.errors import WorkbookEngineError
+from workbook_engine.io.lockfiles import is_other_format, is_workbook_candidate, lock_owner
+from workbook_engine.names import printable
 from workbook_engine.share import ShareLayout
 
 log = logging.getLogger("workbook_engine.watch")
 
 Processor = Callable[[Path], object]
+TRANSIENT = (OSError, sqlite3.Error)  # causes that pass: retried with backoff
 
 
 @dataclass
@@ -52,6 +56,19 @@ class _Seen:
     not_zip_since: float | None = None
 
 
+RETRY_FIRST, RETRY_MAX = 5.0, 300.0  # seconds before a file that failed passingly is retried
+
+
+@dataclass
+class _Failure:
+    state: tuple[int, int]  # (size, mtime) when it failed
+    attempts: int
+    retry_at: float | None  # None: only a new copy is tried again
+
+    def waits(self, state: tuple[int, int], now: float) -> bool:
+        return state == self.state and (self.retry_at is None or now < self.retry_at)
+
+
 @dataclass
 class Settler:
     """Tracks candidate files until they are complete and closed."""
@@ -60,16 +77,19 @@ class Settler:
     not_zip_seconds: float = 60.0
     clock: Callable[[], float] = time.monotonic
     seen: dict[Path, _Seen] = field(default_factory=dict)
-    failed: dict[Path, tuple[int, int]] = field(default_factory=dict)
+    failed: dict[Path, _Failure] = field(default_factory=dict)
 
     def offer(self, path: Path) -> None:
         if is_workbook_candidate(path) and path not in self.seen:
             try:
-                stat = path.stat()
-            except OSError:
+                stat = path.lstat()  # a link is handed over as a link, never followed
+            except (OSError, ValueError):
                 return
-            if self.failed.get(path) == (stat.st_size, stat.st_mtime_ns):
-                return  # already failed in this exact state; wait for a new copy
+            failure = self.failed.get(path)
+            if failure is not None and failure.waits(
+                (stat.st_size, stat.st_mtime_ns), self.clock()
+            ):
+                return  # failed in this exact state: wait for a new copy, or the retry
             self.seen[path] = _Seen(stat.st_size, stat.st_mtime_ns, self.clock())
 
     def ready(self) -> list[Path]:
@@ -78,8 +98,8 @@ class Settler:
         out: list[Path] = []
         for path, state in list(self.seen.items()):
             try:
-                stat = path.stat()
-            except OSError:
+                stat = path.lstat()
+            except (OSError, ValueError):
                 del self.seen[path]  # moved or deleted
                 continue
             if (stat.st_size, stat.st_mtime_ns) != (state.size, state.mtime_ns):
@@ -87,6 +107,9 @@ class Settler:
                 state.not_zip_since = None
                 continue
             if now - state.since < self.settle_seconds:
+                continue
+            if path.is_symlink() or is_other_format(path):
+                out.append(path)  # answered without being opened (a link is never read)
                 continue
             owner = lock_owner(path)
             if owner is not None:
@@ -103,10 +126,19 @@ class Settler:
             out.append(path)
         return sorted(out, key=lambda p: self.seen[p].since)
 
-    def done(self, path: Path, ok: bool) -> None:
+    def done(self, path: Path, ok: bool, retry: bool = False) -> None:
+        """``ok``: processed. Otherwise the file is not offered again in the same state; with
+        ``retry`` (a passing cause: share gone, disk full, a locked ledger) it is, after a
+        backoff doubling from 5 s to 5 min."""
         state = self.seen.pop(path, None)
-        if not ok and state is not None:
-            self.failed[path] = (state.size, state.mtime_ns)
+        if ok or state is None:
+            self.failed.pop(path, None)
+            return
+        before = self.failed.get(path)
+        attempts = before.attempts + 1 if before is not None else 1
+        wait = min(RETRY_FIRST * 2 ** (attempts - 1), RETRY_MAX)
+        retry_at = self.clock() + wait if retry else None
+        self.failed[path] = _Failure((state.size, state.mtime_ns), attempts, retry_at)
 
 
 def _zip_complete(path: Path) -> bool:
@@ -260,15 +292,23 @@ class InboxWatcher:
         for path in ready:
             if self.stop.is_set():
                 break
-            ok = True
+            ok, retry = True, False
             try:
                 self.process(path)
                 self.processed += 1
-            except Exception:  # one bad file must never stop the watcher
+            except TRANSIENT as exc:  # the share, the disk, the ledger: tried again later
+                ok, retry = False, True
+                self.failures += 1
+                failure = self.settler.failed.get(path)
+                if failure is None:  # logged once, not at every retry
+                    log.warning("%s: chưa xử lí được (%s), sẽ thử lại", printable(path.name), exc)
+            except Exception as exc:  # one bad file must never stop the watcher
                 ok = False
                 self.failures += 1
-                log.exception("%s: lỗi khi xử lí tệp, bỏ qua cho đến khi tệp thay đổi", path.name)
-            self.settler.done(path, ok)
+                if not isinstance(exc, WorkbookEngineError):
+                    log.exception("%s: lỗi khi xử lí tệp, bỏ qua cho đến khi tệp thay đổi",
+                                  printable(path.name))  # fmt: skip
+            self.settler.done(path, ok, retry)
         if ready and self.after_batch is not None:
             try:
                 self.after_batch()

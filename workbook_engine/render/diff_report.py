@@ -17,6 +17,7 @@ from pathlib import Path
 from workbook_engine.errors import CATALOGUE, Severity
 from workbook_engine.io.feedback_report import sentence
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
+from workbook_engine.names import safe_stem
 from workbook_engine.render.common import (
     Directory,
     column_order,
@@ -336,7 +337,7 @@ def write_file_page(
 
 def file_page(file: FileRecord) -> str:
     """``6A1_TOAN_HK1-1a2b3c4d.html``: the hash tells apart two files sent under one name."""
-    return f"{Path(file.name).stem}-{file.sha256[:SHORT_HASH]}.html"
+    return f"{safe_stem(Path(file.name).stem)}-{file.sha256[:SHORT_HASH]}.html"
 
 
 def _on_or_after(day: date | None, since: date | None) -> bool:
