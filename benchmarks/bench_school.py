@@ -400,6 +400,7 @@ class Watcher:
     def __init__(self, school: School, inbox: Path, log: Path) -> None:
         self.log = log
         args = ["watch", "--data-dir", str(school.data.root), "--inbox", str(inbox)]
+        args += ["--share", str(inbox.parent / "share")]  # none: answers stay in the data dir
         args += ["--outbox", str(school.outbox), "--settle", "0.5", "--today", TODAY_ARG]
         with log.open("w", encoding="utf-8") as err:
             self.proc = subprocess.Popen([str(WBE), *args], stdout=subprocess.DEVNULL, stderr=err)

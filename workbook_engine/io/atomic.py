@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import time
 import uuid
 from collections.abc import Iterator
@@ -33,6 +34,26 @@ def atomic_path(target: Path, suffix: str | None = None) -> Iterator[Path]:
         replace_with_retry(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+_TEMPORARY = re.compile(r"^\..+\.[0-9a-f]{12}(\.[A-Za-z0-9]{1,8})?$")
+
+
+def sweep_temporaries(folder: Path, older_than: float = 60.0) -> int:
+    """Remove the temporary files a killed writer left below ``folder`` (the
+    ``.name.<12 hex>.ext`` of :func:`atomic_path`) once older than ``older_than`` seconds (a
+    live writer's are younger). Returns how many were removed."""
+    removed, limit = 0, time.time() - older_than
+    try:
+        candidates = [p for p in Path(folder).rglob(".*") if _TEMPORARY.match(p.name)]
+    except OSError:
+        return 0
+    for path in candidates:
+        with contextlib.suppress(OSError):
+            if path.is_file() and not path.is_symlink() and path.stat().st_mtime < limit:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def replace_with_retry(source: Path, target: Path) -> None:

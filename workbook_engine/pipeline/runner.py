@@ -8,6 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 
+from workbook_engine.io.atomic import sweep_temporaries
 from workbook_engine.io.lockfiles import is_workbook_candidate
 from workbook_engine.model import ChangeStatus, Setup
 from workbook_engine.names import printable
@@ -45,8 +46,18 @@ class Pipeline:
         self.outbox = Path(outbox)
         self.today = today
         self.share = ShareLayout(Path(share), self.setup) if share is not None else None
+        self._sweep()
         self.rejected = 0  # files returned since the pipeline was opened (only counted: a
         self.failures = 0  # watcher runs for months, its outcomes are not kept)
+
+    def _sweep(self) -> None:
+        """What a killed run left half-written (temporary files) is removed at start."""
+        folders = [self.outbox, self.data.archive, self.data.rejected, self.data.receipts]
+        if self.share is not None:
+            folders.append(self.share.root)
+        removed = sum(sweep_temporaries(f) for f in folders if f.is_dir())
+        if removed:
+            log.info("Đã xoá %d tệp tạm do lần chạy trước bị dừng giữa chừng để lại", removed)
 
     def __enter__(self) -> Pipeline:
         return self
