@@ -29,8 +29,8 @@ def wbe(school: School, *args: str, input: str | None = None) -> tuple[int, str]
 
 def pin(school: School, code: str) -> str:
     """Give ``code`` the PIN 2468; the runner's input that types it."""
-    set_pin(school.data, code, "2468")
-    return "2468\n"
+    set_pin(school.data, code, "246824")
+    return "246824\n"
 
 
 def role(school: School, wanted: Role) -> str:

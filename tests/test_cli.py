@@ -220,9 +220,9 @@ def test_corrections_write_under_the_outbox_from_the_environment(
     cwd = tmp_path / "cwd"  # where the default ./outbox would land
     cwd.mkdir()
     monkeypatch.chdir(cwd)
-    set_pin(school.data, vice, "2468")
+    set_pin(school.data, vice, "246824")
     args = ["corrections", decision, str(pending.id), "--by", vice]
-    result = runner.invoke(app, [*args, "--data-dir", str(school.data.root)], input="2468\n")
+    result = runner.invoke(app, [*args, "--data-dir", str(school.data.root)], input="246824\n")
     assert result.exit_code == 0, result.output
     assert (outbox / "master.xlsx").exists()
     assert list(cwd.iterdir()) == []

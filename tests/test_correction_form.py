@@ -13,9 +13,9 @@ from typer.testing import CliRunner
 from tests.helpers import OCTOBER, School
 from workbook_engine.cli import app
 from workbook_engine.io.correction_sheet import CORRECTION_SHEET, correction_sheet_name
-from workbook_engine.model import Role
+from workbook_engine.model import ChangeStatus, Role
 from workbook_engine.pipeline.ingest import Status
-from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.ledger import Ledger, LedgerError
 
 
 def form(
@@ -38,6 +38,13 @@ def form(
     target.parent.mkdir(parents=True, exist_ok=True)
     wb.save(target)
     return target
+
+
+def ask(school: School, teacher: str, rows: list[dict[str, object]]) -> None:
+    """The teacher sends the requests (approval columns blank) from their own folder first."""
+    asked = [{k: v for k, v in r.items() if k not in ("K", "L", "M")} for r in rows]
+    (outcome,) = school.ingest(form(school, teacher, asked, school.username(teacher)))
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
 
 
 def person(school: School, wanted: Role) -> tuple[str, str, str]:
@@ -101,6 +108,7 @@ def test_request_and_refusal_in_one_form(accepted: tuple[School, str, str]) -> N
     school, teacher, student = accepted
     principal, _, login = person(school, Role.PRINCIPAL)
     row = request_row(student, K="Không đồng ý", L=principal)
+    ask(school, teacher, [row])
     (outcome,) = school.ingest(form(school, teacher, [row], login, school.share.decide(principal)))
     assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
     with Ledger.open(school.data.ledger) as ledger:
@@ -131,6 +139,7 @@ def test_every_mistake_on_the_form_is_located(accepted: tuple[School, str, str])
         ("approver-not-allowed", "L12"),
         ("value-required", "I13"),
         ("not-assigned", "E14"),
+        ("decision-wrong-folder", "None"),  # row 12's approval, from the teacher's folder
     ]
     with Ledger.open(school.data.ledger) as ledger:
         assert ledger.pending() == []  # all rows or none
@@ -155,7 +164,7 @@ def test_a_decision_written_by_the_teacher_is_refused_and_flagged(
         assert ledger.pending() == [] and not any(c.decided_by for c in ledger.changes())
         (_, record) = ledger.files()
         assert record.status == "rejected"
-        assert record.sender == teacher  # the folder it arrived in
+        assert record.sender == (teacher if where == "Nộp" else "")  # "": via the office
     report = (school.outbox / "reports" / "diff" / f"{outcome.at[:10]}.html").read_text("utf-8")
     assert "Phê duyệt không gửi từ thư mục Duyệt" in report
 
@@ -167,6 +176,7 @@ def test_a_decision_from_the_approvers_folder_needs_no_office_user_name(
     school, teacher, student = accepted
     vice, vice_name, _ = person(school, Role.VICE_PRINCIPAL)
     row = request_row(student, K="Đồng ý", L=vice_name)
+    ask(school, teacher, [row])
     (outcome,) = school.ingest(form(school, teacher, [row], "Admin", school.share.decide(vice)))
     assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
     with Ledger.open(school.data.ledger) as ledger:
@@ -181,10 +191,36 @@ def test_a_decision_in_the_name_of_another_approver_is_refused(
     vice, _, _ = person(school, Role.VICE_PRINCIPAL)
     principal, _, _ = person(school, Role.PRINCIPAL)
     row = request_row(student, K="Đồng ý", L=principal)
+    ask(school, teacher, [row])
     (outcome,) = school.ingest(form(school, teacher, [row], "Admin", school.share.decide(vice)))
     assert [p.code for p in outcome.problems] == ["decision-other-approver"]
     with Ledger.open(school.data.ledger) as ledger:
         assert not any(c.decided_by for c in ledger.changes())
+
+
+def test_a_request_cannot_be_made_from_an_approvers_folder(
+    accepted: tuple[School, str, str],
+) -> None:
+    """A form filled in the teacher's name and dropped into an approver's Duyệt/ decides only
+    what the teacher asked from their own Nộp/: nothing was asked, nothing is applied."""
+    school, teacher, student = accepted
+    vice, _, _ = person(school, Role.VICE_PRINCIPAL)
+    row = request_row(student, K="Đồng ý", L=vice)
+    (outcome,) = school.ingest(form(school, teacher, [row], "Admin", school.share.decide(vice)))
+    assert [p.code for p in outcome.problems] == ["request-conflict"]
+    assert "gửi phiếu đề nghị từ thư mục «Nộp»" in outcome.problems[0].message
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.pending() == [] and not any(c.decided_by for c in ledger.changes())
+
+
+def test_an_approver_cannot_decide_their_own_request(accepted: tuple[School, str, str]) -> None:
+    school, teacher, student = accepted
+    ask(school, teacher, [request_row(student)])
+    with Ledger.open(school.data.ledger) as ledger:
+        (change,) = ledger.pending()
+        with pytest.raises(LedgerError, match="không tự duyệt"), ledger.transaction():
+            ledger.decide(change.id, ChangeStatus.APPROVED, teacher)
+        assert ledger.pending() == [change]
 
 
 def test_regression_a_row_repeated_on_an_approved_form(accepted: tuple[School, str, str]) -> None:
@@ -204,8 +240,10 @@ def test_an_approved_form_sent_again_with_one_more_request(
     school, teacher, student = accepted
     vice, _, login = person(school, Role.VICE_PRINCIPAL)
     first = request_row(student, K="Đồng ý", L=vice)
+    ask(school, teacher, [first])
     school.ingest(form(school, teacher, [first], login, school.share.decide(vice)))
     more = request_row(student, F="TX2", G=None, H=8, K="Đồng ý", L=vice)
+    ask(school, teacher, [first, more])
     (outcome,) = school.ingest(
         form(school, teacher, [first, more], login, school.share.decide(vice))
     )

@@ -297,9 +297,8 @@ def test_killed_mid_ingest_then_restarted_loses_and_duplicates_nothing(
 def test_regression_ingest_never_deletes_files_outside_the_inbox(school: School) -> None:
     issued = school.issued("6A1", "TOAN")
     with school.pipeline() as pipeline:
-        (outcome,) = pipeline.process_all([issued])
-    assert outcome.status is not Status.DUPLICATE  # it was processed
-    assert issued.exists()  # and the teacher's issued copy in the share stays
+        assert pipeline.process_all([issued, issued.parent]) == []  # a working copy: not taken
+    assert issued.exists()  # the teacher's issued copy in the share stays
 
 
 def test_regression_sheets_issued_before_the_periods_changed_are_still_accepted(
@@ -338,7 +337,7 @@ def test_the_returned_copy_fixed_and_sent_back_is_accepted(school: School) -> No
 
 
 def test_a_sheet_xml_with_a_dtd_is_answered_not_left_in_the_inbox(school: School) -> None:
-    """The values open (calamine) but the formula pass refuses the DTD: the file is returned."""
+    """A DTD in a sheet is refused before anything parses it: the file is returned."""
     target = school.fill("6A1", "TOAN", {"D8": 7})
     with zipfile.ZipFile(target) as archive:
         parts = {name: archive.read(name) for name in archive.namelist()}
@@ -352,7 +351,7 @@ def test_a_sheet_xml_with_a_dtd_is_answered_not_left_in_the_inbox(school: School
             archive.writestr(name, data)
     (outcome,) = school.ingest(target)
     assert outcome.status is Status.REJECTED
-    assert "file-unreadable" in [p.code for p in outcome.problems]
+    assert [p.code for p in outcome.problems] == ["file-xml-dtd"]
     assert not target.exists()  # answered and out of the inbox
 
 

@@ -234,9 +234,9 @@ def test_cli_issue_for_one_teacher(setup_copy: Path, small_school: Setup) -> Non
     assert "Đã ghi 0 tệp, bỏ qua 5 tệp." in again.output
 
     admin = next(t.code for t in small_school.teachers if Role.ADMIN in t.roles)
-    set_pin(DataDir(data), admin, "2468")
+    set_pin(DataDir(data), admin, "246824")
     args = ["password", "--by", admin, "--data-dir", str(data)]
-    shown = runner.invoke(templates_app, args, input="2468\n")
+    shown = runner.invoke(templates_app, args, input="246824\n")
     assert shown.exit_code == 0, shown.output
     password = shown.output.strip().rsplit(" ", 1)[-1]
     sheets = ShareLayout(data / "share", small_school).sheets(teacher)

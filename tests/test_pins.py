@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -73,7 +74,7 @@ def test_store_round_trip_keeps_only_salted_hashes(tmp_path: Path) -> None:
     assert [p.name for p in tmp_path.iterdir()] == ["pins.json"]  # no temporary file left
 
 
-@pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", " 1234", "١٢٣٤", ""])
+@pytest.mark.parametrize("pin", ["123", "1234567890123", "12a4", " 1234", "١٢٣٤١٢", ""])
 def test_a_pin_is_4_to_12_digits(tmp_path: Path, pin: str) -> None:
     with pytest.raises(WorkbookEngineError) as caught:
         pins.set_pin(DataDir(tmp_path), "GV001", pin)
@@ -104,27 +105,27 @@ def test_approve_with_a_wrong_pin_decides_nothing_and_is_logged(
 ) -> None:
     school, change_id = corrected
     vice = code_of(school, Role.VICE_PRINCIPAL)
-    pins.set_pin(school.data, vice, "2468")
+    pins.set_pin(school.data, vice, "246824")
     with caplog.at_level(logging.WARNING, logger="workbook_engine.cli"):
         code, output = wbe(
-            school, "corrections", "approve", str(change_id), "--by", vice, typed="1357\n"
+            school, "corrections", "approve", str(change_id), "--by", vice, typed="135713\n"
         )
     assert code == 1
-    assert "Mã PIN của " in output and "1357" not in output
+    assert "Mã PIN của " in output and "135713" not in output
     assert "không đúng; lệnh không được thực hiện" in output
     assert status_of(school, change_id) == "pending"
     assert [r.getMessage() for r in caplog.records] == [f"Nhập sai mã PIN của {vice}"]
     logged = (school.data.root / "wbe.log").read_text(encoding="utf-8")
-    assert logged.endswith(f"Nhập sai mã PIN của {vice}\n") and "1357" not in logged
+    assert logged.endswith(f"Nhập sai mã PIN của {vice}\n") and "135713" not in logged
 
 
 def test_approve_with_the_right_pin_decides(corrected: tuple[School, int]) -> None:
     school, change_id = corrected
     vice = code_of(school, Role.VICE_PRINCIPAL)
-    pins.set_pin(school.data, vice, "2468")
+    pins.set_pin(school.data, vice, "246824")
     code, output = wbe(
         school, "corrections", "approve", str(change_id), "--by", vice,
-        "--outbox", str(school.outbox), typed="2468\n",
+        "--outbox", str(school.outbox), typed="246824\n",
     )  # fmt: skip
     assert code == 0, output
     assert f"Số {change_id}: Đã duyệt sửa." in output
@@ -135,12 +136,12 @@ def test_lock_takes_the_pin_from_the_environment(
     school: School, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     principal = code_of(school, Role.PRINCIPAL)
-    pins.set_pin(school.data, principal, "2468")
-    monkeypatch.setenv("WBE_PIN", "2468")
+    pins.set_pin(school.data, principal, "246824")
+    monkeypatch.setenv("WBE_PIN", "246824")
     code, output = wbe(school, "lock", "--semester", "1", "--by", principal)
     assert code == 0, output
     assert "Mã PIN" not in output and "Đã khóa sổ học kì 1" in output
-    monkeypatch.setenv("WBE_PIN", "0000")
+    monkeypatch.setenv("WBE_PIN", "000000")
     code, output = wbe(school, "unlock", "--semester", "1", "--by", principal)
     assert code == 1 and "không đúng" in output
 
@@ -148,43 +149,68 @@ def test_lock_takes_the_pin_from_the_environment(
 # --- wbe people pin -----------------------------------------------------------------------------
 
 
-def test_first_pins_are_free_until_the_administrator_has_one(school: School) -> None:
+def test_the_administrator_sets_a_pin_first_then_gives_first_pins(school: School) -> None:
     principal, admin = code_of(school, Role.PRINCIPAL), code_of(school, Role.ADMIN)
-    vice = code_of(school, Role.VICE_PRINCIPAL)
-    code, output = wbe(school, "people", "pin", principal, typed="1111\n1111\n")
-    assert code == 0, output  # the school's very first PIN
-    assert "Đã lưu mã PIN của" in output and "Mã PIN hiện tại" not in output
-    code, output = wbe(school, "people", "pin", admin, typed="2222\n2222\n")
-    assert code == 0, output  # no administrator has a PIN yet
-    # from now on a first PIN needs an administrator's PIN
-    code, output = wbe(school, "people", "pin", vice, typed="1111\n3333\n3333\n")
-    assert code == 1 and "hoặc của quản trị viên không đúng" in output
-    assert not pins.has_pin(school.data, vice)
-    code, output = wbe(school, "people", "pin", vice, typed="2222\n3333\n3333\n")
+    code, output = wbe(school, "people", "pin", principal, typed="111111\n111111\n")
+    assert code == 1 and "quản trị viên của trường cần đặt mã PIN" in output
+    assert not pins.has_pin(school.data, principal)
+    code, output = wbe(school, "people", "pin", admin, typed="222222\n222222\n")
+    assert code == 0, output  # the school's very first PIN: the administrator's own
+    code, output = wbe(school, "people", "pin", principal, typed="111111\n333333\n333333\n")
+    assert code == 1 and "quản trị viên không đúng" in output
+    assert not pins.has_pin(school.data, principal)
+    code, output = wbe(school, "people", "pin", principal, typed="222222\n333333\n333333\n")
     assert code == 0, output
-    assert "Mã PIN hiện tại của" in output
-    assert pins.check_pin(school.data, vice, "3333")
+    assert "Mã PIN của quản trị viên" in output
+    assert pins.check_pin(school.data, principal, "333333")
 
 
-def test_changing_a_pin_needs_the_current_or_an_administrators_pin(school: School) -> None:
+def test_a_pin_is_changed_only_with_its_own_pin(school: School) -> None:
+    """The reviewer's takeover: an administrator's PIN no longer replaces the principal's."""
     principal, admin = code_of(school, Role.PRINCIPAL), code_of(school, Role.ADMIN)
-    pins.set_pin(school.data, principal, "1111")
-    code, output = wbe(school, "people", "pin", principal, typed="9999\n4444\n4444\n")
+    pins.set_pin(school.data, admin, "222222")
+    pins.set_pin(school.data, principal, "111111")
+    code, output = wbe(school, "people", "pin", principal, typed="222222\n555555\n555555\n")
     assert code == 1 and "không đúng" in output
-    code, output = wbe(school, "people", "pin", principal, typed="1111\n4444\n4444\n")
+    assert pins.check_pin(school.data, principal, "111111")
+    code, output = wbe(school, "people", "pin", principal, typed="111111\n444444\n444444\n")
     assert code == 0, output
-    pins.set_pin(school.data, admin, "2222")
-    code, output = wbe(school, "people", "pin", principal, typed="2222\n5555\n5555\n")
-    assert code == 0, output  # the administrator resets a forgotten PIN
-    assert pins.check_pin(school.data, principal, "5555")
+    assert pins.check_pin(school.data, principal, "444444")
+
+
+def test_a_forgotten_pin_is_reset_by_an_administrator_and_logged(school: School) -> None:
+    principal, admin = code_of(school, Role.PRINCIPAL), code_of(school, Role.ADMIN)
+    pins.set_pin(school.data, admin, "222222")
+    pins.set_pin(school.data, principal, "111111")
+    args = ("people", "pin", principal, "--reset")
+    code, output = wbe(school, *args, typed="222222\n555555\n555555\n")
+    assert code == 0, output
+    assert "được quản trị viên" in output and pins.check_pin(school.data, principal, "555555")
+    log = (school.data.root / "wbe.log").read_text("utf-8")
+    assert f"Quản trị viên {admin} đặt lại mã PIN của {principal}" in log
+
+
+def test_five_wrong_pins_in_a_row_lock_the_pin_for_a_while(school: School) -> None:
+    principal = code_of(school, Role.PRINCIPAL)
+    pins.set_pin(school.data, principal, "246824")
+    for _ in range(pins.MAX_WRONG):
+        args = ("lock", "--semester", "1", "--by", principal)
+        code, output = wbe(school, *args, typed="999999\n")
+        assert code == 1 and "không đúng" in output
+    code, output = wbe(school, *args, typed="246824\n")
+    assert code == 1 and "tạm khoá đến" in output  # even the right PIN waits
+    until = pins.locked_until(school.data, principal)
+    assert until is not None
+    later = until + timedelta(seconds=1)
+    assert pins.locked_until(school.data, principal, now=later) is None
 
 
 @pytest.mark.parametrize(
     ("typed", "message"),
-    [("12\n", "mã PIN phải gồm từ 4 đến 12 chữ số"), ("1234\n4321\n", "không khớp")],
+    [("1234\n", "mã PIN phải gồm từ 6 đến 12 chữ số"), ("123412\n432143\n", "không khớp")],
 )
 def test_a_bad_new_pin_is_not_saved(school: School, typed: str, message: str) -> None:
-    code, output = wbe(school, "people", "pin", code_of(school, Role.PRINCIPAL), typed=typed)
+    code, output = wbe(school, "people", "pin", code_of(school, Role.ADMIN), typed=typed)
     assert code == 1 and message in output
     assert not (school.data.root / "pins.json").exists()
 
@@ -194,13 +220,13 @@ def test_a_bad_new_pin_is_not_saved(school: School, typed: str, message: str) ->
 
 def test_only_an_administrator_or_the_principal_sees_the_password(school: School) -> None:
     vice, principal = code_of(school, Role.VICE_PRINCIPAL), code_of(school, Role.PRINCIPAL)
-    pins.set_pin(school.data, vice, "2468")
-    code, output = wbe(school, "templates", "password", "--by", vice, typed="2468\n")
+    pins.set_pin(school.data, vice, "246824")
+    code, output = wbe(school, "templates", "password", "--by", vice, typed="246824\n")
     assert code == 1
     assert "không có quyền xem mật khẩu" in output and "Mật khẩu bảo vệ" not in output
     code, output = wbe(school, "templates", "password", "--by", principal)
     assert code == 1 and "chưa đặt mã PIN" in output
-    pins.set_pin(school.data, principal, "1357")
-    code, output = wbe(school, "templates", "password", "--by", principal, typed="1357\n")
+    pins.set_pin(school.data, principal, "135713")
+    code, output = wbe(school, "templates", "password", "--by", principal, typed="135713\n")
     assert code == 0, output
     assert "Mật khẩu bảo vệ trang tính: " in output

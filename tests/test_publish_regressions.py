@@ -130,7 +130,7 @@ def test_wbe_corrections_approve_with_a_change_log_open_prints_a_message(school,
     with Ledger.open(school.data.ledger) as ledger:
         publish(ledger, school.setup, school.outbox, today=OCTOBER)
         change_id = ledger.pending()[0].id
-    set_pin(school.data, "GV002", "2468")
+    set_pin(school.data, "GV002", "246824")
     _lock_targets(monkeypatch, "nhat-ky")
     result = CliRunner().invoke(
         app,
@@ -145,7 +145,7 @@ def test_wbe_corrections_approve_with_a_change_log_open_prints_a_message(school,
             "--outbox",
             str(school.outbox),
         ],
-        input="2468\n",
+        input="246824\n",
     )
     print(result.output)
     assert not isinstance(result.exception, OSError), repr(result.exception)

@@ -23,6 +23,7 @@ from workbook_engine.cli_common import (
     new_app,
     out,
     print_json,
+    print_problems,
     problem_line,
     setup_or_fail,
 )
@@ -261,17 +262,41 @@ def unlock(
 
 @log_app.command("verify")
 def log_verify(data_dir_: DataDirOption = None, json_output: JsonOption = False) -> None:
-    """Kiểm tra chuỗi nhật ký không bị sửa / Verify the tamper-evident change log."""
+    """Kiểm tra chuỗi nhật ký không bị sửa và mọi tệp lưu trữ đều có trong sổ điểm / Verify the
+    tamper-evident change log, and that the ledger knows every archived original."""
+    import json
+
+    from workbook_engine.errors import Report, make_problem
+    from workbook_engine.pipeline.ledger import blank_state
+    from workbook_engine.pipeline.school import archived, open_ledger, school_history
+
     data = data_dir(data_dir_)
-    if not data.ledger.exists():
+    if blank_state(data.ledger) is not None and not school_history(data):
         raise engine_error("ledger-missing", path=data.ledger)
-    with Ledger.open(data.ledger) as ledger:
+    with open_ledger(data) as ledger:  # lost, damaged or too new: its problem, nothing written
         broken = ledger.verify()
-        if broken is not None:
-            raise engine_error("chain-broken", detail=broken)
         count, head = len(ledger.events()), ledger.chain_head()
+        known = ledger.file_hashes()
+    originals = list(archived(data))
+    unknown = [path for sha, path in originals if sha not in known]
+    report = Report()
+    if broken is not None:
+        report.add(make_problem("chain-broken", detail=broken))
+    if unknown:
+        first = unknown[0].relative_to(data.archive).as_posix()
+        problem = make_problem("archive-unknown", archive=data.archive, count=len(unknown),
+                               example=first)  # fmt: skip
+        report.add(problem)
     if json_output:
-        summary = {"valid": True, "errors": 0, "warnings": 0, "problems": []}
-        print_json({**summary, "events": count, "chain_head": head})
-        return
-    out.print(f"Nhật ký nguyên vẹn: {count} sự kiện. Mã kiểm tra: {head}", markup=False)
+        archive = {
+            "files": len(originals),
+            "unknown": [p.relative_to(data.archive).as_posix() for p in unknown],
+        }
+        summary = json.loads(report.to_json())
+        print_json({**summary, "events": count, "chain_head": head, "archive": archive})
+    else:
+        print_problems(report)
+    if not report.valid:
+        raise typer.Exit(1)
+    if not json_output:
+        out.print(f"Nhật ký nguyên vẹn: {count} sự kiện. Mã kiểm tra: {head}", markup=False)

@@ -33,6 +33,7 @@ from workbook_engine.paths import DataDir, data_dir
 if TYPE_CHECKING:
     from workbook_engine.pipeline.ingest import Outcome
     from workbook_engine.pipeline.runner import Pipeline
+    from workbook_engine.pipeline.service_lock import ServiceLock
 
 
 def setup_logging(data: DataDir, console_level: int = logging.INFO) -> None:
@@ -57,6 +58,16 @@ def after_batch(pipeline: Pipeline) -> None:
     from workbook_engine.render.publish import publish
 
     publish(pipeline.ledger, pipeline.setup, pipeline.outbox, pipeline.today)
+
+
+def hold_data_dir(data: DataDir, command: str) -> ServiceLock:
+    """One service per data directory (``<data>/wbe.lock``), taken before the pipeline opens:
+    ``service-busy`` (exit 1, naming the holder's machine, process and start) while another
+    ``wbe watch`` or ``wbe ingest`` serves it. The other commands that write the ledger (wbe
+    corrections, wbe lock/unlock) take no lock: SQLite serialises their single transactions."""
+    from workbook_engine.pipeline.service_lock import ServiceLock
+
+    return ServiceLock(data.root, command).acquire()
 
 
 def open_pipeline(
@@ -98,7 +109,10 @@ def ingest(
     require_paths(files)
     setup_logging(data)
     day = today.date() if today else None
-    with open_pipeline(data, inbox, outbox, day, share) as pipeline:
+    with (
+        hold_data_dir(data, "wbe ingest"),
+        open_pipeline(data, inbox, outbox, day, share) as pipeline,
+    ):
         outcomes = pipeline.process_all(files, after=lambda: after_batch(pipeline))
         if json_output:
             print_json(
@@ -130,7 +144,12 @@ def watch(
 
     data = data_dir(data_dir_)
     setup_logging(data)
-    pipeline = open_pipeline(data, inbox, outbox, today.date() if today else None, share)
+    lock = hold_data_dir(data, "wbe watch")
+    try:
+        pipeline = open_pipeline(data, inbox, outbox, today.date() if today else None, share)
+    except BaseException:
+        lock.release()
+        raise
     options = WatchOptions(settle_seconds=settle, poll=poll)
     # teachers are answered as each file commits; the outbox follows in its own thread
     publisher = publish_in_background(
@@ -154,6 +173,7 @@ def watch(
             signal.signal(sig, handler)
         pipeline.ledger.close()
         publisher.close(timeout=300)  # what is still waiting is published before exit
+        lock.release()
     out.print(f"Đã dừng. Đã xử lí {watcher.processed} tệp.", markup=False)
     if stopped_by_signal.is_set():
         raise typer.Exit(130)

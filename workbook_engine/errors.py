@@ -64,6 +64,62 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "báo văn phòng (lỗi đã được ghi vào nhật ký).",
         tags=frozenset({"unreadable"}),
     ),
+    # --- hostile workbooks, refused before any parser opens them (io/zip_guard.py, issue 11);
+    # tagged "unreadable": no red-marked copy is made from such a file
+    ProblemKind(
+        "file-too-large",
+        "Tệp quá lớn",
+        "{detail}, vượt giới hạn {limit} MB; một bảng do nhà trường phát chỉ nặng vài chục KB",
+        "Lưu lại tệp từ mẫu gốc trong thư mục «Sổ điểm» của thầy/cô: chỉ nhập điểm, không dán "
+        "hình ảnh hay dữ liệu từ tệp khác, rồi gửi lại.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-compression-suspicious",
+        "Tệp nén bất thường",
+        "{detail} nén tới {ratio} lần (giới hạn {limit} lần), trong khi bảng do nhà trường phát "
+        "chỉ nén khoảng 5–12 lần; tệp như vậy thường được tạo ra để làm treo máy",
+        "Lưu lại tệp từ mẫu gốc trong thư mục «Sổ điểm» của thầy/cô bằng Excel hoặc "
+        "LibreOffice rồi gửi lại; nếu thầy/cô không tạo tệp này, báo văn phòng.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-too-many-parts",
+        "Tệp có quá nhiều thành phần",
+        "tệp gồm {count} thành phần, vượt giới hạn {limit}; bảng do nhà trường phát chỉ có "
+        "khoảng 10–20 thành phần",
+        "Lưu lại tệp từ mẫu gốc trong thư mục «Sổ điểm» của thầy/cô: không chèn hình ảnh, biểu "
+        "đồ hay trang tính mới, rồi gửi lại.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-xml-dtd",
+        "Tệp chứa khai báo không an toàn",
+        "phần «{part}» của tệp có khai báo DTD hoặc thực thể (<!DOCTYPE, <!ENTITY) mà Excel và "
+        "LibreOffice không bao giờ ghi; tệp bị từ chối để bảo vệ máy chủ",
+        "Mở tệp mẫu gốc trong thư mục «Sổ điểm» bằng Excel hoặc LibreOffice, chép điểm sang, "
+        "lưu rồi gửi lại; không sửa tệp bằng công cụ khác.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-active-content",
+        "Tệp chứa macro, liên kết ngoài hoặc đối tượng nhúng",
+        "tệp chứa {found} (phần «{part}»); bảng do nhà trường phát không bao giờ có những thành "
+        "phần này",
+        "Lưu lại tệp từ mẫu gốc dưới dạng «Sổ làm việc Excel (*.xlsx)», không phải .xlsm; khi "
+        "chép điểm từ tệp khác, dùng «Dán đặc biệt» → «Giá trị» để không kéo theo liên kết "
+        "ngoài hay đối tượng nhúng.",
+        tags=frozenset({"unreadable"}),
+    ),
+    ProblemKind(
+        "file-dimension",
+        "Trang tính vượt quá khổ bảng",
+        "trang tính {detail}, vượt quá {max_rows} dòng hoặc {max_cols} cột; bảng do nhà trường "
+        "phát chỉ dùng vài chục đến vài trăm dòng",
+        "Xoá các dòng, cột thừa bên dưới và bên phải bảng (chọn các dòng thừa, bấm chuột phải, "
+        "chọn Xoá), hoặc chép điểm sang tệp mẫu gốc, lưu rồi gửi lại.",
+        tags=frozenset({"unreadable"}),
+    ),
     ProblemKind(
         "sheet-missing",
         "Thiếu trang tính",
@@ -570,6 +626,50 @@ OPERATION_KINDS = _kinds(
         "Không sửa trực tiếp tệp ledger.sqlite; báo Hiệu trưởng và khôi phục sổ điểm từ bản sao "
         "lưu gần nhất.",
     ),
+    # --- the ledger is precious; one service per data directory (issue 11)
+    ProblemKind(
+        "ledger-lost",
+        "Mất sổ điểm",
+        "sổ điểm {path} {state}, nhưng trường đã có dữ liệu ({history}); chương trình không tạo "
+        "sổ điểm mới để khỏi mất dữ liệu đã nhận",
+        "Chép tệp ledger.sqlite từ bản sao lưu gần nhất vào thư mục dữ liệu (nếu còn các tệp "
+        "ledger.sqlite-wal, ledger.sqlite-shm cũ thì chuyển chúng đi nơi khác trước), rồi chạy "
+        "wbe log verify. Không xoá thư mục archive: đó là bản gốc của mọi tệp đã nhận.",
+    ),
+    ProblemKind(
+        "ledger-damaged",
+        "Sổ điểm bị hỏng",
+        "sổ điểm {path} bị hỏng, không đọc được ({detail})",
+        "Chuyển tệp hỏng cùng các tệp ledger.sqlite-wal, ledger.sqlite-shm đi nơi khác (giữ lại "
+        "để kiểm tra), chép tệp ledger.sqlite từ bản sao lưu gần nhất vào thư mục dữ liệu, rồi "
+        "chạy wbe log verify.",
+    ),
+    ProblemKind(
+        "ledger-too-new",
+        "Sổ điểm của phiên bản mới hơn",
+        "sổ điểm {path} được tạo bởi phiên bản mới hơn (cấu trúc dữ liệu số {version}, phiên "
+        "bản này chỉ biết đến số {known}); cập nhật phần mềm",
+        "Cài phiên bản wbe mới nhất trên máy này rồi chạy lại; không dùng phiên bản cũ với sổ "
+        "điểm này.",
+    ),
+    ProblemKind(
+        "archive-unknown",
+        "Tệp lưu trữ không có trong sổ điểm",
+        "thư mục lưu trữ {archive} có {count} tệp đã nhận không có trong sổ điểm (ví dụ {example})",
+        "Nếu sổ điểm vừa được khôi phục từ bản sao lưu cũ hơn, chép (không chuyển) các tệp này "
+        "vào hộp thư để nhận lại; nếu không, báo Hiệu trưởng vì sổ điểm có thể đã bị thay. Một "
+        "tệp đang chờ nhận lại sau khi chương trình bị tắt đột ngột cũng được báo ở đây cho đến "
+        "khi được nhận.",
+    ),
+    ProblemKind(
+        "service-busy",
+        "Thư mục dữ liệu đang được xử lí",
+        "đang có một tiến trình khác xử lí thư mục dữ liệu này: máy {host}, tiến trình {pid}, "
+        "từ {started} (lệnh {command}; tệp khóa {path})",
+        "Mỗi thư mục dữ liệu chỉ chạy một wbe watch hoặc wbe ingest: đợi tiến trình kia xong "
+        "hoặc dừng nó (Ctrl-C). Nếu tiến trình ấy ở máy khác và đã dừng hẳn (ví dụ máy đã tắt), "
+        "kiểm tra trên chính máy đó rồi mới xoá tệp wbe.lock trong thư mục dữ liệu.",
+    ),
     # --- PINs of the people who decide (wbe people pin)
     ProblemKind(
         "pin-missing",
@@ -582,14 +682,29 @@ OPERATION_KINDS = _kinds(
         "Sai mã PIN",
         "mã PIN của {who} không đúng; lệnh không được thực hiện",
         "Người quyết định tự nhập mã PIN của mình; quên mã PIN thì nhờ quản trị viên đặt lại "
-        "(wbe people pin MÃ). Mỗi lần nhập sai đều được ghi vào nhật ký.",
+        "(wbe people pin MÃ --reset). Mỗi lần nhập sai đều được ghi vào nhật ký; sai 5 lần liên "
+        "tiếp thì mã PIN bị tạm khoá 15 phút.",
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
         "pin-invalid",
         "Mã PIN không hợp lệ",
-        "mã PIN phải gồm từ 4 đến 12 chữ số",
-        "Chọn mã PIN chỉ gồm chữ số 0–9, dài 4 đến 12 số, không có chữ hay dấu cách.",
+        "mã PIN phải gồm từ 6 đến 12 chữ số",
+        "Chọn mã PIN chỉ gồm chữ số 0–9, dài 6 đến 12 số, không có chữ hay dấu cách.",
+    ),
+    ProblemKind(
+        "pin-locked",
+        "Tạm khoá mã PIN",
+        "mã PIN của {who} đã bị nhập sai 5 lần liên tiếp nên tạm khoá đến {until}",
+        "Chờ đến giờ ghi trên rồi tự nhập lại; nếu không phải thầy/cô nhập sai, báo Hiệu trưởng.",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
+        "pin-admin-first",
+        "Quản trị viên chưa có mã PIN",
+        "quản trị viên của trường cần đặt mã PIN của mình trước (wbe people pin MÃ_QTV); sau đó "
+        "mã PIN đầu tiên của mỗi người được đặt khi quản trị viên nhập mã PIN của mình",
+        "Quản trị viên chạy wbe people pin với mã của mình, rồi đặt mã PIN cho từng người.",
     ),
     ProblemKind(
         "pin-mismatch",

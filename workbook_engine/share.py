@@ -59,6 +59,11 @@ def _key(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
+def _same(a: str, b: str) -> bool:
+    """One folder name, as Windows compares them (case-insensitive), in either Unicode form."""
+    return unicodedata.normalize("NFC", a).casefold() == unicodedata.normalize("NFC", b).casefold()
+
+
 def folder_name(teacher: Teacher) -> str:
     """``GV015 - Nguyễn Thị Hoa``, safe as a folder name on Windows and Samba."""
     name = _UNSAFE.sub(" ", teacher.full_name).strip(" .")
@@ -124,9 +129,10 @@ class ShareLayout:
             return None
         code = _owner_code(parts[0])
         teacher = next((t for t in self.setup.teachers if _key(t.code) == code), None)
-        if teacher is None:
-            return None
-        channel = {_key(SUBMIT): Channel.SUBMIT, _key(DECIDE): Channel.DECIDE}.get(_key(parts[1]))
+        if teacher is None or not _same(parts[0], self.owner_folder(teacher.code).name):
+            return None  # only the person's own folder, never a look-alike beside it
+        channels = {SUBMIT: Channel.SUBMIT, DECIDE: Channel.DECIDE}
+        channel = next((c for name, c in channels.items() if _same(parts[1], name)), None)
         return Arrival(channel, teacher.code) if channel else None
 
     def watched(self) -> list[Path]:

@@ -10,12 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 from python_calamine import CalamineWorkbook
 
+from workbook_engine.errors import Problem
 from workbook_engine.io.cells import cell_text
 from workbook_engine.io.formulas import column_formulas, sheet_formulas
 from workbook_engine.io.identity import IDENTITY_SHEET, Identity, IdentityError, identity_from_rows
+from workbook_engine.io.zip_guard import inspect_workbook, workbook_limits
 
 CORE_PROPERTIES = "docProps/core.xml"
 LAST_MODIFIED_BY = (
@@ -24,7 +26,17 @@ LAST_MODIFIED_BY = (
 
 
 class UnreadableWorkbook(Exception):
-    """The file is not a workbook that can be opened (not xlsx, damaged, half-copied)."""
+    """The file is not a workbook that can be opened (not xlsx, damaged, half-copied), or is
+    refused before opening (:mod:`~workbook_engine.io.zip_guard`).
+
+    ``problem`` is the catalogue problem to report when the guard refused the file
+    (``file-too-large``, ``file-xml-dtd``, …); None when a reader failed, the caller then
+    reports ``file-unreadable`` with ``str(exc)`` as detail.
+    """
+
+    def __init__(self, detail: str = "", problem: Problem | None = None) -> None:
+        super().__init__(detail or (problem.message if problem is not None else ""))
+        self.problem = problem
 
 
 @dataclass
@@ -58,7 +70,7 @@ def last_modified_by(source: Path | bytes) -> str:
         return ""
     try:
         element = ElementTree.fromstring(data).find(LAST_MODIFIED_BY)
-    except ElementTree.ParseError:
+    except (ElementTree.ParseError, DefusedXmlException):  # damaged, or declares entities
         return ""
     return (element.text or "").strip() if element is not None else ""
 
@@ -71,16 +83,31 @@ def _text_rows(rows: list[list[Any]]) -> list[list[str | None]]:
 def read_filled_sheet(
     path: Path, name: str | None = None, content: bytes | None = None
 ) -> FilledSheet:
-    """Read ``path`` (reported as ``name``; ``content`` when its bytes are already in memory);
-    :class:`UnreadableWorkbook` when it cannot be opened at all."""
+    """Read ``path`` (reported as ``name``; ``content`` when its bytes are already in memory).
+
+    The bytes go through :func:`~workbook_engine.io.zip_guard.inspect_workbook` first; any
+    refusal, and any failure of a reader, raises :class:`UnreadableWorkbook` (its ``problem``
+    set for a refusal), never another exception.
+    """
     path = Path(path)
+    shown = name or path.name
     try:
         content = path.read_bytes() if content is None else content
-        book = CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception as exc:  # calamine raises several types for broken or non-xlsx files
+    except OSError as exc:
         raise UnreadableWorkbook(str(exc)) from exc
+    problem = inspect_workbook(content, shown, workbook_limits())
+    if problem is not None:
+        raise UnreadableWorkbook(problem=problem)
+    try:
+        return _read(path, shown, content)
+    except Exception as exc:  # calamine raises several types for broken or non-xlsx files
+        raise UnreadableWorkbook(str(exc) or type(exc).__name__) from exc
+
+
+def _read(path: Path, name: str, content: bytes) -> FilledSheet:
+    book = CalamineWorkbook.from_filelike(io.BytesIO(content))
     sheet = FilledSheet(
-        name=name or path.name,
+        name=name,
         identity=None,
         path=path,
         saved_by=last_modified_by(content),
@@ -96,10 +123,11 @@ def read_filled_sheet(
     except IdentityError as exc:
         sheet.identity_error = str(exc)
         return sheet
+    del identity_rows  # not held while the data sheet is read
     if sheet.identity.sheet in book.sheet_names:
         data = book.get_sheet_by_name(sheet.identity.sheet).to_python(skip_empty_area=False)
         sheet.sheet_found = True
-        sheet.rows = _text_rows([list(r) for r in data])
+        sheet.rows = _text_rows(data)
     return sheet
 
 

@@ -29,20 +29,25 @@ def answer(outcome: Outcome, ctx: IngestContext, ledger: Ledger | None) -> None:
         write_feedback(replace(outcome, status=Status.REJECTED, at=known.received_at), ctx)
 
 
-def feedback_paths(outcome: Outcome, ctx: IngestContext) -> tuple[Path, Path]:
+def feedback_paths(outcome: Outcome, ctx: IngestContext, fresh: bool = False) -> tuple[Path, Path]:
     """Where the sender finds what became of a file: (returned copy, HTML page). On the share,
     the sender's ``Trả lại/`` and ``Biên nhận/``, named by the time received so the newest sorts
-    last; without a share (or a folder for that person), under the data directory."""
+    last (``fresh``: never over another answer, `` (2)`` added); without a share (or a folder for
+    that person), under the data directory."""
     person = safe_stem(outcome.sender or "_")
     stem = safe_stem(Path(outcome.name).stem)
     share = ctx.share
     if share is not None and outcome.sender and share.owner_folder(person).is_dir():
         stamp = _stamp(outcome.at)
-        if outcome.status is Status.REJECTED:
-            copy = share.returned(person) / f"{stamp} {stem}.xlsx"
-            return copy, copy.with_suffix(".html")
-        page = share.receipts(person) / f"{stamp} {stem}.html"
-        return page, page
+        rejected = outcome.status is Status.REJECTED
+        folder = share.returned(person) if rejected else share.receipts(person)
+        base = folder / f"{stamp} {stem}"
+        n = 1
+        while fresh and any(base.with_name(f"{base.name}{s}").exists() for s in (".xlsx", ".html")):
+            n += 1
+            base = folder / f"{stamp} {stem} ({n})"
+        page = base.with_name(base.name + ".html")
+        return (base.with_name(base.name + ".xlsx"), page) if rejected else (page, page)
     if outcome.status is Status.REJECTED:
         copy = ctx.data.rejected / person / f"{stem}.xlsx"
         return copy, copy.with_suffix(".html")
@@ -53,7 +58,7 @@ def feedback_paths(outcome: Outcome, ctx: IngestContext) -> tuple[Path, Path]:
 def delivered_text(outcome: Outcome, ctx: IngestContext) -> str:
     """How the file arrived, as the teacher reads it."""
     arrival = outcome.arrival
-    if arrival.person is None:
+    if arrival.by_office or arrival.person is None:
         return Channel.OFFICE.value
     teacher = ctx.setup.find_teacher(arrival.person)
     who = f"{teacher.full_name} ({teacher.code})" if teacher else arrival.person
@@ -68,7 +73,7 @@ def _stamp(at: str) -> str:
 
 def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
     """The red-marked copy and the rejection page, or the receipt; never fails the ingest."""
-    copy, page = feedback_paths(outcome, ctx)
+    copy, page = feedback_paths(outcome, ctx, fresh=True)
     key = outcome.key
     name, is_subject = KINDS.sheet_name(ctx.setup, key) if key else ("", True)
     report = FeedbackReport(

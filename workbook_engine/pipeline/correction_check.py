@@ -24,6 +24,7 @@ from workbook_engine.policy import Action, may
 from workbook_engine.share import OFFICE, Arrival, Channel
 
 COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
+APPROVAL_KEYS = ("approved", "approver", "approved_on")
 TITLE = {key: title for key, title, _ in COLUMNS}
 Scores = Callable[[SheetKey], dict[tuple[str, str], str]]
 # was this correction (sheet, student, column, new value) already decided? (a form sent again)
@@ -105,21 +106,25 @@ def check_correction_sheet(
     identity = sheet.identity
     assert identity is not None
     form = _Form(sheet, setup)
-    if arrival.channel is Channel.SUBMIT and arrival.person != identity.teacher_code:
+    sent_by = arrival.person if arrival.channel is not Channel.DECIDE else None
+    if sent_by is not None and sent_by != identity.teacher_code:
         form.report.add(
             make_problem(
                 "teacher-folder-mismatch",
                 file=sheet.name,
                 teacher=identity.teacher_code,
-                folder=arrival.person,
+                folder=sent_by,
             )
         )
     requests = []
     approvers: set[str] = set()
+    claimed: set[str] = set()  # approval columns written, whatever else is wrong on the row
     seen: dict[tuple[SheetKey, str, str], int] = {}
     for row in range(FIRST_ROW, len(sheet.rows)):
         if not any(form.text(row, key) for key, _, _ in COLUMNS[1:]):
             continue
+        if any(form.text(row, key) for key in APPROVAL_KEYS):
+            claimed.add(normalize_text(form.text(row, "approver") or "") or "?")
         request = _row(form, row, identity.teacher_code, identity.semester, scores, decided,
                        arrival)  # fmt: skip
         if request is None:
@@ -134,7 +139,7 @@ def check_correction_sheet(
         requests.append(request)
         if request.approver:
             approvers.add(request.approver)
-    _check_decider(form, approvers, arrival)
+    _check_decider(form, approvers, claimed, arrival)
     return CorrectionCheck(form.report, requests if form.report.valid else [])
 
 
@@ -218,18 +223,20 @@ def _decision(form: _Form, row: int, arrival: Arrival) -> tuple[ChangeStatus | N
     return decision, person.code
 
 
-def _check_decider(form: _Form, approvers: set[str], arrival: Arrival) -> None:
+def _check_decider(form: _Form, approvers: set[str], claimed: set[str], arrival: Arrival) -> None:
     """A form carrying decisions counts only from the decider's own ``Duyệt/`` folder, and only
-    for that person's own decisions (the Office user name saved in it proves nothing)."""
-    if not approvers:
+    for that person's own decisions (the Office user name saved in it proves nothing). Approval
+    columns written outside ``Duyệt/`` are flagged even on rows with other mistakes."""
+    if not (approvers or claimed):
         return
     if arrival.channel is not Channel.DECIDE or arrival.person is None:
+        named = sorted(approvers or claimed - {"?"})
         form.report.add(
             make_problem(
                 "decision-wrong-folder",
                 file=form.sheet.name,
                 folder=arrival.where,
-                teacher=", ".join(sorted(approvers)),
+                teacher=", ".join(named) or "không ghi tên",
             )
         )
         return

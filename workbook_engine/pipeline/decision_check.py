@@ -49,7 +49,11 @@ def check_decision_sheet(
     """Every problem of a decision form, and its decisions when it has none."""
     problem = identity_problem(sheet, setup, secret)
     if problem is not None:
-        return DecisionCheck(Report([problem]))
+        report = Report([problem])
+        if arrival.channel is not Channel.DECIDE:  # a decision form anywhere else is suspect
+            report.add(make_problem("decision-wrong-folder", file=sheet.name,
+                                    folder=arrival.where, teacher="không rõ"))  # fmt: skip
+        return DecisionCheck(report)
     identity = sheet.identity
     assert identity is not None
     approver = identity.teacher_code

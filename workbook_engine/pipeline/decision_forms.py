@@ -62,12 +62,14 @@ def issue_decision_forms(
     pending = ledger.pending()
     if not pending:
         return []
-    rows = decision_rows(setup, pending)
     people = [t for t in setup.teachers if may(t, Action.DECIDE_CORRECTION)]
     if approver is not None:
         people = [t for t in people if t.code == approver]
     issued = []
     for person in people:
+        rows = decision_rows(setup, [c for c in pending if c.teacher_code != person.code])
+        if not rows:
+            continue  # only their own requests wait: someone else decides those
         folder = share.sheets(person.code)
         path = _free(folder, f"PhieuDuyetSuaDiem_{today.isoformat()}")
         write_decision_sheet(path, setup, person.code, rows, secret, today.strftime("%d/%m/%Y"))
@@ -88,13 +90,14 @@ def refresh_decision_forms(
     ledger: Ledger, setup: Setup, share: ShareLayout, secret: bytes, today: date
 ) -> list[IssuedForm]:
     """A new form for each approver whose newest form misses a waiting request."""
-    waiting = {str(c.id) for c in ledger.pending()}
-    if not waiting:
+    pending = ledger.pending()
+    if not pending:
         return []
     issued = []
     for person in setup.teachers:
         if not may(person, Action.DECIDE_CORRECTION):
             continue
+        waiting = {str(c.id) for c in pending if c.teacher_code != person.code}
         newest = newest_form(share.sheets(person.code))
         try:
             listed = set(read_identity(newest).columns) if newest else set()

@@ -48,8 +48,9 @@ def _crash_point(name: str) -> None:
 
 
 def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
-    """Who sent ``path``, from where it arrived: a person's ``Nộp/`` or ``Duyệt/`` on the share,
-    a teacher's subfolder of the office inbox (``inbox/<code>/``), else the office itself."""
+    """Who sent ``path``, from where it arrived: a person's ``Nộp/`` or ``Duyệt/`` on the share;
+    else the office, for the teacher whose subfolder of the inbox holds it (``inbox/<code>/``)
+    or for the teacher the signed identity names."""
     if ctx.share is not None:
         found = ctx.share.arrival(path)
         if found is not None:
@@ -61,7 +62,8 @@ def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
     if len(parts) < 2:
         return OFFICE
     codes = {t.code.casefold(): t.code for t in ctx.setup.teachers}
-    return Arrival(Channel.SUBMIT, codes.get(parts[0].casefold(), parts[0]))
+    # the clerk put it in that teacher's subfolder: the office delivered it, for that teacher
+    return Arrival(Channel.OFFICE, codes.get(parts[0].casefold(), parts[0]))
 
 
 class LinkRefused(WorkbookEngineError):
@@ -85,6 +87,14 @@ def escapes(path: Path, ctx: IngestContext) -> bool:
             return True
         return False
     return False
+
+
+def _stamp(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_size, stat.st_mtime_ns
 
 
 def _refuse_link(path: Path, ctx: IngestContext, arrival: Arrival) -> Outcome:
@@ -160,11 +170,15 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     arrival = arrival_of(path, ctx)
     if escapes(path, ctx):
         return _refuse_link(path, ctx, arrival)
+    seen = _stamp(path)
     data = path.read_bytes()
     outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger, arrival)
     outcome.arrival = arrival
     answer(outcome, ctx, ledger)
-    _leave_inbox(path, ctx, arrival)
+    if _stamp(path) == seen:
+        _leave_inbox(path, ctx, arrival)
+    else:  # a newer copy landed while this one was read: it is processed next, not deleted
+        log.info("%s: có bản mới hơn vừa được chép vào, sẽ xử lí tiếp", printable(path.name))
     return outcome
 
 
@@ -188,7 +202,8 @@ def _settle(
         problem = make_problem("file-check-failed", file=path.name, detail=type(exc).__name__)
         verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
         verdict.teacher_code = arrival.person or ""
-    verdict.sender = "" if arrival.person is None else arrival.person
+    verdict.sender = "" if arrival.by_office else arrival.person or ""
+    verdict.arrival = arrival
     rows = [problem_json(p) for p in verdict.problems]
     if known is not None and verdict.status is Status.REJECTED and known.problems == rows:
         return verdict.outcome(Status.DUPLICATE, known.received_at, repeat_of=known)
@@ -247,6 +262,7 @@ class _Verdict:
     sheet: FilledSheet | None = None
     teacher_code: str = ""
     sender: str = ""  # whose share folder it arrived in ("" when the office delivered it)
+    arrival: Arrival = OFFICE
     kind: str = ""  # the sheet kind recorded when no checked identity gives it
     problems: list[Problem] = field(default_factory=list)
     changes: list[CellChange] = field(default_factory=list)
@@ -386,6 +402,12 @@ def _apply_requests(ledger: Ledger, file_id: int, verdict: _Verdict) -> list[Cel
         waiting = [
             c for c in ledger.pending(request.key) if (c.student_code, c.column, c.new) == cell
         ]
+        if not waiting and verdict.arrival.channel is Channel.DECIDE:
+            raise LedgerError(  # a request is made by its teacher, from their own Nộp/
+                f"dòng {request.row}: chưa có đề nghị sửa điểm này của giáo viên "
+                f"{verdict.teacher_code} đang chờ duyệt; giáo viên gửi phiếu đề nghị từ thư mục "
+                "«Nộp» của mình trước, người duyệt chỉ ghi ý kiến"
+            )
         if not waiting:
             change = CellChange(request.student, request.column, request.old, request.new,
                                 ChangeStatus.PENDING, request.reason)  # fmt: skip

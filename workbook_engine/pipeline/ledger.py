@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from workbook_engine.errors import WorkbookEngineError, make_problem
 from workbook_engine.model import CellChange, ChangeRecord, ChangeStatus, FileRecord, SheetKey
@@ -134,6 +134,64 @@ class LedgerError(WorkbookEngineError):
         super().__init__(make_problem("ledger-error", detail=detail))
 
 
+class LedgerUnusable(WorkbookEngineError):
+    """The ledger file cannot be used as it is, and nothing was written to it: lost while the
+    school already has data (``ledger-lost``), damaged (``ledger-damaged``), or written by a newer
+    version of the program (``ledger-too-new``)."""
+
+    def __init__(self, code: str, **values: Any) -> None:
+        super().__init__(make_problem(code, **values))
+        self.code = code
+
+
+def blank_state(path: Path) -> str | None:
+    """How a ledger file holds nothing, in Vietnamese ("không còn", "là tệp rỗng (0 byte)", "không
+    có bảng dữ liệu nào"), or None when it holds the ledger's tables. Reads only; creates nothing.
+    A file SQLite cannot read is :class:`LedgerUnusable` (``ledger-damaged``)."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return "không còn (tệp đã bị xoá hoặc chuyển đi)"
+    if size == 0:
+        return "là tệp rỗng (0 byte)"
+    db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    try:
+        tables = _tables(db)
+        if tables <= {"migrations"} and not (
+            tables and db.execute("SELECT 1 FROM migrations LIMIT 1").fetchone()
+        ):
+            return "không có bảng dữ liệu nào"
+        return None
+    except sqlite3.DatabaseError as exc:
+        if _is_damage(exc):
+            raise _damaged(path, exc) from exc
+        raise
+    finally:
+        db.close()
+
+
+def _is_damage(exc: sqlite3.DatabaseError) -> bool:
+    """SQLite's "not a database" and "malformed" (never "locked" nor an I/O error)."""
+    name = str(getattr(exc, "sqlite_errorname", "") or "")
+    return (
+        name.startswith(("SQLITE_CORRUPT", "SQLITE_NOTADB")) or type(exc) is sqlite3.DatabaseError
+    )
+
+
+def _damaged(path: Path | str, exc: sqlite3.DatabaseError) -> LedgerUnusable:
+    return LedgerUnusable("ledger-damaged", path=path, detail=_one_line(str(exc)))
+
+
+def _tables(db: sqlite3.Connection) -> set[str]:
+    """The database's own tables (not SQLite's internal ``sqlite_…`` ones)."""
+    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+    return {str(r[0]) for r in rows if not str(r[0]).startswith("sqlite_")}
+
+
+def _one_line(text: str) -> str:
+    return "; ".join(line.strip() for line in text.splitlines() if line.strip())
+
+
 def now_iso() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
@@ -148,18 +206,50 @@ class Ledger:
         self.clock: Callable[[], str] = now_iso
 
     @classmethod
-    def open(cls, path: Path | str) -> Ledger:
-        """Open (creating and migrating as needed). ``":memory:"`` gives a throwaway ledger."""
-        if str(path) != ":memory:":
+    def open(cls, path: Path | str, expect_existing: bool = False, *, history: str = "") -> Ledger:
+        """Open (creating and migrating as needed). ``":memory:"`` gives a throwaway ledger.
+
+        ``expect_existing``: the school already has a ledger (``history`` says how we know, e.g.
+        its archive holds files): a missing, empty or table-less file is refused
+        (``ledger-lost``) instead of being started anew, and its pages are checked first
+        (``PRAGMA quick_check``). Always, a damaged file (``ledger-damaged``) or one written by a
+        newer version (``ledger-too-new``) is refused, as :class:`LedgerUnusable`, before
+        anything is written to it."""
+        memory = str(path) == ":memory:"
+        if not memory:
+            if expect_existing:
+                state = blank_state(Path(path))
+                if state is not None:
+                    history = history or "sổ điểm đã được dùng trước đây"
+                    raise LedgerUnusable("ledger-lost", path=path, state=state, history=history)
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        db.execute("PRAGMA journal_mode = WAL")
-        db.execute("PRAGMA synchronous = FULL")
-        db.execute("PRAGMA foreign_keys = ON")
-        ledger = cls(db, None if str(path) == ":memory:" else Path(path))
-        ledger.migrate()
+        try:
+            db.row_factory = sqlite3.Row
+            ledger = cls(db, None if memory else Path(path))
+            if expect_existing and not memory:
+                ledger._check_pages()
+            db.execute("PRAGMA journal_mode = WAL")
+            db.execute("PRAGMA synchronous = FULL")
+            db.execute("PRAGMA foreign_keys = ON")
+            ledger.migrate()
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            if _is_damage(exc):
+                raise _damaged(path, exc) from exc
+            raise
+        except BaseException:
+            db.close()
+            raise
         return ledger
+
+    def _check_pages(self) -> None:
+        """``ledger-damaged`` unless SQLite's quick check of every page passes (reads only; about
+        10 ms for a term of a whole school)."""
+        result = [str(r[0]) for r in self.db.execute("PRAGMA quick_check(1)")]
+        if result != ["ok"]:
+            detail = _one_line(" ".join(result))
+            raise LedgerUnusable("ledger-damaged", path=self.path, detail=detail)
 
     @classmethod
     def open_readonly(cls, path: Path | str) -> Ledger:
@@ -181,7 +271,20 @@ class Ledger:
     # --- schema ---------------------------------------------------------------------------------
 
     def migrate(self) -> list[str]:
-        """Apply the migrations this database has not seen yet, each in its own transaction."""
+        """Apply the migrations this database has not seen yet, each in its own transaction.
+
+        Refused before anything is written (:class:`LedgerUnusable`): a ledger whose schema is
+        newer than this program's (``ledger-too-new``), or one holding tables but no record of
+        its migrations (``ledger-damaged``)."""
+        tables = _tables(self.db)
+        where = self.path or ":memory:"
+        if "migrations" in tables:
+            found, known = self.schema_version(), len(MIGRATIONS)
+            if found > known:
+                raise LedgerUnusable("ledger-too-new", path=where, version=found, known=known)
+        elif tables:
+            detail = f"có bảng {', '.join(sorted(tables))} nhưng không có bảng migrations"
+            raise LedgerUnusable("ledger-damaged", path=where, detail=detail)
         self.db.execute(
             "CREATE TABLE IF NOT EXISTS migrations ("
             " version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
@@ -312,6 +415,10 @@ class Ledger:
                 "khác với các thay đổi đã ghi (bị sửa trực tiếp)"
             )
         return None
+
+    def file_hashes(self) -> set[str]:
+        """The sha256 of every file the ledger received (its archived original's name)."""
+        return {str(r[0]) for r in self.db.execute("SELECT DISTINCT sha256 FROM files")}
 
     def _replay_scores(self) -> dict[tuple[SheetKey, str, str], str]:
         """The accepted state as the change log says it must be."""
@@ -479,6 +586,11 @@ class Ledger:
             raise LedgerError(
                 f"thay đổi số {change_id} không chờ duyệt (trạng thái: "
                 f"{ChangeStatus(change.status).label})"
+            )
+        if by == change.teacher_code:
+            raise LedgerError(
+                f"đề nghị số {change_id} do chính {by} gửi: người đề nghị không tự duyệt đề nghị "
+                "của mình; Hiệu trưởng hoặc một Phó hiệu trưởng khác duyệt"
             )
         current = self.scores(change.key).get((change.student_code, change.column))
         if decision is ChangeStatus.APPROVED and current != change.old:

@@ -11,6 +11,7 @@ import hmac
 import json
 import re
 import secrets
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from workbook_engine.errors import WorkbookEngineError, make_problem
@@ -20,7 +21,9 @@ from workbook_engine.paths import DataDir
 ITERATIONS = 200_000
 SCHEME = "pbkdf2_sha256"
 SALT_BYTES = 16
-PIN_RULE = re.compile(r"[0-9]{4,12}")
+PIN_RULE = re.compile(r"[0-9]{6,12}")
+MAX_WRONG = 5  # wrong PINs in a row before the person's PIN is refused for a while
+LOCKOUT = timedelta(minutes=15)
 
 
 def pins_path(data: DataDir) -> Path:
@@ -28,7 +31,7 @@ def pins_path(data: DataDir) -> Path:
 
 
 def valid_pin(pin: str) -> bool:
-    """A PIN is 4 to 12 digits (0–9)."""
+    """A PIN is 6 to 12 digits (0–9)."""
     return PIN_RULE.fullmatch(pin) is not None
 
 
@@ -59,7 +62,7 @@ def has_pin(data: DataDir, code: str) -> bool:
 
 
 def set_pin(data: DataDir, code: str, pin: str) -> None:
-    """Store ``code``'s new PIN (hashed); ``pin-invalid`` unless it is 4–12 digits."""
+    """Store ``code``'s new PIN (hashed); ``pin-invalid`` unless it is 6–12 digits."""
     if not valid_pin(pin):
         raise WorkbookEngineError(make_problem("pin-invalid"))
     stored = _load(data)
@@ -81,3 +84,51 @@ def check_pin(data: DataDir, code: str, pin: str) -> bool:
         return hmac.compare_digest(actual, bytes.fromhex(expected))
     except ValueError as exc:
         raise WorkbookEngineError(make_problem("pins-unreadable", path=pins_path(data))) from exc
+
+
+# --- wrong PINs in a row: the person's PIN is refused for a while --------------------------------
+
+
+def _attempts_path(data: DataDir) -> Path:
+    return data.root / "pin-attempts.json"
+
+
+def _attempts(data: DataDir) -> dict[str, dict[str, object]]:
+    try:
+        stored = json.loads(_attempts_path(data).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return {}
+    return stored if isinstance(stored, dict) else {}
+
+
+def _save_attempts(data: DataDir, stored: dict[str, dict[str, object]]) -> None:
+    with atomic_path(_attempts_path(data)) as tmp:
+        tmp.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+
+def locked_until(data: DataDir, code: str, now: datetime | None = None) -> datetime | None:
+    """When ``code``'s PIN may be tried again after too many wrong ones (None: now)."""
+    until = _attempts(data).get(code, {}).get("until")
+    if not isinstance(until, str):
+        return None
+    moment = datetime.fromisoformat(until)
+    return moment if moment > (now or datetime.now().astimezone()) else None
+
+
+def record_wrong(data: DataDir, code: str, now: datetime | None = None) -> int:
+    """Count a wrong PIN for ``code``; the fifth in a row locks it for 15 minutes."""
+    stored = _attempts(data)
+    entry = stored.setdefault(code, {})
+    count = int(str(entry.get("count", 0))) + 1
+    entry["count"] = count
+    if count >= MAX_WRONG:
+        moment = (now or datetime.now().astimezone()) + LOCKOUT
+        entry.update(count=0, until=moment.isoformat(timespec="seconds"))
+    _save_attempts(data, stored)
+    return count
+
+
+def record_right(data: DataDir, code: str) -> None:
+    stored = _attempts(data)
+    if stored.pop(code, None) is not None:
+        _save_attempts(data, stored)

@@ -4,6 +4,7 @@ It only commits and answers the sender; publishing school-wide outputs is the ca
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
@@ -39,7 +40,7 @@ class Pipeline:
         setup: Setup | None = None,
         share: Path | None = None,
     ):
-        self.school = School.open(data, setup)
+        self.school = School.open(data, setup, outbox=Path(outbox))
         self.data, self.setup = self.school.data, self.school.setup
         self.ledger, self.secret = self.school.ledger, self.school.secret
         self.inbox = Path(inbox)
@@ -49,6 +50,18 @@ class Pipeline:
         self._sweep()
         self.rejected = 0  # files returned since the pipeline was opened (only counted: a
         self.failures = 0  # watcher runs for months, its outcomes are not kept)
+
+    def _working_copy(self, path: Path) -> bool:
+        """A file on the share outside every ``Nộp/`` and ``Duyệt/`` (an issued copy, a draft in
+        ``Sổ điểm/``, an answer): never taken, even when its folder is named to ``wbe ingest``."""
+        share = self.share
+        if share is None or share.arrival(path) is not None:
+            return False
+        try:
+            Path(os.path.abspath(path)).relative_to(os.path.abspath(share.root))
+        except ValueError:
+            return False
+        return True
 
     def _sweep(self) -> None:
         """What a killed run left half-written (temporary files) is removed at start."""
@@ -104,6 +117,8 @@ class Pipeline:
         caller's publisher: everything school-wide is derived from the ledger afterwards)."""
         outcomes = []
         for path in expand(paths):
+            if self._working_copy(path):
+                continue
             try:
                 outcomes.append(self.process(path))
             except LinkRefused:  # answered, never read
