@@ -231,3 +231,17 @@ def test_safe_stems_are_bounded_on_a_character_boundary() -> None:
 
 def test_printable_escapes_control_characters() -> None:
     assert printable("a\nb\x1b[31m") == "a\\nb\\x1b[31m"
+
+
+def test_a_file_far_too_large_is_answered_without_being_read(school: School) -> None:
+    teacher = school.teacher_of("6A1", "TOAN")
+    folder = school.share.submit(teacher)
+    folder.mkdir(parents=True)
+    huge = folder / "6A1_TOAN_HK1.xlsx"
+    with huge.open("wb") as f:
+        f.truncate(25 * 1024 * 1024)  # sparse: 25 MB without writing them
+    code, _ = cli_ingest(school, folder)
+    assert code == 1 and not huge.exists()
+    assert archive_files(school) == []  # not read, not kept
+    (page,) = school.share.returned(teacher).glob("*.html")
+    assert "25 MB" in page.read_text("utf-8")

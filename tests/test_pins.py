@@ -218,15 +218,15 @@ def test_a_bad_new_pin_is_not_saved(school: School, typed: str, message: str) ->
 # --- wbe templates password ---------------------------------------------------------------------
 
 
-def test_only_an_administrator_or_the_principal_sees_the_password(school: School) -> None:
-    vice, principal = code_of(school, Role.VICE_PRINCIPAL), code_of(school, Role.PRINCIPAL)
-    pins.set_pin(school.data, vice, "246824")
-    code, output = wbe(school, "templates", "password", "--by", vice, typed="246824\n")
+def test_only_the_administrator_sees_the_password(school: School) -> None:
+    principal, admin = code_of(school, Role.PRINCIPAL), code_of(school, Role.ADMIN)
+    pins.set_pin(school.data, principal, "246824")
+    code, output = wbe(school, "templates", "password", "--by", principal, typed="246824\n")
     assert code == 1
     assert "không có quyền xem mật khẩu" in output and "Mật khẩu bảo vệ" not in output
-    code, output = wbe(school, "templates", "password", "--by", principal)
+    code, output = wbe(school, "templates", "password", "--by", admin)
     assert code == 1 and "chưa đặt mã PIN" in output
-    pins.set_pin(school.data, principal, "135713")
-    code, output = wbe(school, "templates", "password", "--by", principal, typed="135713\n")
+    pins.set_pin(school.data, admin, "135713")
+    code, output = wbe(school, "templates", "password", "--by", admin, typed="135713\n")
     assert code == 0, output
     assert "Mật khẩu bảo vệ trang tính: " in output

@@ -174,6 +174,12 @@ def test_windows_script_grants_each_person_their_own_folders(
     assert len(duyet) == sum(1 for t in small_school.teachers if decides(t))
     assert any(folder_name(boss) in line for line in duyet)
     assert not any(folder_name(teacher) in line for line in duyet)
+    # the office (the PC anyone can sit at) reads and removes decisions, never writes one
+    assert (
+        f'icacls "%SHARE%\\{folder_name(boss)}\\{DECIDE}" /inheritance:r /grant:r '
+        '"%OFFICE%:(OI)(CI)(RX,D,DC)" "*S-1-5-18:(OI)(CI)(RX,D,DC)" '
+        f'"%TK_{boss.code}%:(OI)(CI)M" || set "LOI=1"'
+    ) in lines
     assert 'icacls "%SHARE%" /inheritance:r /grant:r "%OFFICE%:(OI)(CI)F"' in text
     assert '"*S-1-1-0:RX"' in text  # everyone lists the root, nothing below
 

@@ -80,7 +80,7 @@ def refresh(
     out.print(result.summary(), markup=False)
 
 
-SEES_PASSWORD = (Role.ADMIN, Role.PRINCIPAL)
+SEES_PASSWORD = (Role.ADMIN,)  # issue 9: the administrator alone, with their PIN
 
 
 @templates_app.command("password")
@@ -90,7 +90,7 @@ def password(
     ],
     data_dir_: DataDirOption = None,
 ) -> None:
-    """In mật khẩu bảo vệ trang tính (Quản trị viên hoặc Hiệu trưởng, với mã PIN của mình)."""
+    """In mật khẩu bảo vệ trang tính (chỉ Quản trị viên, với mã PIN của mình)."""
     from workbook_engine.io.sheet_base import admin_password
 
     data = data_dir(data_dir_)

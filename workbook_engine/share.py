@@ -43,16 +43,22 @@ class Arrival:
     def by_office(self) -> bool:
         return self.channel is Channel.OFFICE
 
-    @property
-    def where(self) -> str:
-        """Where the file came from, as the principal reads it."""
-        if self.person is None:
-            return "văn phòng (hộp thư chung)"
-        folder = DECIDE if self.channel is Channel.DECIDE else SUBMIT
-        return f"thư mục «{folder}» của {self.person}"
-
 
 OFFICE = Arrival(Channel.OFFICE)
+
+
+def who(setup: Setup, code: str) -> str:
+    """``Nguyễn Thị Hoa (GV015)``, or the bare code of someone the setup does not know."""
+    teacher = setup.find_teacher(code)
+    return f"{teacher.full_name} ({teacher.code})" if teacher else code
+
+
+def where(arrival: Arrival, setup: Setup) -> str:
+    """Where a file came from, as people read it: «thư mục «Nộp» của Nguyễn Thị Hoa (GV015)»."""
+    if arrival.by_office or arrival.person is None:
+        return "văn phòng (hộp thư chung)"
+    folder = DECIDE if arrival.channel is Channel.DECIDE else SUBMIT
+    return f"thư mục «{folder}» của {who(setup, arrival.person)}"
 
 
 def _key(text: str) -> str:

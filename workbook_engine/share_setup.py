@@ -288,12 +288,20 @@ def windows_script(share: str, office: str, people: list[_Person], layout: Share
             f' "{SYSTEM_SID}:(OI)(CI)F" "{account}:(OI)(CI)RX" || set "LOI=1"',
         ]
         for name in person.writable:
+            if name == DECIDE:
+                continue  # below: the office may not write there
             lines.append(
                 f'icacls "{folder}\\{_cmd(name)}" /grant:r "{account}:(OI)(CI)M" || set "LOI=1"'
             )
         for name in READ_ONLY:
             lines.append(
                 f'icacls "{folder}\\{_cmd(name)}" /grant:r "{account}:(OI)(CI)RX" || set "LOI=1"'
+            )
+        if DECIDE in person.writable:  # the office reads and removes decisions, never writes one
+            lines.append(
+                f'icacls "{folder}\\{_cmd(DECIDE)}" /inheritance:r /grant:r'
+                f' "%OFFICE%:(OI)(CI)(RX,D,DC)" "{SYSTEM_SID}:(OI)(CI)(RX,D,DC)"'
+                f' "{account}:(OI)(CI)M" || set "LOI=1"'
             )
     lines += [
         "",

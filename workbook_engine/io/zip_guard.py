@@ -40,6 +40,7 @@ CHUNK = 64 * 1024  # bytes read, and at most produced, per decompression step
 _MARKER = re.compile(rb"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _CARRY = len(b"<!DOCTYPE") - 1  # kept from the previous chunk: a marker may straddle two
 _ADDRESS = re.compile(r"([A-Za-z]+)([0-9]+)")
+_DIGITS = "0123456789"
 _LOCAL_HEADER = struct.Struct("<4sHHHHHIIIHH")
 _LOCAL_SIGNATURE = b"PK\x03\x04"
 _END_SIGNATURE = b"PK\x05\x06"
@@ -171,6 +172,12 @@ def _active_kind(part: str) -> str | None:
     if name.startswith("customui"):
         return "trình đơn tùy biến (customUI)"
     return None
+
+
+@cache
+def _columns(count: int) -> dict[str, int]:
+    """Letters → 1-based index of the first ``count`` columns (``A`` → 1)."""
+    return {column_letter(i): i + 1 for i in range(count)}
 
 
 def _local(tag: str) -> str:
@@ -408,8 +415,8 @@ class _Guard:
                     piece = b""
                 try:
                     out = inflater.decompress(piece, CHUNK)
-                except zlib.error as exc:
-                    self.broken(f"phần «{part}» bị hỏng ({exc})")
+                except zlib.error:
+                    self.broken(f"phần «{part}» bị hỏng hoặc bị cắt cụt (không giải nén được)")
                 if not out and not piece:
                     self.broken(f"phần «{part}» bị cắt cụt")
                 produced += len(out)
@@ -453,6 +460,9 @@ class _Extent:
         self.col = 0  # 1-based column of the previous placed cell of the row
         # the open cell until it shows a value: its r (parsed only then), or (row, col)
         self.cell: str | tuple[int, int] | None = None
+        self.columns = _columns(guard.limits.max_cols)
+        self.max_rows = guard.limits.max_rows
+        self.row_digits = len(str(self.max_rows))
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         # called for every element of the sheet: the common cases first, nothing parsed early
@@ -466,11 +476,20 @@ class _Extent:
             else:
                 self.cell = ref
         elif tag == "v" or tag == "is":
-            if self.cell is not None:
-                row, col = self.place(self.cell)
-                self.col, self.cell = col, None
-                if row > self.guard.limits.max_rows or col > self.guard.limits.max_cols:
-                    self.refuse(row, col, "")
+            cell, self.cell = self.cell, None
+            if cell is None:
+                return
+            if type(cell) is str:  # the fast way for a usual address: A..max column, 1..max row
+                letters = cell.rstrip(_DIGITS)
+                col = self.columns.get(letters, 0)
+                digits = cell[len(letters) :]
+                if col and 0 < len(digits) <= self.row_digits and int(digits) <= self.max_rows:
+                    self.col = col
+                    return
+            row, col = self.place(cell)
+            self.col = col
+            if row > self.guard.limits.max_rows or col > self.guard.limits.max_cols:
+                self.refuse(row, col, "")
         elif tag == "row":
             text = attrs.get("r")
             if text is None:

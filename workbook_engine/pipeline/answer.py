@@ -13,7 +13,7 @@ from workbook_engine.model import CellChange, SheetKey
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_from_json
-from workbook_engine.share import Channel
+from workbook_engine.share import Channel, where
 
 log = logging.getLogger("workbook_engine.ingest")
 
@@ -57,13 +57,9 @@ def feedback_paths(outcome: Outcome, ctx: IngestContext, fresh: bool = False) ->
 
 def delivered_text(outcome: Outcome, ctx: IngestContext) -> str:
     """How the file arrived, as the teacher reads it."""
-    arrival = outcome.arrival
-    if arrival.by_office or arrival.person is None:
+    if outcome.arrival.by_office:
         return Channel.OFFICE.value
-    teacher = ctx.setup.find_teacher(arrival.person)
-    who = f"{teacher.full_name} ({teacher.code})" if teacher else arrival.person
-    folder = "Duyệt" if arrival.channel is Channel.DECIDE else "Nộp"
-    return f"thư mục «{folder}» của {who}"
+    return where(outcome.arrival, ctx.setup)
 
 
 def _stamp(at: str) -> str:

@@ -21,7 +21,7 @@ from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import ChangeStatus, Setup, SheetKey, Subject, Teacher
 from workbook_engine.pipeline.sheet_check import canonical_value, identity_problem, parse_error
 from workbook_engine.policy import Action, may
-from workbook_engine.share import OFFICE, Arrival, Channel
+from workbook_engine.share import OFFICE, Arrival, Channel, where, who
 
 COL = {key: i for i, (key, _, _) in enumerate(COLUMNS)}
 APPROVAL_KEYS = ("approved", "approver", "approved_on")
@@ -235,8 +235,8 @@ def _check_decider(form: _Form, approvers: set[str], claimed: set[str], arrival:
             make_problem(
                 "decision-wrong-folder",
                 file=form.sheet.name,
-                folder=arrival.where,
-                teacher=", ".join(named) or "không ghi tên",
+                folder=where(arrival, form.setup),
+                teacher=", ".join(who(form.setup, n) for n in named) or "không ghi tên",
             )
         )
         return
@@ -246,7 +246,7 @@ def _check_decider(form: _Form, approvers: set[str], claimed: set[str], arrival:
             make_problem(
                 "decision-other-approver",
                 file=form.sheet.name,
-                value=", ".join(others),
-                teacher=arrival.person,
+                value=", ".join(who(form.setup, o) for o in others),
+                teacher=who(form.setup, arrival.person),
             )
         )

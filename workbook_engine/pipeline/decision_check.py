@@ -22,7 +22,7 @@ from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import ChangeRecord, ChangeStatus, Setup
 from workbook_engine.pipeline.sheet_check import identity_problem
 from workbook_engine.policy import Action, may
-from workbook_engine.share import Arrival, Channel
+from workbook_engine.share import Arrival, Channel, where, who
 
 ChangeOf = Callable[[int], ChangeRecord | None]
 CHOICES = {APPROVED.casefold(): ChangeStatus.APPROVED, REJECTED.casefold(): ChangeStatus.REFUSED}
@@ -52,7 +52,7 @@ def check_decision_sheet(
         report = Report([problem])
         if arrival.channel is not Channel.DECIDE:  # a decision form anywhere else is suspect
             report.add(make_problem("decision-wrong-folder", file=sheet.name,
-                                    folder=arrival.where, teacher="không rõ"))  # fmt: skip
+                                    folder=where(arrival, setup), teacher="không rõ"))  # fmt: skip
         return DecisionCheck(report)
     identity = sheet.identity
     assert identity is not None
@@ -96,10 +96,11 @@ def _sender_problems(
         yield make_problem("approver-not-allowed", file=sheet.name, value=approver)
     elif arrival.channel is not Channel.DECIDE:
         yield make_problem("decision-wrong-folder", file=sheet.name,
-                           folder=arrival.where, teacher=approver)  # fmt: skip
+                           folder=where(arrival, setup), teacher=who(setup, approver))  # fmt: skip
     elif arrival.person != approver:
-        yield make_problem("decision-other-approver", file=sheet.name, value=approver,
-                           teacher=arrival.person)  # fmt: skip
+        yield make_problem("decision-other-approver", file=sheet.name,
+                           value=who(setup, approver),
+                           teacher=who(setup, arrival.person or ""))  # fmt: skip
 
 
 def _located(sheet: FilledSheet, code: str, row: int, col: int, **values: object) -> Problem:

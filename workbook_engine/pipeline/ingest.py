@@ -21,6 +21,7 @@ from workbook_engine.io.feedback import MARKS_SHEET
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.lockfiles import is_other_format
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
+from workbook_engine.io.zip_guard import workbook_limits
 from workbook_engine.model import CellChange, ChangeStatus, FileRecord, SheetKey
 from workbook_engine.names import printable
 from workbook_engine.pipeline.answer import answer
@@ -66,8 +67,9 @@ def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
     return Arrival(Channel.OFFICE, codes.get(parts[0].casefold(), parts[0]))
 
 
-class LinkRefused(WorkbookEngineError):
-    """A link, or a path resolving outside its folder: answered, never read; not retried."""
+class Refused(WorkbookEngineError):
+    """A link, a path resolving outside its folder, a file far too large: answered, never
+    read, not retried."""
 
 
 def escapes(path: Path, ctx: IngestContext) -> bool:
@@ -97,18 +99,20 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _refuse_link(path: Path, ctx: IngestContext, arrival: Arrival) -> Outcome:
-    """Answer the sender, take a link out of the folder (the link, never its target), record
-    nothing: nothing was received."""
-    problem = make_problem("file-link", file=path.name)
+def _refuse(path: Path, ctx: IngestContext, arrival: Arrival, problem: Problem) -> Outcome:
+    """Answer the sender and take the file out of the folder without reading it (a link: the
+    link, never its target; a linked folder's file stays where it really is). Nothing is
+    recorded: nothing was received."""
     outcome = Outcome(path.name, Status.REJECTED, "", arrival.person or "", problems=[problem],
                       arrival=arrival)  # fmt: skip
     answer(outcome, ctx, None)
-    if path.is_symlink():
-        with contextlib.suppress(OSError):
+    with contextlib.suppress(OSError):
+        if path.is_symlink():
             path.unlink()
-    log.warning("%s: là lối tắt hoặc trỏ ra ngoài thư mục nộp, không đọc", printable(path.name))
-    raise LinkRefused(problem)
+        elif problem.code != "file-link":
+            _leave_inbox(path, ctx, arrival)
+    log.warning("%s: %s, không đọc", printable(path.name), problem.message)
+    raise Refused(problem)
 
 
 def archive_original(data: bytes, sha256: str, archive: Path) -> Path:
@@ -169,8 +173,13 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     path = Path(path)
     arrival = arrival_of(path, ctx)
     if escapes(path, ctx):
-        return _refuse_link(path, ctx, arrival)
+        return _refuse(path, ctx, arrival, make_problem("file-link", file=path.name))
     seen = _stamp(path)
+    limit = workbook_limits().max_total_mb
+    if seen is not None and seen[0] > limit * 1024 * 1024:  # never read into memory whole
+        size = f"tệp nặng {seen[0] / 1024 / 1024:.0f} MB"
+        problem = make_problem("file-too-large", file=path.name, detail=size, limit=f"{limit:g}")
+        return _refuse(path, ctx, arrival, problem)
     data = path.read_bytes()
     outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger, arrival)
     outcome.arrival = arrival

@@ -17,8 +17,8 @@ from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.decision_forms import refresh_decision_forms
 from workbook_engine.pipeline.ingest import (
     IngestContext,
-    LinkRefused,
     Outcome,
+    Refused,
     Status,
     ingest_file,
 )
@@ -121,7 +121,7 @@ class Pipeline:
                 continue
             try:
                 outcomes.append(self.process(path))
-            except LinkRefused:  # answered, never read
+            except Refused:  # answered, never read
                 self.rejected += 1
             except Exception:  # one file must never stop the batch; it stays in the inbox
                 self.failures += 1
