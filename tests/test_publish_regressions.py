@@ -23,8 +23,8 @@ def ingest(school: School, class_code: str, subject: str, cells: dict[str, objec
         return pipeline.process(school.fill(class_code, subject, cells))
 
 
-def master_value(outbox: Path, class_code: str, subject: str) -> object:
-    ws = openpyxl.load_workbook(outbox / "master.xlsx")[class_code]
+def master_value(outbox: Path, class_code: str, subject: str, name: str = "master.xlsx") -> object:
+    ws = openpyxl.load_workbook(outbox / name)[class_code]
     start = next(c.column for c in ws[4] if str(c.value).endswith(f"({subject})"))
     return ws.cell(7, start).value
 
@@ -149,3 +149,28 @@ def test_wbe_corrections_approve_with_a_change_log_open_prints_a_message(school,
     )
     print(result.output)
     assert not isinstance(result.exception, OSError), repr(result.exception)
+
+
+def test_a_master_open_in_libreoffice_is_left_alone_and_the_new_one_written_beside(
+    school: School,
+) -> None:
+    """Issue 11, point 7: the lock file says someone reads the book; it is not replaced under
+    them, the up-to-date book waits beside it, and takes its place once it is closed."""
+    ingest(school, "6A1", "TOAN", {"D8": 6})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    master = school.outbox / "master.xlsx"
+    lock = school.outbox / ".~lock.master.xlsx#"
+    lock.write_text("Phó hiệu trưởng,PC-VANPHONG,vp,26.11.2026 10:00,file:///home/vp;")
+    before = master.read_bytes()
+    ingest(school, "6A1", "NV", {"D8": 7})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    beside = school.outbox / "master (bản mới).xlsx"
+    assert master.read_bytes() == before  # not replaced while open
+    assert master_value(school.outbox, "6A1", "NV") is None
+    assert master_value(school.outbox, "6A1", "NV", name=beside.name) == 7
+    lock.unlink()  # closed
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    assert master_value(school.outbox, "6A1", "NV") == 7 and not beside.exists()

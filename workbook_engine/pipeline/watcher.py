@@ -321,8 +321,12 @@ class InboxWatcher:
         self._start_observer()
         mode = "quét định kì" if self.polling else "theo dõi sự kiện"
         log.info("Theo dõi %s (%s)", self.inbox, mode)
-        if self.share is not None:
+        if self.share is not None and self.share.root.is_dir():
             log.info("Theo dõi các thư mục Nộp, Duyệt trong %s", self.share.root)
+        elif self.share is not None:
+            log.warning("Chưa có thư mục chia sẻ %s (tạo bằng wbe share init, hoặc chỉ đúng chỗ "
+                        "bằng --share): chỉ theo dõi hộp thư %s", self.share.root,
+                        self.inbox)  # fmt: skip
         self._rescan()
         last_scan = time.monotonic()
         try:

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from workbook_engine.io.atomic import FileLockedError
+from workbook_engine.io.lockfiles import lock_owner
 from workbook_engine.io.master_workbook import write_change_log
 from workbook_engine.model import ChangeRecord, Setup
 from workbook_engine.pipeline.ledger import Ledger
@@ -72,14 +73,19 @@ def page_jobs(file_ids: Sequence[int]) -> list[PagesJob]:
 
 
 def unless_held(target: Path, write: Callable[[], T], held: list[Path]) -> T | None:
-    """``write()``; an output held open (Excel, a PDF reader) is logged, added to ``held``
-    and skipped: the next publish redoes it."""
-    try:
-        return write()
-    except FileLockedError:
-        log.warning("%s đang được mở ở máy khác: chưa cập nhật được, sẽ ghi lại sau", target)
-        held.append(target)
-        return None
+    """``write()``; an output held open (Excel, LibreOffice, a PDF reader: its lock file, or
+    Windows refusing the replace) is logged, added to ``held`` and skipped: the next publish
+    redoes it."""
+    owner = lock_owner(target)
+    if owner is None:
+        try:
+            return write()
+        except FileLockedError:
+            owner = ""
+    who = f" (người mở: {owner})" if owner else ""
+    log.warning("%s đang được mở%s: chưa cập nhật được, sẽ ghi lại sau", target, who)
+    held.append(target)
+    return None
 
 
 def run_job(ledger: Ledger, setup: Setup, outbox: Path, head: str, job: Job) -> Done:

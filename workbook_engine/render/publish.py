@@ -163,11 +163,19 @@ class Publisher:
             LogVolume(month, code, count, log_path(Path(), month, code).as_posix())
             for month, code, count in counts
         ]
-        tables = self._class_tables(stale)
         target = self.outbox / MASTER_NAME
+        beside = target.with_name(f"{target.stem} (bản mới){target.suffix}")
+        write = partial(write_master, setup=self.setup, chain_head=head, volumes=volumes)
         result.master = self._unlocked(
-            target, partial(write_master, target, self.setup, tables, head, volumes)
+            target, lambda: write(target, tables=self._class_tables(stale))
         )
+        if result.master is None and target in self._locked:
+            # the book stays readable where it is; the up-to-date one waits beside it
+            unless_held(beside, lambda: write(beside, tables=self._class_tables(stale)), [])
+            log.warning("Sổ tổng hợp mới được ghi vào %s; đóng %s để lần sau ghi đè", beside.name,
+                        target.name)  # fmt: skip
+        elif result.master is not None:
+            beside.unlink(missing_ok=True)
         result.records = self._records(since.decided)
 
     def _class_tables(self, stale: set[str]) -> Iterator[ClassTable]:
