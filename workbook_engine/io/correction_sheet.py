@@ -17,7 +17,6 @@ from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.identity import Identity, sign
 from workbook_engine.io.sheet_base import (
     FIRST_ROW,
-    HEADER_ROW,
     SEMESTER_NAMES,
     Header,
     a1,
@@ -26,8 +25,7 @@ from workbook_engine.io.sheet_base import (
     finish,
     new_book,
     validate,
-    write_header,
-    write_headings,
+    write_form_top,
 )
 from workbook_engine.model import Setup
 from workbook_engine.rules import Comment
@@ -124,11 +122,7 @@ def write_correction_sheet(
             help=HELP,
             right_col=8,
         )
-        write_header(ws, fmt, header)
-        write_headings(ws, fmt, 0, [title for _, title, _ in COLUMNS])
-        for c, (_, _, width) in enumerate(COLUMNS):
-            ws.set_column(c, c, width)
-        ws.set_row(HEADER_ROW, 30)
+        write_form_top(ws, fmt, header, COLUMNS)
         for i in range(CORRECTION_ROWS):
             row = FIRST_ROW + i
             ws.write_number(row, 0, i + 1, fmt.roster_number)

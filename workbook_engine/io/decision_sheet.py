@@ -17,15 +17,13 @@ from workbook_engine.io.correction_sheet import APPROVED, REJECTED
 from workbook_engine.io.identity import Identity, sign
 from workbook_engine.io.sheet_base import (
     FIRST_ROW,
-    HEADER_ROW,
     Header,
     a1_range,
     admin_password,
     finish,
     new_book,
     validate,
-    write_header,
-    write_headings,
+    write_form_top,
 )
 from workbook_engine.model import Setup
 
@@ -110,11 +108,7 @@ def write_decision_sheet(
             help=HELP,
             right_col=8,
         )
-        write_header(ws, fmt, header)
-        write_headings(ws, fmt, 0, [title for _, title, _ in COLUMNS])
-        for c, (_, _, width) in enumerate(COLUMNS):
-            ws.set_column(c, c, width)
-        ws.set_row(HEADER_ROW, 30)
+        write_form_top(ws, fmt, header, COLUMNS)
         for i, r in enumerate(rows):
             row = FIRST_ROW + i
             ws.write_number(row, 0, i + 1, fmt.roster_number)

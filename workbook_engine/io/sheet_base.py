@@ -101,6 +101,17 @@ def write_header(ws: Worksheet, fmt: Formats, header: Header) -> None:
         ws.write_string(HEADER_ROW - 1, 0, header.help, fmt.help)
 
 
+def write_form_top(
+    ws: Worksheet, fmt: Formats, header: Header, columns: Sequence[tuple[str, str, int]]
+) -> None:
+    """A form's header block, then its headings ``(key, title, width)`` with their widths."""
+    write_header(ws, fmt, header)
+    write_headings(ws, fmt, 0, [title for _, title, _ in columns])
+    for c, (_, _, width) in enumerate(columns):
+        ws.set_column(c, c, width)
+    ws.set_row(HEADER_ROW, 30)
+
+
 def write_roster(ws: Worksheet, fmt: Formats, students: Sequence[tuple[str, str]]) -> None:
     """Column headings of the roster and one row per student: STT, code, full name."""
     for c, (title, width) in enumerate(ROSTER_COLUMNS):
