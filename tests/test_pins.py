@@ -182,12 +182,14 @@ def test_a_forgotten_pin_is_reset_by_an_administrator_and_logged(school: School)
     principal, admin = code_of(school, Role.PRINCIPAL), code_of(school, Role.ADMIN)
     pins.set_pin(school.data, admin, "222222")
     pins.set_pin(school.data, principal, "111111")
-    args = ("people", "pin", principal, "--reset")
+    args = ("people", "pin", principal, "--reset", "--share", str(school.share.root))
     code, output = wbe(school, *args, typed="222222\n555555\n555555\n")
     assert code == 0, output
     assert "được quản trị viên" in output and pins.check_pin(school.data, principal, "555555")
     log = (school.data.root / "wbe.log").read_text("utf-8")
     assert f"Quản trị viên {admin} đặt lại mã PIN của {principal}" in log
+    (note,) = school.share.receipts(principal).glob("* Mã PIN được đặt lại.txt")
+    assert "báo ngay Hiệu trưởng" in note.read_text("utf-8-sig")
 
 
 def test_five_wrong_pins_in_a_row_lock_the_pin_for_a_while(school: School) -> None:

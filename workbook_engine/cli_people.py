@@ -3,20 +3,25 @@ asked before every decision with legal weight (corrections, locks, the protectio
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from datetime import datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from workbook_engine.cli_common import (
     DataDirOption,
+    ShareOption,
     engine_error,
     err,
     new_app,
     out,
     setup_or_fail,
 )
+from workbook_engine.io.atomic import atomic_path
 from workbook_engine.model import Role, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.pins import (
@@ -28,6 +33,7 @@ from workbook_engine.pipeline.pins import (
     set_pin,
     valid_pin,
 )
+from workbook_engine.share import ShareLayout
 
 # For scheduled scripts on the office PC: the PIN, instead of asking it.
 PIN_ENV = "WBE_PIN"
@@ -97,6 +103,7 @@ def pin(
         typer.Option("--reset", help="Quản trị viên đặt lại mã PIN bị quên (ghi vào nhật ký)."),
     ] = False,
     data_dir_: DataDirOption = None,
+    share: ShareOption = Path("share"),
 ) -> None:
     """Đặt hoặc đổi mã PIN (6–12 chữ số) / Set or change a person's PIN.
 
@@ -111,7 +118,8 @@ def pin(
         raise engine_error("unknown-teacher", value=code)
     admins = [t for t in setup.teachers if Role.ADMIN in t.roles and has_pin(data, t.code)]
     if reset:
-        _admin_reset(data, person, admins)
+        admin = _admin_reset(data, person, admins)
+        _tell(ShareLayout(share, setup), person, admin)
     elif has_pin(data, code):  # only the person changes their own PIN
         verify(data, person, ask_pin(f"Mã PIN hiện tại của {person.full_name}"))
     elif admins:  # a first PIN, given by an administrator
@@ -141,7 +149,7 @@ def _by_an_admin(data: DataDir, admins: list[Teacher]) -> Teacher:
     raise engine_error("pin-wrong", who="quản trị viên")
 
 
-def _admin_reset(data: DataDir, person: Teacher, admins: list[Teacher]) -> None:
+def _admin_reset(data: DataDir, person: Teacher, admins: list[Teacher]) -> Teacher:
     """A forgotten PIN, replaced by an administrator: allowed, and written to the log."""
     if not admins:
         raise engine_error("pin-admin-first")
@@ -152,3 +160,20 @@ def _admin_reset(data: DataDir, person: Teacher, admins: list[Teacher]) -> None:
         "được ghi vào nhật ký wbe.log.",
         markup=False,
     )
+    return admin
+
+
+def _tell(share: ShareLayout, person: Teacher, admin: Teacher) -> None:
+    """The person learns it where they look (their ``Biên nhận/``), not only in the log."""
+    folder = share.receipts(person.code)
+    if not share.root.is_dir():
+        return
+    now = datetime.now().astimezone()
+    note = folder / f"{now:%Y-%m-%d %H.%M.%S} Mã PIN được đặt lại.txt"
+    text = (
+        f"Mã PIN của {who(person)} đã được quản trị viên {who(admin)} đặt lại lúc "
+        f"{now:%H:%M} ngày {now:%d/%m/%Y}.\r\nNếu thầy/cô không đề nghị việc này, báo ngay "
+        "Hiệu trưởng và đổi lại mã PIN của mình.\r\n"
+    )
+    with contextlib.suppress(OSError), atomic_path(note) as tmp:
+        tmp.write_text(text, encoding="utf-8-sig")
