@@ -102,8 +102,8 @@ def learning_level(
     (year averages and year results of commented subjects). ``None`` while anything is blank.
     """
     level = learning_level_unadjusted(scored, commented)
-    if level is None or level is Level.T:
-        return level
+    if level is None or level.is_at_least(Level.K):
+        return level  # only Đạt or Chưa đạt can lie two steps below Khá or Tốt
     for code in scored:
         others = {k: v for k, v in scored.items() if k != code}
         if _caused_by_one(level, learning_level_unadjusted(others, commented)):

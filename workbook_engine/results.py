@@ -1,0 +1,411 @@
+"""Students' semester and year results, computed from the values the ledger holds (Circular 22).
+
+Pure: takes the setup and one class's accepted values (``Ledger.scores_of_class``), returns one
+:class:`StudentResult` per student of the roster. Every rule comes from
+:mod:`workbook_engine.rules`; this module only gathers the inputs, applies exemptions and says
+what is still missing.
+
+A value is ``None`` ("not yet computable") while one of its inputs is missing, and
+:attr:`StudentResult.missing` names each missing input in Vietnamese (subject and columns,
+conduct, attendance month). A blank cell is never read as 0 or Chưa đạt: only a value the
+teacher entered counts (DOMAIN, "Missed assessments").
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import TypeVar
+
+from workbook_engine.io.kinds.homeroom import (
+    CONDUCT_COLUMNS,
+    ConductKind,
+    school_days,
+    semester_months,
+)
+from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
+from workbook_engine.model import ExemptionScope, Semester, Setup, SheetKey, Subject
+from workbook_engine.rules import (
+    AssessmentMode,
+    Award,
+    Comment,
+    Level,
+    Outcome,
+    ScoreError,
+    award,
+    learning_level,
+    parse_comment,
+    parse_score,
+    promotion,
+    re_exam_subjects,
+    semester_average,
+    semester_comment_result,
+    year_average,
+    year_comment_result,
+    year_conduct,
+)
+
+# A month's attendance is confirmed by this day of the next month (DOMAIN default); it becomes a
+# school setting once SchoolInfo carries it, and callers pass it as ``confirm_day`` meanwhile.
+CONFIRM_DAY = 5
+# The ledger's subject codes of the homeroom sheets (AttendanceKind.ledger_key: one key a month).
+ATTENDANCE_PREFIX = "DIEMDANH-"
+CONDUCT_CODE = ConductKind.ledger_code
+CONDUCT_LEVEL = CONDUCT_COLUMNS[0]  # KQRL; NX is the homeroom teacher's comment
+
+Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
+SubjectResult = int | Comment | None  # average in tenths (scored) or Đ/CĐ (commented)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class SemesterResult:
+    """One semester (or the year) of one student; levels are None while inputs are missing."""
+
+    averages: dict[str, SubjectResult]  # subject code → tenths or Đ/CĐ, setup order, no exempt
+    learning: Level | None
+    conduct: Level | None
+    excused: int  # P marks received so far
+    unexcused: int  # K marks received so far
+
+    @property
+    def absences(self) -> int:
+        return self.excused + self.unexcused
+
+
+@dataclass(frozen=True)
+class YearResult(SemesterResult):
+    """The year: year averages (ĐTBmcn), levels, and the proposal once the year is complete."""
+
+    outcome: Outcome | None = None
+    re_exam: list[str] = field(default_factory=list)  # subject codes, when learning is Chưa đạt
+    award: Award | None = None
+    reason: str = ""  # why the outcome is not Lên lớp (Vietnamese)
+
+
+@dataclass(frozen=True)
+class StudentResult:
+    code: str
+    name: str
+    hk1: SemesterResult
+    hk2: SemesterResult
+    year: YearResult
+    missing: list[str]  # what keeps a result from being computed (Vietnamese)
+    exempt: list[str] = field(default_factory=list)  # wholly exempt subject codes
+
+    @property
+    def complete(self) -> bool:
+        """Whether every input is in and the year proposal is computed."""
+        return self.year.outcome is not None
+
+
+@dataclass
+class _Inputs:
+    """One student's values, sorted out of the class's values in a single pass."""
+
+    subjects: dict[tuple[int, str], dict[str, str]] = field(default_factory=dict)  # (sem, code)
+    conduct: dict[int, str] = field(default_factory=dict)  # semester → KQRL
+    excused: Counter[int] = field(default_factory=Counter)  # semester → P marks
+    unexcused: Counter[int] = field(default_factory=Counter)  # semester → K marks
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every student of the class shares."""
+
+    semesters: list[Semester]
+    today: date
+    attendance_missing: dict[int, list[str]]  # semester → months not received
+    max_absences: int
+    reader: _Reader
+
+    def begun(self, number: int) -> bool:
+        return any(s.number == number and s.start <= self.today for s in self.semesters)
+
+    @property
+    def year_over(self) -> bool:
+        return bool(self.semesters) and self.today > max(s.end for s in self.semesters)
+
+
+def student_results(
+    setup: Setup,
+    class_code: str,
+    values: Values,
+    today: date,
+    *,
+    confirm_day: int = CONFIRM_DAY,
+    max_absences: int | None = None,
+    received: Collection[SheetKey] = (),
+) -> list[StudentResult]:
+    """Results of every student of ``class_code``, in roster order.
+
+    ``values`` is :meth:`Ledger.scores_of_class` (other classes' values are ignored). Inputs of
+    a semester that has not begun by ``today`` are not listed as missing. An attendance month
+    counts as received when the ledger holds a mark of it or its key is in ``received`` (a sheet
+    of a class where nobody was absent stores no value). ``max_absences`` defaults to the
+    school's setting (45).
+    """
+    if not 1 <= confirm_day <= 31:
+        raise ValueError(f"confirm_day must be within 1..31, got {confirm_day!r}")
+    limit = setup.school.max_absences if max_absences is None else max_absences
+    room = setup.class_by_code(class_code)
+    courses = [_Course.of(s) for s in setup.subjects_of_grade(room.grade)]
+    by_code = {c.code for c in courses}
+    inputs: dict[str, _Inputs] = defaultdict(_Inputs)
+    months_in = {(k.semester, k.subject_code) for k in received if k.class_code == class_code}
+    for (key, who, column), value in values.items():
+        if key.class_code != class_code:
+            continue
+        code = key.subject_code
+        if code in by_code:
+            inputs[who].subjects.setdefault((key.semester, code), {})[column] = value
+        elif code == CONDUCT_CODE:
+            if column == CONDUCT_LEVEL:
+                inputs[who].conduct[key.semester] = value
+        elif code.startswith(ATTENDANCE_PREFIX):
+            months_in.add((key.semester, code))
+            if value == EXCUSED:
+                inputs[who].excused[key.semester] += 1
+            elif value == UNEXCUSED:
+                inputs[who].unexcused[key.semester] += 1
+    semesters = sorted(setup.semesters, key=lambda s: s.number)
+    missing_months = _attendance_missing(semesters, months_in, today, confirm_day)
+    context = _Context(semesters, today, missing_months, limit, _Reader())
+    whole = {
+        (e.student_code, e.subject_code)
+        for e in setup.exemptions
+        if e.scope is ExemptionScope.WHOLE
+    }
+    results = []
+    for student in setup.students_of(class_code):
+        taken = [c for c in courses if (student.code, c.code) not in whole]
+        results.append(
+            _student(
+                context,
+                student.code,
+                student.full_name,
+                taken,
+                inputs.get(student.code) or _Inputs(),
+                exempt=[c.code for c in courses if (student.code, c.code) in whole],
+            )
+        )
+    return results
+
+
+def _student(
+    context: _Context,
+    code: str,
+    name: str,
+    courses: list[_Course],
+    got: _Inputs,
+    exempt: list[str],
+) -> StudentResult:
+    """One student's results; ``courses`` are those the student is not wholly exempt from."""
+    missing: list[str] = []
+    halves: list[tuple[dict[str, int | None], dict[str, Comment | None], SemesterResult]] = []
+    for number in (1, 2):
+        scored, commented, problems = context.reader.semester(courses, number, got.subjects)
+        conduct, conduct_problem = _conduct(got.conduct.get(number))
+        if context.begun(number):
+            missing += [f"{label} HK{number}: {problem}" for label, problem in problems]
+            if conduct is None:
+                missing.append(f"Rèn luyện HK{number}{conduct_problem}")
+            missing += context.attendance_missing.get(number, [])
+        sem = SemesterResult(
+            averages=_in_order(courses, scored, commented),
+            learning=learning_level(scored, commented),
+            conduct=conduct,
+            excused=got.excused[number],
+            unexcused=got.unexcused[number],
+        )
+        halves.append((scored, commented, sem))
+    (s1, c1, hk1), (s2, c2, hk2) = halves
+    scored_year = {k: year_average(s1[k], s2[k]) for k in s1}
+    commented_year = {k: year_comment_result(c1[k], c2[k]) for k in c1}
+    learning = learning_level(scored_year, commented_year)
+    conduct_year = year_conduct(hk1.conduct, hk2.conduct) if hk1.conduct and hk2.conduct else None
+    excused, unexcused = hk1.excused + hk2.excused, hk1.unexcused + hk2.unexcused
+    outcome: Outcome | None = None
+    re_exam: list[str] = []
+    prize: Award | None = None
+    reason = ""
+    if context.year_over and not missing and learning is not None and conduct_year is not None:
+        absences = excused + unexcused
+        outcome = promotion(learning, conduct_year, absences, context.max_absences)
+        if outcome in (Outcome.RE_EXAM, Outcome.RE_EXAM_AND_TRAINING):
+            re_exam = re_exam_subjects(scored_year, commented_year)
+        if outcome is Outcome.PROMOTED:  # a student kept back (absences) is not awarded
+            prize = award(learning, conduct_year, scored_year)
+        reason = _reason(outcome, learning, conduct_year, absences, context.max_absences)
+    year = YearResult(
+        averages=_in_order(courses, scored_year, commented_year),
+        learning=learning,
+        conduct=conduct_year,
+        excused=excused,
+        unexcused=unexcused,
+        outcome=outcome,
+        re_exam=re_exam,
+        award=prize,
+        reason=reason,
+    )
+    return StudentResult(code, name, hk1, hk2, year, missing, exempt)
+
+
+@dataclass(frozen=True)
+class _Course:
+    """A subject of the class's grade, its columns and TX count worked out once."""
+
+    code: str
+    name: str
+    scored: bool
+    columns: tuple[str, ...]
+    tx: int
+
+    @classmethod
+    def of(cls, subject: Subject) -> _Course:
+        scored = subject.mode is AssessmentMode.SCORE
+        return cls(subject.code, subject.name, scored, tuple(subject.columns), subject.tx_count)
+
+
+class _Reader:
+    """Parses stored values with the rules module, each distinct text once per call."""
+
+    def __init__(self) -> None:
+        self.scores: dict[str, int | None] = {}  # None: not a valid score
+        self.comments: dict[str, Comment | None] = {}
+
+    def semester(
+        self, courses: list[_Course], number: int, entered: Mapping[tuple[int, str], dict[str, str]]
+    ) -> tuple[dict[str, int | None], dict[str, Comment | None], list[tuple[str, str]]]:
+        """Semester averages and Đ/CĐ results, and (subject name, problem) of incomplete ones."""
+        scored: dict[str, int | None] = {}
+        commented: dict[str, Comment | None] = {}
+        problems: list[tuple[str, str]] = []
+        for course in courses:
+            cells = entered.get((number, course.code), {})
+            raw = [cells.get(c) for c in course.columns]
+            if course.scored:
+                scores, problem = _parse_all(self.scores, parse_score, course, raw)
+                scored[course.code] = (
+                    None
+                    if problem
+                    else semester_average(scores[:-2], scores[-2], scores[-1], course.tx)
+                )
+            else:
+                comments, problem = _parse_all(self.comments, parse_comment, course, raw)
+                # a blank is "not yet assessed", never Chưa đạt: only complete sheets get a result
+                commented[course.code] = (
+                    None
+                    if problem
+                    else semester_comment_result(
+                        comments[:-2], comments[-2], comments[-1], course.tx
+                    )
+                )
+            if problem:
+                problems.append((course.name, problem))
+        return scored, commented, problems
+
+
+def _parse_all(
+    cache: dict[str, T | None],
+    parse: Callable[[str], T | None],
+    course: _Course,
+    raw: list[str | None],
+) -> tuple[list[T | None], str]:
+    """The values of one subject's semester; the problem ("thiếu TX2, GK") or "" if complete."""
+    parsed: list[T | None] = []
+    blank: list[str] = []
+    invalid: list[str] = []
+    for column, text in zip(course.columns, raw, strict=True):
+        value: T | None = None
+        if text is None or not text.strip():
+            blank.append(column)
+        else:
+            if text in cache:
+                value = cache[text]
+            else:
+                try:
+                    value = parse(text)
+                except ScoreError:
+                    value = None
+                cache[text] = value
+            if value is None:
+                invalid.append(f"{column} không hợp lệ («{text}»)")
+        parsed.append(value)
+    if len(blank) == len(course.columns):
+        return parsed, "chưa có điểm" if course.scored else "chưa có đánh giá"
+    problems = ([f"thiếu {', '.join(blank)}"] if blank else []) + invalid
+    return parsed, "; ".join(problems)
+
+
+def _conduct(text: str | None) -> tuple[Level | None, str]:
+    """The semester conduct level, or None and what follows "Rèn luyện HKn" in the missing list
+    ("" when blank: the label alone says it)."""
+    if text is None or not text.strip():
+        return None, ""
+    try:
+        return Level(text), ""
+    except ValueError:
+        return None, f": «{text}» không phải mức rèn luyện"
+
+
+def _in_order(
+    courses: list[_Course],
+    scored: Mapping[str, int | None],
+    commented: Mapping[str, Comment | None],
+) -> dict[str, SubjectResult]:
+    """Subject results keyed in the setup's subject order, scored and commented together."""
+    return {c.code: scored[c.code] if c.scored else commented[c.code] for c in courses}
+
+
+def _attendance_missing(
+    semesters: list[Semester], months_in: set[tuple[int, str]], today: date, confirm_day: int
+) -> dict[int, list[str]]:
+    """Per semester, the attendance months whose school days have begun and whose sheet has not
+    reached the ledger; past the confirmation deadline the message says it is overdue."""
+    months = {s.number: semester_months(s) for s in semesters}
+    out: dict[int, list[str]] = {}
+    for semester in semesters:
+        other = {m for n, ms in months.items() if n != semester.number for m in ms}
+        listed = []
+        for year, month in months[semester.number]:
+            _, open_days = school_days(semester, year, month)
+            if not open_days or min(open_days) > today:
+                continue
+            if (semester.number, f"{ATTENDANCE_PREFIX}{year}-{month:02d}") in months_in:
+                continue
+            label = f"Điểm danh tháng {month:02d}/{year}"
+            if (year, month) in other:  # January: one sheet per semester
+                label += f" (HK{semester.number})"
+            deadline = _deadline(year, month, confirm_day)
+            if today > deadline:
+                label += f": chưa xác nhận, quá hạn {deadline:%d/%m/%Y}"
+            listed.append(label)
+        out[semester.number] = listed
+    return out
+
+
+def _deadline(year: int, month: int, confirm_day: int) -> date:
+    """The last day to confirm a month's attendance: ``confirm_day`` of the next month (or its
+    last day when shorter)."""
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(year, month, min(confirm_day, calendar.monthrange(year, month)[1]))
+
+
+def _reason(
+    outcome: Outcome, learning: Level, conduct: Level, absences: int, max_absences: int
+) -> str:
+    """Why the proposal is not Lên lớp, in Vietnamese ("" when promoted)."""
+    if outcome is Outcome.PROMOTED:
+        return ""
+    if absences > max_absences:
+        return f"Nghỉ {absences} buổi (quá {max_absences} buổi)"
+    parts = []
+    if learning is Level.CD:
+        parts.append("Kết quả học tập cả năm Chưa đạt")
+    if conduct is Level.CD:
+        parts.append("Kết quả rèn luyện cả năm Chưa đạt")
+    return "; ".join(parts)
