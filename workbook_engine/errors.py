@@ -409,6 +409,25 @@ SHEET_KINDS = _kinds(
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
+        "semester-not-started",
+        "Học kì chưa bắt đầu",
+        "bảng điểm học kì {semester} chỉ nhận từ ngày {start}",
+        "Kiểm tra đã mở đúng tệp của học kì đang học (tên tệp có HK1 hoặc HK2) rồi gửi lại.",
+    ),
+    ProblemKind(
+        "formula-in-input",
+        "Công thức trong ô nhập điểm",
+        "ô nhập chứa công thức «{value}» thay vì giá trị",
+        "Xoá công thức, gõ thẳng điểm (ví dụ 8,5) vào ô rồi gửi lại.",
+    ),
+    ProblemKind(
+        "cells-merged",
+        "Ô bị gộp trong bảng",
+        "các ô {value} bị gộp (Merge) trong bảng điểm; một giá trị không thể thuộc nhiều ô",
+        "Bỏ gộp ô (Trang đầu → Hợp nhất và căn giữa → Bỏ hợp nhất ô) hoặc dùng lại tệp mẫu gốc.",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
         "title-mismatch",
         "Tiêu đề bảng không khớp với mẫu",
         "tiêu đề trang ghi «{value}» nhưng mẫu đã phát cho tệp này là «{expected}»; dữ liệu "

@@ -12,6 +12,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from workbook_engine.errors import Problem, Severity
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import CellChange, ChangeStatus
 
@@ -108,6 +109,11 @@ def _problem_row(problem: Problem) -> dict[str, Any]:
     }
 
 
+def _short(text: str, limit: int = 80) -> str:
+    """A long comment shortened for a table cell."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
 def _change_groups(report: FeedbackReport) -> list[dict[str, Any]]:
     """One group per status, in a fixed order, with its rows (empty groups too, for counts)."""
     groups = []
@@ -116,9 +122,9 @@ def _change_groups(report: FeedbackReport) -> list[dict[str, Any]]:
             {
                 "student": c.student_code,
                 "name": report.student_names.get(c.student_code, ""),
-                "column": c.column,
-                "old": show_value(c.old),
-                "new": show_value(c.new),
+                "column": NOTE_HEADER if c.column == NOTE_KEY else c.column,
+                "old": _short(show_value(c.old)),
+                "new": _short(show_value(c.new)),
             }
             for c in report.changes
             if ChangeStatus(c.status) is status

@@ -12,6 +12,7 @@ import posixpath
 import re
 import zipfile
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
@@ -26,6 +27,7 @@ _OFFICE_DOCUMENT = "/officeDocument"  # end of the relationship type of the work
 _CELL = {f"{ns}{_SEP}c" for ns in _MAIN}
 _ROW = {f"{ns}{_SEP}row" for ns in _MAIN}
 _FORMULA = {f"{ns}{_SEP}f" for ns in _MAIN}
+_MERGE = {f"{ns}{_SEP}mergeCell" for ns in _MAIN}
 _SHEET = {f"{ns}{_SEP}sheet" for ns in _MAIN}
 _SHEET_RID = {f"{ns}{_SEP}id" for ns in _REL_NS}
 _RELATIONSHIP = f"{_PKG_RELS}{_SEP}Relationship"
@@ -176,6 +178,8 @@ class _ColumnScan:
         self.cols = {c + 1 for c in cols}  # 1-based, as in the XML
         self.rows = range(rows.start + 1, rows.stop + 1)
         self.found: dict[tuple[int, int], str | None] = {}  # 0-based (row, col)
+        self.anywhere: dict[tuple[int, int], str | None] = {}  # every formula in ``rows``
+        self.merged: list[str] = []  # the ref of every merged range ("D8:G9")
         self.masters: dict[str, tuple[str, int, int]] = {}  # si → (formula, row, col)
         self.row = 0
         self.address: str | None = None  # r of the current cell; None before a row's first cell
@@ -193,6 +197,8 @@ class _ColumnScan:
         elif tag in _ROW:
             self.row = int(attrs["r"]) if "r" in attrs else self.row + 1
             self.address = None
+        elif tag in _MERGE:
+            self.merged.append(attrs.get("ref", ""))
 
     def _next_address(self) -> str:
         """The address of a cell written without ``r``: right of the previous one."""
@@ -213,8 +219,10 @@ class _ColumnScan:
         assert self.address is not None
         row, col = self._where(self.address)
         value = self._value(self.formula, "".join(self.text), row, col)
-        if col in self.cols and row in self.rows:
-            self.found[(row - 1, col - 1)] = value
+        if row in self.rows:
+            self.anywhere[(row - 1, col - 1)] = value
+            if col in self.cols:
+                self.found[(row - 1, col - 1)] = value
 
     def _value(self, attrs: dict[str, str], text: str, row: int, col: int) -> str | None:
         kind = attrs.get("t", "normal")
@@ -244,10 +252,36 @@ def sheet_formulas(
     source: Path | bytes, sheet_name: str, cols: Iterable[int], rows: range
 ) -> dict[int, dict[int, str | None]]:
     """:func:`column_formulas` of several columns in one pass: col → row → formula or None."""
+    return scan_sheet(source, sheet_name, cols, rows).formulas
+
+
+@dataclass(frozen=True)
+class SheetScan:
+    """What one pass over a sheet's XML found besides its values."""
+
+    formulas: dict[int, dict[int, str | None]]  # the wanted columns: col → row → formula
+    anywhere: dict[tuple[int, int], str | None]  # every formula cell in the rows (0-based)
+    merged: tuple[str, ...]  # merged ranges, as written ("D8:G9")
+
+
+def scan_sheet(
+    source: Path | bytes, sheet_name: str, cols: Iterable[int], rows: range
+) -> SheetScan:
+    """Formulas of ``cols`` on ``rows``, every other formula cell on those rows, and every merged
+    range, in one streaming pass. :class:`KeyError` if no such sheet."""
     wanted = set(cols)
     file = io.BytesIO(source) if isinstance(source, bytes) else source
     with zipfile.ZipFile(file) as archive, archive.open(sheet_part(archive, sheet_name)) as xml:
         parser = _parser()
         scan = _ColumnScan(parser, wanted, rows)
         parser.ParseFile(xml)
-    return {col: {row: scan.found.get((row, col)) for row in rows} for col in wanted}
+    formulas = {col: {row: scan.found.get((row, col)) for row in rows} for col in wanted}
+    return SheetScan(formulas, scan.anywhere, tuple(scan.merged))
+
+
+def range_bounds(ref: str) -> tuple[int, int, int, int]:
+    """``"D8:G9"`` → (7, 3, 8, 6): first row, first col, last row, last col (0-based)."""
+    first, _, last = ref.partition(":")
+    top = _ColumnScan._where(first)
+    bottom = _ColumnScan._where(last or first)
+    return top[0] - 1, top[1] - 1, bottom[0] - 1, bottom[1] - 1

@@ -1,10 +1,16 @@
-"""The master workbook (every accepted value of every class, and the index of the change logs)
-and the change logs themselves, one per class and month.
+"""The master workbook (every accepted value of every class, the teachers' comments, and the
+index of the change logs) and the change logs themselves, one per class and month.
 
 Written from the ledger by the publisher, atomically, so a reader (or Excel on the office PC)
 never sees a half-written file. A class's sheet is computed once as a :class:`ClassTable` and
 written as often as needed. Averages are computed here with the rules module, not with Excel
 formulas, so the printed master equals what the books will say.
+
+The teachers' comments («Nhận xét», up to a few hundred characters per student, subject and
+semester) are not columns of the class sheets: two more wrapped columns per subject would make
+a sheet already over a hundred columns wider still, and every row of scores many lines tall.
+They are listed on one «Nhận xét» sheet instead, a row per comment (class, student, subject,
+semester), the text wrapped in one wide column, with a filter.
 """
 
 from __future__ import annotations
@@ -22,6 +28,8 @@ from xlsxwriter.worksheet import Worksheet
 
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds import KINDS
+from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
+from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import (
     ChangeRecord,
     ChangeStatus,
@@ -44,12 +52,14 @@ from workbook_engine.rules import (
 )
 
 LOG_SHEET = "Nhật ký thay đổi"
+NOTES_SHEET = NOTE_HEADER  # the teachers' comments, one row each
 HEADER_ROWS = 6  # title, school, blank, subject, semester, column
 ROSTER_COLUMNS = 3  # STT, student code, full name
 EXEMPT = "Miễn"
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
 Cell = tuple[int, int, float | str, str]  # (row, col, value, style)
+Note = tuple[int, str, int, str]  # (student's index in the class, subject name, semester, text)
 STYLES = ("score", "avg", "text", "exempt")
 
 
@@ -66,6 +76,8 @@ class _Formats:
         self.score = book.add_format({"num_format": "0.0"})
         self.text = book.add_format({})
         self.exempt = book.add_format({"italic": True, "font_color": "#7F7F7F"})
+        self.top = book.add_format({"valign": "top"})
+        self.wrap = book.add_format({"valign": "top", "text_wrap": True})
 
 
 def _score(value: str | None) -> int | None:
@@ -133,11 +145,12 @@ class ClassTable:
     cols: array[int]
     values: tuple[float | str, ...]
     styles: bytes  # index into STYLES
+    notes: tuple[Note, ...] = ()  # the teachers' comments, in roster then subject order
 
     @classmethod
     def of(
         cls, class_code: str, blocks: tuple[Block, ...], students: tuple[tuple[str, str], ...],
-        cells: list[Cell],
+        cells: list[Cell], notes: Sequence[Note] = (),
     ) -> ClassTable:  # fmt: skip
         return cls(
             class_code,
@@ -147,6 +160,7 @@ class ClassTable:
             array("H", (c[1] for c in cells)),
             tuple(c[2] for c in cells),
             bytes(STYLES.index(c[3]) for c in cells),
+            tuple(notes),
         )
 
     @property
@@ -196,6 +210,7 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
         kinds.append((col, [(key, c.key) for _, key in keys for c in columns]))
         col += len(heads)
     cells: list[Cell] = []
+    notes: list[Note] = []
     for r, student in enumerate(students, start=HEADER_ROWS):
         for subject, start in subjects:
             if (student.code, subject.code) in exempt:
@@ -203,6 +218,12 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
                 cells += [(r, start + i, EXEMPT, "exempt") for i in range(width)]
             else:
                 cells += _subject_cells(r, start, subject, class_code, student.code, values)
+                sheets = [(n, SheetKey(class_code, subject.code, n)) for n in (1, 2)]
+                notes += [
+                    (r - HEADER_ROWS, subject.name, semester, text)
+                    for semester, sheet in sheets
+                    if (text := values.get((sheet, student.code, NOTE_KEY)))
+                ]
         for start, stored in kinds:
             cells += [
                 (r, start + i, value, "text")
@@ -210,7 +231,7 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
                 if (value := values.get((key, student.code, column))) is not None
             ]
     students_ = tuple((s.code, s.full_name) for s in students)
-    return ClassTable.of(class_code, tuple(blocks), students_, cells)
+    return ClassTable.of(class_code, tuple(blocks), students_, cells, notes)
 
 
 def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) -> None:
@@ -314,11 +335,13 @@ LOG_COLUMNS = (
     ("Học kì", 7),
     ("Mã học sinh", 13),
     ("Họ và tên", 24),
-    ("Cột", 7),
-    ("Giá trị cũ", 10),
-    ("Giá trị mới", 10),
+    ("Cột", 9),
+    ("Giá trị cũ", 24),  # a comment is long: wrapped, the row grows
+    ("Giá trị mới", 24),
     ("Trạng thái", 16),
 )
+VALUE_COLUMNS = (9, 10)  # old and new: wrapped
+COLUMN_TITLES = {NOTE_KEY: NOTE_HEADER}  # a ledger column as the log names it ("NX" → Nhận xét)
 
 
 def _write_log(
@@ -340,14 +363,14 @@ def _write_log(
             str(ch.key.semester),
             ch.student_code,
             names.get(ch.student_code, ""),
-            ch.column,
+            COLUMN_TITLES.get(ch.column, ch.column),
             _display(ch.old),
             _display(ch.new),
             ChangeStatus(ch.status).label,
         )
         for c, value in enumerate(row):
             if value:
-                ws.write_string(r, c, value)
+                ws.write_string(r, c, value, fmt.wrap if c in VALUE_COLUMNS else fmt.top)
     ws.freeze_panes(4, 0)
     ws.autofilter(3, 0, 3 + max(len(changes), 1), len(LOG_COLUMNS) - 1)
 
@@ -394,6 +417,38 @@ def _write_log_index(
         ws.write_url(r, 3, f"external:{volume.file_name}", string=volume.file_name)
 
 
+NOTES_COLUMNS = (
+    ("Lớp", 7),
+    ("Mã học sinh", 13),
+    ("Họ và tên", 24),
+    ("Môn", 18),
+    ("Học kì", 10),
+    (NOTE_HEADER, 80),
+)
+
+
+def _write_notes(ws: Worksheet, setup: Setup, tables: Sequence[ClassTable], fmt: _Formats) -> None:
+    """Every teacher's comment, one row each: class, student, subject, semester, the text."""
+    ws.write_string(0, 0, f"NHẬN XÉT CỦA GIÁO VIÊN — NĂM HỌC {setup.school.school_year}", fmt.title)
+    ws.write_string(1, 0, setup.school.name)
+    ws.write_string(2, 0, "Mỗi dòng một nhận xét của giáo viên bộ môn (học sinh, môn, học kì); "
+                    "lọc theo lớp hoặc môn ở dòng tiêu đề.")  # fmt: skip
+    for c, (head, width) in enumerate(NOTES_COLUMNS):
+        ws.write_string(3, c, head, fmt.head)
+        ws.set_column(c, c, width)
+    r = 4
+    for table in tables:
+        for index, subject, semester, text in table.notes:
+            code, name = table.students[index]
+            row = (table.class_code, code, name, subject, SEMESTER_NAMES.get(semester, ""))
+            for c, value in enumerate(row):
+                ws.write_string(r, c, value, fmt.top)
+            ws.write_string(r, len(row), text, fmt.wrap)
+            r += 1
+    ws.freeze_panes(4, 0)
+    ws.autofilter(3, 0, max(r - 1, 4), len(NOTES_COLUMNS) - 1)
+
+
 def write_master(
     path: Path,
     setup: Setup,
@@ -401,14 +456,18 @@ def write_master(
     chain_head: str = "",
     volumes: Sequence[LogVolume] = (),
 ) -> Path:
-    """Write the master workbook atomically: one sheet per class, then the index of the
-    change logs (one per class and month) with the chain head."""
+    """Write the master workbook atomically: one sheet per class, the teachers' comments, then
+    the index of the change logs (one per class and month) with the chain head."""
     with atomic_path(Path(path)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         book.set_properties({"title": "Sổ điểm tổng hợp", "author": "workbook_engine"})
         fmt = _Formats(book)
+        noted: list[ClassTable] = []  # only the comments are kept: tables may come one by one
         for table in tables:
             _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
+            if table.notes:
+                noted.append(ClassTable.of(table.class_code, (), table.students, [], table.notes))
+        _write_notes(book.add_worksheet(NOTES_SHEET), setup, noted, fmt)
         _write_log_index(book.add_worksheet(LOG_SHEET), volumes, chain_head, fmt)
         book.close()
     return Path(path)

@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import sqlite3
+from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -127,13 +128,16 @@ def archive_original(data: bytes, sha256: str, archive: Path) -> Path:
 Cells = dict[tuple[str, str], str]
 
 
-def three_way(file: Cells, base: Cells, accepted: Cells) -> tuple[list[CellChange], list[str]]:
+def three_way(
+    file: Cells, base: Cells, accepted: Cells, free: Collection[str] = frozenset()
+) -> tuple[list[CellChange], list[str]]:
     """Changes of the submitted copy, keyed by (student, column), never by cell address.
 
     ``base`` is what this copy held when it was issued or last receipted. A cell the teacher did
     not touch (file = base) is not a change, even when the ledger moved on since (an approved
     correction): that is a stale copy, reported, never reverted. A touched cell is a new entry
-    when the ledger has nothing (it merges), else a correction (it waits for approval).
+    when the ledger has nothing (it merges), else a correction (it waits for approval), except
+    in a ``free`` column (a comment: no score correction), whose changes merge at once.
     Returns the changes and the cells that are stale, as "student column".
     """
     changes: list[CellChange] = []
@@ -147,7 +151,7 @@ def three_way(file: Cells, base: Cells, accepted: Cells) -> tuple[list[CellChang
             continue
         if new == old:
             continue
-        status = ChangeStatus.MERGED if old is None else ChangeStatus.PENDING
+        status = ChangeStatus.MERGED if old is None or column in free else ChangeStatus.PENDING
         changes.append(CellChange(student, column, old, new, status))
     return changes, stale
 
@@ -387,7 +391,8 @@ def _changes(
     trusted = identity is not None and not any(p.has("identity") for p in problems)
     if key is None or identity is None or not trusted or check.layout is None:
         return [], False
-    changes, stale = three_way(check.values, ledger.base(identity.template_id), ledger.scores(key))
+    base, accepted = ledger.base(identity.template_id), ledger.scores(key)
+    changes, stale = three_way(check.values, base, accepted, check.layout.free_columns)
     flagged = [p for p in problems if p.has("unauthorised")]
     if flagged:
         reason = "; ".join(dict.fromkeys(p.message for p in flagged))

@@ -23,11 +23,12 @@ import pandas as pd
 from workbook_engine.deadlines import locked_since
 from workbook_engine.errors import Problem, Report, make_problem
 from workbook_engine.io.cells import column_letter, format_date, normalize_text
+from workbook_engine.io.formulas import range_bounds, scan_sheet
 from workbook_engine.io.identity import Identity, verify_identity
 from workbook_engine.io.kinds import KINDS, CellError, Layout, SheetKind, ValueType
 from workbook_engine.io.kinds.values import COMMENT, SCORE, sheet_rules
 from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
-from workbook_engine.io.sheet_reader import FilledSheet, read_formula_columns
+from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import Setup, SheetKey, Subject
 from workbook_engine.rules import AssessmentMode
 
@@ -162,6 +163,10 @@ def check_sheet(
         return c.check
     c.check.kind = kind
     c.check.report.extend(_check_people(c, kind, identity, folder_teacher))
+    begins = next((t.start for t in setup.semesters if t.number == identity.semester), None)
+    if begins is not None and today < begins:
+        c.check.report.add(c.problem("semester-not-started", semester=identity.semester,
+                                     start=format_date(begins)))  # fmt: skip
     since = locked_since(setup, identity.semester, today, manual_lock)
     if since is not None:
         c.check.report.add(
@@ -313,7 +318,8 @@ def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Pr
     for r, code in rows.items():
         for col, column in inputs:
             text = c.sheet.text(r, col)
-            if text and code in exempt and column.stored:
+            # an exempt row's comment cell holds the exemption's text as issued: never a value
+            if text and code in exempt and column.stored and not column.holds_exempt_text:
                 yield c.problem("exempt-cell-filled", row=r + 1, col=col, student=code, value=text)
             elif text and code not in exempt and not column.open:
                 yield c.problem("cell-closed", row=r + 1, col=col, value=text)
@@ -354,25 +360,43 @@ def _formula_key(text: str) -> str:
 
 
 def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Problem]:
-    """Every computed column must still hold the issued formula on every open row."""
+    """Every computed column must still hold the issued formula on every open row; no formula
+    is typed into an input cell (its cached value would be taken for a score); no cells of the
+    table are merged (one value would cover several)."""
     source = c.sheet.content or c.sheet.path
     computed = {ROSTER_WIDTH + i: col for i, col in enumerate(layout.columns) if col.formula}
-    if not source or not computed:
+    if not source:
         return
     rows = range(FIRST_ROW, FIRST_ROW + len(identity.students))
     try:
-        found = read_formula_columns(source, identity.sheet, list(computed), rows)
+        scan = scan_sheet(source, identity.sheet, list(computed), rows)
     except (ValueError, KeyError, OSError, zipfile.BadZipFile, ExpatError) as exc:
         # the values opened, the sheet XML does not (cut short, a DTD): answer, never raise
         yield c.problem("file-unreadable", detail=str(exc) or type(exc).__name__)
         return
+    yield from _merged(c, scan.merged, rows)
+    inputs = {ROSTER_WIDTH + i for i, _ in layout.inputs}
+    for (row, col), formula in sorted(scan.anywhere.items()):
+        if col in inputs:
+            yield c.problem("formula-in-input", row=row + 1, col=col, value=formula or "=…")
     exempt = set(identity.exempt)
     for col, column in computed.items():
         assert column.formula is not None
         for row, code in zip(rows, identity.student_codes, strict=True):
             if code in exempt:
                 continue
-            formula = found[col].get(row)
+            formula = scan.formulas[col].get(row)
             if formula is None or _formula_key(formula) != _formula_key(column.formula(row)):
                 typed = formula or c.sheet.text(row, col) or "trống"
                 yield c.problem("formula-changed", row=row + 1, col=col, value=typed)
+
+
+def _merged(c: _Checker, refs: tuple[str, ...], rows: range) -> Iterator[Problem]:
+    """A merged range reaching into the table (headings or student rows)."""
+    for ref in refs:
+        try:
+            top, left, bottom, _ = range_bounds(ref)
+        except ValueError:
+            continue
+        if bottom >= HEADER_ROW and top < rows.stop:
+            yield c.problem("cells-merged", row=top + 1, col=left, value=ref)

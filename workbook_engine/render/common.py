@@ -11,6 +11,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds import KINDS
+from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import Setup, SheetKey, Subject, Teacher
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
@@ -46,7 +47,10 @@ def score_text(value: str | None) -> str:
 
 
 def column_name(column: str) -> str:
-    """``TX2`` → ``Đánh giá thường xuyên 2 (TX2)``; ``GK`` → ``Đánh giá giữa kì (GK)``."""
+    """``TX2`` → ``Đánh giá thường xuyên 2 (TX2)``; ``GK`` → ``Đánh giá giữa kì (GK)``;
+    ``NX`` (a teacher's comment) → ``Nhận xét``."""
+    if column == NOTE_KEY:
+        return NOTE_HEADER
     if column in COLUMN_NAMES:
         return f"{COLUMN_NAMES[column]} ({column})"
     if column.startswith("TX") and column[2:].isdigit():

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from workbook_engine.errors import CATALOGUE, Severity
 from workbook_engine.io.feedback_report import sentence
+from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.names import safe_stem
 from workbook_engine.render.common import (
@@ -363,7 +364,7 @@ def _row(change: ChangeRecord, file: FileRecord | None, names: Directory, page: 
         id=change.id,
         student_code=change.student_code,
         student_name=names.student_name(change.student_code),
-        column=change.column,
+        column=NOTE_HEADER if change.column == NOTE_KEY else change.column,
         old=score_text(change.old),
         new=score_text(change.new),
         old_blank=not (change.old and change.old.strip()),

@@ -68,6 +68,14 @@ class Column:
     open: bool = True  # False: locked and grey on every row (a Sunday)
     width: float | None = None
     style: str = "computed"  # of a computed column: "computed" (0.0) or "count" (0)
+    # a change to an accepted value is a correction, held for approval; False (a teacher's
+    # comment): merged at once, still logged old → new like every change
+    corrected: bool = True
+
+    @property
+    def holds_exempt_text(self) -> bool:
+        """A free-text column: on an exempt row the writer puts the exemption's text here."""
+        return self.value is not None and bool(self.value.max_length)
 
 
 @dataclass(frozen=True)
@@ -83,6 +91,11 @@ class Layout:
     @property
     def inputs(self) -> list[tuple[int, Column]]:
         return [(i, c) for i, c in enumerate(self.columns) if c.value is not None]
+
+    @property
+    def free_columns(self) -> frozenset[str]:
+        """Keys of the stored columns whose changes merge without approval (not corrections)."""
+        return frozenset(c.key for c in self.columns if c.stored and not c.corrected)
 
 
 @dataclass(frozen=True)

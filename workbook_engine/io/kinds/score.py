@@ -2,7 +2,9 @@
 
 Columns after the roster: TX1..TXn, GK, CK (scores 0–10 or Đ/CĐ), ĐTBmhk or Kết quả (a formula
 that rounds like the rules module), Nhận xét. Only the cells of students not exempt from the
-subject are open.
+subject are open. The comment is stored in the ledger under ``NX`` like a score, but rewriting an
+accepted comment is no score correction (DOMAIN: the correction procedure is about scores): the
+change merges at once and is logged old → new.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ SCORE_SHEET = "Bảng điểm"
 AVERAGE_HEADER = "ĐTBmhk"
 RESULT_HEADER = "Kết quả"
 NOTE_HEADER = "Nhận xét"
+NOTE_KEY = "NX"  # the ledger's column of the teacher's comment (as on the conduct sheet)
 EXEMPT_MARK = "Miễn"
 
 
@@ -169,7 +172,7 @@ class ScoreKind(SheetKind):
                     stored=False,
                     width=9,
                 ),
-                Column("note", NOTE_HEADER, note_type(), stored=False),
+                Column(NOTE_KEY, NOTE_HEADER, note_type(), corrected=False),
             ),
             exempt_mark=EXEMPT_MARK,
         )
