@@ -304,6 +304,7 @@ def test_a_student_kept_back_for_absences_gets_no_award(small_school: Setup) -> 
     assert (year.learning, year.conduct, year.outcome) == (T, T, Outcome.RETAINED)
     assert year.award is None
 
+
 ABSENCES = [
     # P, K, max (None: the school's 45), outcome, reason
     (30, 15, None, Outcome.PROMOTED, ""),
