@@ -39,7 +39,16 @@ Progress = Callable[[str, int, int], None]
 DEMO_SCHOOL_CODE = "THCS-ND"
 DEMO_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "archive", "rejected",
               "receipts", "share", "demo")  # fmt: skip
-DEMO_OUTPUT = ("master.xlsx", "records", "reports", "phan-quyen")  # under the outbox
+# under the outbox; the publish state too, or the next run takes the outbox for a lost ledger
+DEMO_OUTPUT = (
+    "master.xlsx",
+    "master (bản mới).xlsx",
+    "records",
+    "reports",
+    "nhat-ky",
+    "phan-quyen",
+    ".wbe-publish.json",
+)
 DEMO_MARK = ".wbe-demo"  # in the demo's share: the demo may empty it
 APPROVAL_DAY = date(2025, 11, 29)
 
