@@ -10,6 +10,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from workbook_engine.io.master_workbook import (
     LOG_SHEET,
     NOTES_SHEET,
+    SUMMARY_SHEET,
     LogVolume,
     class_table,
     write_change_log,
@@ -92,7 +93,12 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
     row = next(r for r in range(7, ws.max_row + 1) if ws.cell(r, 2).value == student.code)
     start = subject_start(ws, exemption.subject_code)
     assert ws.cell(row, start).value == "Miễn"
-    assert wb.sheetnames == [c.code for c in small_school.classes] + [NOTES_SHEET, LOG_SHEET]
+    assert wb.sheetnames == [
+        SUMMARY_SHEET,
+        *(c.code for c in small_school.classes),
+        NOTES_SHEET,
+        LOG_SHEET,
+    ]
     index = wb[LOG_SHEET]
     assert "ab12" in str(index["A2"].value)
     assert [c.value for c in index[5]] == ["10/2025", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx"]

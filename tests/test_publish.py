@@ -109,14 +109,15 @@ def test_a_days_pdf_is_rendered_once_the_day_is_over_or_on_demand(school: School
 def test_an_approval_rewrites_the_record_the_log_month_and_the_class(school: School) -> None:
     ingest(school, "6A1", "TOAN", {"D8": 6})
     ingest(school, "6A1", "TOAN", {"D8": 9})  # a correction: held for approval
+    approval_day = date(2025, 11, 2)
     with Ledger.open(school.data.ledger) as ledger:
         publisher = Publisher(ledger, school.setup, school.outbox)
-        publisher.publish(today=OCTOBER)
+        publisher.publish(today=approval_day)  # the same day: a new day recomputes every class
         assert master_value(school.outbox, "6A1", SUBJECT) == 6
         ledger.clock = lambda: "2025-11-02T08:00:00+07:00"
         with ledger.transaction():
             change = ledger.decide(ledger.pending()[0].id, ChangeStatus.APPROVED, "GV002")
-        result = publisher.publish(today=date(2025, 11, 2))
+        result = publisher.publish(today=approval_day)
     assert result.classes == ["6A1"]
     assert master_value(school.outbox, "6A1", SUBJECT) == 9
     assert [p.name for p in result.records] == [f"bien-ban-sua-diem-{change.id}.pdf"]

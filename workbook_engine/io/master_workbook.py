@@ -11,11 +11,19 @@ semester) are not columns of the class sheets: two more wrapped columns per subj
 a sheet already over a hundred columns wider still, and every row of scores many lines tall.
 They are listed on one «Nhận xét» sheet instead, a row per comment (class, student, subject,
 semester), the text wrapped in one wide column, with a filter.
+
+Each class sheet ends with a «Tổng hợp» block: per student the absences so far, the learning and
+conduct levels of each semester and the year, the year's proposal and award, and what is still
+missing. Those results are computed by :mod:`workbook_engine.results` (the caller passes them:
+they depend on the day) from the same values as the sheet. A first «Tổng hợp» sheet counts them
+per class (one row per class and a school total): with 40 classes, one sheet per class would
+bury the book.
 """
 
 from __future__ import annotations
 
 from array import array
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -38,9 +46,13 @@ from workbook_engine.model import (
     SheetKey,
     Subject,
 )
+from workbook_engine.results import StudentResult, YearResult
 from workbook_engine.rules import (
     AssessmentMode,
+    Award,
     Comment,
+    Level,
+    Outcome,
     ScoreError,
     format_tenths,
     parse_comment,
@@ -53,6 +65,8 @@ from workbook_engine.rules import (
 
 LOG_SHEET = "Nhật ký thay đổi"
 NOTES_SHEET = NOTE_HEADER  # the teachers' comments, one row each
+SUMMARY_SHEET = "Tổng hợp"  # every class's results counted, first sheet of the book
+SUMMARY_TITLE = "Tổng hợp"  # the last block of a class sheet
 HEADER_ROWS = 6  # title, school, blank, subject, semester, column
 ROSTER_COLUMNS = 3  # STT, student code, full name
 EXEMPT = "Miễn"
@@ -60,7 +74,23 @@ EXEMPT = "Miễn"
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
 Cell = tuple[int, int, float | str, str]  # (row, col, value, style)
 Note = tuple[int, str, int, str]  # (student's index in the class, subject name, semester, text)
-STYLES = ("score", "avg", "text", "exempt")
+STYLES = ("score", "avg", "text", "exempt", "count", "level", "missing")
+
+# The «Tổng hợp» block of a class sheet: (group, its column headings), and the column widths
+SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Số buổi nghỉ", ("P", "K")),
+    ("Kết quả học tập", ("HKI", "HKII", "CN")),
+    ("Kết quả rèn luyện", ("HKI", "HKII", "CN")),
+    ("Cuối năm", ("Đề nghị", "Danh hiệu")),
+    ("Chưa tính được", ("Còn thiếu",)),
+)
+SUMMARY_WIDTHS = (6.0, 6.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 30.0, 17.0, 60.0)
+MISSING_SHOWN = 3  # the first items of what is missing; the rest counted
+
+# The «Tổng hợp» sheet: one count per column, in this order (see :func:`class_counts`)
+PERIODS = (("Học kì I", "hk1"), ("Học kì II", "hk2"), ("Cả năm", "year"))
+PROPOSALS = ("Lên lớp", "Kiểm tra lại", "Rèn luyện hè", "Ở lại lớp")
+AWARDS = ((Award.EXCELLENT, "Xuất sắc"), (Award.GOOD, "Giỏi"))
 
 
 class _Formats:
@@ -78,6 +108,16 @@ class _Formats:
         self.exempt = book.add_format({"italic": True, "font_color": "#7F7F7F"})
         self.top = book.add_format({"valign": "top"})
         self.wrap = book.add_format({"valign": "top", "text_wrap": True})
+        self.count = book.add_format({"num_format": "0", "align": "center"})
+        self.level = book.add_format({"align": "center"})
+        self.missing = book.add_format({"font_color": "#9C0006"})
+        self.total = book.add_format({"bold": True, "num_format": "0", "align": "center",
+                                      "top": 1})  # fmt: skip
+        self.total_name = book.add_format({"bold": True, "top": 1})
+
+    def styles(self) -> dict[str, Format]:
+        """The format of each of :data:`STYLES`."""
+        return {name: getattr(self, name) for name in STYLES}
 
 
 def _score(value: str | None) -> int | None:
@@ -127,6 +167,7 @@ class Block:
     start: int  # first column (0-based)
     groups: tuple[tuple[str, int], ...]  # (title, width): "Học kì I", "Học kì II", "Cả năm"
     heads: tuple[str, ...]  # one heading per column
+    widths: tuple[float, ...] = ()  # one per column; none: narrow score columns
 
     @property
     def width(self) -> int:
@@ -146,11 +187,12 @@ class ClassTable:
     values: tuple[float | str, ...]
     styles: bytes  # index into STYLES
     notes: tuple[Note, ...] = ()  # the teachers' comments, in roster then subject order
+    counts: tuple[int, ...] = ()  # the class's row of the «Tổng hợp» sheet; () without results
 
     @classmethod
     def of(
         cls, class_code: str, blocks: tuple[Block, ...], students: tuple[tuple[str, str], ...],
-        cells: list[Cell], notes: Sequence[Note] = (),
+        cells: list[Cell], notes: Sequence[Note] = (), counts: Sequence[int] = (),
     ) -> ClassTable:  # fmt: skip
         return cls(
             class_code,
@@ -161,6 +203,7 @@ class ClassTable:
             tuple(c[2] for c in cells),
             bytes(STYLES.index(c[3]) for c in cells),
             tuple(notes),
+            tuple(counts),
         )
 
     @property
@@ -179,9 +222,16 @@ def _subject_block(subject: Subject, start: int) -> Block:
     return Block(f"{subject.name} ({subject.code})", start, groups, heads)
 
 
-def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
+def class_table(
+    setup: Setup,
+    class_code: str,
+    values: Values,
+    results: Sequence[StudentResult] | None = None,
+) -> ClassTable:
     """Every value and rule-computed result of one class (``values`` may hold other classes):
-    its subjects, then the blocks of the sheet kinds shown in the master (conduct…)."""
+    its subjects, then the blocks of the sheet kinds shown in the master (conduct…), then with
+    ``results`` (:func:`workbook_engine.results.student_results` of the same values) the
+    «Tổng hợp» block and the class's counts."""
     room = setup.class_by_code(class_code)
     students = setup.students_of(class_code)
     exempt = {
@@ -209,6 +259,11 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
         blocks.append(Block(kind.title or kind.kind, col, groups, heads))
         kinds.append((col, [(key, c.key) for _, key in keys for c in columns]))
         col += len(heads)
+    summary = col if results is not None else None
+    if summary is not None:
+        blocks.append(_summary_block(summary))
+    of_student = {r.code: r for r in results or ()}
+    names = {subject.code: subject.name for subject, _ in subjects}
     cells: list[Cell] = []
     notes: list[Note] = []
     for r, student in enumerate(students, start=HEADER_ROWS):
@@ -230,8 +285,87 @@ def class_table(setup: Setup, class_code: str, values: Values) -> ClassTable:
                 for i, (key, column) in enumerate(stored)
                 if (value := values.get((key, student.code, column))) is not None
             ]
+        if summary is not None and (result := of_student.get(student.code)) is not None:
+            cells += _summary_cells(r, summary, result, names)
     students_ = tuple((s.code, s.full_name) for s in students)
-    return ClassTable.of(class_code, tuple(blocks), students_, cells, notes)
+    counts = class_counts(results) if results is not None else ()
+    return ClassTable.of(class_code, tuple(blocks), students_, cells, notes, counts)
+
+
+def _summary_block(start: int) -> Block:
+    groups = tuple((title, len(heads)) for title, heads in SUMMARY_GROUPS)
+    heads = tuple(head for _, group in SUMMARY_GROUPS for head in group)
+    return Block(SUMMARY_TITLE, start, groups, heads, SUMMARY_WIDTHS)
+
+
+def _summary_cells(
+    row: int, start: int, result: StudentResult, names: Mapping[str, str]
+) -> list[Cell]:
+    """One student's «Tổng hợp» cells; a level, proposal or award only once computed."""
+    year = result.year
+    cells: list[Cell] = [
+        (row, start, year.excused, "count"),
+        (row, start + 1, year.unexcused, "count"),
+    ]
+    levels = (
+        result.hk1.learning, result.hk2.learning, year.learning,
+        result.hk1.conduct, result.hk2.conduct, year.conduct,
+    )  # fmt: skip
+    cells += [
+        (row, start + 2 + i, level.value, "level")
+        for i, level in enumerate(levels)
+        if level is not None
+    ]
+    texts = (
+        (8, proposal_text(year, names), "text"),
+        (9, year.award.value if year.award else "", "text"),
+        (10, missing_text(result.missing), "missing"),
+    )
+    cells += [(row, start + offset, text, style) for offset, text, style in texts if text]
+    return cells
+
+
+def proposal_text(year: YearResult, names: Mapping[str, str]) -> str:
+    """The year's proposal as the sheet shows it: "Kiểm tra lại: Toán, Ngữ văn", "Ở lại lớp:
+    nghỉ 46 buổi (quá 45 buổi)"; "" while not computed."""
+    if year.outcome is None:
+        return ""
+    text = str(year.outcome.value)
+    if year.re_exam:
+        return f"{text}: {', '.join(names.get(code, code) for code in year.re_exam)}"
+    if year.outcome is Outcome.RETAINED and year.reason:
+        return f"{text}: {year.reason[:1].lower()}{year.reason[1:]}"
+    return text
+
+
+def missing_text(missing: Sequence[str]) -> str:
+    """The first :data:`MISSING_SHOWN` missing inputs, then how many more."""
+    text = "; ".join(missing[:MISSING_SHOWN])
+    more = len(missing) - MISSING_SHOWN
+    return f"{text}; … và {more} mục khác" if more > 0 else text
+
+
+def class_counts(results: Sequence[StudentResult]) -> tuple[int, ...]:
+    """One class's row of the «Tổng hợp» sheet: students; learning then conduct levels (Tốt,
+    Khá, Đạt, Chưa đạt) for HK1, HK2 and the year; proposals (a student proposed for both a
+    re-exam and summer training counts in both); awards; students with something missing."""
+    row = [len(results)]
+    for attr in ("learning", "conduct"):
+        for _, period in PERIODS:
+            got = Counter(getattr(getattr(r, period), attr) for r in results)
+            row += [got[level] for level in Level]
+    outcomes = Counter(r.year.outcome for r in results)
+    both = outcomes[Outcome.RE_EXAM_AND_TRAINING]
+    row += [
+        outcomes[Outcome.PROMOTED],
+        outcomes[Outcome.RE_EXAM] + both,
+        outcomes[Outcome.SUMMER_TRAINING] + both,
+        outcomes[Outcome.RETAINED],
+    ]
+    awards = Counter(r.year.award for r in results)
+    row += [awards[prize] for prize, _ in AWARDS]
+    row.append(sum(1 for r in results if r.missing))
+    return tuple(row)
 
 
 def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) -> None:
@@ -244,7 +378,11 @@ def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) 
     # header rows one at a time: constant_memory mode flushes a row once the next one is started
     for block in table.blocks:
         _span(ws, 3, block.start, block.width, block.title, fmt.subject)
-        ws.set_column(block.start, block.start + block.width - 1, 6.5)
+        if block.widths:
+            for i, width in enumerate(block.widths):
+                ws.set_column(block.start + i, block.start + i, width)
+        else:
+            ws.set_column(block.start, block.start + block.width - 1, 6.5)
     for block in table.blocks:
         col = block.start
         for title, width in block.groups:
@@ -255,7 +393,7 @@ def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) 
     for block in table.blocks:
         for i, head in enumerate(block.heads):
             ws.write_string(5, block.start + i, head, fmt.head)
-    styles = {"score": fmt.score, "avg": fmt.avg, "text": fmt.text, "exempt": fmt.exempt}
+    styles = fmt.styles()
     cells = iter(table.cells)
     pending = next(cells, None)
     # row by row: constant_memory mode flushes a row once the next one is started
@@ -449,6 +587,74 @@ def _write_notes(ws: Worksheet, setup: Setup, tables: Sequence[ClassTable], fmt:
     ws.autofilter(3, 0, max(r - 1, 4), len(NOTES_COLUMNS) - 1)
 
 
+SUMMARY_HEAD_ROWS = 6  # title, school, note, group, period, level
+
+
+def _summary_heads() -> list[tuple[str, str, str]]:
+    """(group, period, heading) of every count column of the «Tổng hợp» sheet, in order."""
+    heads = [("", "", "Sĩ số")]
+    for group in ("Kết quả học tập", "Kết quả rèn luyện"):
+        heads += [(group, period, level.value) for period, _ in PERIODS for level in Level]
+    heads += [("Đề nghị", "Cả năm", title) for title in PROPOSALS]
+    heads += [("Danh hiệu", "Cả năm", title) for _, title in AWARDS]
+    return [*heads, ("", "", "Còn thiếu dữ liệu")]
+
+
+def _write_summary(
+    ws: Worksheet, setup: Setup, rows: Sequence[tuple[str, int, tuple[int, ...]]], fmt: _Formats
+) -> None:
+    """Per class (class, roster size, :func:`class_counts`) and the school's total; a class
+    without results shows its roster size only."""
+    ws.write_string(
+        0, 0, f"TỔNG HỢP KẾT QUẢ CÁC LỚP — NĂM HỌC {setup.school.school_year}", fmt.title
+    )
+    ws.write_string(1, 0, setup.school.name)
+    ws.write_string(2, 0, "Số học sinh ở mỗi mức, tính từ điểm và dữ liệu đã nhận; học sinh "
+                    "vừa kiểm tra lại vừa rèn luyện hè được tính ở cả hai cột. Từng học sinh: "
+                    "khối «Tổng hợp» cuối trang của lớp.")  # fmt: skip
+    heads = _summary_heads()
+    # header rows one at a time (constant_memory): groups, then periods, then headings
+    for row, depth, style in ((3, 1, fmt.subject), (4, 2, fmt.head)):
+        col = 1
+        for titles, width in _runs([head[:depth] for head in heads]):
+            if titles[-1]:
+                _span(ws, row, col, width, titles[-1], style)
+            col += width
+    ws.set_row(5, 42)  # up to three lines: "Kiểm tra lại", "Còn thiếu dữ liệu"
+    ws.write_string(5, 0, "Lớp", fmt.head)
+    for c, (_, _, head) in enumerate(heads, start=1):
+        ws.write_string(5, c, head, fmt.head)
+    ws.set_column(0, 0, 12)
+    ws.set_column(1, len(heads) - 1, 5.5)
+    ws.set_column(len(heads), len(heads), 9)
+    total = [0] * len(heads)
+    r = SUMMARY_HEAD_ROWS
+    for class_code, students, counts in rows:
+        ws.write_string(r, 0, class_code)
+        for c, value in enumerate(counts or (students,)):
+            ws.write_number(r, c + 1, value, fmt.count)
+            total[c] += value
+        r += 1
+    ws.write_string(r, 0, "Toàn trường", fmt.total_name)
+    for c, value in enumerate(total, start=1):
+        ws.write_number(r, c, value, fmt.total)
+    ws.freeze_panes(SUMMARY_HEAD_ROWS, 1)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)  # one page wide
+
+
+def _runs(keys: Sequence[tuple[str, ...]]) -> list[tuple[tuple[str, ...], int]]:
+    """Consecutive equal keys as (key, how many)."""
+    runs: list[tuple[tuple[str, ...], int]] = []
+    for key in keys:
+        if runs and runs[-1][0] == key:
+            runs[-1] = (key, runs[-1][1] + 1)
+        else:
+            runs.append((key, 1))
+    return runs
+
+
 def write_master(
     path: Path,
     setup: Setup,
@@ -456,17 +662,22 @@ def write_master(
     chain_head: str = "",
     volumes: Sequence[LogVolume] = (),
 ) -> Path:
-    """Write the master workbook atomically: one sheet per class, the teachers' comments, then
-    the index of the change logs (one per class and month) with the chain head."""
+    """Write the master workbook atomically: the «Tổng hợp» sheet (every class's counts), one
+    sheet per class, the teachers' comments, then the index of the change logs (one per class
+    and month) with the chain head."""
     with atomic_path(Path(path)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         book.set_properties({"title": "Sổ điểm tổng hợp", "author": "workbook_engine"})
         fmt = _Formats(book)
+        summary = book.add_worksheet(SUMMARY_SHEET)  # first, filled once every class is done
+        counted: list[tuple[str, int, tuple[int, ...]]] = []
         noted: list[ClassTable] = []  # only the comments are kept: tables may come one by one
         for table in tables:
             _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
+            counted.append((table.class_code, len(table.students), table.counts))
             if table.notes:
                 noted.append(ClassTable.of(table.class_code, (), table.students, [], table.notes))
+        _write_summary(summary, setup, counted, fmt)
         _write_notes(book.add_worksheet(NOTES_SHEET), setup, noted, fmt)
         _write_log_index(book.add_worksheet(LOG_SHEET), volumes, chain_head, fmt)
         book.close()

@@ -824,6 +824,20 @@ class Ledger:
         )
         return {(SheetKey(class_code, r[0], r[1]), r[2], r[3]): r[4] for r in rows}
 
+    def received_keys(
+        self, class_code: str | None = None, kind: str = "attendance"
+    ) -> set[SheetKey]:
+        """Ledger keys of the accepted files of ``kind``, of one class or (None) of every class.
+
+        An attendance sheet where nobody was absent stores no value, yet its month is in."""
+        where, args = "kind = ? AND status = 'accepted'", [kind]
+        if class_code is not None:
+            where, args = f"{where} AND class_code = ?", [kind, class_code]
+        rows = self.db.execute(
+            f"SELECT DISTINCT class_code, subject_code, semester FROM files WHERE {where}", args
+        )
+        return {SheetKey(r[0], r[1], r[2]) for r in rows if r[2] is not None}
+
 
 def _payload(row: dict[str, object]) -> str:
     """The hashed form of a chained row (late columns left out while NULL)."""

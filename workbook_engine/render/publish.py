@@ -6,6 +6,10 @@ Publishing is incremental: the outbox remembers the last event of the hash chain
 (``.wbe-publish.json``), and a publish redoes only the classes, months, days and files touched by
 the events after it. A missing or foreign state (another ledger, an emptied outbox) rebuilds all.
 A day's PDF is rendered once the day is over (or on demand), never on every publish.
+
+The master shows each student's results (:mod:`workbook_engine.results`), which depend on the
+class's own values and on the day (what is due, what is overdue): a publish on a new day
+recomputes every class once; otherwise only the classes touched since the last publish.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.kinds.homeroom import AttendanceKind
 from workbook_engine.io.master_workbook import (
     ClassTable,
     LogVolume,
@@ -29,10 +34,12 @@ from workbook_engine.io.master_workbook import (
 )
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger, Since
+from workbook_engine.pipeline.outcome import Status
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
 from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running, unless_held
+from workbook_engine.results import student_results
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -49,18 +56,21 @@ def record_path(outbox: Path, change_id: int) -> Path:
 
 @dataclass
 class PublishState:
-    """The last event the outbox reflects, and the days whose PDF is still to render."""
+    """The last event the outbox reflects, the days whose PDF is still to render, and the day
+    the master's results were computed for."""
 
     event_id: int = 0
     hash: str = ""
     pdf_due: list[str] = field(default_factory=list)  # ISO days
+    day: str = ""  # ISO day of the master's results ("" in a state written before results)
 
     @classmethod
     def load(cls, path: Path) -> PublishState | None:
         try:
             raw = json.loads(path.read_text("utf-8"))
-            return cls(int(raw["event_id"]), str(raw["hash"]), [str(d) for d in raw["pdf_due"]])
-        except (OSError, ValueError, KeyError, TypeError):
+            due = [str(d) for d in raw["pdf_due"]]
+            return cls(int(raw["event_id"]), str(raw["hash"]), due, str(raw.get("day", "")))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
     def save(self, path: Path) -> None:
@@ -100,6 +110,7 @@ class Publisher:
         self.witness = witness
         self.keep_tables = keep_tables  # a long-running publisher keeps class tables warm
         self._tables: dict[str, ClassTable] = {}
+        self._tables_day: date | None = None  # the day the cached tables' results were computed for
         self._saved: tuple[int, str] | None = None  # the state this publisher wrote last
         self._locked: list[Path] = []  # outputs held open elsewhere during this publish
 
@@ -124,18 +135,22 @@ class Publisher:
             self._tables.clear()
         elif self._saved != (state.event_id, state.hash):
             self._tables.clear()  # another process published meanwhile: the cache may be stale
+        if self._tables_day != today:  # results depend on the day: what is due, overdue
+            self._tables.clear()
+            self._tables_day = today
+        new_day = state.day != today.isoformat()
         self._locked = []
         result = Published(full=full)
         with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
-            if since or full:  # meanwhile, in this process: the master and the day pages
-                self._outputs(since, result, head, counts)
+            if since or full or new_day:  # meanwhile, in this process: the master and day pages
+                self._outputs(since, result, head, counts, today)
             result.reports += self._reports(since, state, today, all_pdfs)
             for written, held in collect():
                 for path in written:
                     (result.logs if path.suffix == ".xlsx" else result.reports).append(path)
                 self._locked += held
-        if not self._locked:
-            state.event_id, state.hash = event_id, head  # else the next publish redoes it all
+        if not self._locked:  # else the next publish redoes it all
+            state.event_id, state.hash, state.day = event_id, head, today.isoformat()
         state.save(self.state_path)
         self._saved = (state.event_id, state.hash)
         result.seconds = time.perf_counter() - started
@@ -153,9 +168,20 @@ class Publisher:
         return [*logs, *page_jobs(sorted(files))]
 
     def _outputs(
-        self, since: Since, result: Published, head: str, counts: list[tuple[str, str, int]]
+        self,
+        since: Since,
+        result: Published,
+        head: str,
+        counts: list[tuple[str, str, int]],
+        today: date,
     ) -> None:
         classes = {code for code, _ in since.touched}
+        # an attendance sheet without any absence changes no value, yet its month is now in
+        classes |= {
+            f.class_code
+            for f in since.files
+            if f.kind == AttendanceKind.kind and f.status == Status.ACCEPTED
+        }
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
         result.classes = sorted(stale)
@@ -166,26 +192,34 @@ class Publisher:
         target = self.outbox / MASTER_NAME
         beside = target.with_name(f"{target.stem} (bản mới){target.suffix}")
         write = partial(write_master, setup=self.setup, chain_head=head, volumes=volumes)
-        result.master = self._unlocked(
-            target, lambda: write(target, tables=self._class_tables(stale))
-        )
+        tables = partial(self._class_tables, stale, today)
+        result.master = self._unlocked(target, lambda: write(target, tables=tables()))
         if result.master is None and target in self._locked:
             # the book stays readable where it is; the up-to-date one waits beside it
-            unless_held(beside, lambda: write(beside, tables=self._class_tables(stale)), [])
+            unless_held(beside, lambda: write(beside, tables=tables()), [])
             log.warning("Sổ tổng hợp mới được ghi vào %s; đóng %s để lần sau ghi đè", beside.name,
                         target.name)  # fmt: skip
         elif result.master is not None:
             beside.unlink(missing_ok=True)
         result.records = self._records(since.decided)
 
-    def _class_tables(self, stale: set[str]) -> Iterator[ClassTable]:
-        """Every class's table, in setup order: cached ones reused, stale ones computed. A
-        one-off publish keeps none (one class in memory at a time)."""
+    def _class_tables(self, stale: set[str], today: date) -> Iterator[ClassTable]:
+        """Every class's table with its students' results on ``today``, in setup order: cached
+        ones reused, stale ones computed. A one-off publish keeps none (one class in memory at a
+        time)."""
+        received: dict[str, list[SheetKey]] | None = None  # attendance months in, per class
         for room in self.setup.classes:
             table = None if room.code in stale else self._tables.get(room.code)
             if table is None:
+                if received is None:  # one query for every class (the files have no index)
+                    received = {}
+                    for key in self.ledger.received_keys(kind=AttendanceKind.kind):
+                        received.setdefault(key.class_code, []).append(key)
                 scores = self.ledger.scores_of_class(room.code)
-                table = class_table(self.setup, room.code, scores)
+                results = student_results(
+                    self.setup, room.code, scores, today, received=received.get(room.code, ())
+                )
+                table = class_table(self.setup, room.code, scores, results)
                 if self.keep_tables:
                     self._tables[room.code] = table
             yield table

@@ -1,0 +1,332 @@
+"""The master shows each student's results (absences, levels, proposal, award, what is missing),
+and a «Tổng hợp» sheet counts them per class; recomputed here from the workbook's own cells."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from tests.helpers import OCTOBER, School
+from workbook_engine.io.master_workbook import (
+    SUMMARY_SHEET,
+    SUMMARY_TITLE,
+    class_counts,
+    missing_text,
+    proposal_text,
+)
+from workbook_engine.model import Setup, SheetKey
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.outcome import Status
+from workbook_engine.render.publish import Publisher, publish
+from workbook_engine.results import SemesterResult, StudentResult, YearResult
+from workbook_engine.rules import (
+    AssessmentMode,
+    Award,
+    Comment,
+    Level,
+    Outcome,
+    learning_level,
+    parse_comment,
+    parse_score,
+    semester_average,
+    semester_comment_result,
+)
+
+CLASS = "6A1"
+HK1_OVER = date(2026, 1, 18)  # a Sunday: semester 1 is over, semester 2 has not begun
+FIRST_ROW = 8  # of the issued sheets (the master's first student row is 7)
+MASTER_ROW = 7
+SUMMARY_HEADS = ["P", "K", "HKI", "HKII", "CN", "HKI", "HKII", "CN", "Đề nghị", "Danh hiệu",
+                 "Còn thiếu"]  # fmt: skip
+MONTHS = ((2025, 9), (2025, 10), (2025, 11), (2025, 12), (2026, 1))  # semester 1
+# (student index, day, mark): P 5/9 and 3/11, K 6/10 for the first; K 1/12 for the third;
+# nobody is absent in January: that month's sheet stores no value, yet it is in
+ABSENCES = ((0, date(2025, 9, 5), "P"), (0, date(2025, 10, 6), "K"), (0, date(2025, 11, 3), "P"),
+            (2, date(2025, 12, 1), "K"))  # fmt: skip
+
+
+def drop(school: School, name: str, cells: Mapping[str, Any]) -> Path:
+    """The homeroom teacher's issued sheet ``name`` filled with ``cells``, in their inbox."""
+    teacher = school.setup.class_by_code(CLASS).homeroom_teacher
+    book = openpyxl.load_workbook(school.sheets(teacher) / name)
+    for ref, value in cells.items():
+        book.worksheets[0][ref] = value
+    book.properties.lastModifiedBy = school.username(teacher)
+    target = school.inbox / teacher / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    book.save(target)
+    return target
+
+
+def score_cells(setup: Setup, subject_code: str) -> dict[str, Any]:
+    """Semester 1 of one subject for the first three students of the class: the first has 6 in
+    GDCD and 8 elsewhere (Khá), the second misses Toán's CK, the third has 9 everywhere (Tốt)."""
+    subject = next(s for s in setup.subjects if s.code == subject_code)
+    scored = subject.mode is AssessmentMode.SCORE
+    cells: dict[str, Any] = {}
+    for index, value in enumerate((6 if subject_code == "GDCD" else 8, 7, 9)):
+        for i, column in enumerate(subject.columns):
+            if (index, subject_code, column) == (1, "TOAN", "CK"):
+                continue
+            cells[f"{get_column_letter(4 + i)}{FIRST_ROW + index}"] = value if scored else "Đ"
+    return cells
+
+
+def attendance_cells(year: int, month: int) -> dict[str, Any]:
+    """Day d of the month is column 3 + d (D is the 1st)."""
+    return {
+        f"{get_column_letter(3 + day.day)}{FIRST_ROW + index}": mark
+        for index, day, mark in ABSENCES
+        if (day.year, day.month) == (year, month)
+    }
+
+
+@pytest.fixture(scope="module")
+def semester(
+    tmp_path_factory: pytest.TempPathFactory, small_school: Setup, school_data: Path
+) -> School:
+    """Semester 1 of 6A1 ingested through the pipeline (every subject of the first three
+    students, their conduct, every month's attendance), published on :data:`HK1_OVER`."""
+    root = tmp_path_factory.mktemp("results")
+    data = DataDir(root / "data")
+    shutil.copytree(school_data, data.root)
+    school = School(small_school, data, root / "inbox", root / "outbox")
+    room = small_school.class_by_code(CLASS)
+    files = [
+        school.fill(CLASS, s.code, score_cells(small_school, s.code))
+        for s in small_school.subjects_of_grade(room.grade)
+    ]
+    conduct = {"D8": "Tốt", "D9": "Khá", "D10": "Tốt"}
+    files.append(drop(school, f"{CLASS}_RenLuyen_HK1.xlsx", conduct))
+    files += [
+        drop(school, f"{CLASS}_DiemDanh_{y}-{m:02d}_HK1.xlsx", attendance_cells(y, m))
+        for y, m in MONTHS
+    ]
+    outcomes = school.ingest(*files, today=HK1_OVER)
+    assert [o.status for o in outcomes] == [Status.ACCEPTED] * len(files), [
+        f"{o.name}: {p}" for o in outcomes for p in o.problems
+    ]
+    with Ledger.open(school.data.ledger) as ledger:
+        # ingest published on the real day; the master's results follow the day given
+        assert publish(ledger, small_school, school.outbox, today=HK1_OVER).master is not None
+    return school
+
+
+def master(school: School) -> openpyxl.Workbook:
+    return openpyxl.load_workbook(school.outbox / "master.xlsx")
+
+
+def block_start(ws: Worksheet, title: str) -> int:
+    """1-based first column of the block titled ``title`` (merged over row 4)."""
+    return next(c.column for c in ws[4] if c.value == title)
+
+
+def summary_row(ws: Worksheet, row: int) -> list[Any]:
+    start = block_start(ws, SUMMARY_TITLE)
+    return [ws.cell(row, start + i).value for i in range(len(SUMMARY_HEADS))]
+
+
+def test_the_class_sheet_ends_with_each_students_results(semester: School) -> None:
+    ws = master(semester)[CLASS]
+    start = block_start(ws, SUMMARY_TITLE)
+    assert start + len(SUMMARY_HEADS) - 1 == ws.max_column  # the last block
+    assert [ws.cell(5, start + i).value for i in (0, 2, 5, 8, 10)] == [
+        "Số buổi nghỉ", "Kết quả học tập", "Kết quả rèn luyện", "Cuối năm", "Chưa tính được"
+    ]  # fmt: skip
+    assert summary_row(ws, 6) == SUMMARY_HEADS
+    first, second, third, fourth = (summary_row(ws, MASTER_ROW + i) for i in range(4))
+    # absences of the year so far; HK2 and the year are not computable yet: blank, never 0
+    assert first == [2, 1, "Khá", None, None, "Tốt", None, None, None, None, None]
+    assert second == [0, 0, None, None, None, "Khá", None, None, None, None, "Toán HK1: thiếu CK"]
+    assert third == [0, 1, "Tốt", None, None, "Tốt", None, None, None, None, None]
+    # nothing in for the fourth: the first three missing inputs, then how many more
+    names = [s.name for s in semester.setup.subjects_of_grade(6)]
+    assert fourth[:10] == [0, 0] + [None] * 8
+    assert fourth[10] == (
+        f"{names[0]} HK1: chưa có điểm; {names[1]} HK1: chưa có điểm; {names[2]} HK1: chưa có"
+        " điểm; … và 10 mục khác"  # 9 more subjects and the conduct
+    )
+
+
+def test_the_summary_sheet_counts_every_class(semester: School) -> None:
+    book = master(semester)
+    assert book.sheetnames[0] == SUMMARY_SHEET
+    ws = book[SUMMARY_SHEET]
+    levels = ["Tốt", "Khá", "Đạt", "Chưa đạt"]
+    proposals = ["Lên lớp", "Kiểm tra lại", "Rèn luyện hè", "Ở lại lớp"]
+    assert [c.value for c in ws[6]] == (
+        ["Lớp", "Sĩ số", *levels * 6, *proposals, "Xuất sắc", "Giỏi", "Còn thiếu dữ liệu"]
+    )
+    assert [ws.cell(4, c).value for c in (3, 15, 27, 31)] == [
+        "Kết quả học tập", "Kết quả rèn luyện", "Đề nghị", "Danh hiệu"
+    ]  # fmt: skip
+    assert [ws.cell(5, c).value for c in (3, 7, 11, 15, 19, 23, 27)] == (
+        ["Học kì I", "Học kì II", "Cả năm"] * 2 + ["Cả năm"]
+    )
+    rows = {r[0]: list(r[1:]) for r in ws.iter_rows(min_row=7, values_only=True)}
+    classes = [c.code for c in semester.setup.classes]
+    assert list(rows) == [*classes, "Toàn trường"]
+    quiet = [0] * 4 * 6 + [0] * 6  # levels of HK1, HK2, the year, twice; proposals; awards
+    hk1_learning, hk1_conduct = [1, 1, 0, 0], [2, 1, 0, 0]  # Tốt/Khá; Tốt, Khá, Tốt
+    size = {c: len(semester.setup.students_of(c)) for c in classes}
+    expected = [size[CLASS], *hk1_learning, *[0] * 8, *hk1_conduct, *[0] * 8, *[0] * 6]
+    assert rows[CLASS] == [*expected, size[CLASS] - 2]  # all but the first and the third
+    for code in classes[1:]:
+        assert rows[code] == [size[code], *quiet, size[code]]
+    columns = zip(*(rows[c] for c in classes), strict=True)
+    assert rows["Toàn trường"] == [sum(column) for column in columns]
+
+
+def test_the_results_are_recomputed_from_the_masters_own_cells(semester: School) -> None:
+    """The acceptance test for what exists so far: each subject's TX/GK/CK and the conduct read
+    back from the class sheet, the levels recomputed with the rules module, compared with the
+    «Tổng hợp» block; absences (not shown per day in the master) against the ledger's marks."""
+    setup = semester.setup
+    ws = master(semester)[CLASS]
+    subjects = setup.subjects_of_grade(setup.class_by_code(CLASS).grade)
+    conduct = block_start(ws, "Rèn luyện")
+    with Ledger.open(semester.data.ledger) as ledger:
+        values = ledger.scores_of_class(CLASS)
+    computed = 0
+    for index, student in enumerate(setup.students_of(CLASS)):
+        row = MASTER_ROW + index
+        assert ws.cell(row, 2).value == student.code
+        scored: dict[str, int | None] = {}
+        commented: dict[str, Comment | None] = {}
+        for subject in subjects:
+            start = block_start(ws, f"{subject.name} ({subject.code})")
+            cells = [ws.cell(row, start + i).value for i in range(len(subject.columns) + 1)]
+            if cells[0] == "Miễn":
+                continue  # wholly exempt: left out of every count
+            *entered, shown = cells
+            tx, gk, ck = entered[:-2], entered[-2], entered[-1]
+            if subject.mode is AssessmentMode.SCORE:
+                scores = [parse_score(v) for v in entered]
+                average = semester_average(scores[:-2], scores[-2], scores[-1], subject.tx_count)
+                scored[subject.code] = average
+                assert shown == (None if average is None else average / 10), subject.code
+            else:
+                comments = [parse_comment(v) for v in (*tx, gk, ck)]
+                result = (
+                    None
+                    if any(c is None for c in comments)
+                    else semester_comment_result(
+                        comments[:-2], comments[-2], comments[-1], subject.tx_count
+                    )
+                )
+                commented[subject.code] = result
+                assert shown == (None if result is None else result.value), subject.code
+        level = learning_level(scored, commented)
+        summary = summary_row(ws, row)
+        assert summary[2] == (None if level is None else level.value), student.code
+        kqrl = ws.cell(row, conduct).value  # the Rèn luyện block: HK1 KQRL, NX, HK2 KQRL, NX
+        assert summary[5] == (Level(kqrl).value if kqrl else None), student.code
+        marks = [
+            v
+            for (key, who, _), v in values.items()
+            if who == student.code and key.subject_code.startswith("DIEMDANH-")
+        ]
+        assert summary[:2] == [marks.count("P"), marks.count("K")], student.code
+        computed += level is not None
+    assert computed == 2  # not vacuous: the first and the third
+
+
+def test_a_new_day_recomputes_every_class_else_only_the_touched_one(school: School) -> None:
+    """Results depend on the day (what is due, overdue): a new day recomputes every class. An
+    attendance sheet with no absence stores nothing, yet its class is recomputed: the month is
+    in."""
+    empty = drop(school, f"{CLASS}_DiemDanh_2025-09_HK1.xlsx", {})
+    score = school.fill("7A1", "TOAN", {"D8": 8})  # Toán of 7A1 is still missing, GK, CK…
+
+    def more(code: str) -> str:
+        """What the first student's «Còn thiếu» ends with: how many more items are missing."""
+        ws = openpyxl.load_workbook(school.outbox / "master.xlsx")[code]
+        return str(summary_row(ws, MASTER_ROW)[10]).rpartition("; … ")[2]
+
+    with school.pipeline(OCTOBER) as pipeline:
+        pipeline.process(score)
+        publisher = Publisher(pipeline.ledger, school.setup, school.outbox)
+        classes = [c.code for c in school.setup.classes]
+        assert publisher.publish(today=OCTOBER).classes == classes
+        # 12 subjects, the conduct, September (overdue on 10 October), October (begun)
+        assert more(CLASS) == more("7A1") == "và 12 mục khác"
+        assert not publisher.publish(today=OCTOBER)  # the same day, nothing new
+        outcome = pipeline.process(empty)
+        assert outcome.status is Status.ACCEPTED and outcome.changes == []
+        assert publisher.publish(today=OCTOBER).classes == [CLASS]
+        assert more(CLASS) == "và 11 mục khác"  # September is in
+        later = publisher.publish(today=date(2025, 11, 6))
+        assert later.classes == classes and later.master is not None
+        assert (more(CLASS), more("7A1")) == ("và 12 mục khác", "và 13 mục khác")  # November
+    with Ledger.open(school.data.ledger) as ledger:  # a one-off publish reads the day on disk
+        assert not publish(ledger, school.setup, school.outbox, today=date(2025, 11, 6))
+        assert publish(ledger, school.setup, school.outbox, today=date(2025, 11, 7)).master
+
+
+def test_the_ledger_lists_the_attendance_months_received(semester: School) -> None:
+    with Ledger.open(semester.data.ledger) as ledger:
+        keys = ledger.received_keys(CLASS)
+        assert ledger.received_keys() == keys  # only 6A1 sent any
+        assert ledger.received_keys(CLASS, kind="conduct") == {SheetKey(CLASS, "RENLUYEN", 1)}
+    assert keys == {SheetKey(CLASS, f"DIEMDANH-{y}-{m:02d}", 1) for y, m in MONTHS}
+
+
+NAMES = {"TOAN": "Toán", "NV": "Ngữ văn", "GDTC": "Giáo dục thể chất"}
+
+
+def year_of(outcome: Outcome | None, re_exam: list[str], reason: str = "") -> YearResult:
+    learning = Level.CD if re_exam else Level.T
+    return YearResult({}, learning, Level.T, 0, 0, outcome, re_exam, None, reason)
+
+
+@pytest.mark.parametrize(
+    ("year", "shown"),
+    [
+        (year_of(None, []), ""),
+        (year_of(Outcome.PROMOTED, []), "Lên lớp"),
+        (year_of(Outcome.RE_EXAM, ["NV", "TOAN"]), "Kiểm tra lại: Ngữ văn, Toán"),
+        (year_of(Outcome.RE_EXAM_AND_TRAINING, ["GDTC"], "Kết quả học tập cả năm Chưa đạt"),
+         "Kiểm tra lại và rèn luyện trong hè: Giáo dục thể chất"),
+        (year_of(Outcome.SUMMER_TRAINING, [], "Kết quả rèn luyện cả năm Chưa đạt"),
+         "Rèn luyện trong kì nghỉ hè"),
+        (year_of(Outcome.RETAINED, [], "Nghỉ 46 buổi (quá 45 buổi)"),
+         "Ở lại lớp: nghỉ 46 buổi (quá 45 buổi)"),
+    ],
+)  # fmt: skip
+def test_the_proposal_names_the_re_exam_subjects_or_the_reason(
+    year: YearResult, shown: str
+) -> None:
+    assert proposal_text(year, NAMES) == shown
+
+
+def test_what_is_missing_shows_three_items_then_counts_the_rest() -> None:
+    assert missing_text([]) == ""
+    assert missing_text(["a", "b", "c"]) == "a; b; c"
+    assert missing_text(["a", "b", "c", "d", "e"]) == "a; b; c; … và 2 mục khác"
+
+
+def test_a_student_proposed_for_both_re_exam_and_training_counts_in_both_columns() -> None:
+    def student(outcome: Outcome, prize: Award | None = None) -> StudentResult:
+        half = SemesterResult({}, Level.T, Level.T, 0, 0)
+        year = YearResult({}, Level.T, Level.T, 0, 0, outcome, [], prize)
+        return StudentResult("HS", "Tên", half, half, year, [])
+
+    counts = class_counts(
+        [
+            student(Outcome.PROMOTED, Award.EXCELLENT),
+            student(Outcome.PROMOTED, Award.GOOD),
+            student(Outcome.RE_EXAM_AND_TRAINING),
+            student(Outcome.RETAINED),
+        ]
+    )
+    assert counts[0] == 4 and counts[1:5] == (4, 0, 0, 0)  # HK1 learning: all Tốt
+    assert counts[-7:] == (2, 1, 1, 1, 1, 1, 0)  # proposals, awards, nothing missing
