@@ -13,6 +13,7 @@ import sqlite3
 from collections.abc import Collection
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NoReturn
 
 from workbook_engine.deadlines import column_kind, is_late
 from workbook_engine.errors import Problem, Report, WorkbookEngineError, make_problem
@@ -100,7 +101,7 @@ def _stamp(path: Path) -> tuple[int, int] | None:
     return stat.st_size, stat.st_mtime_ns
 
 
-def _refuse(path: Path, ctx: IngestContext, arrival: Arrival, problem: Problem) -> Outcome:
+def _refuse(path: Path, ctx: IngestContext, arrival: Arrival, problem: Problem) -> NoReturn:
     """Answer the sender and take the file out of the folder without reading it (a link: the
     link, never its target; a linked folder's file stays where it really is). Nothing is
     recorded: nothing was received."""
@@ -177,13 +178,13 @@ def ingest_file(path: Path, ctx: IngestContext, ledger: Ledger) -> Outcome:
     path = Path(path)
     arrival = arrival_of(path, ctx)
     if escapes(path, ctx):
-        return _refuse(path, ctx, arrival, make_problem("file-link", file=path.name))
+        _refuse(path, ctx, arrival, make_problem("file-link", file=path.name))
     seen = _stamp(path)
     limit = workbook_limits().max_total_mb
     if seen is not None and seen[0] > limit * 1024 * 1024:  # never read into memory whole
         size = f"tệp nặng {seen[0] / 1024 / 1024:.0f} MB"
         problem = make_problem("file-too-large", file=path.name, detail=size, limit=f"{limit:g}")
-        return _refuse(path, ctx, arrival, problem)
+        _refuse(path, ctx, arrival, problem)
     data = path.read_bytes()
     outcome = _settle(path, data, hashlib.sha256(data).hexdigest(), ctx, ledger, arrival)
     outcome.arrival = arrival
