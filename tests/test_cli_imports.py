@@ -35,6 +35,8 @@ def test_importing_the_cli_imports_no_heavy_library() -> None:
         ["report", "--help"],
         ["templates", "--help"],
         ["demo", "--help"],
+        ["results", "approve", "--help"],
+        ["people", "pin", "--help"],
     ],
 )
 def test_help_imports_no_heavy_library(args: list[str]) -> None:

@@ -30,6 +30,7 @@ from workbook_engine.cli_control import corrections_app, lock, log_app, unlock
 from workbook_engine.cli_inbox import ingest, setup_logging, watch
 from workbook_engine.cli_people import people_app
 from workbook_engine.cli_report import report_app
+from workbook_engine.cli_results import results_app
 from workbook_engine.cli_share import share_app
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.paths import DataDir, data_dir
@@ -54,6 +55,7 @@ app.command("lock")(lock)
 app.command("unlock")(unlock)
 app.add_typer(log_app, name="log")
 app.add_typer(report_app, name="report")
+app.add_typer(results_app, name="results")
 app.add_typer(share_app, name="share")
 
 

@@ -737,6 +737,31 @@ OPERATION_KINDS = _kinds(
         "không đọc được tệp mã PIN {path}",
         "Chép tệp pins.json từ bản sao lưu vào thư mục dữ liệu; không sửa tệp này bằng tay.",
     ),
+    # --- the principal's approval of results (wbe results approve)
+    ProblemKind(
+        "results-period-choice",
+        "Chưa chọn kì để duyệt",
+        "cần chọn đúng một kì để duyệt kết quả: --semester 1, --semester 2 hoặc --year",
+        "Chạy lại lệnh với --semester 1, --semester 2 (kết quả từng học kì) hoặc --year (kết "
+        "quả cả năm và đề nghị lên lớp).",
+    ),
+    ProblemKind(
+        "results-year-open",
+        "Năm học chưa kết thúc",
+        "năm học kết thúc ngày {end}; kết quả cả năm và đề nghị lên lớp chỉ được duyệt sau ngày "
+        "này",
+        "Duyệt kết quả cả năm sau ngày kết thúc năm học; kết quả từng học kì duyệt bằng "
+        "--semester 1 hoặc --semester 2.",
+    ),
+    ProblemKind(
+        "results-incomplete",
+        "Chưa tính được kết quả của lớp",
+        "lớp {class_code}, {period}: {count} học sinh chưa tính được kết quả, lớp chưa được "
+        "duyệt; còn thiếu: {missing}",
+        "Nhận đủ bảng điểm, điểm danh và rèn luyện còn thiếu (cột «Còn thiếu» ở trang của lớp "
+        "trong sổ tổng hợp) rồi duyệt lại; kết quả của một lớp chỉ được duyệt khi tính được cho "
+        "mọi học sinh.",
+    ),
     ProblemKind(
         "not-a-demo-data-dir",
         "Thư mục dữ liệu của trường khác",

@@ -172,7 +172,7 @@ def student_results(
             elif value == UNEXCUSED:
                 inputs[who].unexcused[key.semester] += 1
     semesters = sorted(setup.semesters, key=lambda s: s.number)
-    missing_months = _attendance_missing(semesters, months_in, today, confirm_day)
+    missing_months = attendance_missing(semesters, months_in, today, confirm_day)
     context = _Context(semesters, today, missing_months, limit, _Reader())
     whole = {
         (e.student_code, e.subject_code)
@@ -361,7 +361,7 @@ def _in_order(
     return {c.code: scored[c.code] if c.scored else commented[c.code] for c in courses}
 
 
-def _attendance_missing(
+def attendance_missing(
     semesters: list[Semester], months_in: set[tuple[int, str]], today: date, confirm_day: int
 ) -> dict[int, list[str]]:
     """Per semester, the attendance months whose school days have begun and whose sheet has not

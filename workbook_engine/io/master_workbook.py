@@ -18,6 +18,12 @@ missing. Those results are computed by :mod:`workbook_engine.results` (the calle
 they depend on the day) from the same values as the sheet. A first «Tổng hợp» sheet counts them
 per class (one row per class and a school total): with 40 classes, one sheet per class would
 bury the book.
+
+Once the principal approved a period's results of a class (``wbe results approve``), they are
+frozen: the block and the counts show the approved values (the ledger's snapshot), and a value
+computed now that differs (a later score correction) is noted in a «Ghi chú duyệt» column
+(«Thay đổi sau khi duyệt: HKI học tập Khá → Tốt») until the principal approves again. That
+column, and the «Phê duyệt» column of the «Tổng hợp» sheet, appear once a class has an approval.
 """
 
 from __future__ import annotations
@@ -25,9 +31,12 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -46,7 +55,7 @@ from workbook_engine.model import (
     SheetKey,
     Subject,
 )
-from workbook_engine.results import StudentResult, YearResult
+from workbook_engine.results import SemesterResult, StudentResult, YearResult
 from workbook_engine.rules import (
     AssessmentMode,
     Award,
@@ -74,7 +83,8 @@ EXEMPT = "Miễn"
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
 Cell = tuple[int, int, float | str, str]  # (row, col, value, style)
 Note = tuple[int, str, int, str]  # (student's index in the class, subject name, semester, text)
-STYLES = ("score", "avg", "text", "exempt", "count", "level", "missing")
+STYLES = ("score", "avg", "text", "exempt", "count", "level", "missing", "approved")
+E = TypeVar("E", bound=StrEnum)
 
 # The «Tổng hợp» block of a class sheet: (group, its column headings), and the column widths
 SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -86,6 +96,24 @@ SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 SUMMARY_WIDTHS = (6.0, 6.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 30.0, 17.0, 60.0)
 MISSING_SHOWN = 3  # the first items of what is missing; the rest counted
+
+# The principal's approvals: periods as the ledger names them → as the sheet does; the fields of
+# a student's approved values (as text) → as a note names them; the column added to the block.
+APPROVAL_PERIODS = {"HK1": "HKI", "HK2": "HKII", "CN": "CN"}
+APPROVAL_FIELDS = {
+    "learning": "học tập",
+    "conduct": "rèn luyện",
+    "excused": "nghỉ có phép",
+    "unexcused": "nghỉ không phép",
+    "outcome": "đề nghị",
+    "re_exam": "kiểm tra lại",
+    "award": "danh hiệu",
+}
+APPROVAL_GROUP = ("Phê duyệt", ("Ghi chú duyệt",))
+APPROVAL_WIDTH = 55.0
+CHANGED_AFTER = "Thay đổi sau khi duyệt"
+# (snapshot: student code → field → text, decider's code, ISO time): Ledger.approved_results
+Approved = tuple[Mapping[str, Mapping[str, str]], str, str]
 
 # The «Tổng hợp» sheet: one count per column, in this order (see :func:`class_counts`)
 PERIODS = (("Học kì I", "hk1"), ("Học kì II", "hk2"), ("Cả năm", "year"))
@@ -111,6 +139,7 @@ class _Formats:
         self.count = book.add_format({"num_format": "0", "align": "center"})
         self.level = book.add_format({"align": "center"})
         self.missing = book.add_format({"font_color": "#9C0006"})
+        self.approved = book.add_format({"align": "center", "bg_color": "#E2EFDA"})
         self.total = book.add_format({"bold": True, "num_format": "0", "align": "center",
                                       "top": 1})  # fmt: skip
         self.total_name = book.add_format({"bold": True, "top": 1})
@@ -188,11 +217,16 @@ class ClassTable:
     styles: bytes  # index into STYLES
     notes: tuple[Note, ...] = ()  # the teachers' comments, in roster then subject order
     counts: tuple[int, ...] = ()  # the class's row of the «Tổng hợp» sheet; () without results
+    # per approved period: "HKI: Đã duyệt (ngày 20/01/2026, Nguyễn Văn A)" (and what changed since)
+    approved: tuple[str, ...] = ()
+    # per approved period whose results computed now differ: "HKI: 1 học sinh"
+    drift: tuple[str, ...] = ()
 
     @classmethod
     def of(
         cls, class_code: str, blocks: tuple[Block, ...], students: tuple[tuple[str, str], ...],
         cells: list[Cell], notes: Sequence[Note] = (), counts: Sequence[int] = (),
+        approved: Sequence[str] = (), drift: Sequence[str] = (),
     ) -> ClassTable:  # fmt: skip
         return cls(
             class_code,
@@ -204,6 +238,8 @@ class ClassTable:
             bytes(STYLES.index(c[3]) for c in cells),
             tuple(notes),
             tuple(counts),
+            tuple(approved),
+            tuple(drift),
         )
 
     @property
@@ -227,11 +263,14 @@ def class_table(
     class_code: str,
     values: Values,
     results: Sequence[StudentResult] | None = None,
+    approvals: Mapping[str, Approved] | None = None,
 ) -> ClassTable:
     """Every value and rule-computed result of one class (``values`` may hold other classes):
     its subjects, then the blocks of the sheet kinds shown in the master (conduct…), then with
     ``results`` (:func:`workbook_engine.results.student_results` of the same values) the
-    «Tổng hợp» block and the class's counts."""
+    «Tổng hợp» block and the class's counts. ``approvals`` (period → the latest approval,
+    :meth:`Ledger.approved_results`) freeze the approved periods: their values are shown and
+    counted as approved, and what differs now is noted in a «Ghi chú duyệt» column."""
     room = setup.class_by_code(class_code)
     students = setup.students_of(class_code)
     exempt = {
@@ -260,9 +299,12 @@ def class_table(
         kinds.append((col, [(key, c.key) for _, key in keys for c in columns]))
         col += len(heads)
     summary = col if results is not None else None
+    approvals = {p: a for p, a in (approvals or {}).items() if p in APPROVAL_PERIODS}
     if summary is not None:
-        blocks.append(_summary_block(summary))
+        blocks.append(_summary_block(summary, bool(approvals)))
     of_student = {r.code: r for r in results or ()}
+    drift: Counter[str] = Counter()  # period → students whose results changed since approval
+    shown: list[StudentResult] = []  # the results as approved where approved, for the counts
     names = {subject.code: subject.name for subject, _ in subjects}
     cells: list[Cell] = []
     notes: list[Note] = []
@@ -286,43 +328,198 @@ def class_table(
                 if (value := values.get((key, student.code, column))) is not None
             ]
         if summary is not None and (result := of_student.get(student.code)) is not None:
-            cells += _summary_cells(r, summary, result, names)
+            changed = {
+                period: approval_changes(result, period, snapshot.get(student.code))
+                for period, (snapshot, _, _) in approvals.items()
+            }
+            drift.update(period for period, items in changed.items() if items)
+            note = "; ".join(item for items in changed.values() for item in items)
+            frozen = approved_result(result, approvals)
+            shown.append(frozen)
+            cells += _summary_cells(r, summary, frozen, names, set(approvals),
+                                    f"{CHANGED_AFTER}: {note}" if note else "")  # fmt: skip
     students_ = tuple((s.code, s.full_name) for s in students)
-    counts = class_counts(results) if results is not None else ()
-    return ClassTable.of(class_code, tuple(blocks), students_, cells, notes, counts)
+    counts = class_counts(shown) if results is not None else ()
+    approved, changed_periods = _approval_labels(setup, approvals, drift)
+    return ClassTable.of(class_code, tuple(blocks), students_, cells, notes, counts,
+                         approved, changed_periods)  # fmt: skip
 
 
-def _summary_block(start: int) -> Block:
-    groups = tuple((title, len(heads)) for title, heads in SUMMARY_GROUPS)
-    heads = tuple(head for _, group in SUMMARY_GROUPS for head in group)
-    return Block(SUMMARY_TITLE, start, groups, heads, SUMMARY_WIDTHS)
+def _summary_block(start: int, approvals: bool = False) -> Block:
+    """The «Tổng hợp» block; with ``approvals``, its «Ghi chú duyệt» column last."""
+    chosen = (*SUMMARY_GROUPS, APPROVAL_GROUP) if approvals else SUMMARY_GROUPS
+    groups = tuple((title, len(heads)) for title, heads in chosen)
+    heads = tuple(head for _, group in chosen for head in group)
+    widths = (*SUMMARY_WIDTHS, APPROVAL_WIDTH) if approvals else SUMMARY_WIDTHS
+    return Block(SUMMARY_TITLE, start, groups, heads, widths)
 
 
 def _summary_cells(
-    row: int, start: int, result: StudentResult, names: Mapping[str, str]
+    row: int,
+    start: int,
+    result: StudentResult,
+    names: Mapping[str, str],
+    approved: Iterable[str] = (),
+    note: str = "",
 ) -> list[Cell]:
-    """One student's «Tổng hợp» cells; a level, proposal or award only once computed."""
+    """One student's «Tổng hợp» cells; a level, proposal or award only once computed; the levels
+    of an ``approved`` period marked; ``note`` («Ghi chú duyệt») after the missing inputs."""
     year = result.year
     cells: list[Cell] = [
         (row, start, year.excused, "count"),
         (row, start + 1, year.unexcused, "count"),
     ]
     levels = (
-        result.hk1.learning, result.hk2.learning, year.learning,
-        result.hk1.conduct, result.hk2.conduct, year.conduct,
+        (result.hk1.learning, "HK1"), (result.hk2.learning, "HK2"), (year.learning, "CN"),
+        (result.hk1.conduct, "HK1"), (result.hk2.conduct, "HK2"), (year.conduct, "CN"),
     )  # fmt: skip
+    frozen = set(approved)
     cells += [
-        (row, start + 2 + i, level.value, "level")
-        for i, level in enumerate(levels)
+        (row, start + 2 + i, level.value, "approved" if period in frozen else "level")
+        for i, (level, period) in enumerate(levels)
         if level is not None
     ]
     texts = (
         (8, proposal_text(year, names), "text"),
         (9, year.award.value if year.award else "", "text"),
         (10, missing_text(result.missing), "missing"),
+        (11, note, "missing"),
     )
     cells += [(row, start + offset, text, style) for offset, text, style in texts if text]
     return cells
+
+
+def approval_entry(result: StudentResult, period: str) -> dict[str, str]:
+    """One student's values of ``period`` (``HK1``, ``HK2``, ``CN``) as an approval records
+    them: every field of :data:`APPROVAL_FIELDS` as text, "" while not computed (and, for a
+    semester, for the year's proposal and award)."""
+    half: SemesterResult = {"HK1": result.hk1, "HK2": result.hk2, "CN": result.year}[period]
+    entry = dict.fromkeys(APPROVAL_FIELDS, "")
+    entry |= {
+        "learning": half.learning.value if half.learning else "",
+        "conduct": half.conduct.value if half.conduct else "",
+        "excused": str(half.excused),
+        "unexcused": str(half.unexcused),
+    }
+    if period == "CN":
+        year = result.year
+        entry |= {
+            "outcome": year.outcome.value if year.outcome else "",
+            "re_exam": ", ".join(year.re_exam),
+            "award": year.award.value if year.award else "",
+        }
+    return entry
+
+
+def approval_snapshot(results: Iterable[StudentResult], period: str) -> dict[str, dict[str, str]]:
+    """What an approval of ``period`` records: student code → :func:`approval_entry`."""
+    return {r.code: approval_entry(r, period) for r in results}
+
+
+def approval_changes(
+    result: StudentResult, period: str, approved: Mapping[str, str] | None
+) -> list[str]:
+    """How the values computed now differ from the approved ones, one item per field ("HKI học
+    tập Khá → Tốt"); a student the approval does not hold is one item too."""
+    label = APPROVAL_PERIODS[period]
+    if approved is None:
+        return [f"{label}: học sinh không có trong kết quả đã duyệt"]
+    now = approval_entry(result, period)
+    return [
+        f"{label} {name} {_as_shown(approved.get(key, ''))} → {_as_shown(now[key])}"
+        for key, name in APPROVAL_FIELDS.items()
+        if approved.get(key, "") != now[key]
+    ]
+
+
+def _as_shown(text: str) -> str:
+    return text or "(trống)"
+
+
+def approved_result(result: StudentResult, approvals: Mapping[str, Approved]) -> StudentResult:
+    """``result`` as the master shows it: the values of each approved period as approved (a
+    student the approval does not hold keeps the values computed now)."""
+
+    def entry(period: str) -> Mapping[str, str] | None:
+        approval = approvals.get(period)
+        return approval[0].get(result.code) if approval else None
+
+    hk1, hk2, year = result.hk1, result.hk2, result.year
+    if (first := entry("HK1")) is not None:
+        hk1 = _frozen(hk1, first)
+    if (second := entry("HK2")) is not None:
+        hk2 = _frozen(hk2, second)
+    if (whole := entry("CN")) is not None:
+        outcome = _enum(Outcome, whole.get("outcome"))
+        year = replace(
+            _frozen(year, whole),
+            outcome=outcome,
+            re_exam=[code for code in whole.get("re_exam", "").split(", ") if code],
+            award=_enum(Award, whole.get("award")),
+            reason=year.reason if outcome is year.outcome else "",
+        )
+    elif hk1 is not result.hk1 or hk2 is not result.hk2:  # the year's absences: both halves
+        year = replace(
+            year, excused=hk1.excused + hk2.excused, unexcused=hk1.unexcused + hk2.unexcused
+        )
+    if (hk1, hk2, year) == (result.hk1, result.hk2, result.year):
+        return result
+    return replace(result, hk1=hk1, hk2=hk2, year=year)
+
+
+S = TypeVar("S", bound=SemesterResult)
+
+
+def _frozen(half: S, entry: Mapping[str, str]) -> S:
+    """A semester (or the year) with its approved levels and absences."""
+    return replace(
+        half,
+        learning=_enum(Level, entry.get("learning")),
+        conduct=_enum(Level, entry.get("conduct")),
+        excused=_count(entry.get("excused"), half.excused),
+        unexcused=_count(entry.get("unexcused"), half.unexcused),
+    )
+
+
+def _enum(kind: type[E], text: str | None) -> E | None:
+    try:
+        return kind(text) if text else None
+    except ValueError:
+        return None
+
+
+def _count(text: str | None, default: int) -> int:
+    try:
+        return int(text) if text else default
+    except ValueError:
+        return default
+
+
+def _approval_labels(
+    setup: Setup, approvals: Mapping[str, Approved], drift: Counter[str]
+) -> tuple[list[str], list[str]]:
+    """Per approved period, in period order: "HKI: Đã duyệt (ngày 20/01/2026, Nguyễn Văn A)"
+    (", 1 học sinh thay đổi sau khi duyệt" when so); and "HKI: 1 học sinh" for each period
+    whose results changed since."""
+    approved, changed = [], []
+    for period, label in APPROVAL_PERIODS.items():
+        if period not in approvals:
+            continue
+        _, by, at = approvals[period]
+        teacher = setup.find_teacher(by)
+        text = f"{label}: Đã duyệt (ngày {_day(at)}, {teacher.full_name if teacher else by})"
+        if drift[period]:
+            text += f", {drift[period]} học sinh thay đổi sau khi duyệt"
+            changed.append(f"{label}: {drift[period]} học sinh")
+        approved.append(text)
+    return approved, changed
+
+
+def _day(at: str) -> str:
+    try:
+        return datetime.fromisoformat(at).strftime("%d/%m/%Y")
+    except ValueError:
+        return at[:10]
 
 
 def proposal_text(year: YearResult, names: Mapping[str, str]) -> str:
@@ -372,6 +569,9 @@ def _write_class(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) 
     title = f"BẢNG ĐIỂM TỔNG HỢP LỚP {table.class_code} — NĂM HỌC {setup.school.school_year}"
     ws.write_string(0, 0, title, fmt.title)
     ws.write_string(1, 0, setup.school.name)
+    if table.approved:
+        approved = f"Kết quả đã được Hiệu trưởng duyệt — {'; '.join(table.approved)}"
+        ws.write_string(2, 0, approved, fmt.missing if table.drift else fmt.text)
     ws.set_column(0, 0, 5)
     ws.set_column(1, 1, 13)
     ws.set_column(2, 2, 26)
@@ -600,11 +800,14 @@ def _summary_heads() -> list[tuple[str, str, str]]:
     return [*heads, ("", "", "Còn thiếu dữ liệu")]
 
 
-def _write_summary(
-    ws: Worksheet, setup: Setup, rows: Sequence[tuple[str, int, tuple[int, ...]]], fmt: _Formats
-) -> None:
-    """Per class (class, roster size, :func:`class_counts`) and the school's total; a class
-    without results shows its roster size only."""
+SummaryRow = tuple[str, int, tuple[int, ...], tuple[str, ...]]
+APPROVED_HEAD = "Phê duyệt"
+
+
+def _write_summary(ws: Worksheet, setup: Setup, rows: Sequence[SummaryRow], fmt: _Formats) -> None:
+    """Per class (class, roster size, :func:`class_counts`, its approvals) and the school's
+    total; a class without results shows its roster size only. Once a class has an approval, a
+    last «Phê duyệt» column says which periods were approved, when and by whom."""
     ws.write_string(
         0, 0, f"TỔNG HỢP KẾT QUẢ CÁC LỚP — NĂM HỌC {setup.school.school_year}", fmt.title
     )
@@ -624,16 +827,23 @@ def _write_summary(
     ws.write_string(5, 0, "Lớp", fmt.head)
     for c, (_, _, head) in enumerate(heads, start=1):
         ws.write_string(5, c, head, fmt.head)
+    approvals = any(approved for *_, approved in rows)
+    if approvals:
+        ws.write_string(5, len(heads) + 1, APPROVED_HEAD, fmt.head)
     ws.set_column(0, 0, 12)
     ws.set_column(1, len(heads) - 1, 5.5)
     ws.set_column(len(heads), len(heads), 9)
+    if approvals:
+        ws.set_column(len(heads) + 1, len(heads) + 1, 60)
     total = [0] * len(heads)
     r = SUMMARY_HEAD_ROWS
-    for class_code, students, counts in rows:
+    for class_code, students, counts, approved in rows:
         ws.write_string(r, 0, class_code)
         for c, value in enumerate(counts or (students,)):
             ws.write_number(r, c + 1, value, fmt.count)
             total[c] += value
+        if approved:
+            ws.write_string(r, len(heads) + 1, "; ".join(approved))
         r += 1
     ws.write_string(r, 0, "Toàn trường", fmt.total_name)
     for c, value in enumerate(total, start=1):
@@ -670,11 +880,11 @@ def write_master(
         book.set_properties({"title": "Sổ điểm tổng hợp", "author": "workbook_engine"})
         fmt = _Formats(book)
         summary = book.add_worksheet(SUMMARY_SHEET)  # first, filled once every class is done
-        counted: list[tuple[str, int, tuple[int, ...]]] = []
+        counted: list[SummaryRow] = []
         noted: list[ClassTable] = []  # only the comments are kept: tables may come one by one
         for table in tables:
             _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
-            counted.append((table.class_code, len(table.students), table.counts))
+            counted.append((table.class_code, len(table.students), table.counts, table.approved))
             if table.notes:
                 noted.append(ClassTable.of(table.class_code, (), table.students, [], table.notes))
         _write_summary(summary, setup, counted, fmt)

@@ -7,13 +7,14 @@ lives for years and is upgraded in place, never rebuilt. One ingest is one trans
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from workbook_engine.errors import WorkbookEngineError, make_problem
 from workbook_engine.model import CellChange, ChangeRecord, ChangeStatus, FileRecord, SheetKey
@@ -114,17 +115,42 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "who delivered each file: the owner of the share folder it arrived in",
         "ALTER TABLE files ADD COLUMN sender TEXT",
     ),
+    (
+        "the principal's approvals of semester and year results, hash-chained",
+        """
+        CREATE TABLE result_approvals (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            class_code TEXT NOT NULL,
+            period TEXT NOT NULL CHECK (period IN ('HK1', 'HK2', 'CN')),
+            decided_by TEXT NOT NULL,
+            snapshot_hash TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        CREATE INDEX result_approvals_by_class ON result_approvals (class_code, period)
+        """,
+    ),
 )
 
 # Columns added to a chained table after rows were chained: NULL (an older row) is left out of
 # the row's hashed payload, so the chain written before the column existed still verifies.
 LATE_COLUMNS = frozenset({"sender"})
 
-# The tables whose every row is an event of the hash chain, in the order a backfill replays them.
-CHAINED = ("files", "changes", "decisions", "locks")
+# The tables whose every row is an event of the hash chain, in the order a backfill replays them
+# (a table created by a later migration starts empty: nothing to backfill).
+CHAINED = ("files", "changes", "decisions", "locks", "result_approvals")
 T = TypeVar("T")
 
-KIND = {"files": "file", "changes": "change", "decisions": "decision", "locks": "lock"}
+KIND = {
+    "files": "file",
+    "changes": "change",
+    "decisions": "decision",
+    "locks": "lock",
+    "result_approvals": "result_approval",
+}
+# The periods whose results the principal approves: semester 1, semester 2, the whole year.
+RESULT_PERIODS = ("HK1", "HK2", "CN")
 
 
 class LedgerError(WorkbookEngineError):
@@ -313,7 +339,10 @@ class Ledger:
 
     def _backfill_events(self) -> None:
         """Chain the rows a version-1 ledger already holds, in the order they were written."""
+        tables = _tables(self.db)
         for table in CHAINED:
+            if table not in tables:  # created by a later migration, empty
+                continue
             for row in self.db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall():
                 self._append_event(table, dict(row))
 
@@ -394,7 +423,10 @@ class Ledger:
         if broken:
             return broken
         by_key = {(e.kind, e.ref): e for e in events}
+        tables = _tables(self.db)
         for table in CHAINED:
+            if table not in tables:  # a dropped table: its events are left over, reported below
+                continue
             rows = self.db.execute(f"SELECT * FROM {table} ORDER BY id").fetchall()
             for row in rows:
                 event = by_key.pop((KIND[table], row["id"]), None)
@@ -687,6 +719,62 @@ class Ledger:
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
 
+    # --- the principal's approval of results ------------------------------------------------
+
+    def approve_results(
+        self, class_code: str, period: str, by: str, snapshot: dict[str, dict[str, str]],
+        note: str = "",
+    ) -> int:  # fmt: skip
+        """Record that ``by`` approved ``class_code``'s results of ``period`` (``HK1``, ``HK2``,
+        ``CN``) as ``snapshot`` (student code → field → value as text); a later approval of the
+        same class and period supersedes it. Call inside a transaction."""
+        if period not in RESULT_PERIODS:
+            raise ValueError(f"period must be one of {RESULT_PERIODS}, got {period!r}")
+        text = canonical(snapshot)
+        return self._insert(
+            "result_approvals",
+            {
+                "at": self.clock(),
+                "class_code": class_code,
+                "period": period,
+                "decided_by": by,
+                "snapshot_hash": hashlib.sha256(text.encode()).hexdigest(),
+                "snapshot": text,
+                "note": note,
+            },
+        )
+
+    def approved_results(self, class_code: str) -> dict[str, Approval]:
+        """The latest approval of each period of one class: period → (snapshot, by, at)."""
+        rows = self.db.execute(
+            "SELECT period, snapshot, decided_by, at FROM result_approvals WHERE class_code = ?"
+            " ORDER BY id",
+            (class_code,),
+        )
+        return {str(r[0]): Approval(json.loads(r[1]), str(r[2]), str(r[3])) for r in rows}
+
+    def result_approvals(self, class_code: str | None = None) -> list[ResultApproval]:
+        """Every approval of results (of one class, or all), oldest first."""
+        where, args = ("WHERE class_code = ?", (class_code,)) if class_code else ("", ())
+        rows = self.db.execute(
+            "SELECT id, at, class_code, period, decided_by, snapshot_hash, snapshot, note"
+            f" FROM result_approvals {where} ORDER BY id",
+            args,
+        )
+        return [
+            ResultApproval(
+                id=int(r[0]),
+                at=str(r[1]),
+                class_code=str(r[2]),
+                period=str(r[3]),
+                decided_by=str(r[4]),
+                snapshot_hash=str(r[5]),
+                students=len(json.loads(r[6])),
+                note=str(r[7]),
+            )
+            for r in rows
+        ]
+
     def changes(self, since: str | None = None) -> list[ChangeRecord]:
         """The change log, oldest first, each with its effective status."""
         return self._changes("WHERE c.at >= ?", (since or "",))
@@ -735,7 +823,7 @@ class Ledger:
     def since(self, event_id: int) -> Since:
         """What was written after event ``event_id``: the files and decided changes in full,
         the new changes only as the (class, day) pairs they touch (a burst holds 10⁵ of them)."""
-        refs: dict[str, list[int]] = {"file": [], "change": [], "decision": [], "lock": []}
+        refs: dict[str, list[int]] = {kind: [] for kind in KIND.values()}
         for kind, ref in self.db.execute(
             "SELECT kind, ref FROM events WHERE id > ? ORDER BY id", (event_id,)
         ):
@@ -750,12 +838,18 @@ class Ledger:
         ids = self._ids("SELECT change_id FROM decisions WHERE id IN ({})", refs["decision"])
         decided = self._by_ids("c.id", ids, self._changes)
         touched |= {(c.key.class_code, c.at[:10]) for c in decided}  # its class, log and day
+        classes = self._by_ids("id", refs["result_approval"], self._approved_classes)
         return Since(
             files=self._by_ids("f.id", refs["file"], self._files),
             touched=touched,
             decided=decided,
             locks=len(refs["lock"]),
+            approved=set(classes),
         )
+
+    def _approved_classes(self, where: str, args: tuple[object, ...]) -> list[str]:
+        rows = self.db.execute(f"SELECT DISTINCT class_code FROM result_approvals {where}", args)
+        return [str(r[0]) for r in rows]
 
     def _ids(self, sql: str, ids: Sequence[int]) -> list[int]:
         found: list[int] = []
@@ -880,6 +974,29 @@ class Since:
     touched: set[tuple[str, str]] = field(default_factory=set)
     decided: list[ChangeRecord] = field(default_factory=list)  # changes whose decision is new
     locks: int = 0
+    approved: set[str] = field(default_factory=set)  # classes whose results were approved
 
     def __bool__(self) -> bool:
-        return bool(self.files or self.touched or self.decided or self.locks)
+        return bool(self.files or self.touched or self.decided or self.locks or self.approved)
+
+
+class Approval(NamedTuple):
+    """The latest approval of one class's results of one period."""
+
+    snapshot: dict[str, dict[str, str]]  # student code → field → value as text
+    by: str  # the decider's code
+    at: str  # ISO time, local
+
+
+@dataclass(frozen=True)
+class ResultApproval:
+    """One approval of results as recorded (``wbe results list``)."""
+
+    id: int
+    at: str
+    class_code: str
+    period: str
+    decided_by: str
+    snapshot_hash: str
+    students: int
+    note: str = ""

@@ -150,6 +150,9 @@ class DiffReport:
     files: tuple[FileSummary, ...]  # accepted files
     rejected: tuple[FileSummary, ...]
     file_link_prefix: str = ""  # where file pages are, relative to this page; "" for no links
+    # classes whose results the principal approved and that would change if recomputed now
+    # ("lớp 6A1 (HKI: 1 học sinh)"), as of when the page was written; shown first
+    approval_alerts: tuple[str, ...] = ()
 
     @property
     def change_count(self) -> int:
@@ -312,14 +315,16 @@ def write_day_report(
     pdf: bool,
     summary: bool = False,
     merged: Mapping[tuple[SheetKey, str, int], int] | None = None,
+    alerts: Sequence[str] = (),
 ) -> list[Path]:
     """``<day>.html`` (and ``<day>.pdf`` when ``pdf``) for one day's changes and files; a
     ``summary`` page lists in full only the changes to review (a school's busy day holds 10⁵
-    new entries: each file's own page lists them)."""
+    new entries: each file's own page lists them). ``alerts`` name the classes whose approved
+    results would change if recomputed now: a line at the top, for the principal."""
     title = f"Báo cáo thay đổi điểm ngày {date_text(day)}"
     ordered = sorted(files, key=lambda f: (f.received_at, f.id))
     report = build_diff_report(changes, ordered, setup, title, merged)
-    report = replace(report, file_link_prefix="files/")
+    report = replace(report, file_link_prefix="files/", approval_alerts=tuple(alerts))
     html = render_diff_html(report, printed=summary)
     written = [write_html(folder / f"{day.isoformat()}.html", html)]
     if pdf:  # the printed page: the summary itself, or rendered for print

@@ -10,6 +10,11 @@ A day's PDF is rendered once the day is over (or on demand), never on every publ
 The master shows each student's results (:mod:`workbook_engine.results`), which depend on the
 class's own values and on the day (what is due, what is overdue): a publish on a new day
 recomputes every class once; otherwise only the classes touched since the last publish.
+
+Results the principal approved (``wbe results approve``) are shown as approved; a class whose
+results computed now differ from its approval (a score corrected since) is named in an alert at
+the top of every day report written while it lasts, and today's report is rewritten whenever that
+list changes (an approval again clears it).
 """
 
 from __future__ import annotations
@@ -17,7 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -63,13 +68,17 @@ class PublishState:
     hash: str = ""
     pdf_due: list[str] = field(default_factory=list)  # ISO days
     day: str = ""  # ISO day of the master's results ("" in a state written before results)
+    # the classes whose approved results would change, as the day reports' alert names them
+    alerts: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, path: Path) -> PublishState | None:
         try:
             raw = json.loads(path.read_text("utf-8"))
             due = [str(d) for d in raw["pdf_due"]]
-            return cls(int(raw["event_id"]), str(raw["hash"]), due, str(raw.get("day", "")))
+            alerts = [str(a) for a in raw.get("alerts", [])]
+            day = str(raw.get("day", ""))
+            return cls(int(raw["event_id"]), str(raw["hash"]), due, day, alerts)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -113,6 +122,11 @@ class Publisher:
         self._tables_day: date | None = None  # the day the cached tables' results were computed for
         self._saved: tuple[int, str] | None = None  # the state this publisher wrote last
         self._locked: list[Path] = []  # outputs held open elsewhere during this publish
+        # class → periods whose approved results changed since ("HKI: 1 học sinh"), from the
+        # tables of the master written in this publish; the day reports' alert once every class
+        # was seen (None: not known in this publish, the last one's stands)
+        self._drift: dict[str, tuple[str, ...]] = {}
+        self._alerts: list[str] | None = None
 
     @property
     def state_path(self) -> Path:
@@ -140,17 +154,20 @@ class Publisher:
             self._tables_day = today
         new_day = state.day != today.isoformat()
         self._locked = []
+        self._alerts = None
         result = Published(full=full)
         with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
             if since or full or new_day:  # meanwhile, in this process: the master and day pages
                 self._outputs(since, result, head, counts, today)
-            result.reports += self._reports(since, state, today, all_pdfs)
+            alerts = state.alerts if self._alerts is None else self._alerts
+            result.reports += self._reports(since, state, today, all_pdfs, alerts)
             for written, held in collect():
                 for path in written:
                     (result.logs if path.suffix == ".xlsx" else result.reports).append(path)
                 self._locked += held
         if not self._locked:  # else the next publish redoes it all
             state.event_id, state.hash, state.day = event_id, head, today.isoformat()
+            state.alerts = alerts
         state.save(self.state_path)
         self._saved = (state.event_id, state.hash)
         result.seconds = time.perf_counter() - started
@@ -182,6 +199,7 @@ class Publisher:
             for f in since.files
             if f.kind == AttendanceKind.kind and f.status == Status.ACCEPTED
         }
+        classes |= since.approved  # its results are now shown as approved
         known = {room.code for room in self.setup.classes}
         stale = (classes & known) | (known - set(self._tables))
         result.classes = sorted(stale)
@@ -193,6 +211,7 @@ class Publisher:
         beside = target.with_name(f"{target.stem} (bản mới){target.suffix}")
         write = partial(write_master, setup=self.setup, chain_head=head, volumes=volumes)
         tables = partial(self._class_tables, stale, today)
+        self._drift = {}
         result.master = self._unlocked(target, lambda: write(target, tables=tables()))
         if result.master is None and target in self._locked:
             # the book stays readable where it is; the up-to-date one waits beside it
@@ -201,6 +220,12 @@ class Publisher:
                         target.name)  # fmt: skip
         elif result.master is not None:
             beside.unlink(missing_ok=True)
+        if known <= set(self._drift):  # every class's table was made: the alert is known
+            self._alerts = [
+                f"lớp {room.code} ({'; '.join(self._drift[room.code])})"
+                for room in self.setup.classes
+                if self._drift[room.code]
+            ]
         result.records = self._records(since.decided)
 
     def _class_tables(self, stale: set[str], today: date) -> Iterator[ClassTable]:
@@ -219,9 +244,11 @@ class Publisher:
                 results = student_results(
                     self.setup, room.code, scores, today, received=received.get(room.code, ())
                 )
-                table = class_table(self.setup, room.code, scores, results)
+                approvals = self.ledger.approved_results(room.code)
+                table = class_table(self.setup, room.code, scores, results, approvals)
                 if self.keep_tables:
                     self._tables[room.code] = table
+            self._drift[room.code] = table.drift
             yield table
 
     def _unlocked(self, target: Path, write: Callable[[], T]) -> T | None:
@@ -229,10 +256,12 @@ class Publisher:
         next publish, which does not count it as published."""
         return unless_held(target, write, self._locked)
 
-    def _day_report(self, folder: Path, day: date, pdf: bool) -> list[Path]:
+    def _day_report(
+        self, folder: Path, day: date, pdf: bool, alerts: Sequence[str] = ()
+    ) -> list[Path]:
         changes, files, merged = self._day(day)
         write = partial(
-            write_day_report, folder, day, changes, files, self.setup, pdf, True, merged
+            write_day_report, folder, day, changes, files, self.setup, pdf, True, merged, alerts
         )
         return self._unlocked(folder / f"{day.isoformat()}.html", write) or []
 
@@ -261,16 +290,25 @@ class Publisher:
     # --- the vice-principals' day reports --------------------------------------------------------
 
     def _reports(
-        self, since: Since, state: PublishState, today: date, all_pdfs: bool
+        self,
+        since: Since,
+        state: PublishState,
+        today: date,
+        all_pdfs: bool,
+        alerts: Sequence[str] = (),
     ) -> list[Path]:
+        """The day reports touched since the last publish, each with ``alerts`` (the classes
+        whose approved results would change) at its top; today's too when those changed."""
         folder = self.outbox / "reports" / "diff"
         days = {d for d in (day_of(f.received_at) for f in since.files) if d is not None}
         days |= {date.fromisoformat(day) for _, day in since.touched}
+        if list(alerts) != state.alerts:
+            days.add(today)
         due = {date.fromisoformat(d) for d in state.pdf_due} | days
         now = {day for day in due if all_pdfs or day < today}  # PDFs once the day is over
         written: list[Path] = []
         for day in sorted(days | now):
-            pages = self._day_report(folder, day, pdf=day in now)
+            pages = self._day_report(folder, day, pdf=day in now, alerts=alerts)
             written += pages
             if pages and day in now:
                 due.discard(day)
