@@ -121,6 +121,33 @@ def test_demo_school_uses_data_dir_option_and_env(
     assert (tmp_path / "b" / "setup.xlsx").exists()
 
 
+# The demo's year, as `wbe demo` prints it (8 classes × 12 subjects = 96 score sheets a drop)
+DEMO_ROUNDS = [
+    ("Điểm danh tháng 9 (03/10/2025)", 8, 0),
+    ("Đợt 1 (18/10/2025): TX1, TX2", 96, 3),  # three teachers make a mistake
+    ("Điểm danh tháng 10 (04/11/2025)", 7, 0),  # one class confirms late…
+    ("Điểm danh tháng 10 gửi muộn (10/11/2025)", 1, 0),  # …after the 5 November deadline
+    ("Đợt 2 (20/11/2025): TX3, GK", 95, 0),  # mistakes fixed; one sheet held back
+    ("Đợt 3 (28/11/2025): tệp gửi muộn", 1, 0),  # brought by the office through the inbox
+    ("Phiếu duyệt sửa điểm", 1, 0),
+    ("Điểm danh tháng 11 (03/12/2025)", 8, 0),
+    ("Điểm danh tháng 12 (05/01/2026)", 8, 0),
+    ("Đợt 4 (09/01/2026): TX4, CK", 96, 0),
+    ("Điểm danh tháng 1, rèn luyện học kì I (21/01/2026)", 16, 0),
+    ("Học kì II — điểm danh tháng 1 (03/02/2026)", 8, 0),
+    ("Điểm danh tháng 2 (03/03/2026)", 8, 0),
+    ("Điểm danh tháng 3 (03/04/2026)", 8, 0),
+    ("Đợt 5 (10/04/2026): TX1, TX2, TX3, GK", 96, 0),
+    ("Điểm danh tháng 4 (05/05/2026)", 8, 0),
+    ("Đợt 6 (22/05/2026): TX4, CK", 96, 0),
+    ("Điểm danh tháng 5, rèn luyện học kì II (03/06/2026)", 16, 0),
+]
+DEMO_DAYS = ["2025-10-03", "2025-10-18", "2025-11-04", "2025-11-10", "2025-11-20", "2025-11-28",
+             "2025-11-29", "2025-12-03", "2026-01-05", "2026-01-09", "2026-01-21", "2026-02-03",
+             "2026-03-03", "2026-04-03", "2026-04-10", "2026-05-05", "2026-05-22",
+             "2026-06-03"]  # fmt: skip
+
+
 @pytest.mark.slow
 def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     outbox = tmp_path / "outbox"
@@ -147,14 +174,15 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert issued == [
         f"{c}_TOAN_HK1.xlsx" for c in ("6A1", "6A2", "7A1", "7A2", "8A1", "8A2", "9A1", "9A2")
     ]
-    # three drops of 8 classes × 12 subjects; three teachers make a mistake in the first
-    assert "Đợt 1 (18/10/2025): TX1, TX2: 96 tệp, trả lại 3." in result.output
-    assert "Đợt 3 (28/11/2025): tệp gửi muộn: 1 tệp, trả lại 0." in result.output
+    # per semester: 96 score sheets, 5 attendance months and a conduct sheet per class, 18 forms
+    assert "Đã ghi 324 tệp, bỏ qua 0 tệp." in result.output
+    rounds = [line for line in result.output.splitlines() if " tệp, trả lại " in line]
+    assert rounds == [f"{label}: {n} tệp, trả lại {back}." for label, n, back in DEMO_ROUNDS]
     assert (outbox / "master.xlsx").exists()
     assert not any(p.is_file() for p in (tmp_path / "inbox").rglob("*"))  # all taken
-    days = sorted(p.name for p in (outbox / "reports" / "diff").glob("*.html"))
-    # simulated days; the vice-principal's decision form on the last
-    assert days == ["2025-10-18.html", "2025-11-20.html", "2025-11-28.html", "2025-11-29.html"]
+    assert not any(p.is_file() for p in (tmp_path / "share").glob("*/Nộp/*"))
+    days = sorted(p.stem for p in (outbox / "reports" / "diff").glob("*.html"))
+    assert days == DEMO_DAYS  # each drop on its own simulated day, the decision form too
     assert "Phó hiệu trưởng duyệt 1 đề nghị sửa điểm." in result.output
     assert len(list((outbox / "phan-quyen").iterdir())) == 3
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
@@ -168,7 +196,8 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     receipts = list((tmp_path / "share").glob("*/Biên nhận/*.html"))
-    assert len(receipts) == 96 + 95 + 1 - 3 + 1  # accepted files of one run, the decision form
+    accepted = sum(n - back for _, n, back in DEMO_ROUNDS)  # the decision form among them
+    assert len(receipts) == accepted == 574
     returned = list((tmp_path / "share").glob("*/Trả lại/*.xlsx"))
     assert len(returned) == 3  # in the folder of each teacher who made a mistake
 

@@ -1,12 +1,22 @@
 """The end-to-end demo: what ``./run demo`` does, as a library function.
 
-The share is laid out (one folder per person, permission scripts in the outbox) and a school
-term is played in three drops, each on its own (simulated) day: teachers fill their copies in
-``Sổ điểm/`` a few columns at a time and put them into their own ``Nộp/``; a few make mistakes and
-get the file back in ``Trả lại/``; one corrects an accepted score (held for approval); the office
-delivers one late sheet through the inbox. The vice-principal then fills the decision form issued
-to her and drops it into her ``Duyệt/``. The master workbook, the diff reports and the correction
-records are written and the change log is verified.
+The share is laid out (one folder per person, permission scripts in the outbox) and the school
+year 2025–2026 is played from September to the results, each drop on its own (simulated) day
+inside the calendar's windows (:data:`ROUNDS`):
+
+- semester 1: teachers fill their score sheets in ``Sổ điểm/`` a few columns at a time and put
+  them into their own ``Nộp/`` (TX1–TX2, TX3–GK, TX4–CK); a few make mistakes and get the file
+  back in ``Trả lại/``; one corrects an accepted score (held for approval) and the
+  vice-principal approves it on her decision form (``Duyệt/``); the office delivers one late
+  sheet through the inbox. The homeroom teachers send the monthly attendance sheets (a few P/K
+  marks; one class's October sheet after the 5 November deadline) and the conduct sheets;
+- semester 2: its sheets are issued, then two score drops (TX1–GK, TX4–CK), attendance and
+  conduct.
+
+The cohort (:class:`~workbook_engine.demo.fill.Cohort`) makes the year end with a few re-exams,
+one student kept back for absences, one summer training and a few awards. The master workbook
+(every student's results), the diff reports and the correction record are published once, on
+the last day, and the change log is verified.
 """
 
 from __future__ import annotations
@@ -16,12 +26,24 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 
-from workbook_engine.demo.fill import MISTAKES, CellValue, Mistake, approve_all, fill_sheet
+from workbook_engine.demo.fill import (
+    MISTAKES,
+    Cohort,
+    Mistake,
+    WorkingCopy,
+    approve_all,
+    fill_attendance,
+    fill_conduct,
+    fill_scores,
+    is_commented,
+)
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report, WorkbookEngineError, make_problem
-from workbook_engine.io.identity import load_or_create_secret, read_identity
+from workbook_engine.io.identity import load_or_create_secret
+from workbook_engine.io.kinds.homeroom import attendance_sheet_name, conduct_sheet_name
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import CellChange, ChangeStatus, Role, Setup
@@ -32,6 +54,7 @@ from workbook_engine.pipeline.issue import IssueResult, issue_templates
 from workbook_engine.pipeline.ledger import now_iso
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import publish
+from workbook_engine.rules import AssessmentMode, Comment
 from workbook_engine.share import ShareLayout
 from workbook_engine.share_setup import init_share, write_permission_scripts
 
@@ -51,6 +74,9 @@ DEMO_OUTPUT = (
 )
 DEMO_MARK = ".wbe-demo"  # in the demo's share: the demo may empty it
 APPROVAL_DAY = date(2025, 11, 29)
+LATE_MONTH = "2025-10"  # one class confirms its October attendance after 5 November
+ABSENT = 0.015  # odds that a student misses a TX test (made up before the semester's last drop)
+CORRECTION_NOTE = "Đã đối chiếu bài kiểm tra"
 
 
 class NotADemoDataDir(WorkbookEngineError):
@@ -60,30 +86,75 @@ class NotADemoDataDir(WorkbookEngineError):
         super().__init__(make_problem("not-a-demo-data-dir", detail=detail))
 
 
+class Step(StrEnum):
+    SCORES = "scores"  # every score sheet of the semester, into the teachers' own Nộp/
+    LATE_SHEET = "late-sheet"  # the sheet held back last time, brought by the office (inbox)
+    HOMEROOM = "homeroom"  # attendance months and/or conduct, by the homeroom teachers
+    LATE_ATTENDANCE = "late-attendance"  # the one class's October sheet, after the deadline
+    DECISION = "decision"  # the vice-principal's decision form, into her Duyệt/
+
+
 @dataclass(frozen=True)
 class Round:
     label: str
     today: date
-    columns: tuple[str, ...]
+    columns: tuple[str, ...] = ()  # score columns typed (those a sheet has)
+    semester: int = 1
+    step: Step = Step.SCORES
+    months: tuple[str, ...] = ()  # attendance months sent, "2025-09"
+    conduct: bool = False  # the semester's conduct sheets too
+    mistakes: bool = False  # three teachers make a mistake and get the file back
+    fixes: bool = False  # …and fix it; one corrects an accepted score; one sheet is held back
 
 
 ROUNDS = (
-    Round("Đợt 1 (18/10/2025): TX1, TX2", date(2025, 10, 18), ("TX1", "TX2")),
-    Round("Đợt 2 (20/11/2025): TX3, GK", date(2025, 11, 20), ("TX3", "GK")),
-    Round("Đợt 3 (28/11/2025): tệp gửi muộn", date(2025, 11, 28), ()),
-)
+    Round("Điểm danh tháng 9 (03/10/2025)", date(2025, 10, 3), step=Step.HOMEROOM,
+          months=("2025-09",)),
+    Round("Đợt 1 (18/10/2025): TX1, TX2", date(2025, 10, 18), ("TX1", "TX2"), mistakes=True),
+    Round("Điểm danh tháng 10 (04/11/2025)", date(2025, 11, 4), step=Step.HOMEROOM,
+          months=(LATE_MONTH,)),
+    Round("Điểm danh tháng 10 gửi muộn (10/11/2025)", date(2025, 11, 10),
+          step=Step.LATE_ATTENDANCE, months=(LATE_MONTH,)),
+    Round("Đợt 2 (20/11/2025): TX3, GK", date(2025, 11, 20), ("TX3", "GK"), fixes=True),
+    Round("Đợt 3 (28/11/2025): tệp gửi muộn", date(2025, 11, 28), step=Step.LATE_SHEET),
+    Round("Phiếu duyệt sửa điểm", APPROVAL_DAY, step=Step.DECISION),
+    Round("Điểm danh tháng 11 (03/12/2025)", date(2025, 12, 3), step=Step.HOMEROOM,
+          months=("2025-11",)),
+    Round("Điểm danh tháng 12 (05/01/2026)", date(2026, 1, 5), step=Step.HOMEROOM,
+          months=("2025-12",)),
+    Round("Đợt 4 (09/01/2026): TX4, CK", date(2026, 1, 9), ("TX4", "CK")),
+    # before the semester 1 lock (24/01): January is confirmed early, with the conduct
+    Round("Điểm danh tháng 1, rèn luyện học kì I (21/01/2026)", date(2026, 1, 21),
+          step=Step.HOMEROOM, months=("2026-01",), conduct=True),
+    Round("Học kì II — điểm danh tháng 1 (03/02/2026)", date(2026, 2, 3), semester=2,
+          step=Step.HOMEROOM, months=("2026-01",)),
+    Round("Điểm danh tháng 2 (03/03/2026)", date(2026, 3, 3), semester=2, step=Step.HOMEROOM,
+          months=("2026-02",)),
+    Round("Điểm danh tháng 3 (03/04/2026)", date(2026, 4, 3), semester=2, step=Step.HOMEROOM,
+          months=("2026-03",)),
+    Round("Đợt 5 (10/04/2026): TX1, TX2, TX3, GK", date(2026, 4, 10),
+          ("TX1", "TX2", "TX3", "GK"), semester=2),
+    Round("Điểm danh tháng 4 (05/05/2026)", date(2026, 5, 5), semester=2, step=Step.HOMEROOM,
+          months=("2026-04",)),
+    Round("Đợt 6 (22/05/2026): TX4, CK", date(2026, 5, 22), ("TX4", "CK"), semester=2),
+    # before the year's lock (05/06)
+    Round("Điểm danh tháng 5, rèn luyện học kì II (03/06/2026)", date(2026, 6, 3), semester=2,
+          step=Step.HOMEROOM, months=("2026-05",), conduct=True),
+)  # fmt: skip
+RESULTS_DAY = ROUNDS[-1].today  # the master is published once, with the year's results
 
 
 @dataclass
 class DemoResult:
     setup: Setup
     report: Report
-    issued: IssueResult
+    issued: IssueResult  # both semesters
     share: Path
     rounds: list[tuple[Round, list[Outcome]]] = field(default_factory=list)
     approved: list[CellChange] = field(default_factory=list)
     chain_problem: str | None = None
     chain_head: str = ""
+    cohort: Cohort = field(default_factory=Cohort)
 
 
 def _on_day(day: date) -> Callable[[], str]:
@@ -121,7 +192,7 @@ def run_demo(
     progress: Progress | None = None,
     share: Path | None = None,
 ) -> DemoResult:
-    """Build the demo school, lay out its share, issue semester 1 sheets, then play a term."""
+    """Build the demo school, lay out its share, then play the school year up to the results."""
     share = Path(share) if share is not None else Path("share")
     _reset(data.ensure(), outbox, share)
     write_setup(data.setup, build_demo_school(options))
@@ -133,58 +204,17 @@ def run_demo(
     init_share(layout)
     (share / DEMO_MARK).write_text("workbook_engine demo\n", encoding="utf-8")
     write_permission_scripts(layout, outbox / "phan-quyen")
-
-    def step(label: str) -> Callable[[int, int], None] | None:
-        return (lambda done, total: progress(label, done, total)) if progress else None
-
-    issued = issue_templates(setup, share, secret, 1, progress=step("Phát mẫu"))
-    result = DemoResult(setup=setup, report=report, issued=issued, share=share)
-    sheets = sorted(f.path for f in issued.files if f.kind == "score")
-    owner = {f.path: f.teacher_code for f in issued.files}
-    rng = random.Random(options.seed)
-    late = sheets[len(sheets) // 2]
-    mistakes: dict[Path, Mistake] = {sheets[3]: MISTAKES[0], sheets[11]: MISTAKES[1]}
-    if len(sheets) > 20:
-        mistakes[sheets[20]] = MISTAKES[2]
-    corrected = sheets[5]
     outbox.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data.setup, outbox / "setup.xlsx")
     (outbox / "setup-check.json").write_text(report.to_json(), encoding="utf-8")
+    result = DemoResult(setup=setup, report=report, issued=IssueResult(), share=share)
     with Pipeline(data, inbox, outbox, share=share) as pipeline:
-        for number, round_ in enumerate(ROUNDS, start=1):
-            dropped = []
-            todo = [late] if number == 3 else [s for s in sheets if not (number == 2 and s == late)]
-            for i, sheet in enumerate(todo, start=1):
-                columns = ROUNDS[1].columns if number == 3 else round_.columns
-                fill_sheet(  # the teacher's working copy in Sổ điểm/
-                    sheet, sheet, setup, _present(columns, sheet), rng,
-                    mistake=mistakes.get(sheet) if number == 1 else None,
-                    changes=_fix_or_correct(number, sheet, corrected, mistakes),
-                )  # fmt: skip
-                # into the teacher's own Nộp/; the late sheet is brought by the office
-                folder = inbox if number == 3 else layout.submit(owner[sheet])
-                target = folder / sheet.name
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(sheet, target)
-                dropped.append(target)
-                if progress:
-                    progress(f"Giáo viên điền bảng điểm, {round_.label}", i, len(todo))
-            pipeline.today = round_.today
-            pipeline.ledger.clock = _on_day(round_.today)
-            outcomes = [pipeline.process(path) for path in dropped]
-            result.rounds.append((round_, outcomes))
-        pipeline.ledger.clock = _on_day(APPROVAL_DAY)
-        pipeline.today = APPROVAL_DAY
-        vice = next(t.code for t in setup.teachers if Role.VICE_PRINCIPAL in t.roles)
-        form = newest_form(layout.sheets(vice))  # issued when the request came in
-        if form is not None:
-            decided = approve_all(form, layout.decide(vice), "Đã đối chiếu bài kiểm tra")
-            outcome = pipeline.process(decided)
-            result.rounds.append((Round("Phiếu duyệt sửa điểm", APPROVAL_DAY, ()), [outcome]))
-            result.approved += [c for c in outcome.changes if c.status == ChangeStatus.APPROVED]
+        year = _Year(setup, layout, secret, pipeline, inbox, options, progress, result)
+        for round_ in ROUNDS:
+            year.play(round_)
         if progress:
             progress("Sổ tổng hợp, báo cáo, biên bản", 0, 1)
-        publish(pipeline.ledger, setup, outbox, APPROVAL_DAY, all_pdfs=True)
+        publish(pipeline.ledger, setup, outbox, RESULTS_DAY, all_pdfs=True)
         result.chain_problem = pipeline.ledger.verify()
         result.chain_head = pipeline.ledger.chain_head()
         if progress:
@@ -192,17 +222,175 @@ def run_demo(
     return result
 
 
-def _present(columns: tuple[str, ...], sheet: Path) -> list[str]:
-    """The requested columns that this sheet has (2-TX subjects have no TX3)."""
-    have = set(read_identity(sheet).columns)
-    return [c for c in columns if c in have]
+class _Year:
+    """The school's people over the year: their working copies, what they fill, when they send.
 
+    Score sheets stay loaded for their semester (a teacher's copy open in Excel); attendance and
+    conduct sheets are loaded, filled and sent once."""
 
-def _fix_or_correct(
-    number: int, sheet: Path, corrected: Path, mistakes: dict[Path, Mistake]
-) -> dict[tuple[int, str], CellValue]:
-    if number == 2 and sheet in mistakes:
-        return {(1, "TX1"): 8}  # the teacher fixes the cell the returned copy marked red
-    if number == 2 and sheet == corrected:
-        return {(0, "TX1"): 9.5}  # a correction of an accepted score: held for approval
-    return {}
+    def __init__(
+        self,
+        setup: Setup,
+        layout: ShareLayout,
+        secret: bytes,
+        pipeline: Pipeline,
+        inbox: Path,
+        options: DemoOptions,
+        progress: Progress | None,
+        result: DemoResult,
+    ) -> None:
+        self.setup, self.layout, self.secret = setup, layout, secret
+        self.pipeline, self.inbox, self.progress, self.result = pipeline, inbox, progress, result
+        self.rng = random.Random(options.seed)
+        re_exams = max(2, len(setup.students) // 64)
+        self.cohort = result.cohort = Cohort.pick(setup, random.Random(options.seed + 1), re_exams)
+        self.late_class = random.Random(options.seed + 2).choice(setup.classes).code
+        self.owner: dict[Path, str] = {}
+        self.by_name: dict[str, Path] = {}
+        self.sheets: dict[int, list[Path]] = {}  # score sheets of each semester issued
+        self.copies: dict[Path, WorkingCopy] = {}  # score sheets of the current semester
+        self.held_back: tuple[str, ...] = ()  # columns of the sheet the office brings late
+        self.mistakes: dict[Path, Mistake] = {}
+        self.late = self.corrected = Path()
+
+    # --- the year ----------------------------------------------------------------------------
+
+    def play(self, round_: Round) -> None:
+        if round_.semester not in self.sheets:
+            self._issue(round_.semester)
+        if round_.step is Step.DECISION:
+            self._decide(round_)
+            return
+        if round_.step in (Step.HOMEROOM, Step.LATE_ATTENDANCE):
+            dropped = self._homeroom(round_)
+        elif round_.step is Step.LATE_SHEET:
+            dropped = self._late_sheet(round_)
+        else:
+            dropped = self._scores(round_)
+        self.result.rounds.append((round_, self._process(round_.today, dropped)))
+
+    def _issue(self, semester: int) -> None:
+        label = f"Phát mẫu học kì {'I' * semester}"
+        issued = issue_templates(self.setup, self.layout.root, self.secret, semester,
+                                 progress=self._step(label))  # fmt: skip
+        self.result.issued.files += issued.files
+        for f in issued.files:
+            self.owner[f.path] = f.teacher_code
+            self.by_name[f.path.name] = f.path
+        self.sheets[semester] = sheets = sorted(f.path for f in issued.files if f.kind == "score")
+        self.copies.clear()  # the previous semester's copies are done with
+        if semester == 1:
+            self.late = sheets[len(sheets) // 2]
+            self.mistakes = {sheets[3]: MISTAKES[0], sheets[11]: MISTAKES[1]}
+            if len(sheets) > 20:
+                self.mistakes[sheets[20]] = MISTAKES[2]
+            self.corrected = next(s for s in sheets[5:] if self._scored(s))
+
+    def _scored(self, sheet: Path) -> bool:
+        """Whether an issued score sheet (``<class>_<subject>_HK<n>.xlsx``) is of a scored
+        subject: a score typed into a commented subject would be refused."""
+        class_code, subject_code = sheet.name.split("_")[:2]
+        grade = self.setup.class_by_code(class_code).grade
+        return self.setup.subject(grade, subject_code).mode is AssessmentMode.SCORE
+
+    def _process(self, day: date, dropped: list[Path]) -> list[Outcome]:
+        self.pipeline.today = day
+        self.pipeline.ledger.clock = _on_day(day)
+        return [self.pipeline.process(path) for path in dropped]
+
+    def _step(self, label: str) -> Callable[[int, int], None] | None:
+        progress = self.progress
+        return (lambda done, total: progress(label, done, total)) if progress else None
+
+    def _copy(self, sheet: Path) -> WorkingCopy:
+        if sheet not in self.copies:
+            self.copies[sheet] = WorkingCopy(sheet)
+        return self.copies[sheet]
+
+    def _drop(self, copy: WorkingCopy, folder: Path) -> Path:
+        """Saved in ``Sổ điểm/`` and copied into ``folder`` (the teacher's own ``Nộp/``, the
+        inbox)."""
+        copy.save(self.setup)
+        target = folder / copy.path.name
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(copy.path, target)
+        return target
+
+    # --- the rounds --------------------------------------------------------------------------
+
+    def _scores(self, round_: Round) -> list[Path]:
+        last = "CK" in round_.columns  # nothing may stay blank after the semester's last drop
+        sheets = self.sheets[round_.semester]
+        if round_.fixes:
+            sheets = [s for s in sheets if s != self.late]
+            self.held_back = round_.columns
+        step = self._step(f"Giáo viên điền bảng điểm, {round_.label}")
+        dropped = []
+        for i, sheet in enumerate(sheets, start=1):
+            copy = self._copy(sheet)
+            rows = copy.rows()
+            second = rows[min(1, len(rows) - 1)]  # where a mistake is made
+            corrected = None
+            if round_.fixes and sheet == self.corrected:  # a score accepted in the last drop
+                corrected = next((r for r in rows if (r, "TX1") not in copy.blank), None)
+            fill_scores(copy, self.setup, round_.columns, self.rng, self.cohort,
+                        absent=0 if last else ABSENT,
+                        failing_comments=round_.semester == 1)  # fmt: skip
+            mistake = self.mistakes.get(sheet)
+            if round_.mistakes and mistake is not None:
+                copy.put(second, "TX1", mistake.value)
+                copy.blank.discard((second, "TX1"))
+            if round_.fixes and mistake is not None:  # the cell the returned copy marked red
+                fixed = Comment.D.value if is_commented(self.setup, copy.identity) else 8
+                copy.put(second, "TX1", fixed)
+            if corrected is not None:  # a correction of an accepted score: held for approval
+                was = copy.get(corrected, "TX1")
+                copy.put(corrected, "TX1", 9 if was in (9.5, "9,5") else 9.5)
+            dropped.append(self._drop(copy, self.layout.submit(self.owner[sheet])))
+            if step:
+                step(i, len(sheets))
+        return dropped
+
+    def _late_sheet(self, round_: Round) -> list[Path]:
+        """The sheet held back: its teacher gives it to the office, who puts it in the inbox."""
+        copy = self._copy(self.late)
+        fill_scores(copy, self.setup, self.held_back, self.rng, self.cohort, absent=ABSENT)
+        return [self._drop(copy, self.inbox)]
+
+    def _homeroom(self, round_: Round) -> list[Path]:
+        sem = next(s for s in self.setup.semesters if s.number == round_.semester)
+        names = []
+        for month in round_.months:
+            year, number = map(int, month.split("-"))
+            for room in self.setup.classes:
+                late = month == LATE_MONTH and room.code == self.late_class
+                if late == (round_.step is Step.LATE_ATTENDANCE):
+                    names.append(attendance_sheet_name(room.code, year, number, sem.number))
+        if round_.conduct:
+            names += [conduct_sheet_name(room.code, sem.number) for room in self.setup.classes]
+        step = self._step(f"Giáo viên chủ nhiệm điền sổ, {round_.label}")
+        dropped = []
+        for i, name in enumerate(names, start=1):
+            path = self.by_name[name]
+            copy = WorkingCopy(path)
+            if copy.identity.kind == "conduct":
+                fill_conduct(copy, self.rng, self.cohort)
+            else:
+                fill_attendance(copy, sem, self.rng, self.cohort)
+            dropped.append(self._drop(copy, self.layout.submit(self.owner[path])))
+            if step:
+                step(i, len(names))
+        return dropped
+
+    def _decide(self, round_: Round) -> None:
+        """The vice-principal approves the waiting correction on the form issued to her."""
+        self.pipeline.ledger.clock = _on_day(round_.today)
+        self.pipeline.today = round_.today
+        vice = next(t.code for t in self.setup.teachers if Role.VICE_PRINCIPAL in t.roles)
+        form = newest_form(self.layout.sheets(vice))  # issued when the request came in
+        if form is None:
+            return
+        decided = approve_all(form, self.layout.decide(vice), CORRECTION_NOTE)
+        outcome = self.pipeline.process(decided)
+        self.result.rounds.append((round_, [outcome]))
+        self.result.approved += [c for c in outcome.changes if c.status == ChangeStatus.APPROVED]

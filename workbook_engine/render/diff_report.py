@@ -403,8 +403,8 @@ FORGED_DECISION = frozenset({"decision-wrong-folder", "decision-other-approver"}
 
 def _delivered(file: FileRecord, names: Directory) -> str:
     """How a file arrived, from the share folder it was found in ("" when not kept, older rows)."""
-    if file.sender is None:
-        return ""
+    if file.sender is None or file.sender == file.teacher_code:
+        return ""  # not kept (older rows), or the teacher's own folder: nothing to add
     if not file.sender:
         return "văn phòng nộp thay"
     return f"thư mục của {names.teacher_label(file.sender)}"

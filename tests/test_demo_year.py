@@ -1,0 +1,114 @@
+"""The demo plays the whole school year: after it, ``outbox/master.xlsx`` shows a computed year
+result for every student, and the year's story is there (re-exams, one student kept back for
+absences, one summer training, awards), the rest promoted; the change log verifies."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from workbook_engine.demo.run import DemoResult, run_demo
+from workbook_engine.demo.school import DemoOptions
+from workbook_engine.io.master_workbook import (
+    HEADER_ROWS,
+    SUMMARY_GROUPS,
+    SUMMARY_SHEET,
+    SUMMARY_TITLE,
+)
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.rules import Award, Level, Outcome
+
+pytestmark = pytest.mark.slow
+
+# (group, heading) of each column of a class sheet's «Tổng hợp» block, in order
+HEADS = [(group, head) for group, heads in SUMMARY_GROUPS for head in heads]
+LEARNING_YEAR = ("Kết quả học tập", "CN")
+CONDUCT_YEAR = ("Kết quả rèn luyện", "CN")
+PROPOSAL = ("Cuối năm", "Đề nghị")
+AWARD = ("Cuối năm", "Danh hiệu")
+MISSING = ("Chưa tính được", "Còn thiếu")
+ABSENT = (("Số buổi nghỉ", "P"), ("Số buổi nghỉ", "K"))
+
+
+@pytest.fixture(scope="module")
+def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataDir, Path, DemoResult]:
+    root = tmp_path_factory.mktemp("demo-year")
+    data = DataDir(root / "data")
+    outbox = root / "outbox"
+    result = run_demo(
+        data, root / "inbox", outbox, DemoOptions(students_per_class=6), share=root / "share"
+    )
+    return data, outbox, result
+
+
+def summaries(master: Path, classes: list[str]) -> dict[str, dict[tuple[str, str], object]]:
+    """Student code → the «Tổng hợp» block of their row, keyed by (group, heading)."""
+    book = openpyxl.load_workbook(master, read_only=True)
+    found: dict[str, dict[tuple[str, str], object]] = {}
+    for code in classes:
+        rows = [list(r) for r in book[code].iter_rows(values_only=True)]
+        start = rows[3].index(SUMMARY_TITLE)  # the block titles' row
+        assert rows[HEADER_ROWS - 1][start : start + len(HEADS)] == [h for _, h in HEADS]
+        for row in rows[HEADER_ROWS:]:
+            if row[1] is not None:
+                found[str(row[1])] = dict(zip(HEADS, row[start : start + len(HEADS)], strict=True))
+    book.close()
+    return found
+
+
+def test_every_student_has_a_computed_year_result(
+    year: tuple[DataDir, Path, DemoResult],
+) -> None:
+    _, outbox, result = year
+    setup = result.setup
+    rows = summaries(outbox / "master.xlsx", [room.code for room in setup.classes])
+    assert sorted(rows) == sorted(s.code for s in setup.students)
+    levels = {level.value for level in Level}
+    for code, row in rows.items():
+        assert row[LEARNING_YEAR] in levels, code
+        assert row[CONDUCT_YEAR] in levels, code
+        assert row[PROPOSAL], code
+        assert not row[MISSING], (code, row[MISSING])  # no intended gap: every input is in
+    book = openpyxl.load_workbook(outbox / "master.xlsx", read_only=True)
+    counts = list(book[SUMMARY_SHEET].iter_rows(values_only=True))
+    book.close()
+    school = next(r for r in counts if r[0] == "Toàn trường")
+    assert school[1] == len(setup.students)
+    assert school[-1] == 0  # «Còn thiếu dữ liệu»
+
+
+def test_the_years_story_ends_as_drawn(year: tuple[DataDir, Path, DemoResult]) -> None:
+    _, outbox, result = year
+    setup, cohort = result.setup, result.cohort
+    rows = summaries(outbox / "master.xlsx", [room.code for room in setup.classes])
+    proposals = {code: str(row[PROPOSAL]) for code, row in rows.items()}
+    assert len(cohort.failing) >= 2 and cohort.kept_back and cohort.training and cohort.strong
+    class_of = {s.code: s.class_code for s in setup.students}
+    for code, subjects in cohort.failing.items():  # learning Chưa đạt: re-exam in those
+        grade = setup.class_by_code(class_of[code]).grade
+        assert proposals[code].startswith(f"{Outcome.RE_EXAM.value}: "), proposals[code]
+        for subject in subjects:
+            assert setup.subject(grade, subject).name in proposals[code]
+    kept = rows[cohort.kept_back]
+    assert proposals[cohort.kept_back].startswith(Outcome.RETAINED.value)
+    assert sum(int(str(kept[column])) for column in ABSENT) > setup.school.max_absences
+    assert proposals[cohort.training] in (
+        Outcome.SUMMER_TRAINING.value,
+        Outcome.RE_EXAM_AND_TRAINING.value,
+    )
+    assert rows[cohort.training][CONDUCT_YEAR] == Level.CD.value
+    for code in cohort.strong:
+        assert rows[code][AWARD] in (Award.EXCELLENT.value, Award.GOOD.value)
+    drawn = {*cohort.failing, cohort.kept_back, cohort.training}
+    assert all(p == Outcome.PROMOTED.value for c, p in proposals.items() if c not in drawn)
+
+
+def test_the_change_log_verifies(year: tuple[DataDir, Path, DemoResult]) -> None:
+    data, _, result = year
+    assert result.chain_problem is None
+    assert len(result.approved) == 1  # the correction, approved on the decision form
+    with Ledger.open(data.ledger) as ledger:
+        assert ledger.verify() is None
