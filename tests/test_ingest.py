@@ -370,3 +370,14 @@ def test_a_sheet_whose_title_names_another_subject_is_not_taken_for_its_identity
     assert "BẢNG ĐIỂM MÔN TOÁN — LỚP 6A1" in outcome.problems[0].message
     with Ledger.open(school.data.ledger) as ledger:
         assert ledger.changes() == []
+
+
+def test_cells_merged_beside_the_table_are_left_alone(school: School) -> None:
+    """A note merged to the right of the table covers no cell of it (the reviewer's case)."""
+
+    def note_beside(wb: openpyxl.Workbook) -> None:
+        wb[SCORE].merge_cells("P8:R8")
+        wb[SCORE]["P8"] = "gọi phụ huynh"
+
+    (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}, edit=note_beside))
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]

@@ -201,7 +201,7 @@ def test_a_class_whose_results_cannot_all_be_computed_is_refused(school: School)
     assert "còn thiếu: Điểm danh tháng 09/2025: chưa xác nhận, quá hạn 05/10/2025;" in output
     assert "lớp 8A1, HKI:" in output and "lớp 9A1, HKI:" in output
     code, output = approve(school, "--semester", "2", "--class", CLASS)
-    assert code == 1 and f"lớp {CLASS}, HKII: 12 học sinh chưa tính được kết quả" in output
+    assert code == 1 and "học kì 2 kết thúc ngày 31/05/2026" in output  # not begun, even
     assert list(approvals(school)) == ["HK1"]
 
 
@@ -356,3 +356,20 @@ def test_a_year_approval_freezes_the_proposal_and_the_award() -> None:
     assert approval_changes(result, "HK1", None) == [
         "HKI: học sinh không có trong kết quả đã duyệt"
     ]
+
+
+def test_a_semester_is_approved_only_once_it_has_ended(school: School) -> None:
+    with_pin(school, principal(school))
+    args = ("results", "approve", "--semester", "1", "--class", CLASS, "--by", principal(school))
+    code, output = wbe(school, *args, "--today", "2026-01-05", input=f"{PIN}\n")
+    assert code == 1 and "học kì 1 kết thúc ngày 17/01/2026" in output
+    assert approvals(school) == {}
+
+
+def test_a_class_with_a_correction_still_waiting_is_not_approved(school: School) -> None:
+    with_pin(school, principal(school))
+    changed = school.fill(CLASS, "GDCD", score_cells(school.setup, "GDCD", {(0, "CK"): 9}))
+    school.ingest(changed, today=HK1_OVER)  # pending: nobody decided it yet
+    code, output = approve(school, "--semester", "1", "--class", CLASS)
+    assert code == 1 and f"lớp {CLASS} còn 1 đề nghị sửa điểm chưa được quyết định" in output
+    assert approvals(school) == {}

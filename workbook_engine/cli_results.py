@@ -94,7 +94,9 @@ def results_approve(
         approved: list[tuple[str, dict[str, dict[str, str]]]] = []
         for room in rooms:
             results, months = _class_results(setup, ledger, room.code, evaluated)
-            problem = _incomplete(room.code, period, results, months)
+            problem = _pending(ledger, room.code, period) or _incomplete(
+                room.code, period, results, months
+            )
             if problem is not None:
                 refused.append(problem)
             else:
@@ -143,6 +145,18 @@ def results_list(
             out.print(" | ".join(parts), markup=False)
 
 
+def _pending(ledger: Ledger, class_code: str, period: str) -> Problem | None:
+    """Corrections still waiting in the class for the period: decided first, then approved."""
+    semester = None if period == "CN" else int(period[-1])
+    waiting = [
+        c for c in ledger.pending()
+        if c.key.class_code == class_code and semester in (None, c.key.semester)
+    ]  # fmt: skip
+    if not waiting:
+        return None
+    return make_problem("results-pending", class_code=class_code, count=len(waiting))
+
+
 def _rooms(setup: Setup, codes: Sequence[str]) -> list[ClassRoom]:
     """The classes named (``unknown-class`` for one the setup does not have), or every class."""
     if not codes:
@@ -159,7 +173,7 @@ def _rooms(setup: Setup, codes: Sequence[str]) -> list[ClassRoom]:
 def _evaluation_day(setup: Setup, period: str, day: date) -> date:
     """The day the results are computed for: a semester's are complete only once every input
     up to its last day is in, so they are computed as of that day at the earliest; the year's
-    only after it has ended (``results-year-open`` before)."""
+    only after it has ended (``results-year-open`` / ``results-semester-open`` before)."""
     if period == "CN":
         end = max(s.end for s in setup.semesters)
         if day <= end:
@@ -167,7 +181,10 @@ def _evaluation_day(setup: Setup, period: str, day: date) -> date:
         return day
     number = int(period[-1])
     semester = next(s for s in setup.semesters if s.number == number)
-    return max(day, semester.end)
+    if day <= semester.end:
+        raise engine_error("results-semester-open", semester=number,
+                           end=semester.end.strftime("%d/%m/%Y"))  # fmt: skip
+    return day
 
 
 def _class_results(

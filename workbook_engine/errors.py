@@ -411,7 +411,7 @@ SHEET_KINDS = _kinds(
     ProblemKind(
         "semester-not-started",
         "Học kì chưa bắt đầu",
-        "bảng điểm học kì {semester} chỉ nhận từ ngày {start}",
+        "bảng của học kì {semester} chỉ nhận từ ngày {start}",
         "Kiểm tra đã mở đúng tệp của học kì đang học (tên tệp có HK1 hoặc HK2) rồi gửi lại.",
     ),
     ProblemKind(
@@ -423,8 +423,8 @@ SHEET_KINDS = _kinds(
     ProblemKind(
         "cells-merged",
         "Ô bị gộp trong bảng",
-        "các ô {value} bị gộp (Merge) trong bảng điểm; một giá trị không thể thuộc nhiều ô",
-        "Bỏ gộp ô (Trang đầu → Hợp nhất và căn giữa → Bỏ hợp nhất ô) hoặc dùng lại tệp mẫu gốc.",
+        "các ô {value} bị gộp (Merge) trong bảng; một giá trị không thể thuộc nhiều ô",
+        "Chọn các ô đó và bỏ gộp (nút Merge & Center trên thẻ Home), hoặc dùng lại tệp mẫu gốc.",
         tags=frozenset({"unauthorised"}),
     ),
     ProblemKind(
@@ -744,6 +744,18 @@ OPERATION_KINDS = _kinds(
         "cần chọn đúng một kì để duyệt kết quả: --semester 1, --semester 2 hoặc --year",
         "Chạy lại lệnh với --semester 1, --semester 2 (kết quả từng học kì) hoặc --year (kết "
         "quả cả năm và đề nghị lên lớp).",
+    ),
+    ProblemKind(
+        "results-semester-open",
+        "Học kì chưa kết thúc",
+        "học kì {semester} kết thúc ngày {end}; kết quả học kì chỉ được duyệt sau ngày này",
+        "Duyệt kết quả sau ngày kết thúc học kì, khi mọi điểm, điểm danh, rèn luyện đã nhận đủ.",
+    ),
+    ProblemKind(
+        "results-pending",
+        "Còn đề nghị sửa điểm chờ duyệt",
+        "lớp {class_code} còn {count} đề nghị sửa điểm chưa được quyết định",
+        "Duyệt hoặc từ chối các đề nghị sửa điểm của lớp (wbe corrections list) rồi duyệt kết quả.",
     ),
     ProblemKind(
         "results-year-open",

@@ -103,11 +103,21 @@ def test_learning_level_with_an_elective_ninth_subject() -> None:
 
 
 def test_learning_level_counts_need_six_subjects() -> None:
-    # only 5 scored subjects, all 10.0: "at least 6" cannot hold -> Chưa đạt.
-    # Leaving one out leaves 4 -> also Chưa đạt -> no change.
-    s = dict(zip(SCORED[:5], (100, 100, 100, 100, 100), strict=True))
-    assert learning_level_unadjusted(s, commented()) is CD
-    assert learning_level(s, commented()) is CD
+    # 8 scored subjects, 5 at 8.0 and 3 at 7.0: "at least 6 at 8.0" fails -> Khá, not Tốt
+    s = scored(80, 80, 80, 80, 80, 70, 70, 70)
+    assert learning_level(s, commented()) is K
+    # with "6" given explicitly, 5 subjects all at 10.0 cannot reach it -> Chưa đạt
+    five = dict(zip(SCORED[:5], (100, 100, 100, 100, 100), strict=True))
+    assert learning_level_unadjusted(five, commented(), many=6) is CD
+
+
+def test_subjects_left_out_by_an_exemption_are_left_out_of_the_counts() -> None:
+    # a student whose individual plan exempts three scored subjects takes 5: "at least 6" is
+    # every one of them (DOMAIN: exempted subjects are left out of every count)
+    five = dict(zip(SCORED[:5], (100, 90, 85, 80, 80), strict=True))
+    assert learning_level(five, commented()) is T
+    five_fair = dict(zip(SCORED[:5], (70, 70, 70, 70, 60), strict=True))
+    assert learning_level(five_fair, commented()) is D  # one below 6.5: not Khá ("all 5")
 
 
 @pytest.mark.parametrize(

@@ -400,7 +400,8 @@ def _changes(
         changes = [replace(c, status=ChangeStatus.UNAUTHORISED, reason=reason) for c in changes]
     elif check.accepted:
         if check.kind is not None and check.kind.deadlines:
-            problems += late_warnings(ctx, name, key, changes)
+            free = check.layout.free_columns  # a comment has no deadline
+            problems += late_warnings(ctx, name, key, [c for c in changes if c.column not in free])
         if stale:
             problems.append(
                 make_problem("stale-copy", file=name, count=len(stale), example=stale[0])

@@ -374,7 +374,7 @@ def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> Iterator
         # the values opened, the sheet XML does not (cut short, a DTD): answer, never raise
         yield c.problem("file-unreadable", detail=str(exc) or type(exc).__name__)
         return
-    yield from _merged(c, scan.merged, rows)
+    yield from _merged(c, scan.merged, rows, ROSTER_WIDTH + len(layout.columns))
     inputs = {ROSTER_WIDTH + i for i, _ in layout.inputs}
     for (row, col), formula in sorted(scan.anywhere.items()):
         if col in inputs:
@@ -391,12 +391,12 @@ def _check_formulas(c: _Checker, identity: Identity, layout: Layout) -> Iterator
                 yield c.problem("formula-changed", row=row + 1, col=col, value=typed)
 
 
-def _merged(c: _Checker, refs: tuple[str, ...], rows: range) -> Iterator[Problem]:
-    """A merged range reaching into the table (headings or student rows)."""
+def _merged(c: _Checker, refs: tuple[str, ...], rows: range, width: int) -> Iterator[Problem]:
+    """A merged range reaching into the table (its headings or student rows, its columns)."""
     for ref in refs:
         try:
             top, left, bottom, _ = range_bounds(ref)
         except ValueError:
             continue
-        if bottom >= HEADER_ROW and top < rows.stop:
+        if bottom >= HEADER_ROW and top < rows.stop and left < width:
             yield c.problem("cells-merged", row=top + 1, col=left, value=ref)

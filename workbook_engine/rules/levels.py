@@ -53,13 +53,16 @@ def _at_least(values: list[int], threshold: int) -> int:
 
 
 def learning_level_unadjusted(
-    scored: Mapping[str, int | None], commented: Mapping[str, Comment | None]
+    scored: Mapping[str, int | None],
+    commented: Mapping[str, Comment | None],
+    many: int | None = None,
 ) -> Level | None:
     """Learning level from the raw thresholds, without the one-subject adjustment.
 
     ``scored`` maps subject code -> average in tenths, ``commented`` maps subject code -> Đ/CĐ.
     Returns ``None`` while any value is blank. Tốt: all Đ, all >= 6.5, >= 6 at 8.0. Khá: all Đ,
     all >= 5.0, >= 6 at 6.5. Đạt: at most one CĐ, >= 6 at 5.0, none below 3.5. Else Chưa đạt.
+    "6" is ``many``: by default 6, or every scored subject when exemptions leave fewer.
     """
     if set(scored) & set(commented):
         raise ValueError("a subject cannot be both scored and commented")
@@ -67,22 +70,25 @@ def learning_level_unadjusted(
         return None
     averages = [check_tenths(v, f"average of {code}") for code, v in scored.items()]
     results = [check_comment(v, f"result of {code}") for code, v in commented.items()]
+    # "at least 6" of the subjects the student takes: an exemption leaves the subject out of
+    # every count, so a student with fewer scored subjects needs all of them
+    many = min(MANY_SUBJECTS, len(averages)) if many is None else many
     not_passed = sum(1 for r in results if r is Comment.CD)
     if (
         not_passed == 0
         and all(v >= GOOD_ALL for v in averages)
-        and _at_least(averages, GOOD_MANY) >= MANY_SUBJECTS
+        and _at_least(averages, GOOD_MANY) >= many
     ):
         return Level.T
     if (
         not_passed == 0
         and all(v >= FAIR_ALL for v in averages)
-        and _at_least(averages, FAIR_MANY) >= MANY_SUBJECTS
+        and _at_least(averages, FAIR_MANY) >= many
     ):
         return Level.K
     if (
         not_passed <= 1
-        and _at_least(averages, PASS_MANY) >= MANY_SUBJECTS
+        and _at_least(averages, PASS_MANY) >= many
         and all(v >= PASS_FLOOR for v in averages)
     ):
         return Level.D
@@ -101,16 +107,17 @@ def learning_level(
     (once, however many subjects qualify). Works the same for a semester and for the year
     (year averages and year results of commented subjects). ``None`` while anything is blank.
     """
-    level = learning_level_unadjusted(scored, commented)
+    many = min(MANY_SUBJECTS, len(scored))  # the student's own count, kept for the others
+    level = learning_level_unadjusted(scored, commented, many)
     if level is None or level.is_at_least(Level.K):
         return level  # only Đạt or Chưa đạt can lie two steps below Khá or Tốt
     for code in scored:
         others = {k: v for k, v in scored.items() if k != code}
-        if _caused_by_one(level, learning_level_unadjusted(others, commented)):
+        if _caused_by_one(level, learning_level_unadjusted(others, commented, many)):
             return level.raised()
     for code in commented:
         others_c = {k: v for k, v in commented.items() if k != code}
-        if _caused_by_one(level, learning_level_unadjusted(scored, others_c)):
+        if _caused_by_one(level, learning_level_unadjusted(scored, others_c, many)):
             return level.raised()
     return level
 

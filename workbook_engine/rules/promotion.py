@@ -120,7 +120,8 @@ def award(
 ) -> Award | None:
     """Year award: Tốt learning and Tốt conduct -> Giỏi; plus >= 6 year averages >= 9.0 -> Xuất sắc.
 
-    Blank year averages do not count towards the six.
+    Blank year averages do not count towards the six ("six": every scored subject the student
+    takes when an exemption leaves fewer).
     """
     if learning_year is None or conduct_year is None:
         return None
@@ -131,4 +132,5 @@ def award(
         for code, v in scored_year.items()
         if v is not None and check_tenths(v, f"average of {code}") >= EXCELLENT_SCORE
     )
-    return Award.EXCELLENT if excellent >= EXCELLENT_MANY else Award.GOOD
+    many = min(EXCELLENT_MANY, len(scored_year))  # fewer when exemptions leave fewer subjects
+    return Award.EXCELLENT if excellent >= many else Award.GOOD

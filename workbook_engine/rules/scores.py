@@ -6,6 +6,7 @@ level. Commented assessments are :class:`Comment` values (Đ / CĐ).
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import re
@@ -121,6 +122,13 @@ def _parse_float(number: float, value: object) -> int:
     return _checked(int(nearest), value)
 
 
+@functools.lru_cache(maxsize=4096)
+def _parse_text_once(text: str) -> int:
+    """:func:`_parse_text` remembered: a school's scores are a few hundred distinct texts, read
+    again by every check, master and result (a text it refuses raises each time)."""
+    return _parse_text(text, text)
+
+
 def parse_score(value: object) -> int | None:
     """Read a score (0..10, at most one decimal) as integer tenths; ``None`` when blank.
 
@@ -137,7 +145,7 @@ def parse_score(value: object) -> int | None:
     if isinstance(value, bool):
         raise ScoreError(SCORE_NOT_A_NUMBER, value)
     if isinstance(value, str):
-        return _parse_text(value, value)
+        return _parse_text_once(value)
     if isinstance(value, Decimal):
         return _parse_decimal(value, value)
     if isinstance(value, numbers.Integral):

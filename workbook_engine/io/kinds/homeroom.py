@@ -199,7 +199,7 @@ class ConductKind(SheetKind):
         return Layout(
             (
                 Column(level, "Kết quả rèn luyện", LEVEL),
-                Column(note, "Nhận xét", note_type(), width=50),
+                Column(note, "Nhận xét", note_type(), width=50, corrected=False),
             )
         )
 
