@@ -102,6 +102,19 @@ class School:
         wb.save(target)
         return target
 
+    def fill_homeroom(self, class_code: str, name: str, cells: dict[str, object]) -> Path:
+        """The homeroom teacher's issued sheet ``name`` (attendance, conduct) filled with
+        ``cells``, in their inbox folder."""
+        teacher = self.setup.class_by_code(class_code).homeroom_teacher
+        book = openpyxl.load_workbook(self.sheets(teacher) / name)
+        for ref, value in cells.items():
+            book.worksheets[0][ref] = value
+        book.properties.lastModifiedBy = self.username(teacher)
+        target = self.inbox / teacher / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        book.save(target)
+        return target
+
     def pipeline(self, today: date = OCTOBER) -> Pipeline:
         return Pipeline(self.data, self.inbox, self.outbox, today, share=self.share.root)
 

@@ -55,16 +55,7 @@ ABSENCES = ((0, date(2025, 9, 5), "P"), (0, date(2025, 10, 6), "K"), (0, date(20
 
 
 def drop(school: School, name: str, cells: Mapping[str, Any]) -> Path:
-    """The homeroom teacher's issued sheet ``name`` filled with ``cells``, in their inbox."""
-    teacher = school.setup.class_by_code(CLASS).homeroom_teacher
-    book = openpyxl.load_workbook(school.sheets(teacher) / name)
-    for ref, value in cells.items():
-        book.worksheets[0][ref] = value
-    book.properties.lastModifiedBy = school.username(teacher)
-    target = school.inbox / teacher / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
-    return target
+    return school.fill_homeroom(CLASS, name, dict(cells))
 
 
 def score_cells(setup: Setup, subject_code: str) -> dict[str, Any]:

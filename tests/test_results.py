@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import openpyxl
 import pytest
 
 from tests.helpers import OCTOBER, School
@@ -510,16 +509,7 @@ def test_the_proposal_waits_for_the_end_of_the_year(small_school: Setup) -> None
 
 
 def drop(school: School, name: str, cells: Mapping[str, Any]) -> Path:
-    """The homeroom teacher's issued sheet ``name`` filled with ``cells``, in their inbox."""
-    teacher = school.setup.class_by_code(CLASS).homeroom_teacher
-    book = openpyxl.load_workbook(school.sheets(teacher) / name)
-    for ref, value in cells.items():
-        book.worksheets[0][ref] = value
-    book.properties.lastModifiedBy = school.username(teacher)
-    target = school.inbox / teacher / name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    book.save(target)
-    return target
+    return school.fill_homeroom(CLASS, name, dict(cells))
 
 
 def test_results_of_a_class_ingested_through_the_pipeline(school: School) -> None:
