@@ -27,15 +27,9 @@ from tests.test_master_results import (
     block_start,
     drop,
 )
+from workbook_engine.approvals import approval_changes, approval_entry, approved_result
 from workbook_engine.cli import app
-from workbook_engine.io.master_workbook import (
-    SUMMARY_SHEET,
-    SUMMARY_TITLE,
-    approval_changes,
-    approval_entry,
-    approved_result,
-    proposal_text,
-)
+from workbook_engine.io.master_workbook import SUMMARY_SHEET, SUMMARY_TITLE, proposal_text
 from workbook_engine.model import ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger

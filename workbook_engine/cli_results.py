@@ -76,7 +76,7 @@ def results_approve(
 ) -> None:
     """Duyệt kết quả học kì hoặc cả năm của từng lớp (Hiệu trưởng, có mã PIN); kết quả đã duyệt
     được giữ nguyên trong sổ tổng hợp / Approve each class's results of a period."""
-    from workbook_engine.io.master_workbook import approval_snapshot
+    from workbook_engine.approvals import approval_snapshot
     from workbook_engine.render.publish import publish
 
     if (semester is not None) == year:

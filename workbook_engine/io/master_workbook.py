@@ -31,18 +31,23 @@ from __future__ import annotations
 from array import array
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import TypeVar
 
 import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from workbook_engine.approvals import (
+    APPROVAL_PERIODS,
+    CHANGED_AFTER,
+    Approved,
+    approval_changes,
+    approved_result,
+)
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
@@ -55,7 +60,7 @@ from workbook_engine.model import (
     SheetKey,
     Subject,
 )
-from workbook_engine.results import SemesterResult, StudentResult, YearResult
+from workbook_engine.results import StudentResult, YearResult
 from workbook_engine.rules import (
     AssessmentMode,
     Award,
@@ -84,7 +89,6 @@ Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) →
 Cell = tuple[int, int, float | str, str]  # (row, col, value, style)
 Note = tuple[int, str, int, str]  # (student's index in the class, subject name, semester, text)
 STYLES = ("score", "avg", "text", "exempt", "count", "level", "missing", "approved")
-E = TypeVar("E", bound=StrEnum)
 
 # The «Tổng hợp» block of a class sheet: (group, its column headings), and the column widths
 SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -97,23 +101,8 @@ SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
 SUMMARY_WIDTHS = (6.0, 6.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 30.0, 17.0, 60.0)
 MISSING_SHOWN = 3  # the first items of what is missing; the rest counted
 
-# The principal's approvals: periods as the ledger names them → as the sheet does; the fields of
-# a student's approved values (as text) → as a note names them; the column added to the block.
-APPROVAL_PERIODS = {"HK1": "HKI", "HK2": "HKII", "CN": "CN"}
-APPROVAL_FIELDS = {
-    "learning": "học tập",
-    "conduct": "rèn luyện",
-    "excused": "nghỉ có phép",
-    "unexcused": "nghỉ không phép",
-    "outcome": "đề nghị",
-    "re_exam": "kiểm tra lại",
-    "award": "danh hiệu",
-}
 APPROVAL_GROUP = ("Phê duyệt", ("Ghi chú duyệt",))
 APPROVAL_WIDTH = 55.0
-CHANGED_AFTER = "Thay đổi sau khi duyệt"
-# (snapshot: student code → field → text, decider's code, ISO time): Ledger.approved_results
-Approved = tuple[Mapping[str, Mapping[str, str]], str, str]
 
 # The «Tổng hợp» sheet: one count per column, in this order (see :func:`class_counts`)
 PERIODS = (("Học kì I", "hk1"), ("Học kì II", "hk2"), ("Cả năm", "year"))
@@ -387,112 +376,6 @@ def _summary_cells(
     )
     cells += [(row, start + offset, text, style) for offset, text, style in texts if text]
     return cells
-
-
-def approval_entry(result: StudentResult, period: str) -> dict[str, str]:
-    """One student's values of ``period`` (``HK1``, ``HK2``, ``CN``) as an approval records
-    them: every field of :data:`APPROVAL_FIELDS` as text, "" while not computed (and, for a
-    semester, for the year's proposal and award)."""
-    half: SemesterResult = {"HK1": result.hk1, "HK2": result.hk2, "CN": result.year}[period]
-    entry = dict.fromkeys(APPROVAL_FIELDS, "")
-    entry |= {
-        "learning": half.learning.value if half.learning else "",
-        "conduct": half.conduct.value if half.conduct else "",
-        "excused": str(half.excused),
-        "unexcused": str(half.unexcused),
-    }
-    if period == "CN":
-        year = result.year
-        entry |= {
-            "outcome": year.outcome.value if year.outcome else "",
-            "re_exam": ", ".join(year.re_exam),
-            "award": year.award.value if year.award else "",
-        }
-    return entry
-
-
-def approval_snapshot(results: Iterable[StudentResult], period: str) -> dict[str, dict[str, str]]:
-    """What an approval of ``period`` records: student code → :func:`approval_entry`."""
-    return {r.code: approval_entry(r, period) for r in results}
-
-
-def approval_changes(
-    result: StudentResult, period: str, approved: Mapping[str, str] | None
-) -> list[str]:
-    """How the values computed now differ from the approved ones, one item per field ("HKI học
-    tập Khá → Tốt"); a student the approval does not hold is one item too."""
-    label = APPROVAL_PERIODS[period]
-    if approved is None:
-        return [f"{label}: học sinh không có trong kết quả đã duyệt"]
-    now = approval_entry(result, period)
-    return [
-        f"{label} {name} {_as_shown(approved.get(key, ''))} → {_as_shown(now[key])}"
-        for key, name in APPROVAL_FIELDS.items()
-        if approved.get(key, "") != now[key]
-    ]
-
-
-def _as_shown(text: str) -> str:
-    return text or "(trống)"
-
-
-def approved_result(result: StudentResult, approvals: Mapping[str, Approved]) -> StudentResult:
-    """``result`` as the master shows it: the values of each approved period as approved (a
-    student the approval does not hold keeps the values computed now)."""
-
-    def entry(period: str) -> Mapping[str, str] | None:
-        approval = approvals.get(period)
-        return approval[0].get(result.code) if approval else None
-
-    hk1, hk2, year = result.hk1, result.hk2, result.year
-    if (first := entry("HK1")) is not None:
-        hk1 = _frozen(hk1, first)
-    if (second := entry("HK2")) is not None:
-        hk2 = _frozen(hk2, second)
-    if (whole := entry("CN")) is not None:
-        outcome = _enum(Outcome, whole.get("outcome"))
-        year = replace(
-            _frozen(year, whole),
-            outcome=outcome,
-            re_exam=[code for code in whole.get("re_exam", "").split(", ") if code],
-            award=_enum(Award, whole.get("award")),
-            reason=year.reason if outcome is year.outcome else "",
-        )
-    elif hk1 is not result.hk1 or hk2 is not result.hk2:  # the year's absences: both halves
-        year = replace(
-            year, excused=hk1.excused + hk2.excused, unexcused=hk1.unexcused + hk2.unexcused
-        )
-    if (hk1, hk2, year) == (result.hk1, result.hk2, result.year):
-        return result
-    return replace(result, hk1=hk1, hk2=hk2, year=year)
-
-
-S = TypeVar("S", bound=SemesterResult)
-
-
-def _frozen(half: S, entry: Mapping[str, str]) -> S:
-    """A semester (or the year) with its approved levels and absences."""
-    return replace(
-        half,
-        learning=_enum(Level, entry.get("learning")),
-        conduct=_enum(Level, entry.get("conduct")),
-        excused=_count(entry.get("excused"), half.excused),
-        unexcused=_count(entry.get("unexcused"), half.unexcused),
-    )
-
-
-def _enum(kind: type[E], text: str | None) -> E | None:
-    try:
-        return kind(text) if text else None
-    except ValueError:
-        return None
-
-
-def _count(text: str | None, default: int) -> int:
-    try:
-        return int(text) if text else default
-    except ValueError:
-        return default
 
 
 def _approval_labels(
