@@ -21,6 +21,7 @@ from workbook_engine.io.kinds.values import SCORE as SCORE_TYPE
 from workbook_engine.io.working_copy import cell_value
 from workbook_engine.model import CellChange, ChangeStatus, Role
 from workbook_engine.pipeline.ingest import Status as IngestStatus
+from workbook_engine.pipeline.issue import issue_templates
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.refresh import (
     RefreshedFile,
@@ -297,3 +298,16 @@ def test_cli_before_any_file_was_received(school: School) -> None:
     assert result.exit_code == 0, result.output
     assert "Chưa nhận tệp nào: không có gì để cập nhật." in result.output
     assert not school.data.ledger.exists()  # nothing created
+
+
+def test_semester_two_copies_issued_early_are_not_taken_for_broken(school: School) -> None:
+    """Semester 2's sheets are issued in January: in October they cannot be sent yet, but
+    they are not in error (the reviewer's case) and stay as issued."""
+    code = teacher(school)
+    issue_templates(school.setup, school.share.root, load_secret(school.data.secret), 2, code)
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 7}))  # a ledger with something in it
+    second = school.sheets(code) / "6A1_TOAN_HK2.xlsx"
+    before = second.read_bytes()
+    found = of(refresh(school), second)
+    assert found.status is Status.UP_TO_DATE, found.message
+    assert second.read_bytes() == before

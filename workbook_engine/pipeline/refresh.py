@@ -56,7 +56,7 @@ Progress = Callable[[int, int], None]
 
 # Errors about when or by whom a copy may be sent, not about what it holds: they do not stop
 # the copy from being brought up to date (a locked semester still gets approved corrections).
-NOT_ABOUT_CONTENT = frozenset({"period-locked", "saved-by-other-refused"})
+NOT_ABOUT_CONTENT = frozenset({"period-locked", "saved-by-other-refused", "semester-not-started"})
 
 
 class Status(StrEnum):
