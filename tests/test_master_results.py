@@ -4,7 +4,7 @@ and a «Tổng hợp» sheet counts them per class; recomputed here from the wor
 from __future__ import annotations
 
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -88,15 +88,31 @@ def semester(
     """Semester 1 of 6A1 ingested through the pipeline (every subject of the first three
     students, their conduct, every month's attendance), published on :data:`HK1_OVER`."""
     root = tmp_path_factory.mktemp("results")
+    school = semester_one(root, small_school, school_data, {"D8": "Tốt", "D9": "Khá", "D10": "Tốt"})
+    with Ledger.open(school.data.ledger) as ledger:
+        # ingest published on the real day; the master's results follow the day given
+        assert publish(ledger, small_school, school.outbox, today=HK1_OVER).master is not None
+    return school
+
+
+def semester_one(
+    root: Path,
+    setup: Setup,
+    school_data: Path,
+    conduct: dict[str, object],
+    cells: Callable[[Setup, str], dict[str, Any]] | None = None,
+) -> School:
+    """A copy of the school under ``root`` where 6A1 sent every subject's sheet filled by
+    ``cells`` (:func:`score_cells`), ``conduct`` and every month's attendance of semester 1."""
+    cells = cells or score_cells
     data = DataDir(root / "data")
     shutil.copytree(school_data, data.root)
-    school = School(small_school, data, root / "inbox", root / "outbox")
-    room = small_school.class_by_code(CLASS)
+    school = School(setup, data, root / "inbox", root / "outbox")
+    room = setup.class_by_code(CLASS)
     files = [
-        school.fill(CLASS, s.code, score_cells(small_school, s.code))
-        for s in small_school.subjects_of_grade(room.grade)
+        school.fill(CLASS, s.code, cells(setup, s.code))
+        for s in setup.subjects_of_grade(room.grade)
     ]
-    conduct = {"D8": "Tốt", "D9": "Khá", "D10": "Tốt"}
     files.append(drop(school, f"{CLASS}_RenLuyen_HK1.xlsx", conduct))
     files += [
         drop(school, f"{CLASS}_DiemDanh_{y}-{m:02d}_HK1.xlsx", attendance_cells(y, m))
@@ -106,9 +122,6 @@ def semester(
     assert [o.status for o in outcomes] == [Status.ACCEPTED] * len(files), [
         f"{o.name}: {p}" for o in outcomes for p in o.problems
     ]
-    with Ledger.open(school.data.ledger) as ledger:
-        # ingest published on the real day; the master's results follow the day given
-        assert publish(ledger, small_school, school.outbox, today=HK1_OVER).master is not None
     return school
 
 

@@ -22,10 +22,8 @@ from tests.test_master_results import (
     FIRST_ROW,
     HK1_OVER,
     MASTER_ROW,
-    MONTHS,
-    attendance_cells,
     block_start,
-    drop,
+    semester_one,
 )
 from workbook_engine.approvals import approval_changes, approval_entry, approved_result
 from workbook_engine.cli import app
@@ -33,7 +31,6 @@ from workbook_engine.io.master_workbook import SUMMARY_SHEET, SUMMARY_TITLE, pro
 from workbook_engine.model import ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.outcome import Status
 from workbook_engine.pipeline.pins import set_pin
 from workbook_engine.render.publish import publish
 from workbook_engine.results import SemesterResult, StudentResult, YearResult
@@ -70,27 +67,12 @@ def complete(
 ) -> Path:
     """A data directory where 6A1 has every input of semester 1 (every subject of every
     student, the conduct, every month's attendance); the other classes have none."""
-    root = tmp_path_factory.mktemp("approval")
-    data = DataDir(root / "data")
-    shutil.copytree(school_data, data.root)
-    school = School(small_school, data, root / "inbox", root / "outbox")
-    room = small_school.class_by_code(CLASS)
-    files = [
-        school.fill(CLASS, s.code, score_cells(small_school, s.code))
-        for s in small_school.subjects_of_grade(room.grade)
-    ]
     size = len(small_school.students_of(CLASS))
-    conduct = {f"D{FIRST_ROW + i}": "Khá" if i == 1 else "Tốt" for i in range(size)}
-    files.append(drop(school, f"{CLASS}_RenLuyen_HK1.xlsx", conduct))
-    files += [
-        drop(school, f"{CLASS}_DiemDanh_{y}-{m:02d}_HK1.xlsx", attendance_cells(y, m))
-        for y, m in MONTHS
-    ]
-    outcomes = school.ingest(*files, today=HK1_OVER)
-    assert [o.status for o in outcomes] == [Status.ACCEPTED] * len(files), [
-        f"{o.name}: {p}" for o in outcomes for p in o.problems
-    ]
-    return data.root
+    conduct: dict[str, object] = {
+        f"D{FIRST_ROW + i}": "Khá" if i == 1 else "Tốt" for i in range(size)
+    }
+    root = tmp_path_factory.mktemp("approval")
+    return semester_one(root, small_school, school_data, conduct, score_cells).data.root
 
 
 @pytest.fixture
