@@ -3,6 +3,7 @@ an approver's ``Duyệt/``, or the office inbox. Real issued workbooks, real fol
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from datetime import date
@@ -60,6 +61,9 @@ def test_saved_as_admin_in_the_teachers_own_folder_is_accepted_with_a_warning(
     assert receipt.name.endswith(" 6A1_TOAN_HK1.html") and receipt.name.startswith("20")
     page = receipt.read_text("utf-8")
     assert "«Admin»" in page and "thư mục «Nộp» của" in page
+    received = re.search(r"Thời điểm nhận</th><td>([^<]*)<", page)
+    assert received is not None  # a local time as people write it, never ISO or an offset
+    assert re.fullmatch(r"\d{2}/\d{2}/\d{4} \d{2}:\d{2}", received.group(1))
     with Ledger.open(school.data.ledger) as ledger:
         (record,) = ledger.files()
         assert (record.sender, record.saved_by) == (teacher, "Admin")

@@ -135,3 +135,12 @@ def column_index(ref: str) -> int:
 
 def format_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
+
+
+def format_time(iso: str) -> str:
+    """``2025-10-10T14:03:22+07:00`` → ``10/10/2025 14:03``, the clock as it read where it was
+    recorded; unreadable text is shown as is."""
+    try:
+        return datetime.fromisoformat(iso).strftime("%d/%m/%Y %H:%M")
+    except (TypeError, ValueError):
+        return iso

@@ -7,6 +7,7 @@ import logging
 from dataclasses import replace
 from pathlib import Path
 
+from workbook_engine.io.cells import format_time
 from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.model import CellChange, SheetKey
@@ -76,7 +77,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         file_name=outcome.name,
         status=outcome.status.value,
         teacher=outcome.teacher_code,
-        received_at=outcome.at,
+        received_at=format_time(outcome.at),
         class_code=key.class_code if key else "",
         subject_code=key.subject_code if key else "",
         subject_name=name,

@@ -10,6 +10,7 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.io.cells import format_time
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
@@ -81,10 +82,7 @@ def day_of(iso: str) -> date | None:
     return moment.date() if moment else None
 
 
-def time_text(iso: str) -> str:
-    """``2025-10-10T14:03:22+07:00`` → ``10/10/2025 14:03``; unreadable text is shown as is."""
-    moment = parse_time(iso)
-    return moment.strftime("%d/%m/%Y %H:%M") if moment else iso
+time_text = format_time  # ``2025-10-10T14:03:22+07:00`` → ``10/10/2025 14:03``
 
 
 def date_text(day: date) -> str:
