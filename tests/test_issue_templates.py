@@ -190,7 +190,8 @@ def test_a_foreign_file_at_the_target_is_never_replaced(
     ("semester", "teacher", "message"),
     [
         (1, "GV999", "không có giáo viên mã «GV999» trong tệp thiết lập"),
-        (3, None, "tệp thiết lập không có học kì 3"),
+        (4, None, "tệp thiết lập không có học kì 4"),
+        (3, None, "chưa có danh sách học sinh kiểm tra lại, rèn luyện hè"),  # SUMMER, no list
         (1, "GV001", "giáo viên «GV001» không được phân công giảng dạy hay chủ nhiệm lớp nào"),
     ],
 )

@@ -8,14 +8,14 @@ from dataclasses import replace
 from enum import StrEnum
 from typing import TypeVar
 
-from workbook_engine.results import SemesterResult, StudentResult
-from workbook_engine.rules import Award, Level, Outcome
+from workbook_engine.results import SemesterResult, StudentResult, SubjectResult
+from workbook_engine.rules import Award, Comment, Level, Outcome, format_tenths
 
 E = TypeVar("E", bound=StrEnum)
 
 # The principal's approvals: periods as the ledger names them → as the sheet does; the fields of
 # a student's approved values (as text) → as a note names them; the column added to the block.
-APPROVAL_PERIODS = {"HK1": "HKI", "HK2": "HKII", "CN": "CN"}
+APPROVAL_PERIODS = {"HK1": "HKI", "HK2": "HKII", "CN": "CN", "HE": "Sau hè"}
 APPROVAL_FIELDS = {
     "learning": "học tập",
     "conduct": "rèn luyện",
@@ -25,15 +25,20 @@ APPROVAL_FIELDS = {
     "re_exam": "kiểm tra lại",
     "award": "danh hiệu",
 }
+SUMMER_FIELDS = APPROVAL_FIELDS | {"summer": "kết quả kiểm tra lại"}  # the HE period's
 CHANGED_AFTER = "Thay đổi sau khi duyệt"
 # (snapshot: student code → field → text, decider's code, ISO time): Ledger.approved_results
 Approved = tuple[Mapping[str, Mapping[str, str]], str, str]
 
 
 def approval_entry(result: StudentResult, period: str) -> dict[str, str]:
-    """One student's values of ``period`` (``HK1``, ``HK2``, ``CN``) as an approval records
-    them: every field of :data:`APPROVAL_FIELDS` as text, "" while not computed (and, for a
-    semester, for the year's proposal and award)."""
+    """One student's values of ``period`` (``HK1``, ``HK2``, ``CN``, ``HE``) as an approval
+    records them: every field of :data:`APPROVAL_FIELDS` as text, "" while not computed (and, for
+    a semester, for the year's proposal and award). ``HE``, the final list after the summer,
+    holds the levels and outcome after re-exams and training (the year's for a student the
+    summer does not concern) and the re-exam results."""
+    if period == "HE":
+        return _summer_entry(result)
     half: SemesterResult = {"HK1": result.hk1, "HK2": result.hk2, "CN": result.year}[period]
     entry = dict.fromkeys(APPROVAL_FIELDS, "")
     entry |= {
@@ -52,6 +57,27 @@ def approval_entry(result: StudentResult, period: str) -> dict[str, str]:
     return entry
 
 
+def _summer_entry(result: StudentResult) -> dict[str, str]:
+    year = result.year
+    entry = approval_entry(result, "CN")
+    summer = year.summer
+    if summer is None:
+        return entry | {"summer": ""}
+    return entry | {
+        "learning": summer.learning.value if summer.learning else "",
+        "conduct": summer.conduct.value if summer.conduct else "",
+        "outcome": summer.outcome.value if summer.outcome else "",
+        "summer": ", ".join(f"{code} {result_text(v)}" for code, v in summer.re_exam.items()),
+    }
+
+
+def result_text(value: SubjectResult) -> str:
+    """A subject result as written in the books: ``6.5``, ``Đ``, "" while not in."""
+    if value is None:
+        return ""
+    return value.value if isinstance(value, Comment) else format_tenths(value)
+
+
 def approval_snapshot(results: Iterable[StudentResult], period: str) -> dict[str, dict[str, str]]:
     """What an approval of ``period`` records: student code → :func:`approval_entry`."""
     return {r.code: approval_entry(r, period) for r in results}
@@ -68,7 +94,7 @@ def approval_changes(
     now = approval_entry(result, period)
     return [
         f"{label} {name} {_as_shown(approved.get(key, ''))} → {_as_shown(now[key])}"
-        for key, name in APPROVAL_FIELDS.items()
+        for key, name in (SUMMER_FIELDS if period == "HE" else APPROVAL_FIELDS).items()
         if approved.get(key, "") != now[key]
     ]
 
@@ -99,7 +125,19 @@ def approved_result(result: StudentResult, approvals: Mapping[str, Approved]) ->
             award=_enum(Award, whole.get("award")),
             reason=year.reason if outcome is year.outcome else "",
         )
-    elif hk1 is not result.hk1 or hk2 is not result.hk2:  # the year's absences: both halves
+    if (after := entry("HE")) is not None and year.summer is not None:
+        final = _enum(Outcome, after.get("outcome"))
+        year = replace(
+            year,
+            summer=replace(
+                year.summer,
+                learning=_enum(Level, after.get("learning")),
+                conduct=_enum(Level, after.get("conduct")),
+                outcome=final,
+                reason=year.summer.reason if final is year.summer.outcome else "",
+            ),
+        )
+    if whole is None and (hk1 is not result.hk1 or hk2 is not result.hk2):  # both halves
         year = replace(
             year, excused=hk1.excused + hk2.excused, unexcused=hk1.unexcused + hk2.unexcused
         )

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -283,6 +283,24 @@ _STATUS_LABELS = {
     ChangeStatus.REFUSED: "Không duyệt",
     ChangeStatus.UNAUTHORISED: "Không được phép",
 }
+
+
+# The summer after the year (re-exams, summer conduct training): the ledger keys of its sheets
+# carry this number where a semester's carry 1 or 2 (a subject's re-exam score, the re-assessed
+# conduct), so they sit beside the semesters' values of the same subject.
+SUMMER = 3
+
+
+@dataclass(frozen=True)
+class SummerList:
+    """Who the summer concerns, from the approved year results: per class, each student's
+    subjects to re-examine, and the students in summer conduct training (setup order)."""
+
+    re_exam: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    training: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return any(self.re_exam.values()) or any(self.training.values())
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from workbook_engine.io.kinds.homeroom import (
     semester_months,
 )
 from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
-from workbook_engine.model import ExemptionScope, Semester, Setup, SheetKey, Subject
+from workbook_engine.model import SUMMER, ExemptionScope, Semester, Setup, SheetKey, Subject
 from workbook_engine.rules import (
     AssessmentMode,
     Award,
@@ -35,6 +35,7 @@ from workbook_engine.rules import (
     Level,
     Outcome,
     ScoreError,
+    apply_re_exam,
     award,
     learning_level,
     parse_comment,
@@ -55,6 +56,11 @@ CONFIRM_DAY = 5
 ATTENDANCE_PREFIX = "DIEMDANH-"
 CONDUCT_CODE = ConductKind.ledger_code
 CONDUCT_LEVEL = CONDUCT_COLUMNS[0]  # KQRL; NX is the homeroom teacher's comment
+# The re-exam sheet's column: a subject's re-exam score (or Đ/CĐ) under its SUMMER ledger key.
+RE_EXAM_COLUMN = "KTL"
+SUMMER_OUTCOMES = frozenset(
+    {Outcome.RE_EXAM, Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING}
+)
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value as stored
 SubjectResult = int | Comment | None  # average in tenths (scored) or Đ/CĐ (commented)
@@ -77,6 +83,19 @@ class SemesterResult:
 
 
 @dataclass(frozen=True)
+class SummerResult:
+    """After the summer, for a student proposed for re-exams and/or summer conduct training:
+    the re-exam results, the year levels recomputed with them, the final outcome (Lên lớp or Ở
+    lại lớp; None while a summer input is missing)."""
+
+    re_exam: dict[str, SubjectResult]  # subject code → re-exam score (tenths) or Đ/CĐ; None: not in
+    learning: Level | None  # the year's learning level with the re-exam results replacing
+    conduct: Level | None  # the conduct re-assessed after training (the year's when not trained)
+    outcome: Outcome | None = None
+    reason: str = ""  # why the final outcome is Ở lại lớp (Vietnamese)
+
+
+@dataclass(frozen=True)
 class YearResult(SemesterResult):
     """The year: year averages (ĐTBmcn), levels, and the proposal once the year is complete."""
 
@@ -84,6 +103,12 @@ class YearResult(SemesterResult):
     re_exam: list[str] = field(default_factory=list)  # subject codes, when learning is Chưa đạt
     award: Award | None = None
     reason: str = ""  # why the outcome is not Lên lớp (Vietnamese)
+    summer: SummerResult | None = None  # only for a student proposed for the summer
+
+    @property
+    def final(self) -> Outcome | None:
+        """The outcome once the summer is over: the summer's for a student it concerns."""
+        return self.summer.outcome if self.summer is not None else self.outcome
 
 
 @dataclass(frozen=True)
@@ -95,11 +120,17 @@ class StudentResult:
     year: YearResult
     missing: list[str]  # what keeps a result from being computed (Vietnamese)
     exempt: list[str] = field(default_factory=list)  # wholly exempt subject codes
+    summer_missing: list[str] = field(default_factory=list)  # re-exam, training results not in
 
     @property
     def complete(self) -> bool:
         """Whether every input is in and the year proposal is computed."""
         return self.year.outcome is not None
+
+    @property
+    def final(self) -> bool:
+        """Whether the final outcome (after the summer where it concerns the student) is in."""
+        return self.year.final is not None
 
 
 @dataclass
@@ -240,6 +271,14 @@ def _student(
         if outcome is Outcome.PROMOTED:  # a student kept back (absences) is not awarded
             prize = award(learning, conduct_year, scored_year)
         reason = _reason(outcome, learning, conduct_year, absences, context.max_absences)
+    summer: SummerResult | None = None
+    summer_missing: list[str] = []
+    if outcome in SUMMER_OUTCOMES:
+        assert learning is not None and conduct_year is not None  # as the outcome is computed
+        summer, summer_missing = _summer(
+            context, courses, got, outcome, re_exam, (scored_year, commented_year),
+            (learning, conduct_year), excused + unexcused,
+        )  # fmt: skip
     year = YearResult(
         averages=_in_order(courses, scored_year, commented_year),
         learning=learning,
@@ -250,8 +289,65 @@ def _student(
         re_exam=re_exam,
         award=prize,
         reason=reason,
+        summer=summer,
     )
-    return StudentResult(code, name, hk1, hk2, year, missing, exempt)
+    return StudentResult(code, name, hk1, hk2, year, missing, exempt, summer_missing)
+
+
+def _summer(
+    context: _Context,
+    courses: list[_Course],
+    got: _Inputs,
+    outcome: Outcome,
+    re_exam: list[str],
+    year_values: tuple[Mapping[str, int | None], Mapping[str, Comment | None]],
+    levels: tuple[Level, Level],
+    absences: int,
+) -> tuple[SummerResult, list[str]]:
+    """The summer of a student proposed for it: each re-exam result replaces the subject's year
+    value (even when lower) and the learning level is recomputed; the re-assessed conduct replaces
+    the year's; then the final outcome (DOMAIN: over the absence limit stays Ở lại lớp)."""
+    missing: list[str] = []
+    by_code = {c.code: c for c in courses}
+    scores: dict[str, int] = {}
+    comments: dict[str, Comment] = {}
+    shown: dict[str, SubjectResult] = {}
+    for code in re_exam:
+        course = by_code[code]
+        text = [got.subjects.get((SUMMER, code), {}).get(RE_EXAM_COLUMN)]
+        one = _Course(code, course.name, course.scored, (RE_EXAM_COLUMN,), 0)
+        value: SubjectResult
+        if course.scored:
+            parsed, problem = _parse_all(context.reader.scores, parse_score, one, text)
+            value = parsed[0]
+            if value is not None and not problem:
+                scores[code] = value
+        else:
+            results, problem = _parse_all(context.reader.comments, parse_comment, one, text)
+            value = results[0]
+            if value is not None and not problem:
+                comments[code] = value
+        shown[code] = value
+        if problem or value is None:
+            missing.append(f"Kiểm tra lại {course.name}: {problem or 'chưa có điểm'}")
+    learning, conduct = levels
+    if outcome in (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING):
+        conduct_after, problem = _conduct(got.conduct.get(SUMMER))
+        if conduct_after is None:
+            missing.append(f"Rèn luyện trong hè{problem}")
+    else:
+        conduct_after = conduct
+    learning_after: Level | None = learning
+    if re_exam and not missing:
+        scored_year, commented_year = year_values
+        learning_after = apply_re_exam(scored_year, commented_year, scores, comments)[2]
+    elif re_exam:
+        learning_after = None
+    if missing or learning_after is None or conduct_after is None:
+        return SummerResult(shown, learning_after, conduct_after), missing
+    final = promotion(learning_after, conduct_after, absences, context.max_absences, final=True)
+    reason = _reason(final, learning_after, conduct_after, absences, context.max_absences)
+    return SummerResult(shown, learning_after, conduct_after, final, reason), missing
 
 
 @dataclass(frozen=True)

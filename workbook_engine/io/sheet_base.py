@@ -22,7 +22,7 @@ FIRST_ROW = HEADER_ROW + 1  # first student row, 0-based (row 8 in Excel)
 ROSTER_COLUMNS = (("STT", 5), ("Mã học sinh", 13), ("Họ và tên", 26))
 ROSTER_WIDTH = len(ROSTER_COLUMNS)
 A4 = 9
-SEMESTER_NAMES = {1: "Học kì I", 2: "Học kì II"}
+SEMESTER_NAMES = {1: "Học kì I", 2: "Học kì II", 3: "Kì nghỉ hè"}  # 3: model.SUMMER
 
 # The sheet may be resized by the teacher but never sorted, nor have rows or columns inserted or
 # deleted: ingestion relies on the layout recorded in the identity sheet.

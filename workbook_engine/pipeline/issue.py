@@ -30,7 +30,7 @@ from workbook_engine.io.identity import Identity, IdentityError, read_identity, 
 from workbook_engine.io.issued import entered_cells
 from workbook_engine.io.kind_sheet import write_sheet
 from workbook_engine.io.kinds import KINDS, Plan
-from workbook_engine.model import Setup
+from workbook_engine.model import SUMMER, Setup, SummerList
 from workbook_engine.share import ShareLayout
 
 Progress = Callable[[int, int], None]
@@ -86,9 +86,18 @@ class IssueResult:
         return f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
 
 
-def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None) -> list[Plan]:
-    """Every sheet to issue for one semester, for one teacher or for all of them."""
-    if semester not in {s.number for s in setup.semesters}:
+def plan_templates(
+    setup: Setup,
+    semester: int,
+    teacher_code: str | None = None,
+    summer: SummerList | None = None,
+) -> list[Plan]:
+    """Every sheet to issue for one semester, for one teacher or for all of them; for
+    :data:`~workbook_engine.model.SUMMER`, the summer's sheets of the students ``summer`` lists."""
+    if semester == SUMMER:
+        if summer is None:
+            raise IssueError("chưa có danh sách học sinh kiểm tra lại, rèn luyện hè")
+    elif semester not in {s.number for s in setup.semesters}:
         raise IssueError(f"tệp thiết lập không có học kì {semester}")
     if teacher_code is not None:
         if teacher_code not in {t.code for t in setup.teachers}:
@@ -96,16 +105,19 @@ def plan_templates(setup: Setup, semester: int, teacher_code: str | None = None)
         codes = [teacher_code]
     else:
         codes = sorted(t.code for t in setup.teachers)
-    jobs = [job for code in codes for job in _jobs_of(setup, semester, code)]
-    if teacher_code is not None and not jobs:
+    jobs = [job for code in codes for job in _jobs_of(setup, semester, code, summer)]
+    if teacher_code is not None and not jobs and semester != SUMMER:
         raise IssueError(
             f"giáo viên «{teacher_code}» không được phân công giảng dạy hay chủ nhiệm lớp nào"
         )
     return jobs
 
 
-def _jobs_of(setup: Setup, semester: int, code: str) -> list[Plan]:
+def _jobs_of(setup: Setup, semester: int, code: str, summer: SummerList | None) -> list[Plan]:
     """What every registered sheet kind issues to this person, each with its writer."""
+    if semester == SUMMER:
+        assert summer is not None
+        return [_job(setup, p) for kind in KINDS for p in kind.summer_plans(setup, summer, code)]
     return [_job(setup, plan) for kind in KINDS for plan in kind.plans(setup, semester, code)]
 
 
@@ -128,13 +140,15 @@ def issue_templates(
     teacher_code: str | None = None,
     *,
     progress: Progress | None = None,
+    summer: SummerList | None = None,
 ) -> IssueResult:
-    """Write the sheets of one semester into each teacher's ``Sổ điểm/`` (see module doc).
+    """Write the sheets of one semester (or of the summer, for ``summer``'s students) into each
+    teacher's ``Sổ điểm/`` (see module doc).
 
     ``progress(done, total)`` is called after each file. Raises :class:`IssueError` for an
     unknown teacher or semester.
     """
-    jobs = plan_templates(setup, semester, teacher_code)
+    jobs = plan_templates(setup, semester, teacher_code, summer)
     result = IssueResult()
     layout = ShareLayout(Path(share), setup)
     for done, job in enumerate(jobs, start=1):

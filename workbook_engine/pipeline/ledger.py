@@ -131,6 +131,28 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX result_approvals_by_class ON result_approvals (class_code, period)
         """,
     ),
+    (
+        "the final list after the summer (period HE) among the approvals of results",
+        # SQLite cannot alter a CHECK: the table is rebuilt, ids (the chain's refs) kept
+        """
+        CREATE TABLE result_approvals_new (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            class_code TEXT NOT NULL,
+            period TEXT NOT NULL CHECK (period IN ('HK1', 'HK2', 'CN', 'HE')),
+            decided_by TEXT NOT NULL,
+            snapshot_hash TEXT NOT NULL,
+            snapshot TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        );
+        INSERT INTO result_approvals_new
+            SELECT id, at, class_code, period, decided_by, snapshot_hash, snapshot, note
+            FROM result_approvals;
+        DROP TABLE result_approvals;
+        ALTER TABLE result_approvals_new RENAME TO result_approvals;
+        CREATE INDEX result_approvals_by_class ON result_approvals (class_code, period)
+        """,
+    ),
 )
 
 # Columns added to a chained table after rows were chained: NULL (an older row) is left out of
@@ -149,8 +171,9 @@ KIND = {
     "locks": "lock",
     "result_approvals": "result_approval",
 }
-# The periods whose results the principal approves: semester 1, semester 2, the whole year.
-RESULT_PERIODS = ("HK1", "HK2", "CN")
+# The periods whose results the principal approves: semester 1, semester 2, the whole year, and
+# the final list after the summer's re-exams and training.
+RESULT_PERIODS = ("HK1", "HK2", "CN", "HE")
 
 
 class LedgerError(WorkbookEngineError):

@@ -13,9 +13,17 @@ from workbook_engine.io.kinds.base import (
 from workbook_engine.io.kinds.correction import CorrectionKind
 from workbook_engine.io.kinds.homeroom import AttendanceKind, ConductKind
 from workbook_engine.io.kinds.score import ScoreKind
+from workbook_engine.io.kinds.summer import ReExamKind, SummerConductKind
 
 KINDS = Registry()
-for _kind in (ScoreKind(), AttendanceKind(), ConductKind(), CorrectionKind()):
+for _kind in (
+    ScoreKind(),
+    AttendanceKind(),
+    ConductKind(),
+    CorrectionKind(),
+    ReExamKind(),
+    SummerConductKind(),
+):
     KINDS.register(_kind)
 
 __all__ = [

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.sheet_base import SEMESTER_NAMES, Header
-from workbook_engine.model import SchoolInfo, Setup, SheetKey, Student
+from workbook_engine.model import SchoolInfo, Setup, SheetKey, Student, SummerList
 
 
 class CellError(ValueError):
@@ -131,6 +131,10 @@ class SheetKind:
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         """The sheets of this kind that ``teacher_code`` gets for ``semester``."""
         raise NotImplementedError
+
+    def summer_plans(self, setup: Setup, summer: SummerList, teacher_code: str) -> list[Plan]:
+        """The sheets of this kind ``teacher_code`` gets for the summer (none by default)."""
+        return []
 
     def layout(self, setup: Setup, identity: Identity) -> Layout:
         """The columns after the roster, as issued (from the identity, never today's setup)."""
