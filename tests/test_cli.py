@@ -141,11 +141,12 @@ DEMO_ROUNDS = [
     ("Điểm danh tháng 4 (05/05/2026)", 8, 0),
     ("Đợt 6 (22/05/2026): TX4, CK", 96, 0),
     ("Điểm danh tháng 5, rèn luyện học kì II (03/06/2026)", 16, 0),
+    ("Kiểm tra lại, rèn luyện hè (05/08/2026)", 4, 0),  # 3 re-exam sheets, 1 summer training
 ]
 DEMO_DAYS = ["2025-10-03", "2025-10-18", "2025-11-04", "2025-11-10", "2025-11-20", "2025-11-28",
              "2025-11-29", "2025-12-03", "2026-01-05", "2026-01-09", "2026-01-21", "2026-02-03",
              "2026-03-03", "2026-04-03", "2026-04-10", "2026-05-05", "2026-05-22",
-             "2026-06-03"]  # fmt: skip
+             "2026-06-03", "2026-08-05"]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -184,6 +185,10 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     days = sorted(p.stem for p in (outbox / "reports" / "diff").glob("*.html"))
     assert days == DEMO_DAYS  # each drop on its own simulated day, the decision form too
     assert "Phó hiệu trưởng duyệt 1 đề nghị sửa điểm." in result.output
+    for approved in ("HKI (22/01/2026)", "HKII (04/06/2026)", "cả năm (04/06/2026)",
+                     "sau kì nghỉ hè (10/08/2026)"):  # fmt: skip
+        assert f"Hiệu trưởng duyệt kết quả {approved}: 8 lớp, 40 học sinh." in result.output
+    assert "Bảng kiểm tra lại, rèn luyện hè: 4 tệp." in result.output
     assert len(list((outbox / "phan-quyen").iterdir())) == 3
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     # again with another seed: nothing of the first run is left behind (regression)
@@ -197,7 +202,7 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     receipts = list((tmp_path / "share").glob("*/Biên nhận/*.html"))
     accepted = sum(n - back for _, n, back in DEMO_ROUNDS)  # the decision form among them
-    assert len(receipts) == accepted == 574
+    assert len(receipts) == accepted == 578
     returned = list((tmp_path / "share").glob("*/Trả lại/*.xlsx"))
     assert len(returned) == 3  # in the folder of each teacher who made a mistake
 

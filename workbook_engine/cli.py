@@ -170,6 +170,10 @@ def demo(
         rejected = sum(1 for o in outcomes if o.status is Status.REJECTED)
         out.print(f"{round_.label}: {len(outcomes)} tệp, trả lại {rejected}.", markup=False)
     out.print(f"Phó hiệu trưởng duyệt {len(result.approved)} đề nghị sửa điểm.", markup=False)
+    for what, approval in result.results:
+        students = sum(n for _, n in approval.approved)
+        out.print(f"{what}: {len(approval.approved)} lớp, {students} học sinh.", markup=False)
+    out.print(f"Bảng kiểm tra lại, rèn luyện hè: {len(result.summer.written)} tệp.", markup=False)
     if result.chain_problem:
         raise engine_error("chain-broken", detail=result.chain_problem)
     out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)

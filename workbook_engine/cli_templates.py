@@ -20,8 +20,8 @@ from workbook_engine.cli_common import (
 from workbook_engine.cli_people import require_pin, who
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.identity import load_or_create_secret, load_secret
-from workbook_engine.model import Role
-from workbook_engine.paths import data_dir
+from workbook_engine.model import Role, Setup, SummerList
+from workbook_engine.paths import DataDir, data_dir
 
 templates_app = new_app("Phát mẫu bảng điểm cho giáo viên / Issue the sheets teachers fill.")
 
@@ -34,22 +34,56 @@ def issue(
     teacher: Annotated[
         str | None, typer.Option("--teacher", help="Chỉ phát cho giáo viên có mã này.")
     ] = None,
+    summer: Annotated[
+        bool,
+        typer.Option(
+            "--summer",
+            help="Phát bảng kiểm tra lại và rèn luyện hè cho các học sinh trong kết quả cả năm "
+            "đã duyệt.",
+        ),
+    ] = False,
 ) -> None:
     """Phát bảng điểm, điểm danh, rèn luyện, phiếu sửa điểm vào thư mục «Sổ điểm» của từng
-    giáo viên trên thư mục chia sẻ."""
+    giáo viên trên thư mục chia sẻ; với --summer, bảng kiểm tra lại và rèn luyện hè."""
+    from workbook_engine.model import SUMMER
     from workbook_engine.pipeline.issue import issue_templates
 
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     secret = load_or_create_secret(data.secret)  # the first issue creates the school's secret
+    concerned = None
+    if summer:
+        concerned = _summer_list(data, setup)
+        semester = SUMMER
     try:
         with progress_bar("Đang ghi mẫu") as update:
-            result = issue_templates(setup, share, secret, semester, teacher, progress=update)
+            result = issue_templates(setup, share, secret, semester, teacher, progress=update,
+                                     summer=concerned)  # fmt: skip
     except FileLockedError as exc:
         raise fail(str(exc)) from exc
     for issued in result.files:
         out.print(issued.message, markup=False)
     out.print(result.summary(), markup=False)
+
+
+def _summer_list(data: DataDir, setup: Setup) -> SummerList:
+    """Who the summer concerns, from the approved year results; classes not approved yet are
+    named (they get no sheet until their year is approved)."""
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.pipeline.result_approval import summer_list
+
+    if not data.ledger.exists():
+        raise engine_error("summer-nothing-approved")
+    with Ledger.open_readonly(data.ledger) as ledger:
+        concerned, waiting = summer_list(setup, ledger)
+    if len(waiting) == len(setup.classes):
+        raise engine_error("summer-nothing-approved")
+    if waiting:
+        out.print(f"Các lớp chưa duyệt kết quả cả năm, chưa phát: {', '.join(waiting)}.",
+                  markup=False)  # fmt: skip
+    if not concerned:
+        out.print("Không có học sinh nào phải kiểm tra lại hay rèn luyện hè.", markup=False)
+    return concerned
 
 
 @templates_app.command("refresh")

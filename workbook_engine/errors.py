@@ -774,6 +774,42 @@ OPERATION_KINDS = _kinds(
         "trong sổ tổng hợp) rồi duyệt lại; kết quả của một lớp chỉ được duyệt khi tính được cho "
         "mọi học sinh.",
     ),
+    ProblemKind(  # raised by pipeline/result_approval.py for the list after the summer
+        "results-year-not-approved",
+        "Chưa duyệt kết quả cả năm",
+        "lớp {class_code} chưa được duyệt kết quả cả năm; danh sách lên lớp sau kì nghỉ hè chỉ "
+        "được duyệt sau kết quả cả năm",
+        "Hiệu trưởng duyệt kết quả cả năm của lớp trước (wbe results approve --year hoặc phiếu "
+        "duyệt kết quả cả năm), rồi mới duyệt danh sách sau kì nghỉ hè.",
+    ),
+    # --- the results decision form (Phiếu duyệt kết quả, pipeline/results_decision.py); a form
+    # from the wrong folder or person reuses decision-wrong-folder and decision-other-approver
+    ProblemKind(
+        "results-approver-not-allowed",
+        "Người duyệt kết quả không có quyền",
+        "phiếu duyệt kết quả ghi người duyệt {value}, không phải Hiệu trưởng trong tệp thiết "
+        "lập; chỉ Hiệu trưởng duyệt kết quả học tập, rèn luyện. Hiệu trưởng được báo việc này",
+        "Phiếu duyệt kết quả chỉ do Hiệu trưởng ghi ý kiến; văn phòng phát phiếu mới cho Hiệu "
+        "trưởng (wbe results form).",
+        tags=frozenset({"unauthorised"}),
+    ),
+    ProblemKind(
+        "results-changed-since-form",
+        "Kết quả đã thay đổi sau khi phát phiếu",
+        "kết quả lớp {class_code} đã thay đổi sau khi phát phiếu; dùng phiếu mới",
+        "Lớp này chưa được duyệt (các lớp khác trên phiếu vẫn được duyệt). Phát phiếu mới (wbe "
+        "results form) để xem kết quả hiện tại của lớp rồi ghi ý kiến lại.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "results-row-not-approved",
+        "Lớp chưa duyệt được",
+        "{detail}",
+        "Lớp này chưa được duyệt (các lớp khác trên phiếu vẫn được duyệt). Nhận đủ dữ liệu còn "
+        "thiếu hoặc quyết định các đề nghị sửa điểm của lớp, rồi phát phiếu mới (wbe results "
+        "form) để duyệt lớp này.",
+        Severity.WARNING,
+    ),
     ProblemKind(
         "not-a-demo-data-dir",
         "Thư mục dữ liệu của trường khác",

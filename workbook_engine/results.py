@@ -347,6 +347,7 @@ def _summer(
         return SummerResult(shown, learning_after, conduct_after), missing
     final = promotion(learning_after, conduct_after, absences, context.max_absences, final=True)
     reason = _reason(final, learning_after, conduct_after, absences, context.max_absences)
+    reason = reason.replace("cả năm Chưa đạt", "sau kì nghỉ hè Chưa đạt")
     return SummerResult(shown, learning_after, conduct_after, final, reason), missing
 
 

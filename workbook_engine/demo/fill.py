@@ -71,6 +71,9 @@ CONDUCT_NOTES = {
 }
 COMMENT_FAILED = 0.004  # odds of a «CĐ» typed in a commented subject (semester 1 only)
 MONTHLY_ABSENCES = ((0, 0.86), (1, 0.11), (2, 0.025), (3, 0.005))  # an ordinary student
+RE_EXAM_PASS = 6.5  # a re-exam student's level in the summer, once they have worked…
+RE_EXAM_FAIL = 3.0  # …except the one who fails again (Ở lại lớp)
+SUMMER_CONDUCT_NOTE = "Hoàn thành rèn luyện trong hè, có nhiều tiến bộ."
 KEPT_BACK_ABSENCES = 13  # a month of semester 2, for the student absent too often (4 months: 52)
 EXCUSED_SHARE = 0.8
 
@@ -172,6 +175,11 @@ class Cohort:
             failing[student.code] = tuple(rng.sample(scored, 1 + n % 2))
         rest = [s.code for s in pool[re_exams : re_exams + 4]] + ["", ""]
         return cls(failing, rest[0], rest[1], tuple(c for c in rest[2:4] if c))
+
+    @property
+    def failing_again(self) -> str:
+        """The re-exam student who fails again in the summer (none when only one re-exams)."""
+        return sorted(self.failing)[0] if len(self.failing) > 1 else ""
 
     def ability(self, student: str, subject: str) -> float:
         """The level a student's scores are drawn around in one subject."""
@@ -275,6 +283,28 @@ def fill_conduct(copy: WorkingCopy, rng: random.Random, cohort: Cohort) -> None:
         level = cohort.conduct(code, copy.identity.semester, rng)
         copy.put(i, level_column, level.value)
         copy.put(i, note_column, rng.choice(CONDUCT_NOTES[level]))
+
+
+def fill_re_exam(copy: WorkingCopy, setup: Setup, rng: random.Random, cohort: Cohort) -> None:
+    """The re-exam results of the students listed: most pass, :attr:`Cohort.failing_again`
+    does not."""
+    (column,) = copy.identity.columns
+    commented = is_commented(setup, copy.identity)
+    for i, code in enumerate(copy.identity.student_codes):
+        passed = code != cohort.failing_again
+        if commented:
+            copy.put(i, column, (Comment.D if passed else Comment.CD).value)
+        else:
+            level = RE_EXAM_PASS if passed else RE_EXAM_FAIL
+            copy.put(i, column, typed(rng, max(5.0, score_for(rng, level)) if passed else level))
+
+
+def fill_summer_conduct(copy: WorkingCopy) -> None:
+    """The conduct after summer training: Đạt for every student trained."""
+    level_column, note_column = copy.identity.columns
+    for i in range(len(copy.identity.students)):
+        copy.put(i, level_column, Level.D.value)
+        copy.put(i, note_column, SUMMER_CONDUCT_NOTE)
 
 
 def fill_sheet(

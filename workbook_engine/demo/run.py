@@ -37,7 +37,9 @@ from workbook_engine.demo.fill import (
     approve_all,
     fill_attendance,
     fill_conduct,
+    fill_re_exam,
     fill_scores,
+    fill_summer_conduct,
     is_commented,
 )
 from workbook_engine.demo.school import DemoOptions, build_demo_school
@@ -46,12 +48,19 @@ from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.kinds.homeroom import attendance_sheet_name, conduct_sheet_name
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
-from workbook_engine.model import CellChange, ChangeStatus, Role, Setup
+from workbook_engine.model import SUMMER, CellChange, ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.decision_forms import newest_form
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
 from workbook_engine.pipeline.ledger import now_iso
+from workbook_engine.pipeline.result_approval import (
+    PERIOD_NAMES,
+    ApprovalResult,
+    approve_period,
+    period_problem,
+    summer_list,
+)
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import publish
 from workbook_engine.rules import AssessmentMode, Comment
@@ -92,6 +101,8 @@ class Step(StrEnum):
     HOMEROOM = "homeroom"  # attendance months and/or conduct, by the homeroom teachers
     LATE_ATTENDANCE = "late-attendance"  # the one class's October sheet, after the deadline
     DECISION = "decision"  # the vice-principal's decision form, into her Duyệt/
+    APPROVE = "approve"  # the principal approves the results of ``periods``
+    SUMMER = "summer"  # re-exam and summer training sheets issued, filled and sent
 
 
 @dataclass(frozen=True)
@@ -105,6 +116,7 @@ class Round:
     conduct: bool = False  # the semester's conduct sheets too
     mistakes: bool = False  # three teachers make a mistake and get the file back
     fixes: bool = False  # …and fix it; one corrects an accepted score; one sheet is held back
+    periods: tuple[str, ...] = ()  # the results approved (HK1, HK2, CN, HE)
 
 
 ROUNDS = (
@@ -126,6 +138,8 @@ ROUNDS = (
     # before the semester 1 lock (24/01): January is confirmed early, with the conduct
     Round("Điểm danh tháng 1, rèn luyện học kì I (21/01/2026)", date(2026, 1, 21),
           step=Step.HOMEROOM, months=("2026-01",), conduct=True),
+    Round("Hiệu trưởng duyệt kết quả học kì I (22/01/2026)", date(2026, 1, 22),
+          step=Step.APPROVE, periods=("HK1",)),
     Round("Học kì II — điểm danh tháng 1 (03/02/2026)", date(2026, 2, 3), semester=2,
           step=Step.HOMEROOM, months=("2026-01",)),
     Round("Điểm danh tháng 2 (03/03/2026)", date(2026, 3, 3), semester=2, step=Step.HOMEROOM,
@@ -140,8 +154,14 @@ ROUNDS = (
     # before the year's lock (05/06)
     Round("Điểm danh tháng 5, rèn luyện học kì II (03/06/2026)", date(2026, 6, 3), semester=2,
           step=Step.HOMEROOM, months=("2026-05",), conduct=True),
+    Round("Hiệu trưởng duyệt kết quả học kì II, cả năm (04/06/2026)", date(2026, 6, 4),
+          semester=2, step=Step.APPROVE, periods=("HK2", "CN")),
+    Round("Kiểm tra lại, rèn luyện hè (05/08/2026)", date(2026, 8, 5), semester=2,
+          step=Step.SUMMER),
+    Round("Hiệu trưởng duyệt danh sách lên lớp sau hè (10/08/2026)", date(2026, 8, 10),
+          semester=2, step=Step.APPROVE, periods=("HE",)),
 )  # fmt: skip
-RESULTS_DAY = ROUNDS[-1].today  # the master is published once, with the year's results
+RESULTS_DAY = ROUNDS[-1].today  # the master is published once, with the final results
 
 
 @dataclass
@@ -152,6 +172,8 @@ class DemoResult:
     share: Path
     rounds: list[tuple[Round, list[Outcome]]] = field(default_factory=list)
     approved: list[CellChange] = field(default_factory=list)
+    results: list[tuple[str, ApprovalResult]] = field(default_factory=list)  # the principal
+    summer: IssueResult = field(default_factory=IssueResult)  # re-exam, summer training sheets
     chain_problem: str | None = None
     chain_head: str = ""
     cohort: Cohort = field(default_factory=Cohort)
@@ -260,6 +282,13 @@ class _Year:
             self._issue(round_.semester)
         if round_.step is Step.DECISION:
             self._decide(round_)
+            return
+        if round_.step is Step.APPROVE:
+            self._approve(round_)
+            return
+        if round_.step is Step.SUMMER:
+            dropped = self._summer(round_)
+            self.result.rounds.append((round_, self._process(round_.today, dropped)))
             return
         if round_.step in (Step.HOMEROOM, Step.LATE_ATTENDANCE):
             dropped = self._homeroom(round_)
@@ -380,6 +409,41 @@ class _Year:
             dropped.append(self._drop(copy, self.layout.submit(self.owner[path])))
             if step:
                 step(i, len(names))
+        return dropped
+
+    def _approve(self, round_: Round) -> None:
+        """The principal approves the results of every class for each period of the round (what
+        ``wbe results approve`` does once their PIN is checked)."""
+        self.pipeline.ledger.clock = _on_day(round_.today)
+        principal = next(t.code for t in self.setup.teachers if Role.PRINCIPAL in t.roles)
+        classes = [r.code for r in self.setup.classes]
+        for period in round_.periods:
+            problem = period_problem(self.setup, period, round_.today)
+            if problem is not None:
+                raise WorkbookEngineError(problem)
+            done = approve_period(self.setup, self.pipeline.ledger, period, classes, principal,
+                                  round_.today)  # fmt: skip
+            if done.refused:
+                raise WorkbookEngineError(*done.refused)
+            what = f"Hiệu trưởng duyệt kết quả {PERIOD_NAMES[period]} ({round_.today:%d/%m/%Y})"
+            self.result.results.append((what, done))
+
+    def _summer(self, round_: Round) -> list[Path]:
+        """The summer's sheets for the students the approved year sends there, filled by their
+        teachers (most re-exams passed, one failed; the training done) and sent."""
+        concerned, _ = summer_list(self.setup, self.pipeline.ledger)
+        issued = issue_templates(self.setup, self.layout.root, self.secret, SUMMER,
+                                 progress=self._step("Phát bảng kiểm tra lại, rèn luyện hè"),
+                                 summer=concerned)  # fmt: skip
+        self.result.summer.files += issued.files
+        dropped = []
+        for f in issued.files:
+            copy = WorkingCopy(f.path)
+            if copy.identity.kind == "re_exam":
+                fill_re_exam(copy, self.setup, self.rng, self.cohort)
+            else:
+                fill_summer_conduct(copy)
+            dropped.append(self._drop(copy, self.layout.submit(f.teacher_code)))
         return dropped
 
     def _decide(self, round_: Round) -> None:
