@@ -774,6 +774,13 @@ OPERATION_KINDS = _kinds(
         "trong sổ tổng hợp) rồi duyệt lại; kết quả của một lớp chỉ được duyệt khi tính được cho "
         "mọi học sinh.",
     ),
+    ProblemKind(
+        "summer-nothing-approved",
+        "Chưa có kết quả cả năm được duyệt",
+        "chưa lớp nào được duyệt kết quả cả năm, chưa biết học sinh nào phải kiểm tra lại hay "
+        "rèn luyện hè",
+        "Duyệt kết quả cả năm (wbe results approve --year) rồi phát lại bảng hè.",
+    ),
     ProblemKind(  # raised by pipeline/result_approval.py for the list after the summer
         "results-year-not-approved",
         "Chưa duyệt kết quả cả năm",
