@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -11,7 +12,7 @@ import pytest
 
 from tests.helpers import OCTOBER, School
 from workbook_engine.io.kinds.homeroom import school_days, semester_months
-from workbook_engine.model import Setup, SheetKey
+from workbook_engine.model import CalendarEvent, EventKind, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import Status
 from workbook_engine.results import StudentResult, student_results
@@ -491,10 +492,41 @@ def test_early_in_the_year_only_what_is_due_is_missing(small_school: Setup) -> N
     result = result_of(small_school, code, {}, date(2025, 10, 5), received=[])
     months = ["Điểm danh tháng 09/2025", "Điểm danh tháng 10/2025"]
     assert result.missing == [*expected, "Rèn luyện HK1", *months]
-    # the school may set an earlier confirmation day
-    result = result_of(small_school, code, {}, date(2025, 10, 5), received=[], confirm_day=3)
+    # the school may set an earlier confirmation window in its calendar (1–3 October)…
+    earlier = _attendance_windows(small_school, {(2025, 10): date(2025, 10, 3)})
+    result = result_of(earlier, code, {}, date(2025, 10, 5), received=[])
     assert result.missing[-2] == "Điểm danh tháng 09/2025: chưa xác nhận, quá hạn 03/10/2025"
     assert result.hk1.learning is None and result.hk2.averages["TOAN"] is None
+    # …and without any window in the calendar, the confirmation day (default the 5th) applies
+    bare = _attendance_windows(small_school, {})
+    result = result_of(bare, code, {}, date(2025, 10, 5), received=[], confirm_day=3)
+    assert result.missing[-2] == "Điểm danh tháng 09/2025: chưa xác nhận, quá hạn 03/10/2025"
+    result = result_of(bare, code, {}, date(2025, 10, 5), received=[])
+    assert result.missing[-2] == "Điểm danh tháng 09/2025"
+
+
+def test_a_later_window_in_the_calendar_moves_the_deadline(small_school: Setup) -> None:
+    code = first(small_school)
+    later = _attendance_windows(small_school, {(2025, 11): date(2025, 11, 8)})
+    received = [
+        k for k in attendance_keys(small_school, CLASS) if k.subject_code != "DIEMDANH-2025-10"
+    ]
+    cells = year_values(small_school, code)
+    on_time = result_of(later, code, cells, date(2025, 11, 8), received=received)
+    assert "Điểm danh tháng 10/2025" in on_time.missing
+    late = result_of(later, code, cells, date(2025, 11, 9), received=received)
+    assert "Điểm danh tháng 10/2025: chưa xác nhận, quá hạn 08/11/2025" in late.missing
+
+
+def _attendance_windows(setup: Setup, ends: dict[tuple[int, int], date]) -> Setup:
+    """``setup`` whose calendar's «Xác nhận điểm danh» windows are only those of ``ends``:
+    (year, month the window opens) → its last day."""
+    events = [e for e in setup.calendar if e.kind is not EventKind.ATTENDANCE]
+    events += [
+        CalendarEvent(EventKind.ATTENDANCE, date(y, m, 1), end, None, "", "Xác nhận điểm danh")
+        for (y, m), end in ends.items()
+    ]
+    return replace(setup, calendar=tuple(events))
 
 
 def test_the_proposal_waits_for_the_end_of_the_year(small_school: Setup) -> None:

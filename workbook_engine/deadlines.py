@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+from collections.abc import Iterable
 from datetime import date
 
 from workbook_engine.model import CalendarEvent, EventKind, Setup
+
+CONFIRM_DAY = 5  # DOMAIN: a month's attendance is confirmed by the 5th of the next month
 
 
 def column_kind(column: str) -> str:
@@ -64,3 +68,20 @@ def is_late(setup: Setup, semester: int, column: str, today: date) -> CalendarEv
         return None
     last = max(windows, key=lambda e: e.end)
     return last if today > last.end else None
+
+
+def attendance_deadline(
+    events: Iterable[CalendarEvent], year: int, month: int, confirm_day: int = CONFIRM_DAY
+) -> date:
+    """The last day to confirm the attendance of ``month``: the end of the calendar's «Xác nhận
+    điểm danh» window that opens in the next month, else ``confirm_day`` of the next month (its
+    last day when shorter)."""
+    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    windows = [
+        e.end
+        for e in events
+        if e.kind is EventKind.ATTENDANCE and (e.start.year, e.start.month) == (year, month)
+    ]
+    if windows:
+        return max(windows)
+    return date(year, month, min(confirm_day, calendar.monthrange(year, month)[1]))

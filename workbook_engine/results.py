@@ -13,13 +13,13 @@ teacher entered counts (DOMAIN, "Missed assessments").
 
 from __future__ import annotations
 
-import calendar
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
 
+from workbook_engine.deadlines import CONFIRM_DAY, attendance_deadline
 from workbook_engine.io.kinds.homeroom import (
     CONDUCT_COLUMNS,
     ConductKind,
@@ -27,7 +27,15 @@ from workbook_engine.io.kinds.homeroom import (
     semester_months,
 )
 from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
-from workbook_engine.model import SUMMER, ExemptionScope, Semester, Setup, SheetKey, Subject
+from workbook_engine.model import (
+    SUMMER,
+    CalendarEvent,
+    ExemptionScope,
+    Semester,
+    Setup,
+    SheetKey,
+    Subject,
+)
 from workbook_engine.rules import (
     AssessmentMode,
     Award,
@@ -49,9 +57,6 @@ from workbook_engine.rules import (
     year_conduct,
 )
 
-# A month's attendance is confirmed by this day of the next month (DOMAIN default); it becomes a
-# school setting once SchoolInfo carries it, and callers pass it as ``confirm_day`` meanwhile.
-CONFIRM_DAY = 5
 # The ledger's subject codes of the homeroom sheets (AttendanceKind.ledger_key: one key a month).
 ATTENDANCE_PREFIX = "DIEMDANH-"
 CONDUCT_CODE = ConductKind.ledger_code
@@ -203,7 +208,7 @@ def student_results(
             elif value == UNEXCUSED:
                 inputs[who].unexcused[key.semester] += 1
     semesters = sorted(setup.semesters, key=lambda s: s.number)
-    missing_months = attendance_missing(semesters, months_in, today, confirm_day)
+    missing_months = attendance_missing(semesters, months_in, today, confirm_day, setup.calendar)
     context = _Context(semesters, today, missing_months, limit, _Reader())
     whole = {
         (e.student_code, e.subject_code)
@@ -459,10 +464,16 @@ def _in_order(
 
 
 def attendance_missing(
-    semesters: list[Semester], months_in: set[tuple[int, str]], today: date, confirm_day: int
+    semesters: list[Semester],
+    months_in: set[tuple[int, str]],
+    today: date,
+    confirm_day: int = CONFIRM_DAY,
+    events: Iterable[CalendarEvent] = (),
 ) -> dict[int, list[str]]:
     """Per semester, the attendance months whose school days have begun and whose sheet has not
-    reached the ledger; past the confirmation deadline the message says it is overdue."""
+    reached the ledger; past the confirmation deadline (the calendar's «Xác nhận điểm danh»
+    window, else ``confirm_day`` of the next month) the message says it is overdue."""
+    events = list(events)
     months = {s.number: semester_months(s) for s in semesters}
     out: dict[int, list[str]] = {}
     for semester in semesters:
@@ -477,19 +488,12 @@ def attendance_missing(
             label = f"Điểm danh tháng {month:02d}/{year}"
             if (year, month) in other:  # January: one sheet per semester
                 label += f" (HK{semester.number})"
-            deadline = _deadline(year, month, confirm_day)
+            deadline = attendance_deadline(events, year, month, confirm_day)
             if today > deadline:
                 label += f": chưa xác nhận, quá hạn {deadline:%d/%m/%Y}"
             listed.append(label)
         out[semester.number] = listed
     return out
-
-
-def _deadline(year: int, month: int, confirm_day: int) -> date:
-    """The last day to confirm a month's attendance: ``confirm_day`` of the next month (or its
-    last day when shorter)."""
-    year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-    return date(year, month, min(confirm_day, calendar.monthrange(year, month)[1]))
 
 
 def _reason(

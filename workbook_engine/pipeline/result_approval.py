@@ -71,7 +71,7 @@ def class_results(
         if key.subject_code.startswith(ATTENDANCE_PREFIX)
     }
     semesters = sorted(setup.semesters, key=lambda s: s.number)
-    return results, attendance_missing(semesters, months_in, day, CONFIRM_DAY)
+    return results, attendance_missing(semesters, months_in, day, CONFIRM_DAY, setup.calendar)
 
 
 def approve_period(
