@@ -15,7 +15,7 @@ from workbook_engine.io.kinds.homeroom import school_days, semester_months
 from workbook_engine.model import CalendarEvent, EventKind, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import Status
-from workbook_engine.results import StudentResult, student_results
+from workbook_engine.results import StudentResult, confirmed_late, student_results
 from workbook_engine.rules import AssessmentMode, Award, Comment, Level, Outcome
 
 T, K, D, CD = Level.T, Level.K, Level.D, Level.CD
@@ -582,3 +582,38 @@ def test_results_of_a_class_ingested_through_the_pipeline(school: School) -> Non
     assert "Rèn luyện HK1" not in first_.missing
     # 10 October: September is in; October has begun and is not yet due
     assert [m for m in first_.missing if m.startswith("Điểm danh")] == ["Điểm danh tháng 10/2025"]
+
+
+def test_excused_absences_confirmed_late_count_as_unexcused(small_school: Setup) -> None:
+    code = first(small_school)
+    cells = year_values(small_school, code)
+    october = SheetKey(CLASS, "DIEMDANH-2025-10", 1)
+    days = [d for key, d in open_days(small_school, CLASS) if key == october]
+    cells |= {(october, code, days[0].isoformat()): "P", (october, code, days[1].isoformat()): "P",
+              (october, code, days[2].isoformat()): "K"}  # fmt: skip
+    on_time = result_of(small_school, code, cells)
+    assert (on_time.hk1.excused, on_time.hk1.unexcused, on_time.notes) == (2, 1, [])
+    students = [s.code for s in small_school.students_of(CLASS)]
+    keys = attendance_keys(small_school, CLASS)
+    results = student_results(small_school, CLASS, cells, YEAR_END, received=keys, late={october})
+    late = results[students.index(code)]
+    assert (late.hk1.excused, late.hk1.unexcused, late.year.unexcused) == (0, 3, 3)
+    assert late.notes == ["2 buổi nghỉ có phép tháng 10/2025 xác nhận sau hạn, tính là không phép"]
+
+
+LATE = [
+    # id, the sheet's first arrival, late (the demo calendar: window 1–5 November)
+    ("on-the-deadline", "2025-11-05T16:59:00+07:00", False),
+    ("a-day-after", "2025-11-06T07:00:00+07:00", True),
+    ("early", "2025-10-31T10:00:00+07:00", False),
+]
+
+
+@pytest.mark.parametrize(("at", "late"), [row[1:] for row in LATE], ids=[r[0] for r in LATE])
+def test_a_month_is_confirmed_late_after_its_window(
+    small_school: Setup, at: str, late: bool
+) -> None:
+    october = SheetKey(CLASS, "DIEMDANH-2025-10", 1)
+    maths = SheetKey(CLASS, "TOAN", 1)  # not attendance: never late here
+    found = confirmed_late(small_school, {october: at, maths: "2026-06-01T00:00:00+07:00"})
+    assert found == ({october} if late else set())

@@ -126,6 +126,7 @@ class StudentResult:
     missing: list[str]  # what keeps a result from being computed (Vietnamese)
     exempt: list[str] = field(default_factory=list)  # wholly exempt subject codes
     summer_missing: list[str] = field(default_factory=list)  # re-exam, training results not in
+    notes: list[str] = field(default_factory=list)  # what the counts apply (P confirmed late)
 
     @property
     def complete(self) -> bool:
@@ -146,6 +147,7 @@ class _Inputs:
     conduct: dict[int, str] = field(default_factory=dict)  # semester → KQRL
     excused: Counter[int] = field(default_factory=Counter)  # semester → P marks
     unexcused: Counter[int] = field(default_factory=Counter)  # semester → K marks
+    late: Counter[SheetKey] = field(default_factory=Counter)  # month → P marks counted as K
 
 
 @dataclass(frozen=True)
@@ -175,6 +177,7 @@ def student_results(
     confirm_day: int = CONFIRM_DAY,
     max_absences: int | None = None,
     received: Collection[SheetKey] = (),
+    late: Collection[SheetKey] = (),
 ) -> list[StudentResult]:
     """Results of every student of ``class_code``, in roster order.
 
@@ -182,11 +185,14 @@ def student_results(
     a semester that has not begun by ``today`` are not listed as missing. An attendance month
     counts as received when the ledger holds a mark of it or its key is in ``received`` (a sheet
     of a class where nobody was absent stores no value). ``max_absences`` defaults to the
-    school's setting (45).
+    school's setting (45). A P mark of a month in ``late`` (:func:`confirmed_late`: its sheet
+    reached the ledger after the confirmation deadline) counts as unexcused, and the student's
+    :attr:`StudentResult.notes` say so.
     """
     if not 1 <= confirm_day <= 31:
         raise ValueError(f"confirm_day must be within 1..31, got {confirm_day!r}")
     limit = setup.school.max_absences if max_absences is None else max_absences
+    late = set(late)
     room = setup.class_by_code(class_code)
     courses = [_Course.of(s) for s in setup.subjects_of_grade(room.grade)]
     by_code = {c.code for c in courses}
@@ -203,7 +209,10 @@ def student_results(
                 inputs[who].conduct[key.semester] = value
         elif code.startswith(ATTENDANCE_PREFIX):
             months_in.add((key.semester, code))
-            if value == EXCUSED:
+            if value == EXCUSED and key in late:  # confirmed after the deadline: unexcused
+                inputs[who].unexcused[key.semester] += 1
+                inputs[who].late[key] += 1
+            elif value == EXCUSED:
                 inputs[who].excused[key.semester] += 1
             elif value == UNEXCUSED:
                 inputs[who].unexcused[key.semester] += 1
@@ -296,7 +305,33 @@ def _student(
         reason=reason,
         summer=summer,
     )
-    return StudentResult(code, name, hk1, hk2, year, missing, exempt, summer_missing)
+    notes = [
+        f"{count} buổi nghỉ có phép tháng {_month_label(key)} xác nhận sau hạn, tính là không phép"
+        for key, count in sorted(got.late.items(), key=lambda item: item[0].subject_code)
+    ]
+    return StudentResult(code, name, hk1, hk2, year, missing, exempt, summer_missing, notes)
+
+
+def _month_label(key: SheetKey) -> str:
+    """``10/2025`` for ``DIEMDANH-2025-10``."""
+    year, _, month = key.subject_code.removeprefix(ATTENDANCE_PREFIX).partition("-")
+    return f"{month}/{year}"
+
+
+def confirmed_late(
+    setup: Setup, first_received: Mapping[SheetKey, str], confirm_day: int = CONFIRM_DAY
+) -> set[SheetKey]:
+    """The attendance months whose first sheet reached the ledger after the confirmation
+    deadline (``first_received``: :meth:`Ledger.first_received`, ISO times)."""
+    late = set()
+    for key, at in first_received.items():
+        if not key.subject_code.startswith(ATTENDANCE_PREFIX):
+            continue
+        year, _, month = key.subject_code.removeprefix(ATTENDANCE_PREFIX).partition("-")
+        deadline = attendance_deadline(setup.calendar, int(year), int(month), confirm_day)
+        if date.fromisoformat(at[:10]) > deadline:
+            late.add(key)
+    return late
 
 
 def _summer(

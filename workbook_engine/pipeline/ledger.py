@@ -955,6 +955,21 @@ class Ledger:
         )
         return {SheetKey(r[0], r[1], r[2]) for r in rows if r[2] is not None}
 
+    def first_received(
+        self, class_code: str | None = None, kind: str = "attendance"
+    ) -> dict[SheetKey, str]:
+        """When the first accepted file of each ledger key of ``kind`` arrived (ISO time), of
+        one class or of every class: an attendance month is confirmed on that day."""
+        where, args = "kind = ? AND status = 'accepted'", [kind]
+        if class_code is not None:
+            where, args = f"{where} AND class_code = ?", [kind, class_code]
+        rows = self.db.execute(
+            "SELECT class_code, subject_code, semester, MIN(received_at) FROM files"
+            f" WHERE {where} GROUP BY class_code, subject_code, semester",
+            args,
+        )
+        return {SheetKey(r[0], r[1], r[2]): str(r[3]) for r in rows if r[2] is not None}
+
 
 def _payload(row: dict[str, object]) -> str:
     """The hashed form of a chained row (late columns left out while NULL)."""

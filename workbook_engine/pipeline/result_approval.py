@@ -23,6 +23,7 @@ from workbook_engine.results import (
     CONFIRM_DAY,
     StudentResult,
     attendance_missing,
+    confirmed_late,
     student_results,
 )
 from workbook_engine.rules import Outcome
@@ -63,7 +64,8 @@ def class_results(
     labelled exactly as the results list them among the missing inputs."""
     values = ledger.scores_of_class(class_code)
     received = ledger.received_keys(class_code)
-    results = student_results(setup, class_code, values, day, received=received)
+    late = confirmed_late(setup, ledger.first_received(class_code))
+    results = student_results(setup, class_code, values, day, received=received, late=late)
     months_in = {(k.semester, k.subject_code) for k in received}
     months_in |= {
         (key.semester, key.subject_code)
