@@ -4,6 +4,7 @@ checked against their kinds' specs."""
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -121,3 +122,17 @@ def test_both_attendance_totals_keep_their_formulas(school: School) -> None:
     cells = {"H8": "P", "AH8": 1, "AI9": 0}
     (returned,) = school.ingest(drop(school, issued, cells, teacher))
     assert located(returned) == [("formula-changed", "AH8"), ("formula-changed", "AI9")]
+
+
+def test_a_mark_on_a_holiday_is_refused_where_it_stands(school: School) -> None:
+    """The calendar's «Ngày nghỉ» rows close their days like Sundays: 1 January 2026 (Tết
+    Dương lịch, column D) is grey and takes no mark; 2 January (E) does."""
+    teacher = homeroom(school)
+    issued = school.sheets(teacher) / "6A1_DiemDanh_2026-01_HK1.xlsx"
+    (returned,) = school.ingest(
+        drop(school, issued, {"D8": "P", "E8": "K"}, teacher), today=date(2026, 1, 10)
+    )
+    assert returned.status is Status.REJECTED
+    assert located(returned) == [("cell-closed", "D8")]
+    (accepted,) = school.ingest(drop(school, issued, {"E8": "K"}, teacher), today=date(2026, 1, 10))
+    assert accepted.status is Status.ACCEPTED, [str(p) for p in accepted.problems]

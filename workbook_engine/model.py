@@ -40,6 +40,7 @@ class EventKind(StrEnum):
     ATTENDANCE = "Xác nhận điểm danh"
     PROGRESS_CHECK = "Kiểm tra tiến độ"
     SUMMER = "Kiểm tra lại, rèn luyện hè"
+    HOLIDAY = "Ngày nghỉ"  # a holiday or a day off: no school, no attendance mark
 
 
 @dataclass(frozen=True)

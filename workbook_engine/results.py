@@ -23,6 +23,7 @@ from workbook_engine.deadlines import CONFIRM_DAY, attendance_deadline
 from workbook_engine.io.kinds.homeroom import (
     CONDUCT_COLUMNS,
     ConductKind,
+    holidays,
     school_days,
     semester_months,
 )
@@ -509,13 +510,14 @@ def attendance_missing(
     reached the ledger; past the confirmation deadline (the calendar's «Xác nhận điểm danh»
     window, else ``confirm_day`` of the next month) the message says it is overdue."""
     events = list(events)
+    days_off = holidays(events)
     months = {s.number: semester_months(s) for s in semesters}
     out: dict[int, list[str]] = {}
     for semester in semesters:
         other = {m for n, ms in months.items() if n != semester.number for m in ms}
         listed = []
         for year, month in months[semester.number]:
-            _, open_days = school_days(semester, year, month)
+            _, open_days = school_days(semester, year, month, days_off)
             if not open_days or min(open_days) > today:
                 continue
             if (semester.number, f"{ATTENDANCE_PREFIX}{year}-{month:02d}") in months_in:

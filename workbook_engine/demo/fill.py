@@ -23,7 +23,7 @@ import openpyxl
 from workbook_engine.io.correction_sheet import APPROVED
 from workbook_engine.io.decision_sheet import DECISION_COL, NOTE_COL
 from workbook_engine.io.identity import IDENTITY_SHEET, Identity, identity_from_rows, read_identity
-from workbook_engine.io.kinds.homeroom import SUNDAY
+from workbook_engine.io.kinds.homeroom import open_days
 from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
 from workbook_engine.io.sheet_base import FIRST_ROW, ROSTER_WIDTH
 from workbook_engine.model import Semester, Setup, Student
@@ -268,7 +268,7 @@ def fill_attendance(
     """Mark the days each student missed (P or K) on a monthly attendance sheet, and only those:
     a blank is "present". Only school days of the semester (not Sundays) are marked."""
     days = [date.fromisoformat(d) for d in copy.identity.columns]
-    school = [d for d in days if semester.start <= d <= semester.end and d.weekday() != SUNDAY]
+    school = sorted(open_days(copy.identity))  # the semester's school days: no Sunday, holiday
     for i, code in enumerate(copy.identity.student_codes):
         count = min(len(school), cohort.absences(code, semester.number, days[0].month, rng))
         for day in rng.sample(school, count):

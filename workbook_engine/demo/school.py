@@ -118,7 +118,13 @@ def _calendar(first: int) -> list[CalendarEvent]:
         CalendarEvent(
             EventKind.SUMMER, d(first + 1, 8, 1), d(first + 1, 8, 15), None, "", "Kiểm tra lại"
         ),
-    ]
+        CalendarEvent(EventKind.HOLIDAY, d(first + 1, 1, 1), d(first + 1, 1, 1), None, "",
+                      "Tết Dương lịch"),
+        CalendarEvent(EventKind.HOLIDAY, d(first + 1, 2, 14), d(first + 1, 2, 22), None, "",
+                      "Nghỉ Tết Nguyên đán"),
+        CalendarEvent(EventKind.HOLIDAY, d(first + 1, 4, 30), d(first + 1, 5, 1), None, "",
+                      "Ngày Giải phóng miền Nam, Quốc tế Lao động"),
+    ]  # fmt: skip
     month, year = 9, first
     while (year, month) <= (first + 1, 5):
         nxt = date(year + (month == 12), month % 12 + 1, 1)

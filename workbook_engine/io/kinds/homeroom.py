@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import calendar
-from datetime import date
+from collections.abc import Collection, Iterable
+from datetime import date, timedelta
 from functools import partial
 
 from workbook_engine.io.cells import column_index
@@ -18,7 +19,7 @@ from workbook_engine.io.sheet_base import (
     a1_range,
     row_blocks,
 )
-from workbook_engine.model import Semester, Setup, SheetKey
+from workbook_engine.model import CalendarEvent, EventKind, Semester, Setup, SheetKey
 
 ATTENDANCE_SHEET = "Điểm danh"
 CONDUCT_SHEET = "Rèn luyện"
@@ -50,11 +51,38 @@ def _semester(setup: Setup, number: int) -> Semester:
     return next(s for s in setup.semesters if s.number == number)
 
 
-def school_days(semester: Semester, year: int, month: int) -> tuple[list[date], set[date]]:
-    """Every day of the month, and those open for entry (in the semester, not a Sunday)."""
+def school_days(
+    semester: Semester, year: int, month: int, holidays: Collection[date] = ()
+) -> tuple[list[date], set[date]]:
+    """Every day of the month, and those open for entry (in the semester, not a Sunday, not one
+    of ``holidays``)."""
     days = [date(year, month, d) for d in range(1, calendar.monthrange(year, month)[1] + 1)]
-    open_days = {d for d in days if semester.start <= d <= semester.end and d.weekday() != SUNDAY}
+    open_days = {
+        d
+        for d in days
+        if semester.start <= d <= semester.end and d.weekday() != SUNDAY and d not in holidays
+    }
     return days, open_days
+
+
+def holidays(events: Iterable[CalendarEvent]) -> set[date]:
+    """Every day of the calendar's «Ngày nghỉ» rows (holidays, days off)."""
+    days: set[date] = set()
+    for event in events:
+        if event.kind is EventKind.HOLIDAY:
+            days.update(
+                event.start + timedelta(days=n) for n in range((event.end - event.start).days + 1)
+            )
+    return days
+
+
+def open_days(identity: Identity) -> set[date]:
+    """The days of an issued attendance sheet open for a mark (as issued)."""
+    return {
+        date.fromisoformat(d)
+        for i, d in enumerate(identity.columns)
+        if _is_open(identity, ROSTER_WIDTH + i)
+    }
 
 
 def _homerooms(setup: Setup, teacher_code: str) -> list[str]:
@@ -79,7 +107,7 @@ def _header(setup: Setup, identity: Identity, title: str, right_col: int, help: 
 def attendance_identity(
     setup: Setup, class_code: str, semester: int, year: int, month: int
 ) -> Identity:
-    days, open_days = school_days(_semester(setup, semester), year, month)
+    days, open_days = school_days(_semester(setup, semester), year, month, holidays(setup.calendar))
     last = FIRST_ROW + len(setup.students_of(class_code)) - 1
     open_cols = [ROSTER_WIDTH + i for i, d in enumerate(days) if d in open_days]
     inputs = (
