@@ -1,8 +1,9 @@
-"""``wbe results approve`` and ``wbe results list``: the principal approves a class's semester or
-year results (registered by cli.py), with their own PIN. An approval records every student's
-values of that period in the ledger (hash-chained); from then on the master shows the approved
-values, and a later correction that would change them is flagged until the principal approves
-again (:mod:`workbook_engine.render.publish`).
+"""``wbe results approve``, ``wbe results form`` and ``wbe results list``: the principal approves
+a class's semester or year results (registered by cli.py), with their own PIN or on the results
+decision form (Phiếu duyệt kết quả) dropped into their own ``Duyệt/``. An approval records every
+student's values of that period in the ledger (hash-chained); from then on the master shows the
+approved values, and a later correction that would change them is flagged until the principal
+approves again (:mod:`workbook_engine.render.publish`).
 
 A class is approved only when every student's results of the period can be computed as of the
 period's end (every subject's columns, the conduct, every month's attendance); otherwise it is
@@ -22,9 +23,11 @@ import typer
 from workbook_engine.cli_common import (
     DataDirOption,
     OutboxOption,
+    ShareOption,
     TodayOption,
     engine_error,
     err,
+    fail,
     new_app,
     out,
     problem_line,
@@ -111,6 +114,47 @@ def results_approve(
         err.print(problem_line(refused), style="red", markup=False)
     if result.refused:
         raise typer.Exit(1)
+
+
+@results_app.command("form")
+def results_form(
+    semester: SemesterChoice = None,
+    year: YearChoice = False,
+    summer: SummerChoice = False,
+    classes: ClassesOption = None,
+    data_dir_: DataDirOption = None,
+    share: ShareOption = Path("share"),
+    today: TodayOption = None,
+) -> None:
+    """Phát phiếu duyệt kết quả học kì, cả năm hoặc sau kì nghỉ hè (mỗi lớp một dòng) vào thư
+    mục «Sổ điểm» của Hiệu trưởng; Hiệu trưởng ghi ý kiến rồi đặt phiếu vào thư mục «Duyệt» của
+    mình / Issue the principal a decision form on each class's results."""
+    from workbook_engine.io.atomic import FileLockedError
+    from workbook_engine.io.identity import load_secret
+    from workbook_engine.pipeline.result_approval import PERIOD_NAMES
+    from workbook_engine.pipeline.results_decision import issue_results_forms
+    from workbook_engine.share import ShareLayout
+
+    if (semester is not None) + year + summer != 1:
+        raise engine_error("results-period-choice")
+    period = "CN" if year else "HE" if summer else f"HK{semester}"
+    day = today.date() if today else date.today()
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    codes = [r.code for r in _rooms(setup, classes or [])]
+    secret = load_secret(data.secret)
+    with school(data, setup) as (setup, ledger):
+        try:
+            issued = issue_results_forms(
+                ledger, setup, ShareLayout(share, setup), secret, period, day, codes
+            )
+        except FileLockedError as exc:
+            raise fail(str(exc)) from exc
+    if not issued:
+        raise fail("Không có ai được duyệt kết quả (cần vai trò Hiệu trưởng trong tệp thiết lập)")
+    for form in issued:
+        out.print(f"Phiếu duyệt kết quả {PERIOD_NAMES[period]} ({form.classes} lớp) cho "
+                  f"{form.approver}: {form.path}", markup=False)  # fmt: skip
 
 
 @results_app.command("list")

@@ -31,6 +31,12 @@ from workbook_engine.pipeline.correction_check import CorrectionCheck, check_cor
 from workbook_engine.pipeline.decision_check import DecisionCheck, check_decision_sheet
 from workbook_engine.pipeline.ledger import Ledger, LedgerError
 from workbook_engine.pipeline.outcome import IngestContext, Outcome, Status, problem_json
+from workbook_engine.pipeline.results_decision import (
+    RESULTS_DECISION,
+    ResultsDecisionCheck,
+    apply_results_decision,
+    judge_results_decision,
+)
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_sheet
 from workbook_engine.share import OFFICE, Arrival, Channel
 
@@ -261,6 +267,8 @@ def _judge(
         return _judge_correction(path.name, sha, sheet, ctx, ledger, arrival)
     if sheet.identity is not None and sheet.identity.kind == "decision":
         return _judge_decisions(path.name, sha, sheet, ctx, ledger, arrival)
+    if sheet.identity is not None and sheet.identity.kind == RESULTS_DECISION:
+        return _judge_results(path.name, sha, sheet, ctx, ledger, arrival)
     return _judge_sheet(path, sha, sheet, ctx, ledger, arrival)
 
 
@@ -273,6 +281,7 @@ class _Verdict:
     check: SheetCheck | None = None
     form: CorrectionCheck | None = None
     decisions: DecisionCheck | None = None
+    results: ResultsDecisionCheck | None = None
     sheet: FilledSheet | None = None
     teacher_code: str = ""
     sender: str = ""  # whose share folder it arrived in ("" when the office delivered it)
@@ -297,7 +306,7 @@ class _Verdict:
 
     def refuse(self, problem: Problem) -> None:
         self.problems.append(problem)
-        self.changes, self.form, self.decisions = [], None, None
+        self.changes, self.form, self.decisions, self.results = [], None, None, None
 
     def commit(self, ledger: Ledger) -> None:
         """The writes of one transaction (the caller holds it)."""
@@ -320,6 +329,10 @@ class _Verdict:
             return
         if self.decisions is not None:
             self.changes = _apply_decisions(ledger, self.decisions, self.name) if accepted else []
+            return
+        if self.results is not None:
+            if accepted:
+                self.changes = apply_results_decision(ledger, self.results, self.name)
             return
         if self.key is not None and (accepted or self.flagged):
             ledger.record_changes(file_id, self.teacher_code, self.key, self.changes)
@@ -371,6 +384,18 @@ def _judge_decisions(
     """An approver's decision form: every decision on it, or none."""
     check = check_decision_sheet(sheet, ctx.setup, ctx.secret, arrival, ledger.change)
     verdict = _Verdict(name, sha, decisions=check, sheet=sheet, kind="decision")
+    verdict.problems = list(check.report)
+    verdict.teacher_code = check.approver or (arrival.person or "")
+    return verdict
+
+
+def _judge_results(
+    name: str, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger, arrival: Arrival
+) -> _Verdict:
+    """The principal's results decision form: the rows marked Đồng ý whose results are still
+    those it showed (:mod:`~workbook_engine.pipeline.results_decision`)."""
+    check = judge_results_decision(sheet, ctx.setup, ctx.secret, arrival, ctx.today, ledger)
+    verdict = _Verdict(name, sha, results=check, sheet=sheet, kind=RESULTS_DECISION)
     verdict.problems = list(check.report)
     verdict.teacher_code = check.approver or (arrival.person or "")
     return verdict

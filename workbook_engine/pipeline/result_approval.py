@@ -10,6 +10,7 @@ a catalogue problem naming what is missing, and the other classes are still appr
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -38,6 +39,7 @@ TRAINING = (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING)
 class ApprovalResult:
     approved: list[tuple[str, int]] = field(default_factory=list)  # (class, students)
     refused: list[Problem] = field(default_factory=list)
+    snapshots: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)  # recorded
 
 
 def period_problem(setup: Setup, period: str, day: date) -> Problem | None:
@@ -76,6 +78,24 @@ def class_results(
     return results, attendance_missing(semesters, months_in, day, CONFIRM_DAY, setup.calendar)
 
 
+def class_problem(
+    setup: Setup,
+    ledger: Ledger,
+    class_code: str,
+    period: str,
+    results: Sequence[StudentResult],
+    months: Mapping[int, list[str]],
+) -> Problem | None:
+    """Why ``class_code``'s ``results`` of ``period`` (:func:`class_results`) cannot be approved
+    now (year not approved before the summer's list, corrections waiting, inputs missing), or
+    None. Reads only."""
+    return (
+        _not_year_approved(ledger, class_code, period)
+        or _pending(ledger, class_code, period)
+        or _incomplete(class_code, period, results, months)
+    )
+
+
 def approve_period(
     setup: Setup,
     ledger: Ledger,
@@ -84,28 +104,25 @@ def approve_period(
     by: str,
     day: date,
     note: str = "",
+    *,
+    joined: bool = False,
 ) -> ApprovalResult:
-    """Approve ``period`` of each class of ``classes`` that can be (one transaction); the
-    others are refused with their problem. The caller has checked who ``by`` is, their PIN or
-    their folder, and :func:`period_problem`."""
+    """Approve ``period`` of each class of ``classes`` that can be (one transaction, or the
+    caller's when ``joined``); the others are refused with their problem. The caller has checked
+    who ``by`` is, their PIN or their folder, and :func:`period_problem`."""
     outcome = ApprovalResult()
-    approved: list[tuple[str, dict[str, dict[str, str]]]] = []
     for code in classes:
         results, months = class_results(setup, ledger, code, day)
-        problem = (
-            _not_year_approved(ledger, code, period)
-            or _pending(ledger, code, period)
-            or _incomplete(code, period, results, months)
-        )
+        problem = class_problem(setup, ledger, code, period, results, months)
         if problem is not None:
             outcome.refused.append(problem)
         else:
-            approved.append((code, approval_snapshot(results, period)))
-    if approved:
-        with ledger.transaction():
-            for code, snapshot in approved:
+            outcome.snapshots[code] = approval_snapshot(results, period)
+    if outcome.snapshots:
+        with nullcontext() if joined else ledger.transaction():
+            for code, snapshot in outcome.snapshots.items():
                 ledger.approve_results(code, period, by, snapshot, note)
-        outcome.approved = [(code, len(snapshot)) for code, snapshot in approved]
+        outcome.approved = [(code, len(snapshot)) for code, snapshot in outcome.snapshots.items()]
     return outcome
 
 
