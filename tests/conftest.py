@@ -1,4 +1,5 @@
-"""Shared fixtures: a small demo school written as a real setup workbook."""
+"""Shared fixtures: a small demo school written as a real setup workbook, and the demo's whole
+year played once per test run."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import School
+from workbook_engine.demo.run import DemoResult, run_demo
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.setup_writer import write_setup
@@ -16,6 +18,7 @@ from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.issue import issue_templates
 
 SMALL = DemoOptions(classes_per_grade=1, students_per_class=12, seed=7)
+DEMO_YEAR = DemoOptions(students_per_class=6)  # every grade's classes, a small roster each
 
 
 @pytest.fixture(scope="session")
@@ -51,3 +54,14 @@ def school(tmp_path: Path, small_school: Setup, school_data: Path) -> School:
     data = DataDir(tmp_path / "data")
     shutil.copytree(school_data, data.root)
     return School(small_school, data, tmp_path / "inbox", tmp_path / "outbox")
+
+
+@pytest.fixture(scope="session")
+def demo_year(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataDir, Path, DemoResult]:
+    """What ``./run demo`` leaves (its data directory, its outbox and what it did), played once
+    per test run and shared by the tests that read it: do not change it."""
+    root = tmp_path_factory.mktemp("demo-year")
+    data = DataDir(root / "data")
+    outbox = root / "outbox"
+    result = run_demo(data, root / "inbox", outbox, DEMO_YEAR, share=root / "share")
+    return data, outbox, result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -134,6 +135,7 @@ DEMO_ROUNDS = [
     ("Điểm danh tháng 12 (05/01/2026)", 8, 0),
     ("Đợt 4 (09/01/2026): TX4, CK", 96, 0),
     ("Điểm danh tháng 1, rèn luyện học kì I (21/01/2026)", 16, 0),
+    ("Phiếu duyệt kết quả học kì I (22/01/2026)", 1, 0),  # the principal's, into her Duyệt/
     ("Học kì II — điểm danh tháng 1 (03/02/2026)", 8, 0),
     ("Điểm danh tháng 2 (03/03/2026)", 8, 0),
     ("Điểm danh tháng 3 (03/04/2026)", 8, 0),
@@ -142,11 +144,12 @@ DEMO_ROUNDS = [
     ("Đợt 6 (22/05/2026): TX4, CK", 96, 0),
     ("Điểm danh tháng 5, rèn luyện học kì II (03/06/2026)", 16, 0),
     ("Kiểm tra lại, rèn luyện hè (05/08/2026)", 4, 0),  # 3 re-exam sheets, 1 summer training
+    ("Phiếu duyệt danh sách lên lớp sau hè (10/08/2026)", 1, 0),
 ]
 DEMO_DAYS = ["2025-10-03", "2025-10-18", "2025-11-04", "2025-11-10", "2025-11-20", "2025-11-28",
-             "2025-11-29", "2025-12-03", "2026-01-05", "2026-01-09", "2026-01-21", "2026-02-03",
-             "2026-03-03", "2026-04-03", "2026-04-10", "2026-05-05", "2026-05-22",
-             "2026-06-03", "2026-08-05"]  # fmt: skip
+             "2025-11-29", "2025-12-03", "2026-01-05", "2026-01-09", "2026-01-21", "2026-01-22",
+             "2026-02-03", "2026-03-03", "2026-04-03", "2026-04-10", "2026-05-05", "2026-05-22",
+             "2026-06-03", "2026-08-05", "2026-08-10"]  # fmt: skip
 
 
 @pytest.mark.slow
@@ -185,8 +188,8 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     days = sorted(p.stem for p in (outbox / "reports" / "diff").glob("*.html"))
     assert days == DEMO_DAYS  # each drop on its own simulated day, the decision form too
     assert "Phó hiệu trưởng duyệt 1 đề nghị sửa điểm." in result.output
-    for approved in ("HKI (22/01/2026)", "HKII (04/06/2026)", "cả năm (04/06/2026)",
-                     "sau kì nghỉ hè (10/08/2026)"):  # fmt: skip
+    for approved in ("HKI (22/01/2026) trên phiếu", "HKII (04/06/2026)", "cả năm (04/06/2026)",
+                     "sau kì nghỉ hè (10/08/2026) trên phiếu"):  # fmt: skip
         assert f"Hiệu trưởng duyệt kết quả {approved}: 8 lớp, 40 học sinh." in result.output
     assert "Bảng kiểm tra lại, rèn luyện hè: 4 tệp." in result.output
     assert len(list((outbox / "phan-quyen").iterdir())) == 3
@@ -201,8 +204,11 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert again.exit_code == 0, again.output
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     receipts = list((tmp_path / "share").glob("*/Biên nhận/*.html"))
-    accepted = sum(n - back for _, n, back in DEMO_ROUNDS)  # the decision form among them
-    assert len(receipts) == accepted == 578
+    # the second run's rounds: who goes to the summer depends on the seed
+    counts = re.findall(r": (\d+) tệp, trả lại (\d+)\.", again.output)
+    accepted = sum(int(n) - int(back) for n, back in counts)  # the decision forms among them
+    assert len(receipts) == accepted
+    assert sum(n - back for _, n, back in DEMO_ROUNDS) == 580  # the first run's
     returned = list((tmp_path / "share").glob("*/Trả lại/*.xlsx"))
     assert len(returned) == 3  # in the folder of each teacher who made a mistake
 

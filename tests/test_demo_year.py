@@ -9,8 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from workbook_engine.demo.run import DemoResult, run_demo
-from workbook_engine.demo.school import DemoOptions
+from workbook_engine.demo.run import DemoResult
 from workbook_engine.io.master_workbook import (
     HEADER_ROWS,
     SUMMARY_GROUPS,
@@ -30,18 +29,11 @@ CONDUCT_YEAR = ("Kết quả rèn luyện", "CN")
 PROPOSAL = ("Cuối năm", "Đề nghị")
 AWARD = ("Cuối năm", "Danh hiệu")
 MISSING = ("Chưa tính được", "Còn thiếu")
+FINAL = ("Xét lên lớp", "Sau hè")  # after the summer (the year's outcome when it is not concerned)
 ABSENT = (("Số buổi nghỉ", "P"), ("Số buổi nghỉ", "K"))
 
 
-@pytest.fixture(scope="module")
-def year(tmp_path_factory: pytest.TempPathFactory) -> tuple[DataDir, Path, DemoResult]:
-    root = tmp_path_factory.mktemp("demo-year")
-    data = DataDir(root / "data")
-    outbox = root / "outbox"
-    result = run_demo(
-        data, root / "inbox", outbox, DemoOptions(students_per_class=6), share=root / "share"
-    )
-    return data, outbox, result
+DemoYear = tuple[DataDir, Path, DemoResult]  # the session's ``demo_year`` (tests/conftest.py)
 
 
 def summaries(master: Path, classes: list[str]) -> dict[str, dict[tuple[str, str], object]]:
@@ -60,9 +52,9 @@ def summaries(master: Path, classes: list[str]) -> dict[str, dict[tuple[str, str
 
 
 def test_every_student_has_a_computed_year_result(
-    year: tuple[DataDir, Path, DemoResult],
+    demo_year: DemoYear,
 ) -> None:
-    _, outbox, result = year
+    _, outbox, result = demo_year
     setup = result.setup
     rows = summaries(outbox / "master.xlsx", [room.code for room in setup.classes])
     assert sorted(rows) == sorted(s.code for s in setup.students)
@@ -72,16 +64,19 @@ def test_every_student_has_a_computed_year_result(
         assert row[CONDUCT_YEAR] in levels, code
         assert row[PROPOSAL], code
         assert not row[MISSING], (code, row[MISSING])  # no intended gap: every input is in
+        if result.summer.files:  # the summer played: the final list is complete
+            assert row[FINAL] in (Outcome.PROMOTED.value, Outcome.RETAINED.value), code
     book = openpyxl.load_workbook(outbox / "master.xlsx", read_only=True)
     counts = list(book[SUMMARY_SHEET].iter_rows(values_only=True))
     book.close()
     school = next(r for r in counts if r[0] == "Toàn trường")
     assert school[1] == len(setup.students)
-    assert school[-1] == 0  # «Còn thiếu dữ liệu»
+    # a «Phê duyệt» column follows once the principal approved
+    assert school[counts[5].index("Còn thiếu dữ liệu")] == 0
 
 
-def test_the_years_story_ends_as_drawn(year: tuple[DataDir, Path, DemoResult]) -> None:
-    _, outbox, result = year
+def test_the_years_story_ends_as_drawn(demo_year: DemoYear) -> None:
+    _, outbox, result = demo_year
     setup, cohort = result.setup, result.cohort
     rows = summaries(outbox / "master.xlsx", [room.code for room in setup.classes])
     proposals = {code: str(row[PROPOSAL]) for code, row in rows.items()}
@@ -104,10 +99,13 @@ def test_the_years_story_ends_as_drawn(year: tuple[DataDir, Path, DemoResult]) -
         assert rows[code][AWARD] in (Award.EXCELLENT.value, Award.GOOD.value)
     drawn = {*cohort.failing, cohort.kept_back, cohort.training}
     assert all(p == Outcome.PROMOTED.value for c, p in proposals.items() if c not in drawn)
+    # the final list: the summer does not concern them, the year's outcome stands
+    assert kept[FINAL] == Outcome.RETAINED.value
+    assert all(row[FINAL] == Outcome.PROMOTED.value for c, row in rows.items() if c not in drawn)
 
 
-def test_the_change_log_verifies(year: tuple[DataDir, Path, DemoResult]) -> None:
-    data, _, result = year
+def test_the_change_log_verifies(demo_year: DemoYear) -> None:
+    data, _, result = demo_year
     assert result.chain_problem is None
     assert len(result.approved) == 1  # the correction, approved on the decision form
     with Ledger.open(data.ledger) as ledger:

@@ -27,7 +27,12 @@ from tests.test_master_results import (
 )
 from workbook_engine.approvals import approval_changes, approval_entry, approved_result
 from workbook_engine.cli import app
-from workbook_engine.io.master_workbook import SUMMARY_SHEET, SUMMARY_TITLE, proposal_text
+from workbook_engine.io.master_workbook import (
+    SUMMARY_GROUPS,
+    SUMMARY_SHEET,
+    SUMMARY_TITLE,
+    proposal_text,
+)
 from workbook_engine.model import ChangeStatus, Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger
@@ -39,7 +44,8 @@ from workbook_engine.rules import AssessmentMode, Award, Level, Outcome
 runner = CliRunner()
 PIN = "246824"
 TODAY = HK1_OVER.isoformat()  # semester 1 is over, semester 2 has not begun
-NOTE_COLUMN = 11  # «Ghi chú duyệt»: the 12th column of the «Tổng hợp» block, once approved
+# «Ghi chú duyệt»: the column after those of the «Tổng hợp» block, once approved
+NOTE_COLUMN = sum(len(heads) for _, heads in SUMMARY_GROUPS)
 FIRST_NOTE = "Thay đổi sau khi duyệt: HKI học tập Khá → Tốt"
 
 
@@ -246,7 +252,7 @@ def test_the_master_shows_the_approved_results_and_the_class_as_approved(school:
     start = block_start(ws, SUMMARY_TITLE)
     assert start + NOTE_COLUMN == ws.max_column  # «Ghi chú duyệt» ends the block
     assert ws.cell(6, start + NOTE_COLUMN).value == "Ghi chú duyệt"
-    assert summary_row(ws, 0) == [2, 1, "Khá", None, None, "Tốt", *[None] * 6]
+    assert summary_row(ws, 0) == [2, 1, "Khá", None, None, "Tốt", *[None] * (NOTE_COLUMN - 5)]
     assert summary_row(ws, 1)[2:6] == ["Tốt", None, None, "Khá"]
     assert ws.cell(5, start + NOTE_COLUMN).value == "Phê duyệt"
     row = class_row(book)

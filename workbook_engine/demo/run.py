@@ -46,6 +46,7 @@ from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report, WorkbookEngineError, make_problem
 from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.kinds.homeroom import attendance_sheet_name, conduct_sheet_name
+from workbook_engine.io.results_decision_sheet import mark_results_form
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import SUMMER, CellChange, ChangeStatus, Role, Setup
@@ -61,6 +62,7 @@ from workbook_engine.pipeline.result_approval import (
     period_problem,
     summer_list,
 )
+from workbook_engine.pipeline.results_decision import issue_results_forms
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import publish
 from workbook_engine.rules import AssessmentMode, Comment
@@ -86,6 +88,7 @@ APPROVAL_DAY = date(2025, 11, 29)
 LATE_MONTH = "2025-10"  # one class confirms its October attendance after 5 November
 ABSENT = 0.015  # odds that a student misses a TX test (made up before the semester's last drop)
 CORRECTION_NOTE = "Đã đối chiếu bài kiểm tra"
+APPROVAL_NOTE = "Đã kiểm tra cùng giáo viên chủ nhiệm"
 
 
 class NotADemoDataDir(WorkbookEngineError):
@@ -117,6 +120,7 @@ class Round:
     mistakes: bool = False  # three teachers make a mistake and get the file back
     fixes: bool = False  # …and fix it; one corrects an accepted score; one sheet is held back
     periods: tuple[str, ...] = ()  # the results approved (HK1, HK2, CN, HE)
+    form: bool = False  # …on the results decision form, else as by the command
 
 
 ROUNDS = (
@@ -138,8 +142,8 @@ ROUNDS = (
     # before the semester 1 lock (24/01): January is confirmed early, with the conduct
     Round("Điểm danh tháng 1, rèn luyện học kì I (21/01/2026)", date(2026, 1, 21),
           step=Step.HOMEROOM, months=("2026-01",), conduct=True),
-    Round("Hiệu trưởng duyệt kết quả học kì I (22/01/2026)", date(2026, 1, 22),
-          step=Step.APPROVE, periods=("HK1",)),
+    Round("Phiếu duyệt kết quả học kì I (22/01/2026)", date(2026, 1, 22),
+          step=Step.APPROVE, periods=("HK1",), form=True),
     Round("Học kì II — điểm danh tháng 1 (03/02/2026)", date(2026, 2, 3), semester=2,
           step=Step.HOMEROOM, months=("2026-01",)),
     Round("Điểm danh tháng 2 (03/03/2026)", date(2026, 3, 3), semester=2, step=Step.HOMEROOM,
@@ -158,8 +162,8 @@ ROUNDS = (
           semester=2, step=Step.APPROVE, periods=("HK2", "CN")),
     Round("Kiểm tra lại, rèn luyện hè (05/08/2026)", date(2026, 8, 5), semester=2,
           step=Step.SUMMER),
-    Round("Hiệu trưởng duyệt danh sách lên lớp sau hè (10/08/2026)", date(2026, 8, 10),
-          semester=2, step=Step.APPROVE, periods=("HE",)),
+    Round("Phiếu duyệt danh sách lên lớp sau hè (10/08/2026)", date(2026, 8, 10),
+          semester=2, step=Step.APPROVE, periods=("HE",), form=True),
 )  # fmt: skip
 RESULTS_DAY = ROUNDS[-1].today  # the master is published once, with the final results
 
@@ -412,21 +416,41 @@ class _Year:
         return dropped
 
     def _approve(self, round_: Round) -> None:
-        """The principal approves the results of every class for each period of the round (what
-        ``wbe results approve`` does once their PIN is checked)."""
+        """The principal approves the results of every class for each period of the round: on
+        the results decision form issued into their ``Sổ điểm/`` and dropped into their own
+        ``Duyệt/`` (``form``), or as ``wbe results approve`` does once their PIN is checked."""
         self.pipeline.ledger.clock = _on_day(round_.today)
+        self.pipeline.today = round_.today
         principal = next(t.code for t in self.setup.teachers if Role.PRINCIPAL in t.roles)
         classes = [r.code for r in self.setup.classes]
         for period in round_.periods:
-            problem = period_problem(self.setup, period, round_.today)
-            if problem is not None:
-                raise WorkbookEngineError(problem)
-            done = approve_period(self.setup, self.pipeline.ledger, period, classes, principal,
-                                  round_.today)  # fmt: skip
+            what = f"Hiệu trưởng duyệt kết quả {PERIOD_NAMES[period]} ({round_.today:%d/%m/%Y})"
+            if round_.form:
+                done = self._approve_on_form(round_, period, principal)
+            else:
+                problem = period_problem(self.setup, period, round_.today)
+                if problem is not None:
+                    raise WorkbookEngineError(problem)
+                done = approve_period(self.setup, self.pipeline.ledger, period, classes,
+                                      principal, round_.today)  # fmt: skip
             if done.refused:
                 raise WorkbookEngineError(*done.refused)
-            what = f"Hiệu trưởng duyệt kết quả {PERIOD_NAMES[period]} ({round_.today:%d/%m/%Y})"
-            self.result.results.append((what, done))
+            if len(done.approved) != len(classes):  # a refused form: its answer says why
+                raise RuntimeError(f"{what}: chỉ {len(done.approved)} lớp được duyệt")
+            self.result.results.append((what + (" trên phiếu" if round_.form else ""), done))
+
+    def _approve_on_form(self, round_: Round, period: str, principal: str) -> ApprovalResult:
+        ledger = self.pipeline.ledger
+        (form,) = issue_results_forms(ledger, self.setup, self.layout, self.secret, period,
+                                      round_.today)  # fmt: skip
+        signed = mark_results_form(form.path, self.layout.decide(principal), note=APPROVAL_NOTE)
+        outcome = self.pipeline.process(signed)
+        self.result.rounds.append((round_, [outcome]))
+        done = ApprovalResult()
+        for approval in ledger.result_approvals():
+            if approval.period == period and signed.name in approval.note:
+                done.approved.append((approval.class_code, approval.students))
+        return done
 
     def _summer(self, round_: Round) -> list[Path]:
         """The summer's sheets for the students the approved year sends there, filled by their

@@ -12,12 +12,21 @@ a sheet already over a hundred columns wider still, and every row of scores many
 They are listed on one «Nhận xét» sheet instead, a row per comment (class, student, subject,
 semester), the text wrapped in one wide column, with a filter.
 
+Before it, an attendance block per semester («Điểm danh HKI», «Điểm danh HKII») gives each
+student's P and K marks of every month of the semester (January may belong to both: one column
+pair in each), blank while the month's sheet is not in; summed, they are the absences of the
+results, except that the P marks of a month confirmed after its deadline count as K (the month
+is flagged «10/2025 (muộn)», the block's title says so).
+
 Each class sheet ends with a «Tổng hợp» block: per student the absences so far, the learning and
-conduct levels of each semester and the year, the year's proposal and award, and what is still
-missing. Those results are computed by :mod:`workbook_engine.results` (the caller passes them:
-they depend on the day) from the same values as the sheet. A first «Tổng hợp» sheet counts them
-per class (one row per class and a school total): with 40 classes, one sheet per class would
-bury the book.
+conduct levels of each semester and the year, the year's proposal and award, the summer of a
+student proposed for it (the re-exam results, «Toán 6,0; Mĩ thuật Đ», the learning level after
+the re-exams, the conduct after the summer training), the final outcome after the summer for
+every student whose year is computed (the year's own for a student the summer does not concern,
+so the final list reads from that one column), and what is still missing. Those results are
+computed by :mod:`workbook_engine.results` (the caller passes them: they depend on the day) from
+the same values as the sheet. A first «Tổng hợp» sheet counts them per class (one row per class
+and a school total): with 40 classes, one sheet per class would bury the book.
 
 Once the principal approved a period's results of a class (``wbe results approve``), they are
 frozen: the block and the counts show the approved values (the ledger's snapshot), and a value
@@ -30,7 +39,7 @@ from __future__ import annotations
 
 from array import array
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -47,10 +56,13 @@ from workbook_engine.approvals import (
     Approved,
     approval_changes,
     approved_result,
+    result_text,
 )
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds import KINDS
+from workbook_engine.io.kinds.homeroom import semester_months
 from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
+from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import (
     ChangeRecord,
@@ -60,7 +72,13 @@ from workbook_engine.model import (
     SheetKey,
     Subject,
 )
-from workbook_engine.results import StudentResult, YearResult
+from workbook_engine.results import (
+    ATTENDANCE_PREFIX,
+    SUMMER_OUTCOMES,
+    StudentResult,
+    SummerResult,
+    YearResult,
+)
 from workbook_engine.rules import (
     AssessmentMode,
     Award,
@@ -90,15 +108,31 @@ Cell = tuple[int, int, float | str, str]  # (row, col, value, style)
 Note = tuple[int, str, int, str]  # (student's index in the class, subject name, semester, text)
 STYLES = ("score", "avg", "text", "exempt", "count", "level", "missing", "approved")
 
+# The attendance blocks of a class sheet: «Điểm danh HKI», a "09/2025" group per month of the
+# semester, its P and K marks as entered; a month confirmed after its deadline is flagged, its P
+# marks count as K in the results
+ATTENDANCE_TITLE = "Điểm danh"
+ATTENDANCE_MARKS = (EXCUSED, UNEXCUSED)
+ATTENDANCE_WIDTH = 4.5
+LATE_MONTH = " (muộn)"  # after the month: "10/2025 (muộn)"
+LATE_NOTE = "(tháng muộn: P tính là K)"  # after the block's title, when it has one
+LATE_WIDTH = 7.0
+SEMESTER_SHORT = {1: "HKI", 2: "HKII"}
+
 # The «Tổng hợp» block of a class sheet: (group, its column headings), and the column widths
+SUMMER_GROUP = "Kì nghỉ hè"  # re-exam results, learning after them, conduct after training
+FINAL_GROUP = "Xét lên lớp"  # the final outcome, after the summer where it concerns the student
+FINAL_PERIOD = "Sau hè"
 SUMMARY_GROUPS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("Số buổi nghỉ", ("P", "K")),
     ("Kết quả học tập", ("HKI", "HKII", "CN")),
     ("Kết quả rèn luyện", ("HKI", "HKII", "CN")),
     ("Cuối năm", ("Đề nghị", "Danh hiệu")),
+    (SUMMER_GROUP, ("Kiểm tra lại", "KQHT", "KQRL")),
+    (FINAL_GROUP, (FINAL_PERIOD,)),
     ("Chưa tính được", ("Còn thiếu",)),
 )
-SUMMARY_WIDTHS = (6.0, 6.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 30.0, 17.0, 60.0)
+SUMMARY_WIDTHS = (6.0, 6.0, 8.5, 8.5, 8.5, 8.5, 8.5, 8.5, 30.0, 17.0, 24.0, 7.0, 7.0, 11.0, 60.0)
 MISSING_SHOWN = 3  # the first items of what is missing; the rest counted
 
 APPROVAL_GROUP = ("Phê duyệt", ("Ghi chú duyệt",))
@@ -107,6 +141,10 @@ APPROVAL_WIDTH = 55.0
 # The «Tổng hợp» sheet: one count per column, in this order (see :func:`class_counts`)
 PERIODS = (("Học kì I", "hk1"), ("Học kì II", "hk2"), ("Cả năm", "year"))
 PROPOSALS = ("Lên lớp", "Kiểm tra lại", "Rèn luyện hè", "Ở lại lớp")
+# the final outcomes after the summer, and the students proposed for it whose outcome is not in
+FINALS = ((Outcome.PROMOTED, "Lên lớp"), (Outcome.RETAINED, "Ở lại lớp"))
+FINAL_OUTCOMES = frozenset(outcome for outcome, _ in FINALS)
+FINAL_WAITING = "Chờ kết quả hè"
 AWARDS = ((Award.EXCELLENT, "Xuất sắc"), (Award.GOOD, "Giỏi"))
 
 
@@ -253,13 +291,20 @@ def class_table(
     values: Values,
     results: Sequence[StudentResult] | None = None,
     approvals: Mapping[str, Approved] | None = None,
+    received: Collection[SheetKey] = (),
+    late: Collection[SheetKey] = (),
 ) -> ClassTable:
     """Every value and rule-computed result of one class (``values`` may hold other classes):
-    its subjects, then the blocks of the sheet kinds shown in the master (conduct…), then with
-    ``results`` (:func:`workbook_engine.results.student_results` of the same values) the
-    «Tổng hợp» block and the class's counts. ``approvals`` (period → the latest approval,
+    its subjects, then the blocks of the sheet kinds shown in the master (conduct…), the
+    attendance blocks (P and K per month), then with ``results``
+    (:func:`workbook_engine.results.student_results` of the same values) the «Tổng hợp» block
+    and the class's counts. ``approvals`` (period → the latest approval,
     :meth:`Ledger.approved_results`) freeze the approved periods: their values are shown and
-    counted as approved, and what differs now is noted in a «Ghi chú duyệt» column."""
+    counted as approved, and what differs now is noted in a «Ghi chú duyệt» column. A month's
+    attendance is in when ``values`` hold a mark of it or its key is in ``received``
+    (:meth:`Ledger.received_keys`: a sheet where nobody was absent stores no value); a month in
+    ``late`` (:func:`workbook_engine.results.confirmed_late`, as the results were computed) is
+    flagged: its P marks count as K in the results."""
     room = setup.class_by_code(class_code)
     students = setup.students_of(class_code)
     exempt = {
@@ -287,6 +332,13 @@ def class_table(
         blocks.append(Block(kind.title or kind.kind, col, groups, heads))
         kinds.append((col, [(key, c.key) for _, key in keys for c in columns]))
         col += len(heads)
+    months = _attendance_keys(setup, class_code)
+    attendance = col
+    for number, of_semester in months:
+        blocks.append(_attendance_block(number, of_semester, col, set(late)))
+        col += blocks[-1].width
+    month_keys = [key for _, keys in months for key in keys]
+    marks, months_in = _attendance_marks(values, month_keys, received)
     summary = col if results is not None else None
     approvals = {p: a for p, a in (approvals or {}).items() if p in APPROVAL_PERIODS}
     if summary is not None:
@@ -316,6 +368,12 @@ def class_table(
                 for i, (key, column) in enumerate(stored)
                 if (value := values.get((key, student.code, column))) is not None
             ]
+        cells += [
+            (r, attendance + 2 * i + j, marks[key, student.code, mark], "count")
+            for i, key in enumerate(month_keys)
+            if key in months_in
+            for j, mark in enumerate(ATTENDANCE_MARKS)
+        ]
         if summary is not None and (result := of_student.get(student.code)) is not None:
             changed = {
                 period: approval_changes(result, period, snapshot.get(student.code))
@@ -332,6 +390,50 @@ def class_table(
     approved, changed_periods = _approval_labels(setup, approvals, drift)
     return ClassTable.of(class_code, tuple(blocks), students_, cells, notes, counts,
                          approved, changed_periods)  # fmt: skip
+
+
+def _attendance_keys(setup: Setup, class_code: str) -> list[tuple[int, list[SheetKey]]]:
+    """Per semester (its number, the ledger keys of its months in order): January may belong
+    to both semesters, each with its own key."""
+    return [
+        (s.number, [SheetKey(class_code, f"{ATTENDANCE_PREFIX}{y}-{m:02d}", s.number)
+                    for y, m in semester_months(s)])
+        for s in sorted(setup.semesters, key=lambda s: s.number)
+    ]  # fmt: skip
+
+
+def _attendance_block(
+    number: int, keys: Sequence[SheetKey], start: int, late: Collection[SheetKey] = ()
+) -> Block:
+    """«Điểm danh HKI»: a "09/2025" group per month, its P and K columns; a month in ``late``
+    is "10/2025 (muộn)", and the title says what that means."""
+    groups, widths = [], []
+    for key in keys:
+        year, _, month = key.subject_code.removeprefix(ATTENDANCE_PREFIX).partition("-")
+        flag = LATE_MONTH if key in late else ""
+        groups.append((f"{month}/{year}{flag}", len(ATTENDANCE_MARKS)))
+        widths += [LATE_WIDTH if flag else ATTENDANCE_WIDTH] * len(ATTENDANCE_MARKS)
+    heads = ATTENDANCE_MARKS * len(keys)
+    title = f"{ATTENDANCE_TITLE} {SEMESTER_SHORT.get(number, f'HK{number}')}"
+    if any(key in late for key in keys):
+        title += f" {LATE_NOTE}"
+    return Block(title, start, tuple(groups), heads, tuple(widths))
+
+
+def _attendance_marks(
+    values: Values, keys: Collection[SheetKey], received: Collection[SheetKey]
+) -> tuple[Counter[tuple[SheetKey, str, str]], set[SheetKey]]:
+    """The marks of each month (key, student, P or K → how many) and the months that are in:
+    those holding a mark, and those ``received``."""
+    wanted = set(keys)
+    months_in = wanted.intersection(received)
+    marks: Counter[tuple[SheetKey, str, str]] = Counter()
+    for (key, who, _), value in values.items():
+        if key in wanted:
+            months_in.add(key)
+            if value in ATTENDANCE_MARKS:
+                marks[key, who, value] += 1
+    return marks, months_in
 
 
 def _summary_block(start: int, approvals: bool = False) -> Block:
@@ -351,31 +453,46 @@ def _summary_cells(
     approved: Iterable[str] = (),
     note: str = "",
 ) -> list[Cell]:
-    """One student's «Tổng hợp» cells; a level, proposal or award only once computed; the levels
-    of an ``approved`` period marked; ``note`` («Ghi chú duyệt») after the missing inputs."""
+    """One student's «Tổng hợp» cells, in :data:`SUMMARY_GROUPS` order; a level, proposal,
+    award or outcome only once computed; the values of an ``approved`` period marked; the summer
+    columns only for a student proposed for it (the learning level after the re-exams for one
+    re-examined, the conduct after training for one trained); the final outcome for every student
+    whose year is computed, once the summer's results are in where it concerns the student;
+    ``note`` («Ghi chú duyệt») after the missing inputs."""
     year = result.year
-    cells: list[Cell] = [
-        (row, start, year.excused, "count"),
-        (row, start + 1, year.unexcused, "count"),
-    ]
-    levels = (
-        (result.hk1.learning, "HK1"), (result.hk2.learning, "HK2"), (year.learning, "CN"),
-        (result.hk1.conduct, "HK1"), (result.hk2.conduct, "HK2"), (year.conduct, "CN"),
-    )  # fmt: skip
     frozen = set(approved)
-    cells += [
-        (row, start + 2 + i, level.value, "approved" if period in frozen else "level")
-        for i, (level, period) in enumerate(levels)
-        if level is not None
+    summer = year.summer
+
+    def level(value: Level | Outcome | None, period: str) -> tuple[str, str] | None:
+        if value is None:
+            return None
+        return value.value, "approved" if period in frozen else "level"
+
+    trained = year.outcome in (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING)
+    final = year.final if year.final in FINAL_OUTCOMES else None
+    shown: list[tuple[int | str, str] | None] = [
+        (year.excused, "count"),
+        (year.unexcused, "count"),
+        level(result.hk1.learning, "HK1"),
+        level(result.hk2.learning, "HK2"),
+        level(year.learning, "CN"),
+        level(result.hk1.conduct, "HK1"),
+        level(result.hk2.conduct, "HK2"),
+        level(year.conduct, "CN"),
+        (proposal_text(year, names), "text"),
+        (year.award.value if year.award else "", "text"),
+        (re_exam_text(summer, names), "text"),
+        level(summer.learning, "HE") if summer is not None and summer.re_exam else None,
+        level(summer.conduct, "HE") if summer is not None and trained else None,
+        level(final, "HE" if summer is not None else "CN"),
+        (missing_text([*result.missing, *result.summer_missing]), "missing"),
+        (note, "missing"),
     ]
-    texts = (
-        (8, proposal_text(year, names), "text"),
-        (9, year.award.value if year.award else "", "text"),
-        (10, missing_text(result.missing), "missing"),
-        (11, note, "missing"),
-    )
-    cells += [(row, start + offset, text, style) for offset, text, style in texts if text]
-    return cells
+    return [
+        (row, start + offset, cell[0], cell[1])
+        for offset, cell in enumerate(shown)
+        if cell is not None and cell[0] != ""
+    ]
 
 
 def _approval_labels(
@@ -418,6 +535,18 @@ def proposal_text(year: YearResult, names: Mapping[str, str]) -> str:
     return text
 
 
+def re_exam_text(summer: SummerResult | None, names: Mapping[str, str]) -> str:
+    """The re-exam results received, as written in the books: "Toán 6,0; Mĩ thuật Đ" (one not
+    in yet is left out: «Còn thiếu» names it); "" without any."""
+    if summer is None:
+        return ""
+    return "; ".join(
+        f"{names.get(code, code)} {result_text(value)}"
+        for code, value in summer.re_exam.items()
+        if value is not None
+    )
+
+
 def missing_text(missing: Sequence[str]) -> str:
     """The first :data:`MISSING_SHOWN` missing inputs, then how many more."""
     text = "; ".join(missing[:MISSING_SHOWN])
@@ -428,7 +557,9 @@ def missing_text(missing: Sequence[str]) -> str:
 def class_counts(results: Sequence[StudentResult]) -> tuple[int, ...]:
     """One class's row of the «Tổng hợp» sheet: students; learning then conduct levels (Tốt,
     Khá, Đạt, Chưa đạt) for HK1, HK2 and the year; proposals (a student proposed for both a
-    re-exam and summer training counts in both); awards; students with something missing."""
+    re-exam and summer training counts in both); the final outcomes after the summer (Lên lớp,
+    Ở lại lớp: the year's for a student the summer does not concern) and the students proposed
+    for the summer whose final outcome is not in yet; awards; students with something missing."""
     row = [len(results)]
     for attr in ("learning", "conduct"):
         for _, period in PERIODS:
@@ -442,6 +573,10 @@ def class_counts(results: Sequence[StudentResult]) -> tuple[int, ...]:
         outcomes[Outcome.SUMMER_TRAINING] + both,
         outcomes[Outcome.RETAINED],
     ]
+    finals = Counter(r.year.final for r in results)
+    row += [finals[outcome] for outcome, _ in FINALS]
+    summer = [r for r in results if r.year.outcome in SUMMER_OUTCOMES]
+    row.append(sum(1 for r in summer if r.year.final not in FINAL_OUTCOMES))
     awards = Counter(r.year.award for r in results)
     row += [awards[prize] for prize, _ in AWARDS]
     row.append(sum(1 for r in results if r.missing))
@@ -679,6 +814,8 @@ def _summary_heads() -> list[tuple[str, str, str]]:
     for group in ("Kết quả học tập", "Kết quả rèn luyện"):
         heads += [(group, period, level.value) for period, _ in PERIODS for level in Level]
     heads += [("Đề nghị", "Cả năm", title) for title in PROPOSALS]
+    finals = [*(title for _, title in FINALS), FINAL_WAITING]
+    heads += [(FINAL_GROUP, FINAL_PERIOD, title) for title in finals]
     heads += [("Danh hiệu", "Cả năm", title) for _, title in AWARDS]
     return [*heads, ("", "", "Còn thiếu dữ liệu")]
 
@@ -696,8 +833,10 @@ def _write_summary(ws: Worksheet, setup: Setup, rows: Sequence[SummaryRow], fmt:
     )
     ws.write_string(1, 0, setup.school.name)
     ws.write_string(2, 0, "Số học sinh ở mỗi mức, tính từ điểm và dữ liệu đã nhận; học sinh "
-                    "vừa kiểm tra lại vừa rèn luyện hè được tính ở cả hai cột. Từng học sinh: "
-                    "khối «Tổng hợp» cuối trang của lớp.")  # fmt: skip
+                    "vừa kiểm tra lại vừa rèn luyện hè được tính ở cả hai cột. Xét lên lớp sau "
+                    "hè: kết quả cuối cùng (học sinh không phải kiểm tra lại, rèn luyện hè giữ "
+                    "kết quả cả năm). Từng học sinh: khối «Tổng hợp» cuối trang của lớp."
+                    )  # fmt: skip
     heads = _summary_heads()
     # header rows one at a time (constant_memory): groups, then periods, then headings
     for row, depth, style in ((3, 1, fmt.subject), (4, 2, fmt.head)):

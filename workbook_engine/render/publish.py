@@ -44,7 +44,7 @@ from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
 from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running, unless_held
-from workbook_engine.results import student_results
+from workbook_engine.results import confirmed_late, student_results
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -233,6 +233,7 @@ class Publisher:
         ones reused, stale ones computed. A one-off publish keeps none (one class in memory at a
         time)."""
         received: dict[str, list[SheetKey]] | None = None  # attendance months in, per class
+        late: dict[str, set[SheetKey]] = {}  # months confirmed after their deadline, per class
         for room in self.setup.classes:
             table = None if room.code in stale else self._tables.get(room.code)
             if table is None:
@@ -240,12 +241,15 @@ class Publisher:
                     received = {}
                     for key in self.ledger.received_keys(kind=AttendanceKind.kind):
                         received.setdefault(key.class_code, []).append(key)
+                    for key in confirmed_late(self.setup, self.ledger.first_received()):
+                        late.setdefault(key.class_code, set()).add(key)
                 scores = self.ledger.scores_of_class(room.code)
-                results = student_results(
-                    self.setup, room.code, scores, today, received=received.get(room.code, ())
-                )
+                months, overdue = received.get(room.code, ()), late.get(room.code, set())
+                results = student_results(self.setup, room.code, scores, today, received=months,
+                                          late=overdue)  # fmt: skip
                 approvals = self.ledger.approved_results(room.code)
-                table = class_table(self.setup, room.code, scores, results, approvals)
+                table = class_table(self.setup, room.code, scores, results, approvals, months,
+                                    overdue)  # fmt: skip
                 if self.keep_tables:
                     self._tables[room.code] = table
             self._drift[room.code] = table.drift
