@@ -136,3 +136,30 @@ def test_a_mark_on_a_holiday_is_refused_where_it_stands(school: School) -> None:
     assert located(returned) == [("cell-closed", "D8")]
     (accepted,) = school.ingest(drop(school, issued, {"E8": "K"}, teacher), today=date(2026, 1, 10))
     assert accepted.status is Status.ACCEPTED, [str(p) for p in accepted.problems]
+
+
+def test_a_month_confirmed_after_its_window_is_accepted_with_a_warning(school: School) -> None:
+    """September's window is 1–5 October: sent on the 7th, the receipt says its P marks count
+    as K; a later sheet of the same month (already confirmed, late) says nothing more."""
+    teacher = homeroom(school)
+    issued = school.sheets(teacher) / SEPTEMBER
+    (late,) = school.ingest(drop(school, issued, {"H8": "P"}, teacher), today=date(2025, 10, 7))
+    assert late.status is Status.ACCEPTED
+    (warning,) = [p for p in late.problems if p.code == "attendance-late"]
+    assert warning.message == (
+        "điểm danh tháng 09/2025 được xác nhận sau hạn 05/10/2025: các buổi nghỉ có phép (P) "
+        "của tháng này được tính là nghỉ không phép (K)"
+    )
+    (again,) = school.ingest(
+        drop(school, issued, {"H8": "P", "H9": "K"}, teacher), today=date(2025, 10, 8)
+    )
+    assert again.status is Status.ACCEPTED
+    assert "attendance-late" not in {p.code for p in again.problems}
+
+
+def test_a_month_confirmed_in_its_window_has_no_warning(school: School) -> None:
+    teacher = homeroom(school)
+    issued = school.sheets(teacher) / SEPTEMBER
+    (on_time,) = school.ingest(drop(school, issued, {"H8": "P"}, teacher), today=date(2025, 10, 5))
+    assert on_time.status is Status.ACCEPTED
+    assert [p.code for p in on_time.problems] == []

@@ -175,7 +175,9 @@ def test_dong_y_from_the_principals_duyet_approves_the_class(school: School) -> 
         assert (record.status, record.sender) == ("accepted", head)
     (receipt,) = school.share.receipts(head).glob("*.html")
     page = receipt.read_text("utf-8")
-    assert "Đã duyệt kết quả 12 học sinh" in page and f"Lớp {OTHER}, HKI: {size} học sinh" in page
+    assert "Kết quả đã duyệt (1 lớp)" in page and "Mã học sinh" not in page
+    assert f"Lớp {CLASS}, HKI: Đã duyệt kết quả 12 học sinh" in page
+    assert f"Lớp {OTHER}, HKI: {size} học sinh" in page  # the row left blank, a warning
     master = openpyxl.load_workbook(school.outbox / "master.xlsx")[CLASS]
     assert str(master.cell(3, 1).value).startswith("Kết quả đã được Hiệu trưởng duyệt — HKI")
     # the same form saved and sent again approves nothing twice

@@ -562,6 +562,15 @@ SHEET_KINDS = _kinds(
         Severity.WARNING,
     ),
     ProblemKind(
+        "attendance-late",
+        "Xác nhận điểm danh muộn",
+        "điểm danh tháng {month} được xác nhận sau hạn {deadline}: các buổi nghỉ có phép (P) của "
+        "tháng này được tính là nghỉ không phép (K)",
+        "Tệp vẫn được nhận; lần sau thầy/cô gửi điểm danh trong hạn xác nhận (lịch của trường).",
+        Severity.WARNING,
+        tags=frozenset({"late"}),
+    ),
+    ProblemKind(
         "late-entry",
         "Nhập điểm muộn",
         "điểm {column} được gửi sau hạn {deadline}",

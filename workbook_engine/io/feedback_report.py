@@ -48,6 +48,7 @@ class FeedbackReport:
     marked_before: bool = False  # the file is a returned copy that still carries red marks
     delivered: str = ""  # how it arrived: "thư mục Nộp của …", "văn phòng nộp thay"
     saved_by: str = ""  # the Office user name saved in the file: evidence shown, never proof
+    approvals: Sequence[str] = ()  # what a results decision form approved, one line per class
 
 
 def write_report_html(target: Path, report: FeedbackReport) -> Path:

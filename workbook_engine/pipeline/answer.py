@@ -10,6 +10,7 @@ from pathlib import Path
 from workbook_engine.io.cells import format_time
 from workbook_engine.io.feedback import FeedbackReport, write_rejected_copy, write_report_html
 from workbook_engine.io.kinds import KINDS
+from workbook_engine.io.results_decision_sheet import RESULTS_DECISION
 from workbook_engine.model import CellChange, SheetKey
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
@@ -73,6 +74,7 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
     copy, page = feedback_paths(outcome, ctx, fresh=True)
     key = outcome.key
     name, is_subject = KINDS.sheet_name(ctx.setup, key) if key else ("", True)
+    approving = outcome.kind == RESULTS_DECISION  # its changes are approvals of classes
     report = FeedbackReport(
         file_name=outcome.name,
         status=outcome.status.value,
@@ -84,7 +86,10 @@ def write_feedback(outcome: Outcome, ctx: IngestContext) -> None:
         subject_label="Môn" if is_subject else "Nội dung",
         semester=key.semester if key else None,
         problems=outcome.problems,
-        changes=outcome.changes,
+        changes=() if approving else outcome.changes,
+        approvals=[f"Lớp {c.student_code}, {c.column}: {c.new}" for c in outcome.changes]
+        if approving
+        else [],
         student_names=ctx.setup.student_names,
         marked_before=outcome.marked_before and outcome.status is Status.ACCEPTED,
         delivered=delivered_text(outcome, ctx),

@@ -344,7 +344,8 @@ class _Verdict:
         marked = self.sheet is not None and MARKS_SHEET in self.sheet.sheet_names
         saved_by = self.sheet.saved_by if self.sheet is not None else ""
         return Outcome(self.name, status, self.sha, self.teacher_code, self.key, self.problems,
-                       self.changes, at, repeat_of, marked, saved_by=saved_by)  # fmt: skip
+                       self.changes, at, repeat_of, marked, saved_by=saved_by,
+                       kind=self.kind)  # fmt: skip
 
 
 def _judge_sheet(
@@ -431,6 +432,12 @@ def _changes(
             problems.append(
                 make_problem("stale-copy", file=name, count=len(stale), example=stale[0])
             )
+        kind = check.kind
+        late = kind.first_arrival_problem(ctx.setup, identity, ctx.today) if kind else None
+        # only the month's first sheet confirms it: a later one changes confirmed marks
+        if late is not None and key not in ledger.first_received(key.class_code, identity.kind):
+            code, values = late
+            problems.append(make_problem(code, file=name, **values))
     return changes, bool(flagged)
 
 

@@ -36,6 +36,7 @@ class Outcome:
     marked_before: bool = False  # the file is a returned copy carrying our red marks
     arrival: Arrival = OFFICE  # where it arrived: who sent it, and who is answered
     saved_by: str = ""  # the Office user name saved in the file (evidence, shown)
+    kind: str = ""  # the form's kind when it is no per-student sheet (results_decision, …)
 
     @property
     def sender(self) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -158,6 +159,13 @@ class SheetKind:
         if room is not None and room.homeroom_teacher == identity.teacher_code:
             return None
         return "not-homeroom", {"teacher": identity.teacher_code, "class_code": identity.class_code}
+
+    def first_arrival_problem(
+        self, setup: Setup, identity: Identity, today: date
+    ) -> tuple[str, dict[str, Any]] | None:
+        """A warning (code, values) for the first sheet of its ledger key arriving on ``today``
+        (an attendance month confirmed after its deadline), or None."""
+        return None
 
     def row_notes(self, setup: Setup, identity: Identity) -> dict[str, RowNote]:
         """Student code → comment on the name cell (exemptions); none by default."""

@@ -6,7 +6,9 @@ import calendar
 from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 from functools import partial
+from typing import Any
 
+from workbook_engine.deadlines import attendance_deadline
 from workbook_engine.io.cells import column_index
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.kinds.base import Column, Layout, Plan, SheetKind, class_identity
@@ -168,6 +170,16 @@ class AttendanceKind(SheetKind):
         year, month = identity.period.split("-")
         title = f"ĐIỂM DANH LỚP {identity.class_code} — THÁNG {month}/{year}"
         return _header(setup, identity, title, ROSTER_WIDTH + 10, MARK.help)
+
+    def first_arrival_problem(
+        self, setup: Setup, identity: Identity, today: date
+    ) -> tuple[str, dict[str, Any]] | None:
+        year, month = map(int, identity.period.split("-"))
+        deadline = attendance_deadline(setup.calendar, year, month)
+        if today <= deadline:
+            return None
+        return "attendance-late", {"month": f"{month:02d}/{year}",
+                                   "deadline": deadline.strftime("%d/%m/%Y")}  # fmt: skip
 
     def key_title(self, subject_code: str) -> str | None:
         prefix = "DIEMDANH-"
