@@ -3,20 +3,24 @@ checked against their kinds' specs."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from tests.helpers import School
 from workbook_engine.io.class_sheets import conduct_identity
 from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.kind_sheet import write_sheet
-from workbook_engine.io.kinds import KINDS
+from workbook_engine.io.kinds import KINDS, values
+from workbook_engine.io.kinds.homeroom import attendance_identity
 from workbook_engine.model import SheetKey
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import Outcome, Status
+from workbook_engine.results import student_results
 
 SEPTEMBER = "6A1_DiemDanh_2025-09_HK1.xlsx"
 CONDUCT = "6A1_RenLuyen_HK1.xlsx"
@@ -163,3 +167,53 @@ def test_a_month_confirmed_in_its_window_has_no_warning(school: School) -> None:
     (on_time,) = school.ingest(drop(school, issued, {"H8": "P"}, teacher), today=date(2025, 10, 5))
     assert on_time.status is Status.ACCEPTED
     assert [p.code for p in on_time.problems] == []
+
+
+@pytest.fixture
+def own_marks(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The school adds «Ô» (nghỉ ốm có giấy, counted as P) and «M» (đi học muộn, no absence)."""
+    rules = {**values.sheet_rules(), "attendance": {"marks": [
+        {"mark": "P", "counts": "P", "label": "nghỉ có phép"},
+        {"mark": "K", "counts": "K", "label": "nghỉ không phép"},
+        {"mark": "Ô", "counts": "P", "label": "nghỉ ốm có giấy"},
+        {"mark": "M", "counts": "", "label": "đi học muộn"},
+    ]}}  # fmt: skip
+    monkeypatch.setattr(values, "sheet_rules", lambda: rules)
+    values.attendance_marks.cache_clear()
+    values.mark_type.cache_clear()
+    yield
+    values.attendance_marks.cache_clear()
+    values.mark_type.cache_clear()
+
+
+@pytest.mark.usefixtures("own_marks")
+def test_marks_the_school_adds_are_offered_stored_and_counted(school: School) -> None:
+    teacher = homeroom(school)
+    path = school.sheets(teacher) / "6A1_DiemDanh_2025-09_HK1_own.xlsx"
+    identity = attendance_identity(school.setup, "6A1", 1, 2025, 9)
+    write_sheet(path, school.setup, KINDS.require("attendance"), identity,
+                load_or_create_secret(school.data.secret))  # fmt: skip
+    sheet = openpyxl.load_workbook(path).worksheets[0]
+    offered = [v for v in sheet.data_validations.dataValidation if v.type == "list"]
+    assert offered and offered[0].formula1 == '"P,K,Ô,M"'
+    assert sheet["AH8"].value == '=COUNTIF(D8:AG8,"P")+COUNTIF(D8:AG8,"Ô")'  # «Có phép (P)»
+    # H = Friday 5 September, I = Saturday 6, K = Monday 8
+    (outcome,) = school.ingest(
+        drop(school, path, {"H8": "ô", "I8": "M", "K8": "K", "H9": "x"}, teacher),
+        today=date(2025, 10, 3),
+    )
+    assert located(outcome) == [("mark-invalid", "H9")]
+    assert "(chỉ ghi P, K, Ô, M)" in outcome.problems[0].message
+    (outcome,) = school.ingest(
+        drop(school, path, {"H8": "ô", "I8": "M", "K8": "K"}, teacher), today=date(2025, 10, 3)
+    )
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    code = school.setup.students_of("6A1")[0].code
+    with Ledger.open(school.data.ledger) as ledger:
+        stored = ledger.scores(SheetKey("6A1", "DIEMDANH-2025-09", 1))
+        cells = ledger.scores_of_class("6A1")
+    assert stored == {(code, "2025-09-05"): "Ô", (code, "2025-09-06"): "M",
+                      (code, "2025-09-08"): "K"}  # fmt: skip
+    (result,) = [r for r in student_results(school.setup, "6A1", cells, date(2025, 10, 3))
+                 if r.code == code]  # fmt: skip
+    assert (result.hk1.excused, result.hk1.unexcused) == (1, 1)  # Ô as P, M no absence

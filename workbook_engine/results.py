@@ -27,7 +27,7 @@ from workbook_engine.io.kinds.homeroom import (
     school_days,
     semester_months,
 )
-from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
+from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED, counted_as
 from workbook_engine.model import (
     SUMMER,
     CalendarEvent,
@@ -210,6 +210,7 @@ def student_results(
                 inputs[who].conduct[key.semester] = value
         elif code.startswith(ATTENDANCE_PREFIX):
             months_in.add((key.semester, code))
+            value = counted_as(value)  # a school's own mark counts as P, K or nothing
             if value == EXCUSED and key in late:  # confirmed after the deadline: unexcused
                 inputs[who].unexcused[key.semester] += 1
                 inputs[who].late[key] += 1

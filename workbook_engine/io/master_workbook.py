@@ -62,7 +62,7 @@ from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.kinds.homeroom import semester_months
 from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
-from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED
+from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED, counted_as
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import (
     ChangeRecord,
@@ -431,8 +431,9 @@ def _attendance_marks(
     for (key, who, _), value in values.items():
         if key in wanted:
             months_in.add(key)
-            if value in ATTENDANCE_MARKS:
-                marks[key, who, value] += 1
+            counted = counted_as(value)  # a school's own mark counts as P, K or nothing
+            if counted:
+                marks[key, who, counted] += 1
     return marks, months_in
 
 

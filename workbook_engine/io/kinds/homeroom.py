@@ -12,7 +12,14 @@ from workbook_engine.deadlines import attendance_deadline
 from workbook_engine.io.cells import column_index
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.kinds.base import Column, Layout, Plan, SheetKind, class_identity
-from workbook_engine.io.kinds.values import EXCUSED, LEVEL, MARK, UNEXCUSED, note_type
+from workbook_engine.io.kinds.values import (
+    EXCUSED,
+    LEVEL,
+    UNEXCUSED,
+    attendance_marks,
+    mark_type,
+    note_type,
+)
 from workbook_engine.io.sheet_base import (
     FIRST_ROW,
     ROSTER_WIDTH,
@@ -142,24 +149,23 @@ class AttendanceKind(SheetKind):
 
     def layout(self, setup: Setup, identity: Identity) -> Layout:
         days = [date.fromisoformat(d) for d in identity.columns]
-        open_days = {d for d in days if _is_open(identity, ROSTER_WIDTH + days.index(d))}
+        shown = {d for d in days if _is_open(identity, ROSTER_WIDTH + days.index(d))}
         first, last = ROSTER_WIDTH, ROSTER_WIDTH + len(days) - 1
+        mark = mark_type()
         marks = tuple(
-            Column(
-                d.isoformat(), f"{d.day}\n{WEEKDAY_SHORT[d.weekday()]}", MARK, open=d in open_days
-            )
+            Column(d.isoformat(), f"{d.day}\n{WEEKDAY_SHORT[d.weekday()]}", mark, open=d in shown)
             for d in days
         )
         totals = tuple(
             Column(
                 key,
                 title,
-                formula=partial(_count, first, last, mark),
+                formula=partial(_count, first, last, counts),
                 stored=False,
                 width=9,
                 style="count",
             )
-            for key, title, mark in (
+            for key, title, counts in (
                 ("P", "Có phép (P)", EXCUSED),
                 ("K", "Không phép (K)", UNEXCUSED),
             )
@@ -169,7 +175,7 @@ class AttendanceKind(SheetKind):
     def header(self, setup: Setup, identity: Identity) -> Header:
         year, month = identity.period.split("-")
         title = f"ĐIỂM DANH LỚP {identity.class_code} — THÁNG {month}/{year}"
-        return _header(setup, identity, title, ROSTER_WIDTH + 10, MARK.help)
+        return _header(setup, identity, title, ROSTER_WIDTH + 10, mark_type().help)
 
     def first_arrival_problem(
         self, setup: Setup, identity: Identity, today: date
@@ -202,9 +208,11 @@ def _is_open(identity: Identity, col: int) -> bool:
     return False
 
 
-def _count(first: int, last: int, mark: str, row: int) -> str:
+def _count(first: int, last: int, counts: str, row: int) -> str:
+    """The row's absences counted as ``counts`` (P or K): every mark of the school counted so."""
     span = a1_range(row, first, row, last)
-    return f'=COUNTIF({span},"{mark}")'
+    marks = [m for m, (counted, _) in attendance_marks().items() if counted == counts]
+    return "=" + "+".join(f'COUNTIF({span},"{mark}")' for mark in marks)
 
 
 def conduct_identity(setup: Setup, class_code: str, semester: int) -> Identity:

@@ -21,10 +21,6 @@ SCORE_HELP = (
 )
 COMMENT_HELP = "Chọn Đ (Đạt) hoặc CĐ (Chưa đạt). Để trống nếu chưa đánh giá."
 EXCUSED, UNEXCUSED = "P", "K"
-MARK_HELP = (
-    "Ghi P (nghỉ có phép) hoặc K (nghỉ không phép) vào ngày học sinh vắng; để trống nếu học "
-    "sinh đi học. Ô xám: Chủ nhật hoặc ngoài học kì."
-)
 LEVEL_HELP = "Chọn kết quả rèn luyện: Tốt, Khá, Đạt hoặc Chưa đạt; nhận xét không bắt buộc."
 
 
@@ -90,10 +86,44 @@ SCORE = ValueType(
 COMMENT = ValueType(
     "comment", _comment, COMMENT_HELP, "Đ hoặc CĐ", choices=(Comment.D.value, Comment.CD.value)
 )
-MARK = ValueType(
-    "mark", choice_parser("mark-invalid", (EXCUSED, UNEXCUSED)), MARK_HELP, "P hoặc K",
-    choices=(EXCUSED, UNEXCUSED), width=3.6, highlight_blanks=False,
-)  # fmt: skip
+
+
+@cache
+def attendance_marks() -> dict[str, tuple[str, str]]:
+    """Every mark the school's attendance sheets take → (what it counts as: :data:`EXCUSED`,
+    :data:`UNEXCUSED` or "" for no absence, its meaning), P and K first
+    (``schemas/score_sheet.yaml``: ``attendance.marks``)."""
+    marks = {EXCUSED: (EXCUSED, "nghỉ có phép"), UNEXCUSED: (UNEXCUSED, "nghỉ không phép")}
+    for entry in (sheet_rules().get("attendance") or {}).get("marks") or []:
+        mark, counts = str(entry["mark"]).strip(), str(entry.get("counts") or "").strip()
+        if not mark or counts not in (EXCUSED, UNEXCUSED, ""):
+            raise ValueError(f"attendance mark {entry!r}: counts must be P, K or empty")
+        marks[mark] = (counts, str(entry.get("label") or ""))
+    return marks
+
+
+def counted_as(mark: str) -> str:
+    """What a stored attendance mark counts as: P, K, or "" (no absence, or not a mark)."""
+    found = attendance_marks().get(mark)
+    return found[0] if found else ""
+
+
+@cache
+def mark_type() -> ValueType:
+    """An attendance cell: one of the school's marks, blank when the student was present."""
+    marks = attendance_marks()
+    listed = ", ".join(f"{m} ({label})" for m, (_, label) in marks.items())
+    help_text = (
+        f"Ghi {listed} vào ngày học sinh vắng; để trống nếu học sinh đi học. Ô xám: Chủ nhật, "
+        "ngày nghỉ hoặc ngoài học kì."
+    )
+    choices = tuple(marks)
+    return ValueType(
+        "mark", choice_parser("mark-invalid", choices), help_text, " hoặc ".join(choices),
+        choices=choices, width=3.6, highlight_blanks=False,
+    )  # fmt: skip
+
+
 LEVEL = ValueType(
     "level", choice_parser("level-invalid", tuple(lv.value for lv in Level)), LEVEL_HELP,
     "Rèn luyện", choices=tuple(lv.value for lv in Level), width=14,
