@@ -217,3 +217,52 @@ def test_marks_the_school_adds_are_offered_stored_and_counted(school: School) ->
     (result,) = [r for r in student_results(school.setup, "6A1", cells, date(2025, 10, 3))
                  if r.code == code]  # fmt: skip
     assert (result.hk1.excused, result.hk1.unexcused) == (1, 1)  # Ô as P, M no absence
+
+
+def test_a_changed_roster_on_an_attendance_sheet_is_located(school: School) -> None:
+    teacher = homeroom(school)
+    issued = school.sheets(teacher) / SEPTEMBER
+    students = school.setup.students_of("6A1")
+    last = 8 + len(students)  # the row after the roster
+    cells = {"C8": "Nguyễn Văn Khác", "B10": None, "C10": None, f"B{last}": "9999",
+             f"C{last}": "Học Sinh Mới", "H8": "P"}  # fmt: skip
+    (returned,) = school.ingest(drop(school, issued, cells, teacher), today=date(2025, 10, 3))
+    assert returned.status is Status.REJECTED
+    assert located(returned) == [
+        ("roster-changed", "C8"),
+        ("roster-row-removed", "B10"),
+        ("roster-row-added", f"B{last}"),
+    ]
+    assert f"«{students[0].code} Nguyễn Văn Khác»" in returned.problems[0].message
+
+
+def test_a_change_to_a_confirmed_month_waits_for_approval_like_a_score(school: School) -> None:
+    """5 September was confirmed P on 3 October; the sheet sent again with K there is a
+    correction: held, listed for the approvers, merged only once approved."""
+    from tests.test_change_control import pin, role, wbe
+    from workbook_engine.model import Role
+
+    teacher = homeroom(school)
+    issued = school.sheets(teacher) / SEPTEMBER
+    school.ingest(drop(school, issued, {"H8": "P"}, teacher), today=date(2025, 10, 3))
+    (changed,) = school.ingest(
+        drop(school, issued, {"H8": "K", "H9": "P"}, teacher), today=date(2025, 10, 20)
+    )
+    assert changed.status is Status.ACCEPTED
+    assert sorted((c.column, c.old or "", c.new, c.status) for c in changed.changes) == [
+        ("2025-09-05", "", "P", "merged"),  # the second student: a new mark, merged
+        ("2025-09-05", "P", "K", "pending"),
+    ]
+    key = SheetKey("6A1", "DIEMDANH-2025-09", 1)
+    first = school.setup.students_of("6A1")[0].code
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.scores(key)[(first, "2025-09-05")] == "P"  # held
+        (pending,) = ledger.pending()
+    principal = role(school, Role.PRINCIPAL)
+    code, output = wbe(school, "corrections", "approve", str(pending.id), "--by", principal,
+                       "--outbox", str(school.outbox), input=pin(school, principal))  # fmt: skip
+    assert code == 0, output
+    with Ledger.open(school.data.ledger) as ledger:
+        assert ledger.scores(key)[(first, "2025-09-05")] == "K"
+    record = school.outbox / "records" / f"bien-ban-sua-diem-{pending.id}.pdf"
+    assert record.read_bytes().startswith(b"%PDF")
