@@ -39,14 +39,14 @@ from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.pins import set_pin
 from workbook_engine.render.publish import publish
 from workbook_engine.results import SemesterResult, StudentResult, YearResult
-from workbook_engine.rules import AssessmentMode, Award, Level, Outcome
+from workbook_engine.rules import AssessmentMode, Award, Comment, Level, Outcome
 
 runner = CliRunner()
 PIN = "246824"
 TODAY = HK1_OVER.isoformat()  # semester 1 is over, semester 2 has not begun
 # «Ghi chú duyệt»: the column after those of the «Tổng hợp» block, once approved
 NOTE_COLUMN = sum(len(heads) for _, heads in SUMMARY_GROUPS)
-FIRST_NOTE = "Thay đổi sau khi duyệt: HKI học tập Khá → Tốt"
+FIRST_NOTE = "Thay đổi sau khi duyệt: HKI học tập Khá → Tốt; HKI ĐTB GDCD 6,0 → 7,3"
 
 
 def score_cells(setup: Setup, subject_code: str, changed: dict[tuple[int, str], Any] | None = None
@@ -221,6 +221,8 @@ def test_an_approval_is_chained_and_a_tampered_snapshot_is_detected(school: Scho
     assert snapshot[students[0].code] == {
         "learning": "Khá", "conduct": "Tốt", "excused": "2", "unexcused": "1",
         "outcome": "", "re_exam": "", "award": "",
+        "averages": "NV 8,0; TOAN 8,0; NN1 8,0; GDCD 6,0; LSDL 8,0; KHTN 8,0; CN 8,0; "
+                    "TIN 8,0; GDTC Đ; NT Đ; HDTN Đ; GDDP Đ",
     }  # fmt: skip
     assert snapshot[students[1].code]["conduct"] == "Khá"
     assert {snapshot[s.code]["learning"] for s in students[1:]} == {"Tốt"}
@@ -307,7 +309,7 @@ def test_a_year_approval_freezes_the_proposal_and_the_award() -> None:
     entry = approval_entry(result, "CN")
     assert entry == {
         "learning": "Chưa đạt", "conduct": "Tốt", "excused": "6", "unexcused": "2",
-        "outcome": "Kiểm tra lại", "re_exam": "TOAN, NV", "award": "",
+        "outcome": "Kiểm tra lại", "re_exam": "TOAN, NV", "award": "", "averages": "",
     }  # fmt: skip
     assert approval_entry(result, "HK2")["outcome"] == ""  # a semester has no proposal
     assert approval_changes(result, "CN", entry) == []
@@ -355,3 +357,21 @@ def test_a_class_with_a_correction_still_waiting_is_not_approved(school: School)
     code, output = approve(school, "--semester", "1", "--class", CLASS)
     assert code == 1 and f"lớp {CLASS} còn 1 đề nghị sửa điểm chưa được quyết định" in output
     assert approvals(school) == {}
+
+
+def test_a_moved_subject_average_is_flagged_and_older_approvals_are_not() -> None:
+    """Pure: the snapshot holds every subject's average (or Đ/CĐ); a correction that moves one
+    without changing a level is still a change to what was approved. An approval recorded before
+    averages were (no such field) is compared on the fields it holds."""
+    half = SemesterResult({"TOAN": 65, "NV": 70, "GDTC": Comment.D}, Level.K, Level.T, 0, 0)
+    year = YearResult({}, None, None, 0, 0)
+    entry = approval_entry(StudentResult("HS1", "Tên", half, half, year, []), "HK1")
+    assert entry["averages"] == "TOAN 6,5; NV 7,0; GDTC Đ"
+    moved = SemesterResult({"TOAN": 67, "NV": 70, "GDTC": Comment.CD}, Level.K, Level.T, 0, 0)
+    later = StudentResult("HS1", "Tên", moved, half, year, [])
+    assert approval_changes(later, "HK1", entry) == [
+        "HKI ĐTB TOAN 6,5 → 6,7",
+        "HKI ĐTB GDTC Đ → CĐ",
+    ]
+    older = {k: v for k, v in entry.items() if k != "averages"}
+    assert approval_changes(later, "HK1", older) == []

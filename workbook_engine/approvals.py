@@ -24,6 +24,7 @@ APPROVAL_FIELDS = {
     "outcome": "đề nghị",
     "re_exam": "kiểm tra lại",
     "award": "danh hiệu",
+    "averages": "điểm trung bình môn",
 }
 SUMMER_FIELDS = APPROVAL_FIELDS | {"summer": "kết quả kiểm tra lại"}  # the HE period's
 CHANGED_AFTER = "Thay đổi sau khi duyệt"
@@ -46,6 +47,7 @@ def approval_entry(result: StudentResult, period: str) -> dict[str, str]:
         "conduct": half.conduct.value if half.conduct else "",
         "excused": str(half.excused),
         "unexcused": str(half.unexcused),
+        "averages": "; ".join(f"{code} {result_text(v)}" for code, v in half.averages.items()),
     }
     if period == "CN":
         year = result.year
@@ -92,11 +94,31 @@ def approval_changes(
     if approved is None:
         return [f"{label}: học sinh không có trong kết quả đã duyệt"]
     now = approval_entry(result, period)
+    changes = []
+    for key, name in (SUMMER_FIELDS if period == "HE" else APPROVAL_FIELDS).items():
+        if key not in approved or approved[key] == now[key]:  # not recorded (an older approval)
+            continue
+        if key == "averages":
+            changes += _average_changes(label, approved[key], now[key])
+        else:
+            changes.append(f"{label} {name} {_as_shown(approved[key])} → {_as_shown(now[key])}")
+    return changes
+
+
+def _average_changes(label: str, approved: str, now: str) -> list[str]:
+    """One item per subject whose average (or Đ/CĐ) moved: "HKI ĐTB TOAN 6,5 → 6,7"."""
+    before, after = _averages(approved), _averages(now)
     return [
-        f"{label} {name} {_as_shown(approved.get(key, ''))} → {_as_shown(now[key])}"
-        for key, name in (SUMMER_FIELDS if period == "HE" else APPROVAL_FIELDS).items()
-        if approved.get(key, "") != now[key]
+        f"{label} ĐTB {code} {_as_shown(before.get(code, ''))} → {_as_shown(after.get(code, ''))}"
+        for code in dict.fromkeys([*before, *after])
+        if before.get(code, "") != after.get(code, "")
     ]
+
+
+def _averages(text: str) -> dict[str, str]:
+    """``TOAN 6,5; GDTC Đ`` → {TOAN: 6,5, GDTC: Đ} (a subject not yet computed: "")."""
+    pairs = (item.strip().partition(" ") for item in text.split(";") if item.strip())
+    return {code: value for code, _, value in pairs}
 
 
 def _as_shown(text: str) -> str:
