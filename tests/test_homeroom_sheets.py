@@ -266,3 +266,9 @@ def test_a_change_to_a_confirmed_month_waits_for_approval_like_a_score(school: S
         assert ledger.scores(key)[(first, "2025-09-05")] == "K"
     record = school.outbox / "records" / f"bien-ban-sua-diem-{pending.id}.pdf"
     assert record.read_bytes().startswith(b"%PDF")
+    # the class's change log names the month, not its ledger key
+    logs = list((school.outbox / "nhat-ky").glob("*/6A1.xlsx"))
+    rows = [r for log in logs for r in openpyxl.load_workbook(log).worksheets[0].iter_rows(
+        min_row=5, values_only=True)]  # fmt: skip
+    assert {r[4] for r in rows} == {"Điểm danh tháng 09/2025"}
+    assert {r[5] for r in rows} == {"1"}

@@ -65,6 +65,7 @@ from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED, counted_as
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import (
+    SUMMER,
     ChangeRecord,
     ChangeStatus,
     ExemptionScope,
@@ -710,14 +711,19 @@ def _write_log(
     for c, (head, width) in enumerate(LOG_COLUMNS):
         ws.write_string(3, c, head, fmt.head)
         ws.set_column(c, c, width)
+    titles: dict[str, str] = {}  # a sheet that is no subject's, as people name it
     for r, ch in enumerate(changes, start=4):
+        code = ch.key.subject_code
+        if code not in titles:
+            name, is_subject = KINDS.sheet_name(setup, ch.key)
+            titles[code] = code if is_subject else name
         row = (
             ch.at.replace("T", " ")[:19],
             ch.teacher_code,
             ch.file_name,
             ch.key.class_code,
-            ch.key.subject_code,
-            str(ch.key.semester),
+            titles[code],  # TOAN, «Điểm danh tháng 10/2025», «Rèn luyện»
+            "Hè" if ch.key.semester == SUMMER else str(ch.key.semester),
             ch.student_code,
             names.get(ch.student_code, ""),
             COLUMN_TITLES.get(ch.column, ch.column),
