@@ -47,17 +47,13 @@ def check_decision_sheet(
     sheet: FilledSheet, setup: Setup, secret: bytes, arrival: Arrival, change: ChangeOf
 ) -> DecisionCheck:
     """Every problem of a decision form, and its decisions when it has none."""
-    problem = identity_problem(sheet, setup, secret)
-    if problem is not None:
-        report = Report([problem])
-        if arrival.channel is not Channel.DECIDE:  # a decision form anywhere else is suspect
-            report.add(make_problem("decision-wrong-folder", file=sheet.name,
-                                    folder=where(arrival, setup), teacher="không rõ"))  # fmt: skip
-        return DecisionCheck(report)
+    forged = not_genuine(sheet, setup, secret, arrival)
+    if forged is not None:
+        return DecisionCheck(forged)
     identity = sheet.identity
     assert identity is not None
     approver = identity.teacher_code
-    report = Report(list(_sender_problems(sheet, setup, approver, arrival)))
+    report = Report(list(decider_problems(sheet, setup, approver, arrival)))
     if not report.valid:
         return DecisionCheck(report, approver)
     decisions = []
@@ -88,12 +84,33 @@ def check_decision_sheet(
     return DecisionCheck(report, approver, decisions if report.valid else [])
 
 
-def _sender_problems(
-    sheet: FilledSheet, setup: Setup, approver: str, arrival: Arrival
+def not_genuine(sheet: FilledSheet, setup: Setup, secret: bytes, arrival: Arrival) -> Report | None:
+    """The report of a decision form that is not genuine (identity missing, altered, foreign),
+    noting it as suspect when it did not even come from a ``Duyệt/`` folder; None if genuine."""
+    problem = identity_problem(sheet, setup, secret)
+    if problem is None:
+        return None
+    report = Report([problem])
+    if arrival.channel is not Channel.DECIDE:  # a decision form anywhere else is suspect
+        report.add(make_problem("decision-wrong-folder", file=sheet.name,
+                                folder=where(arrival, setup), teacher="không rõ"))  # fmt: skip
+    return report
+
+
+def decider_problems(
+    sheet: FilledSheet,
+    setup: Setup,
+    approver: str,
+    arrival: Arrival,
+    action: Action = Action.DECIDE_CORRECTION,
+    refused: str = "approver-not-allowed",
 ) -> Iterator[Problem]:
+    """Whether the form's decider may take ``action`` (``refused`` when not) and sent it from
+    their own ``Duyệt/`` folder (``decision-wrong-folder``, ``decision-other-approver``)."""
     person = setup.find_teacher(approver)
-    if person is None or not may(person, Action.DECIDE_CORRECTION):
-        yield make_problem("approver-not-allowed", file=sheet.name, value=approver)
+    if person is None or not may(person, action):
+        shown = approver if action is Action.DECIDE_CORRECTION else who(setup, approver)
+        yield make_problem(refused, file=sheet.name, value=shown)
     elif arrival.channel is not Channel.DECIDE:
         yield make_problem("decision-wrong-folder", file=sheet.name,
                            folder=where(arrival, setup), teacher=who(setup, approver))  # fmt: skip

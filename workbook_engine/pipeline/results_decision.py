@@ -39,6 +39,7 @@ from workbook_engine.io.sheet_base import FIRST_ROW
 from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import CellChange, ChangeStatus, Setup
 from workbook_engine.pipeline.chain import canonical
+from workbook_engine.pipeline.decision_check import decider_problems, not_genuine
 from workbook_engine.pipeline.ledger import Ledger, LedgerError, ResultApproval
 from workbook_engine.pipeline.result_approval import (
     PERIOD_NAMES,
@@ -47,10 +48,9 @@ from workbook_engine.pipeline.result_approval import (
     class_results,
     period_problem,
 )
-from workbook_engine.pipeline.sheet_check import identity_problem
 from workbook_engine.policy import Action, may
 from workbook_engine.rules import Award, Level, Outcome
-from workbook_engine.share import Arrival, Channel, ShareLayout, where, who
+from workbook_engine.share import Arrival, ShareLayout
 
 __all__ = [
     "RESULTS_DECISION",
@@ -232,13 +232,9 @@ def check_results_decision(
     """Every problem of a filled results decision form, and the rows to approve: errors (a form
     not genuine, not from the principal's own ``Duyệt/``, an unknown answer) refuse the whole
     form; a row whose class cannot be approved as shown is a warning and is left out."""
-    problem = identity_problem(sheet, setup, secret)
-    if problem is not None:
-        report = Report([problem])
-        if arrival.channel is not Channel.DECIDE:  # a decision form anywhere else is suspect
-            report.add(make_problem("decision-wrong-folder", file=sheet.name,
-                                    folder=where(arrival, setup), teacher="không rõ"))  # fmt: skip
-        return ResultsDecisionCheck(report)
+    forged = not_genuine(sheet, setup, secret, arrival)
+    if forged is not None:
+        return ResultsDecisionCheck(forged)
     identity = sheet.identity
     assert identity is not None
     approver, period = identity.teacher_code, identity.period
@@ -284,17 +280,10 @@ def _form_problems(
     sheet: FilledSheet, setup: Setup, approver: str, arrival: Arrival, today: date
 ) -> Iterator[Problem]:
     """Who may decide, from which folder, on which period (the form as a whole)."""
-    person = setup.find_teacher(approver)
-    if person is None or not may(person, Action.APPROVE_RESULTS):
-        yield make_problem("results-approver-not-allowed", file=sheet.name,
-                           value=who(setup, approver))  # fmt: skip
-    elif arrival.channel is not Channel.DECIDE:
-        yield make_problem("decision-wrong-folder", file=sheet.name,
-                           folder=where(arrival, setup), teacher=who(setup, approver))  # fmt: skip
-    elif arrival.person != approver:
-        yield make_problem("decision-other-approver", file=sheet.name,
-                           value=who(setup, approver),
-                           teacher=who(setup, arrival.person or ""))  # fmt: skip
+    sender = list(decider_problems(sheet, setup, approver, arrival, Action.APPROVE_RESULTS,
+                                   "results-approver-not-allowed"))  # fmt: skip
+    if sender:
+        yield from sender
     elif not sheet.sheet_found:
         assert sheet.identity is not None
         yield make_problem("sheet-missing", file=sheet.name, sheet=sheet.identity.sheet)
