@@ -71,7 +71,7 @@ def issue_decision_forms(
         if not rows:
             continue  # only their own requests wait: someone else decides those
         folder = share.sheets(person.code)
-        path = _free(folder, f"PhieuDuyetSuaDiem_{today.isoformat()}")
+        path = free_name(folder, f"PhieuDuyetSuaDiem_{today.isoformat()}")
         write_decision_sheet(path, setup, person.code, rows, secret, today.strftime("%d/%m/%Y"))
         issued.append(IssuedForm(person.code, path, len(rows)))
     return issued
@@ -108,7 +108,9 @@ def refresh_decision_forms(
     return issued
 
 
-def _free(folder: Path, stem: str) -> Path:
+def free_name(folder: Path, stem: str) -> Path:
+    """``folder/stem.xlsx``, or the first of ``stem_2.xlsx``, ``stem_3.xlsx``… not there yet:
+    a form is never written over another."""
     path, n = folder / f"{stem}.xlsx", 1
     while path.exists():
         n += 1

@@ -40,6 +40,7 @@ from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import CellChange, ChangeStatus, Setup
 from workbook_engine.pipeline.chain import canonical
 from workbook_engine.pipeline.decision_check import decider_problems, not_genuine
+from workbook_engine.pipeline.decision_forms import free_name
 from workbook_engine.pipeline.ledger import Ledger, LedgerError, ResultApproval
 from workbook_engine.pipeline.result_approval import (
     PERIOD_NAMES,
@@ -134,7 +135,7 @@ def issue_results_forms(
     for person in setup.teachers:
         if not may(person, Action.APPROVE_RESULTS):
             continue
-        path = _free(share.sheets(person.code), f"{FORM_STEM}_{period}_{today.isoformat()}")
+        path = free_name(share.sheets(person.code), f"{FORM_STEM}_{period}_{today.isoformat()}")
         write_results_sheet(path, setup, person.code, period, rows, secret,
                             today.strftime("%d/%m/%Y"))  # fmt: skip
         issued.append(IssuedResultsForm(person.code, period, path, len(rows)))
@@ -183,15 +184,6 @@ def status_text(state: ClassState) -> str:
         if state.approved.snapshot_hash != state.hash:
             text += "; kết quả đã thay đổi từ đó, cần duyệt lại"
     return text
-
-
-def _free(folder: Path, stem: str) -> Path:
-    """``folder/stem.xlsx``, or the first of ``stem_2.xlsx``, ``stem_3.xlsx``… not there yet."""
-    path, n = folder / f"{stem}.xlsx", 1
-    while path.exists():
-        n += 1
-        path = folder / f"{stem}_{n}.xlsx"
-    return path
 
 
 # --- checking a filled form ---------------------------------------------------------------------

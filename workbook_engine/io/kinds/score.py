@@ -196,11 +196,7 @@ class ScoreKind(SheetKind):
         )
 
     def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
-        i = identity
-        if setup.is_assigned(i.teacher_code, i.class_code, i.subject_code):
-            return None
-        values = {"teacher": i.teacher_code, "subject": i.subject_code, "class_code": i.class_code}
-        return "not-assigned", values
+        return not_assigned(setup, identity)
 
     def row_notes(self, setup: Setup, identity: Identity) -> dict[str, RowNote]:
         notes: dict[str, RowNote] = {}
@@ -216,6 +212,15 @@ class ScoreKind(SheetKind):
                     notes[code] = RowNote(comment=f"{note}: {e.reason}" if e.reason else note)
                 break
         return notes
+
+
+def not_assigned(setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
+    """``not-assigned`` when the sheet's teacher does not teach its subject in its class."""
+    i = identity
+    if setup.is_assigned(i.teacher_code, i.class_code, i.subject_code):
+        return None
+    values = {"teacher": i.teacher_code, "subject": i.subject_code, "class_code": i.class_code}
+    return "not-assigned", values
 
 
 def _formula(build: Callable[[int, ScoreLayout], str], positions: ScoreLayout, row: int) -> str:

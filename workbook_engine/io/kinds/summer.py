@@ -17,6 +17,7 @@ from typing import Any
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.kinds.base import Column, Layout, Plan, SheetKind, class_identity
 from workbook_engine.io.kinds.homeroom import CONDUCT_COLUMNS, ConductKind, _header
+from workbook_engine.io.kinds.score import not_assigned
 from workbook_engine.io.kinds.values import COMMENT, LEVEL, SCORE, note_type
 from workbook_engine.io.sheet_base import (
     FIRST_ROW,
@@ -142,11 +143,7 @@ class ReExamKind(SheetKind):
         )
 
     def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
-        i = identity
-        if setup.is_assigned(i.teacher_code, i.class_code, i.subject_code):
-            return None
-        values = {"teacher": i.teacher_code, "subject": i.subject_code, "class_code": i.class_code}
-        return "not-assigned", values
+        return not_assigned(setup, identity)
 
     def key_title(self, subject_code: str) -> str | None:
         return None  # its keys are the subjects' own
