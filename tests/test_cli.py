@@ -192,6 +192,10 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
                      "sau kì nghỉ hè (10/08/2026) trên phiếu"):  # fmt: skip
         assert f"Hiệu trưởng duyệt kết quả {approved}: 8 lớp, 40 học sinh." in result.output
     assert "Bảng kiểm tra lại, rèn luyện hè: 4 tệp." in result.output
+    sheets = sorted(p.relative_to(outbox).as_posix() for p in outbox.glob("books/diem-danh/*/*"))
+    assert len(sheets) == 4 and sheets[0].startswith("books/diem-danh/2025-10/")  # the late one
+    hocba = outbox / "books" / "hoc-ba"
+    assert len(list(hocba.glob("*/*.pdf"))) >= 4  # the students whose year tells a story
     assert len(list((outbox / "phan-quyen").iterdir())) == 3
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     # again with another seed: nothing of the first run is left behind (regression)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from workbook_engine.cli_books import books_app
 from workbook_engine.cli_common import (
     DataDirOption,
     DemoInboxOption,
@@ -57,6 +58,7 @@ app.add_typer(log_app, name="log")
 app.add_typer(report_app, name="report")
 app.add_typer(results_app, name="results")
 app.add_typer(share_app, name="share")
+app.add_typer(books_app, name="books")
 
 
 def print_setup_summary(setup: Setup) -> None:
@@ -174,6 +176,9 @@ def demo(
         students = sum(n for _, n in approval.approved)
         out.print(f"{what}: {len(approval.approved)} lớp, {students} học sinh.", markup=False)
     out.print(f"Bảng kiểm tra lại, rèn luyện hè: {len(result.summer.written)} tệp.", markup=False)
+    books = f"{len(result.books)} tệp trong {outbox / 'books'}"
+    sample = "điểm danh hai tháng của một lớp, học bạ vài học sinh"
+    out.print(f"Sổ in mẫu ({sample}): {books}.", markup=False)
     if result.chain_problem:
         raise engine_error("chain-broken", detail=result.chain_problem)
     out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)

@@ -54,7 +54,7 @@ from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.decision_forms import newest_form
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import IssueResult, issue_templates
-from workbook_engine.pipeline.ledger import now_iso
+from workbook_engine.pipeline.ledger import Ledger, now_iso
 from workbook_engine.pipeline.result_approval import (
     PERIOD_NAMES,
     ApprovalResult,
@@ -64,6 +64,8 @@ from workbook_engine.pipeline.result_approval import (
 )
 from workbook_engine.pipeline.results_decision import issue_results_forms
 from workbook_engine.pipeline.runner import Pipeline
+from workbook_engine.render.books.attendance import write_attendance_books
+from workbook_engine.render.books.hocba import write_hocba
 from workbook_engine.render.publish import publish
 from workbook_engine.rules import AssessmentMode, Comment
 from workbook_engine.share import ShareLayout
@@ -81,6 +83,7 @@ DEMO_OUTPUT = (
     "reports",
     "nhat-ky",
     "phan-quyen",
+    "books",
     ".wbe-publish.json",
 )
 DEMO_MARK = ".wbe-demo"  # in the demo's share: the demo may empty it
@@ -181,6 +184,7 @@ class DemoResult:
     chain_problem: str | None = None
     chain_head: str = ""
     cohort: Cohort = field(default_factory=Cohort)
+    books: list[Path] = field(default_factory=list)  # the sample of printed books
 
 
 def _on_day(day: date) -> Callable[[], str]:
@@ -245,7 +249,29 @@ def run_demo(
         result.chain_head = pipeline.ledger.chain_head()
         if progress:
             progress("Sổ tổng hợp, báo cáo, biên bản", 1, 1)
+        result.books = _books(pipeline.ledger, setup, outbox, year, progress)
     return result
+
+
+def _books(
+    ledger: Ledger, setup: Setup, outbox: Path, year: _Year, progress: Progress | None
+) -> list[Path]:
+    """A sample of the printed books (``wbe books`` renders them all, at about 0.7 s a month of
+    a class and 0.2 s a student): the attendance sheets of the class that confirmed October
+    late (October and the year's last month), and the học bạ of the students whose year tells a
+    story (re-exams, kept back, summer training, the best)."""
+    last = max(s.end for s in setup.semesters)
+    label = "Sổ điểm danh tháng, học bạ"
+    step = (lambda done, total: progress(label, done, total)) if progress else None
+    late = tuple(map(int, LATE_MONTH.split("-")))
+    months = [(late[0], late[1]), (last.year, last.month)]
+    books = write_attendance_books(ledger, setup, outbox, months, [year.late_class],
+                                   progress=step, today=RESULTS_DAY)  # fmt: skip
+    cohort = year.cohort
+    story = [*cohort.failing, cohort.kept_back, cohort.training, *cohort.strong]
+    students = [code for code in story if code]
+    return books + write_hocba(ledger, setup, outbox, RESULTS_DAY, students=students,
+                               progress=step)  # fmt: skip
 
 
 class _Year:
