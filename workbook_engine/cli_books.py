@@ -2,8 +2,11 @@
 
 ``wbe books hocba`` writes the student record books (học bạ) of the year into
 ``<outbox>/books/hoc-ba/``: one PDF per student and one per class; ``wbe books attendance`` the
-monthly attendance sheets into ``<outbox>/books/diem-danh/``, as PDF and Excel. The ledger is
-only read.
+monthly attendance sheets into ``<outbox>/books/diem-danh/``, as PDF and Excel; ``wbe books
+teacher`` each teacher's personal score book into ``<outbox>/books/so-diem-ca-nhan/``, as PDF and
+Excel; ``wbe books class`` the class assessment book (sổ theo dõi và đánh giá học sinh) of
+semester 1 or of the year into ``<outbox>/books/so-theo-doi/<HK1|CN>/``, one PDF per class. The
+ledger is only read.
 """
 
 from __future__ import annotations
@@ -125,3 +128,96 @@ def _month(text: str) -> tuple[int, int]:
     if year.isdigit() and month.isdigit() and 1 <= int(month) <= 12:
         return int(year), int(month)
     raise fail(f"tháng «{text}» không đúng dạng YYYY-MM (ví dụ 2025-10)")
+
+
+TeachersOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--teacher",
+        help="Chỉ các giáo viên có mã này (nhắc lại được); mặc định mọi giáo viên có phân công.",
+    ),
+]
+BookSemesterOption = Annotated[
+    int | None, typer.Option("--semester", min=1, max=2, help="Sổ của học kì 1 hoặc 2.")
+]
+BookYearOption = Annotated[bool, typer.Option("--year", help="Sổ cả năm (hai học kì, ĐTBmcn).")]
+
+
+@books_app.command("teacher")
+def teacher(
+    teachers: TeachersOption = None,
+    semester: BookSemesterOption = None,
+    year: BookYearOption = False,
+    data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
+    today: TodayOption = None,
+) -> None:
+    """Sổ điểm cá nhân của từng giáo viên (PDF và Excel in được): mọi lớp, môn được phân công,
+    để giáo viên kí, trong «<outbox>/books/so-diem-ca-nhan/» / The teachers' personal books."""
+    from workbook_engine.io.atomic import FileLockedError
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.render.books.teacher import write_teacher_books
+
+    if (semester is not None) == year:
+        raise fail("cần chọn đúng một kì: --semester 1, --semester 2 hoặc --year (cả năm)")
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    for code in teachers or []:
+        if setup.find_teacher(code) is None:
+            raise engine_error("unknown-teacher", value=code)
+    idle = [code for code in dict.fromkeys(teachers or []) if not setup.assignments_of(code)]
+    if not data.ledger.exists():
+        raise engine_error("ledger-missing", path=data.ledger)
+    day = today.date() if today else date.today()
+    try:
+        with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in sổ") as update:
+            written = write_teacher_books(ledger, setup, outbox, day, semester, teachers, update)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    except FileLockedError as exc:
+        raise fail(str(exc)) from exc
+    for code in idle:
+        out.print(f"Giáo viên {code} chưa được phân công lớp, môn nào: không có sổ.", markup=False)
+    folder = Path(outbox) / "books" / "so-diem-ca-nhan"
+    out.print(f"Đã ghi {len(written)} tệp sổ điểm cá nhân vào {folder}.", markup=False)
+
+
+ClassSemesterOption = Annotated[
+    int | None, typer.Option("--semester", help="Sổ học kì I: --semester 1.")
+]
+ClassYearOption = Annotated[bool, typer.Option("--year", help="Sổ cả năm.")]
+
+
+@books_app.command("class")
+def class_books(
+    classes: ClassesOption = None,
+    semester: ClassSemesterOption = None,
+    year: ClassYearOption = False,
+    data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
+    today: TodayOption = None,
+) -> None:
+    """Sổ theo dõi và đánh giá học sinh theo lớp (PDF) của học kì I hoặc cả năm: mỗi lớp một
+    tệp, trong «<outbox>/books/so-theo-doi/<HK1|CN>/» / The class assessment books."""
+    from workbook_engine.io.atomic import FileLockedError
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.render.books.class_book import class_book_path, write_class_books
+
+    if (semester is not None) == year or semester not in (None, 1):
+        raise fail("cần chọn đúng một kì: --semester 1 (học kì I) hoặc --year (cả năm)")
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    for code in classes or []:
+        if setup.find_class(code) is None:
+            raise engine_error("unknown-class", value=code)
+    if not data.ledger.exists():
+        raise engine_error("ledger-missing", path=data.ledger)
+    day = today.date() if today else date.today()
+    try:
+        with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in sổ") as update:
+            written = write_class_books(ledger, setup, outbox, day, semester, classes, update)
+    except FileLockedError as exc:
+        raise fail(str(exc)) from exc
+    folder = class_book_path(outbox, "_", semester).parent
+    out.print(f"Đã ghi {len(written)} tệp sổ theo dõi và đánh giá học sinh vào {folder}.",
+              markup=False)  # fmt: skip
