@@ -41,7 +41,7 @@ from workbook_engine.render.books.class_book import (
     summer_text,
     write_class_books,
 )
-from workbook_engine.render.books.hocba import _final_text
+from workbook_engine.render.books.hocba import final_text
 from workbook_engine.render.common import score_text, write_pdf
 from workbook_engine.results import StudentResult, confirmed_late, student_results
 from workbook_engine.rules import AssessmentMode, Level, Outcome
@@ -242,7 +242,7 @@ def check_student(
     if year.outcome not in (None, Outcome.PROMOTED):  # the details, in drawing order
         names = {s.code: s.name for s in subjects}
         detail = [str(number), result.name, proposal_text(year, names),
-                  summer_text(result, names), _final_text(result)]  # fmt: skip
+                  summer_text(result, names), final_text(result)]  # fmt: skip
         assert " ".join(" ".join(detail).split()) in book.raw, detail
 
 

@@ -380,6 +380,20 @@ class Ledger:
             raise
         self.db.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One read transaction (unless one is open already): every read inside sees the same
+        ledger, whatever another process writes meanwhile (a book prints the chain head of the
+        values it prints)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     # --- the hash chain -------------------------------------------------------------------------
 
     def _insert(self, table: str, row: dict[str, object]) -> int:

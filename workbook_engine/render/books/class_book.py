@@ -46,13 +46,12 @@ from workbook_engine.render.books.hocba import (
     FINAL,
     NOT_YET,
     Signer,
-    _approval_line,
-    _final_text,
-    _place_date,
-    _principal,
-    _snapshot,
+    approval_line,
+    final_text,
+    principal,
 )
 from workbook_engine.render.common import BLANK, date_text, day_of, render, score_text, write_pdf
+from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import StudentResult, Values
 from workbook_engine.rules import AssessmentMode, Level, Outcome
 
@@ -443,7 +442,7 @@ def build_class_book(
             for r in shown
             if (items := _missing(r, semester, semester_months))
         ),
-        approvals=tuple(_approval_line(setup, p, approvals[p]) for p in periods if p in approvals),
+        approvals=tuple(approval_line(setup, p, approvals[p]) for p in periods if p in approvals),
         changed=tuple(
             f"{r.name}: {item}"
             for r in results
@@ -451,10 +450,10 @@ def build_class_book(
             for item in approval_changes(r, period, snapshot.get(r.code))
         ),
         approved=signed is not None,
-        place_date=_place_date(setup.school.province, signed_on),
+        place_date=place_date(setup.school.province, signed_on),
         signers=(
             Signer(("GIÁO VIÊN CHỦ NHIỆM",), SIGN_HINT, homeroom_name),
-            _principal(setup, signed),
+            principal(setup, signed),
         ),
         rendered_on=date_text(day),
         chain_head=chain_head,
@@ -470,7 +469,7 @@ def _roster_space() -> tuple[float, float, float]:
 
 def _summer_line(number: int, result: StudentResult, names: Mapping[str, str]) -> SummerLine:
     return SummerLine(number, result.name, proposal_text(result.year, names),
-                      summer_text(result, names), _final_text(result))  # fmt: skip
+                      summer_text(result, names), final_text(result))  # fmt: skip
 
 
 def _results_table(
@@ -687,7 +686,7 @@ def write_class_books(
         raise ValueError(f"Sổ theo dõi in cho học kì I hoặc cả năm, không cho học kì {semester}")
     codes = [c.code for c in setup.classes] if classes is None else list(dict.fromkeys(classes))
     rooms = [setup.class_by_code(code) for code in codes]
-    with _snapshot(ledger):  # the chain head printed is that of the values printed
+    with ledger.reading():  # the chain head printed is that of the values printed
         chain = ledger.chain_head()
         books = [class_book(ledger, setup, room.code, day, semester, chain) for room in rooms]
     total = len(books)

@@ -19,8 +19,7 @@ in one read transaction, so the chain head printed is that of the values printed
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -41,7 +40,7 @@ from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.render.common import TEMPLATES, date_text, day_of, render
-from workbook_engine.render.correction_record import date_words
+from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
 from workbook_engine.rules import Level, Outcome
 
@@ -207,17 +206,17 @@ def student_record(
         missing=missing_text([*result.missing, *result.summer_missing]),
         notes=tuple(result.notes),
         homeroom_remarks=_remarks(values, room.code, CONDUCT_CODE, result.code, with_summer=True),
-        approvals=tuple(_approval_line(setup, period, held[period]) for period in held),
+        approvals=tuple(approval_line(setup, period, held[period]) for period in held),
         changed=tuple(
             item
             for period, (snapshot, _, _) in held.items()
             for item in approval_changes(result, period, snapshot.get(result.code))
         ),
         approved=signed is not None,
-        place_date=_place_date(setup.school.province, signed_on),
+        place_date=place_date(setup.school.province, signed_on),
         signers=(
             Signer(("GIÁO VIÊN CHỦ NHIỆM",), SIGN_HOMEROOM, homeroom.full_name if homeroom else ""),
-            _principal(setup, signed),
+            principal(setup, signed),
         ),
         rendered_on=date_text(day),
         chain_head=chain_head,
@@ -313,7 +312,7 @@ def _outcome(result: StudentResult, names: Mapping[str, str]) -> tuple[Fact, ...
             facts.append(Fact("Kết quả kiểm tra lại", re_exam_text(year.summer, names) or NOT_YET))
         if year.outcome in (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING):
             facts.append(Fact("Rèn luyện trong hè", _level(year.summer.conduct)))
-    facts.append(Fact("Xét lên lớp", _final_text(result), strong=True))
+    facts.append(Fact("Xét lên lớp", final_text(result), strong=True))
     if year.award is not None:
         prize = year.award.value
     else:
@@ -322,7 +321,7 @@ def _outcome(result: StudentResult, names: Mapping[str, str]) -> tuple[Fact, ...
     return tuple(facts)
 
 
-def _final_text(result: StudentResult) -> str:
+def final_text(result: StudentResult) -> str:
     """«Lên lớp», «Ở lại lớp (…)» with the reason, or «chưa có» (and what it waits for)."""
     year = result.year
     final = year.final
@@ -342,14 +341,14 @@ def _teacher_name(setup: Setup, code: str) -> tuple[Teacher | None, str]:
     return teacher, teacher.full_name if teacher else code
 
 
-def _approval_line(setup: Setup, period: str, approval: Approved) -> str:
+def approval_line(setup: Setup, period: str, approval: Approved) -> str:
     _, by, at = approval
     moment = day_of(at)
     when = date_text(moment) if moment else at[:10]
     return f"{PERIOD_TEXT[period]}: đã duyệt ngày {when} ({_teacher_name(setup, by)[1]})"
 
 
-def _principal(setup: Setup, approval: Approved | None) -> Signer:
+def principal(setup: Setup, approval: Approved | None) -> Signer:
     """Who signs for the school: the principal, or a vice-principal signing for the principal
     (KT. HIỆU TRƯỞNG); a blank block while the year is not approved."""
     if approval is None:
@@ -359,11 +358,6 @@ def _principal(setup: Setup, approval: Approved | None) -> Signer:
     if Role.VICE_PRINCIPAL in roles and Role.PRINCIPAL not in roles:
         return Signer(("KT. HIỆU TRƯỞNG", "PHÓ HIỆU TRƯỞNG"), SIGN_PRINCIPAL, name)
     return Signer(("HIỆU TRƯỞNG",), SIGN_PRINCIPAL, name)
-
-
-def _place_date(province: str, day: date | None) -> str:
-    place = f"{province}, " if province else ""
-    return place + (date_words(day) if day else "ngày ..... tháng ..... năm ........")
 
 
 # --- reading the ledger ---------------------------------------------------------------------------
@@ -453,7 +447,7 @@ def write_hocba(
     students written."""
     rooms = _chosen(setup, classes, students)
     wanted = set(students) if students is not None else None
-    with _snapshot(ledger):  # the chain head printed is that of the values printed
+    with ledger.reading():  # the chain head printed is that of the values printed
         chain = ledger.chain_head()
         books = [
             (room, class_records(ledger, setup, room.code, day, wanted, chain)) for room in rooms
@@ -478,20 +472,6 @@ def write_hocba(
             whole = class_path(outbox, room.code)
             written.append(write_pages(whole, document, document.pages, title))
     return written
-
-
-@contextmanager
-def _snapshot(ledger: Ledger) -> Iterator[None]:
-    """One read transaction (unless the caller is in one): every read sees the same ledger,
-    whatever the watcher writes meanwhile."""
-    if ledger.db.in_transaction:
-        yield
-        return
-    ledger.db.execute("BEGIN")
-    try:
-        yield
-    finally:
-        ledger.db.execute("COMMIT")
 
 
 def _chosen(

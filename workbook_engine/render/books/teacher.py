@@ -20,8 +20,7 @@ per class-subject, A4 landscape, one page wide, headings repeated, print area se
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -494,7 +493,7 @@ def write_teacher_books(
     chosen = [(t, teacher_assignments(setup, t.code)) for t in chosen_teachers(setup, teachers)]
     chosen = [(t, a) for t, a in chosen if a]
     books: list[TeacherBook] = []
-    with _snapshot(ledger):  # the chain head printed is that of the values printed
+    with ledger.reading():  # the chain head printed is that of the values printed
         head = ledger.chain_head()
         results: dict[str, list[StudentResult]] = {}
         for teacher, assignments in chosen:
@@ -529,20 +528,6 @@ def read_sheet(ledger: Ledger, assignment: Assignment, semester: int | None) -> 
         values={n: ledger.scores(key) for n, key in keys.items()},
         pending={n: ledger.pending(key) for n, key in keys.items()},
     )
-
-
-@contextmanager
-def _snapshot(ledger: Ledger) -> Iterator[None]:
-    """One read transaction (unless the caller is in one): every read sees the same ledger,
-    whatever the watcher writes meanwhile."""
-    if ledger.db.in_transaction:
-        yield
-        return
-    ledger.db.execute("BEGIN")
-    try:
-        yield
-    finally:
-        ledger.db.execute("COMMIT")
 
 
 # --- PDF ------------------------------------------------------------------------------------
