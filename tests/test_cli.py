@@ -196,6 +196,8 @@ def test_demo_writes_setup_and_outbox(tmp_path: Path) -> None:
     assert len(sheets) == 4 and sheets[0].startswith("books/diem-danh/2025-10/")  # the late one
     hocba = outbox / "books" / "hoc-ba"
     assert len(list(hocba.glob("*/*.pdf"))) >= 4  # the students whose year tells a story
+    assert len(list(outbox.glob("books/so-theo-doi/CN/*.pdf"))) == 1
+    assert len(list(outbox.glob("books/so-diem-ca-nhan/CN/*.xlsx"))) == 1
     assert len(list((outbox / "phan-quyen").iterdir())) == 3
     assert len(list((outbox / "records").glob("*.pdf"))) == 1
     # again with another seed: nothing of the first run is left behind (regression)

@@ -177,7 +177,7 @@ def demo(
         out.print(f"{what}: {len(approval.approved)} lớp, {students} học sinh.", markup=False)
     out.print(f"Bảng kiểm tra lại, rèn luyện hè: {len(result.summer.written)} tệp.", markup=False)
     books = f"{len(result.books)} tệp trong {outbox / 'books'}"
-    sample = "điểm danh hai tháng của một lớp, học bạ vài học sinh"
+    sample = "một lớp: điểm danh hai tháng, sổ theo dõi; sổ điểm một giáo viên; học bạ vài em"
     out.print(f"Sổ in mẫu ({sample}): {books}.", markup=False)
     if result.chain_problem:
         raise engine_error("chain-broken", detail=result.chain_problem)

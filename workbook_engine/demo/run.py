@@ -65,7 +65,9 @@ from workbook_engine.pipeline.result_approval import (
 from workbook_engine.pipeline.results_decision import issue_results_forms
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.books.attendance import write_attendance_books
+from workbook_engine.render.books.class_book import write_class_books
 from workbook_engine.render.books.hocba import write_hocba
+from workbook_engine.render.books.teacher import write_teacher_books
 from workbook_engine.render.publish import publish
 from workbook_engine.rules import AssessmentMode, Comment
 from workbook_engine.share import ShareLayout
@@ -257,9 +259,10 @@ def _books(
     ledger: Ledger, setup: Setup, outbox: Path, year: _Year, progress: Progress | None
 ) -> list[Path]:
     """A sample of the printed books (``wbe books`` renders them all, at about 0.7 s a month of
-    a class and 0.2 s a student): the attendance sheets of the class that confirmed October
-    late (October and the year's last month), and the học bạ of the students whose year tells a
-    story (re-exams, kept back, summer training, the best)."""
+    a class, 0.2 s a student, 1.3 s a class book, 3 s a teacher's year): the attendance sheets
+    of the class that confirmed October late (October and the year's last month) and its class
+    book of the year, the personal book of the teacher who corrected a score, and the học bạ of
+    the students whose year tells a story (re-exams, kept back, summer training, the best)."""
     last = max(s.end for s in setup.semesters)
     label = "Sổ điểm danh tháng, học bạ"
     step = (lambda done, total: progress(label, done, total)) if progress else None
@@ -267,6 +270,10 @@ def _books(
     months = [(late[0], late[1]), (last.year, last.month)]
     books = write_attendance_books(ledger, setup, outbox, months, [year.late_class],
                                    progress=step, today=RESULTS_DAY)  # fmt: skip
+    books += write_class_books(ledger, setup, outbox, RESULTS_DAY, None, [year.late_class],
+                               progress=step)  # fmt: skip
+    books += write_teacher_books(ledger, setup, outbox, RESULTS_DAY, None,
+                                 [year.owner[year.corrected]], progress=step)  # fmt: skip
     cohort = year.cohort
     story = [*cohort.failing, cohort.kept_back, cohort.training, *cohort.strong]
     students = [code for code in story if code]
