@@ -1,0 +1,104 @@
+"""Benchmark: rendering the books (issue 12 targets), on the demo school's whole year.
+
+Run on demand (not part of the test suite):
+    .venv/bin/python benchmarks/bench_books.py [--classes-per-grade 2] [--students 45]
+
+The demo year is played once into a cache directory (reused while its options are the same),
+then each book is rendered from its ledger into a fresh outbox, and timed: one class book (year),
+all học bạ of one class, one class-month of attendance, one teacher's year, and every book of
+the school. Targets (issue 12, this machine): one class book ≤ 1.5 s, a class's học bạ ≤ 5 s,
+every book of a 40-class school ≤ 60 s (run with --classes-per-grade 10 for 40 classes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+
+from workbook_engine.demo.run import RESULTS_DAY, run_demo
+from workbook_engine.demo.school import DemoOptions
+from workbook_engine.io.setup_reader import check_setup
+from workbook_engine.paths import DataDir
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.books.attendance import write_attendance_books
+from workbook_engine.render.books.class_book import write_class_books
+from workbook_engine.render.books.hocba import write_hocba
+from workbook_engine.render.books.teacher import write_teacher_books
+
+TARGETS = {"class book (year)": 1.5, "học bạ of a class": 5.0, "every book of the school": 60.0}
+
+
+def demo_year(cache: Path, per_grade: int, students: int) -> DataDir:
+    """The demo's whole year, played once per set of options."""
+    mark = cache / f"played-{per_grade}x{students}"
+    data = DataDir(cache / "data")
+    if not mark.exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+        options = DemoOptions(classes_per_grade=per_grade, students_per_class=students)
+        print(f"Playing the demo year ({per_grade * 4} classes × {students} students)…")
+        run_demo(data, cache / "inbox", cache / "outbox", options, share=cache / "share")
+        mark.write_text("ok", encoding="utf-8")
+    return data
+
+
+def timed(label: str, figures: dict[str, float], work: Callable[[], object]) -> None:
+    start = time.perf_counter()
+    work()
+    figures[label] = time.perf_counter() - start
+    target = TARGETS.get(label)
+    verdict = "" if target is None else (" ✓" if figures[label] <= target else " ✗")
+    shown = f" (target ≤ {target:g} s)" if target else ""
+    print(f"{label:<32} {figures[label]:8.2f} s{verdict}{shown}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--classes-per-grade", type=int, default=2)
+    parser.add_argument("--students", type=int, default=45)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "wbe-books")
+    parser.add_argument("--json", type=Path, help="where to write the figures")
+    args = parser.parse_args()
+    data = demo_year(args.cache, args.classes_per_grade, args.students)
+    setup, _ = check_setup(data.setup)
+    assert setup is not None
+    day: date = RESULTS_DAY
+    first = setup.classes[0].code
+    teacher = max(setup.teachers, key=lambda t: len(setup.assignments_of(t.code))).code
+    last = max(s.end for s in setup.semesters)
+    figures: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp, Ledger.open_readonly(data.ledger) as ledger:
+        out = Path(tmp)
+        timed("class book (year)", figures,
+              lambda: write_class_books(ledger, setup, out, day, None, [first]))  # fmt: skip
+        timed("học bạ of a class", figures, lambda: write_hocba(ledger, setup, out, day, [first]))
+        timed("attendance, one class-month", figures,
+              lambda: write_attendance_books(ledger, setup, out, [(last.year, last.month)],
+                                             [first], today=day))  # fmt: skip
+        timed("teacher's book (year)", figures,
+              lambda: write_teacher_books(ledger, setup, out, day, None, [teacher]))  # fmt: skip
+
+        def everything() -> None:
+            write_class_books(ledger, setup, out, day, None)
+            write_hocba(ledger, setup, out, day)
+            write_attendance_books(ledger, setup, out, today=day)
+            write_teacher_books(ledger, setup, out, day, None)
+
+        timed("every book of the school", figures, everything)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{'peak RSS':<32} {peak:8.0f} MB   ({len(setup.classes)} classes, "
+          f"{len(setup.students)} students, {len(setup.teachers)} teachers)")  # fmt: skip
+    if args.json:
+        figures["rss_mb"] = peak
+        args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
