@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from workbook_engine.deadlines import is_late, locked_since
-from workbook_engine.model import CalendarEvent, EventKind, Setup
+from workbook_engine.model import SUMMER, CalendarEvent, EventKind, Setup
 
 D, L = EventKind.DEADLINE, EventKind.LOCK
 
@@ -74,3 +74,16 @@ def test_locks(
 ) -> None:
     setup = with_calendar(small_school, SEMESTER_END_LOCK)
     assert locked_since(setup, 1, today, manual) == expected
+
+
+def test_the_year_lock_without_a_semester_leaves_the_summer_open(small_school: Setup) -> None:
+    """«Khóa sổ cả năm» with a blank semester locks both semesters through August, never the
+    re-exam and summer training sheets entered then."""
+    year = CalendarEvent(L, date(2026, 6, 5), date(2026, 8, 31), None, "", "khóa cả năm")
+    setup = with_calendar(small_school, year)
+    august = date(2026, 8, 5)
+    assert locked_since(setup, 1, august) == locked_since(setup, 2, august) == date(2026, 6, 5)
+    assert locked_since(setup, SUMMER, august) is None
+    # the principal's own lock still covers them
+    manual = ("lock", "2026-08-16T08:00:00+07:00", "GV001")
+    assert locked_since(setup, SUMMER, date(2026, 8, 20), manual) == date(2026, 8, 16)

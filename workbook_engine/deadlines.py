@@ -6,7 +6,7 @@ import calendar
 from collections.abc import Iterable
 from datetime import date
 
-from workbook_engine.model import CalendarEvent, EventKind, Setup
+from workbook_engine.model import SUMMER, CalendarEvent, EventKind, Setup
 
 CONFIRM_DAY = 5  # DOMAIN: a month's attendance is confirmed by the 5th of the next month
 
@@ -18,9 +18,11 @@ def column_kind(column: str) -> str:
 
 def active_lock(setup: Setup, semester: int, today: date) -> CalendarEvent | None:
     """The calendar lock covering ``today`` for ``semester`` (a lock without a semester covers
-    both), or None when the period is open."""
+    both semesters, never the summer's sheets), or None when the period is open."""
     for event in setup.calendar:
         if event.kind is not EventKind.LOCK or event.semester not in (None, semester):
+            continue
+        if event.semester is None and semester == SUMMER:  # the year's lock: the summer follows
             continue
         if event.start <= today <= event.end:
             return event

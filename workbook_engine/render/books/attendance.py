@@ -317,30 +317,33 @@ def write_attendance_books(
         raise ValueError(f"Không có lớp {', '.join(unknown)} trong danh sách lớp của trường")
     sheets = attendance_months(setup, today or date.today(), months)
     shared = _shared_months(setup)
-    head = ledger.chain_head()
-    total, done = len(codes) * len(sheets), 0
+    books = []
+    with ledger.reading():  # the chain head printed is that of the values printed
+        head = ledger.chain_head()
+        for code in codes:
+            received = ledger.received_keys(code)
+            first = ledger.first_received(code)
+            late = confirmed_late(setup, first)
+            for year, month, semester in sheets:
+                key = month_key(code, year, month, semester)
+                arrived = first.get(key)
+                book = build_attendance_book(
+                    setup, code, semester, year, month,
+                    ledger.scores(key),
+                    received=key in received,
+                    confirmed_on=date.fromisoformat(arrived[:10]) if arrived else None,
+                    late=key in late,
+                    chain_head=head,
+                )  # fmt: skip
+                base = attendance_path(outbox, code, year, month, semester,
+                                       (year, month) in shared)  # fmt: skip
+                books.append((base, book))
     written: list[Path] = []
-    for code in codes:
-        received = ledger.received_keys(code)
-        first = ledger.first_received(code)
-        late = confirmed_late(setup, first)
-        for year, month, semester in sheets:
-            key = month_key(code, year, month, semester)
-            arrived = first.get(key)
-            book = build_attendance_book(
-                setup, code, semester, year, month,
-                ledger.scores(key),
-                received=key in received,
-                confirmed_on=date.fromisoformat(arrived[:10]) if arrived else None,
-                late=key in late,
-                chain_head=head,
-            )  # fmt: skip
-            base = attendance_path(outbox, code, year, month, semester, (year, month) in shared)
-            written.append(write_pdf(base.with_suffix(".pdf"), render_attendance_html(book)))
-            written.append(write_attendance_xlsx(base.with_suffix(".xlsx"), book))
-            done += 1
-            if progress is not None:
-                progress(done, total)
+    for done, (base, book) in enumerate(books, start=1):
+        written.append(write_pdf(base.with_suffix(".pdf"), render_attendance_html(book)))
+        written.append(write_attendance_xlsx(base.with_suffix(".xlsx"), book))
+        if progress is not None:
+            progress(done, len(books))
     return written
 
 
