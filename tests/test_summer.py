@@ -263,3 +263,21 @@ def test_summer_sheets_are_not_issued_before_any_year_approval(school: School) -
     assert result.exit_code == 1
     assert "chưa lớp nào được duyệt kết quả cả năm" in " ".join(result.output.split())
     assert not list(school.share.root.glob("*/Sổ điểm/*KiemTraLai*"))
+
+
+def test_the_final_list_waits_while_the_year_differs_from_its_approval(school: School) -> None:
+    """The summer sheets came from the approved year: a correction approved since (here: an
+    approval that no longer matches what the ledger gives) asks for the year to be approved
+    again before the final list."""
+    principal = next(t.code for t in school.setup.teachers
+                     if "Hiệu trưởng" in {r.value for r in t.roles})  # fmt: skip
+    code = school.setup.students_of(CLASS)[0].code
+    with school.pipeline(AUGUST) as pipeline:
+        with pipeline.ledger.transaction():
+            pipeline.ledger.approve_results(CLASS, "CN", principal, {code: {"learning": "Khá"}})
+        result = approve_period(school.setup, pipeline.ledger, "HE", [CLASS], principal, AUGUST)
+    assert result.approved == []
+    assert [p.code for p in result.refused] == ["results-year-changed"]
+    message = result.refused[0].message
+    assert "kết quả cả năm của lớp 6A1 đã thay đổi sau khi Hiệu trưởng duyệt" in message
+    assert f"({code}): CN học tập Khá → (trống)" in message

@@ -784,6 +784,15 @@ OPERATION_KINDS = _kinds(
         "mọi học sinh.",
     ),
     ProblemKind(
+        "results-year-changed",
+        "Kết quả cả năm đã thay đổi sau khi duyệt",
+        "kết quả cả năm của lớp {class_code} đã thay đổi sau khi Hiệu trưởng duyệt ({changes}); "
+        "danh sách sau kì nghỉ hè chưa được duyệt",
+        "Hiệu trưởng duyệt lại kết quả cả năm của lớp (wbe results approve --year), phát lại bảng "
+        "kiểm tra lại, rèn luyện hè nếu danh sách đổi (wbe templates issue --summer), rồi duyệt "
+        "danh sách sau hè.",
+    ),
+    ProblemKind(
         "summer-nothing-approved",
         "Chưa có kết quả cả năm được duyệt",
         "chưa lớp nào được duyệt kết quả cả năm, chưa biết học sinh nào phải kiểm tra lại hay "

@@ -14,7 +14,7 @@ from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
 
-from workbook_engine.approvals import approval_snapshot
+from workbook_engine.approvals import approval_changes, approval_snapshot
 from workbook_engine.errors import Problem, make_problem
 from workbook_engine.io.master_workbook import missing_text
 from workbook_engine.model import SUMMER, Setup, SummerList
@@ -91,6 +91,7 @@ def class_problem(
     None. Reads only."""
     return (
         _not_year_approved(ledger, class_code, period)
+        or _year_changed(ledger, class_code, period, results)
         or _pending(ledger, class_code, period)
         or _incomplete(class_code, period, results, months)
     )
@@ -155,6 +156,28 @@ def _not_year_approved(ledger: Ledger, class_code: str, period: str) -> Problem 
     if period != "HE" or "CN" in ledger.approved_results(class_code):
         return None
     return make_problem("results-year-not-approved", class_code=class_code)
+
+
+def _year_changed(
+    ledger: Ledger, class_code: str, period: str, results: Sequence[StudentResult]
+) -> Problem | None:
+    """Before the summer's list: the year as computed now must still be the year approved (the
+    summer sheets were issued from it); a correction approved since asks for the year again."""
+    if period != "HE":
+        return None
+    approved = ledger.approved_results(class_code).get("CN")
+    if approved is None:
+        return None
+    snapshot = approved[0]
+    changed = [
+        f"{r.name} ({r.code}): {'; '.join(items)}"
+        for r in results
+        if (items := approval_changes(r, "CN", snapshot.get(r.code)))
+    ]
+    if not changed:
+        return None
+    return make_problem("results-year-changed", class_code=class_code,
+                        changes=missing_text(changed))  # fmt: skip
 
 
 def _pending(ledger: Ledger, class_code: str, period: str) -> Problem | None:
