@@ -250,14 +250,20 @@ def test_a_change_to_a_confirmed_month_waits_for_approval_like_a_score(school: S
     )
     assert changed.status is Status.ACCEPTED
     assert sorted((c.column, c.old or "", c.new, c.status) for c in changed.changes) == [
-        ("2025-09-05", "", "P", "merged"),  # the second student: a new mark, merged
+        ("2025-09-05", "", "P", "pending"),  # a mark added after 5 October: held too
         ("2025-09-05", "P", "K", "pending"),
     ]
+    (added,) = [p for p in changed.problems if p.code == "attendance-added-late"]
+    assert added.message == (
+        "1 ô điểm danh tháng 09/2025 được thêm sau hạn xác nhận 05/10/2025: chờ Hiệu trưởng "
+        "duyệt như sửa điểm"
+    )
     key = SheetKey("6A1", "DIEMDANH-2025-09", 1)
-    first = school.setup.students_of("6A1")[0].code
+    first, second = (s.code for s in school.setup.students_of("6A1")[:2])
     with Ledger.open(school.data.ledger) as ledger:
         assert ledger.scores(key)[(first, "2025-09-05")] == "P"  # held
-        (pending,) = ledger.pending()
+        assert (second, "2025-09-05") not in ledger.scores(key)  # held, not merged
+        (pending,) = [c for c in ledger.pending() if c.student_code == first]
     principal = role(school, Role.PRINCIPAL)
     code, output = wbe(school, "corrections", "approve", str(pending.id), "--by", principal,
                        "--outbox", str(school.outbox), input=pin(school, principal))  # fmt: skip

@@ -571,6 +571,16 @@ SHEET_KINDS = _kinds(
         tags=frozenset({"late"}),
     ),
     ProblemKind(
+        "attendance-added-late",
+        "Thêm điểm danh sau hạn xác nhận",
+        "{count} ô điểm danh tháng {month} được thêm sau hạn xác nhận {deadline}: chờ Hiệu trưởng "
+        "duyệt như sửa điểm",
+        "Gửi phiếu đề nghị sửa điểm nêu lí do (giấy phép, minh chứng); các ô này chỉ được ghi vào "
+        "sổ khi được duyệt.",
+        Severity.WARNING,
+        tags=frozenset({"late"}),
+    ),
+    ProblemKind(
         "late-entry",
         "Nhập điểm muộn",
         "điểm {column} được gửi sau hạn {deadline}",

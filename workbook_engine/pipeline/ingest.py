@@ -432,13 +432,43 @@ def _changes(
             problems.append(
                 make_problem("stale-copy", file=name, count=len(stale), example=stale[0])
             )
-        kind = check.kind
-        late = kind.first_arrival_problem(ctx.setup, identity, ctx.today) if kind else None
-        # only the month's first sheet confirms it: a later one changes confirmed marks
-        if late is not None and key not in ledger.first_received(key.class_code, identity.kind):
-            code, values = late
-            problems.append(make_problem(code, file=name, **values))
+        changes = _confirmed(ctx, name, check, ledger, changes, problems)
     return changes, bool(flagged)
+
+
+def _confirmed(
+    ctx: IngestContext,
+    name: str,
+    check: SheetCheck,
+    ledger: Ledger,
+    changes: list[CellChange],
+    problems: list[Problem],
+) -> list[CellChange]:
+    """A sheet that confirms a period (attendance) after its deadline: the first one is taken
+    with a warning (its P count as K); once the period is in, a new value is a correction held
+    for approval, like a changed one, so no excused absence is added unseen after the day."""
+    kind, identity, key = check.kind, check.identity, check.key
+    assert identity is not None and key is not None and check.layout is not None
+    confirmation = kind.confirmation(ctx.setup, identity) if kind else None
+    if confirmation is None or ctx.today <= confirmation[0]:
+        return changes
+    deadline, period = confirmation
+    shown = deadline.strftime("%d/%m/%Y")
+    if key not in ledger.first_received(key.class_code, identity.kind):
+        problems.append(make_problem("attendance-late", file=name, month=period, deadline=shown))
+        return changes
+    free = check.layout.free_columns
+    held = [
+        replace(c, status=ChangeStatus.PENDING)
+        if c.status == ChangeStatus.MERGED and c.column not in free
+        else c
+        for c in changes
+    ]
+    count = sum(1 for new, old in zip(held, changes, strict=True) if new.status != old.status)
+    if count:
+        problems.append(make_problem("attendance-added-late", file=name, count=count,
+                                     month=period, deadline=shown))  # fmt: skip
+    return held
 
 
 def _apply_requests(ledger: Ledger, file_id: int, verdict: _Verdict) -> list[CellChange]:

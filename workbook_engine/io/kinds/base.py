@@ -160,11 +160,11 @@ class SheetKind:
             return None
         return "not-homeroom", {"teacher": identity.teacher_code, "class_code": identity.class_code}
 
-    def first_arrival_problem(
-        self, setup: Setup, identity: Identity, today: date
-    ) -> tuple[str, dict[str, Any]] | None:
-        """A warning (code, values) for the first sheet of its ledger key arriving on ``today``
-        (an attendance month confirmed after its deadline), or None."""
+    def confirmation(self, setup: Setup, identity: Identity) -> tuple[date, str] | None:
+        """The last day the sheet's values may be confirmed and what it covers ("10/2025"), for
+        a kind whose sheet confirms a period (attendance): its first sheet arriving later is
+        taken with a warning (``attendance-late``); after that day, a new value in a period
+        already received is a correction, held for approval. None: no such deadline."""
         return None
 
     def row_notes(self, setup: Setup, identity: Identity) -> dict[str, RowNote]:

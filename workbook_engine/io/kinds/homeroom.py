@@ -6,7 +6,6 @@ import calendar
 from collections.abc import Collection, Iterable
 from datetime import date, timedelta
 from functools import partial
-from typing import Any
 
 from workbook_engine.deadlines import attendance_deadline
 from workbook_engine.io.cells import column_index
@@ -177,15 +176,9 @@ class AttendanceKind(SheetKind):
         title = f"ĐIỂM DANH LỚP {identity.class_code} — THÁNG {month}/{year}"
         return _header(setup, identity, title, ROSTER_WIDTH + 10, mark_type().help)
 
-    def first_arrival_problem(
-        self, setup: Setup, identity: Identity, today: date
-    ) -> tuple[str, dict[str, Any]] | None:
+    def confirmation(self, setup: Setup, identity: Identity) -> tuple[date, str] | None:
         year, month = map(int, identity.period.split("-"))
-        deadline = attendance_deadline(setup.calendar, year, month)
-        if today <= deadline:
-            return None
-        return "attendance-late", {"month": f"{month:02d}/{year}",
-                                   "deadline": deadline.strftime("%d/%m/%Y")}  # fmt: skip
+        return attendance_deadline(setup.calendar, year, month), f"{month:02d}/{year}"
 
     def key_title(self, subject_code: str) -> str | None:
         prefix = "DIEMDANH-"
