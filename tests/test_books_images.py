@@ -19,7 +19,9 @@ from PIL import Image, ImageChops
 from tests.helpers import School
 from tests.test_books_attendance import Rendered, rendered  # noqa: F401 (the fixture)
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.books.class_book import write_class_books
 from workbook_engine.render.books.hocba import write_hocba
+from workbook_engine.render.books.teacher import write_teacher_books
 
 REFERENCES = Path(__file__).parent / "references"
 UPDATE = os.environ.get("WBE_UPDATE_REFERENCES") == "1"
@@ -76,3 +78,21 @@ def test_a_changed_page_is_caught(rendered: Rendered, tmp_path: Path) -> None:  
     other = first_page(rendered.month(2025, 9, ".pdf"), tmp_path / "september")
     with pytest.raises(AssertionError, match="of the page changed"):
         matches("attendance-2025-10", other)
+
+
+def test_the_class_book_looks_as_it_did(school: School, tmp_path: Path) -> None:
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 8, "E8": "6,5", "F8": 9}))
+    with Ledger.open(school.data.ledger) as ledger:
+        (pdf,) = write_class_books(ledger, school.setup, tmp_path / "outbox", date(2026, 1, 20),
+                                   1, ["6A1"])  # fmt: skip
+    matches("class-book-first-page", first_page(pdf, tmp_path / "class"))
+
+
+def test_the_teacher_book_looks_as_it_did(school: School, tmp_path: Path) -> None:
+    school.ingest(school.fill("6A1", "TOAN", {"D8": 8, "E8": "6,5", "F8": 9}))
+    teacher = school.teacher_of("6A1", "TOAN")
+    with Ledger.open(school.data.ledger) as ledger:
+        written = write_teacher_books(ledger, school.setup, tmp_path / "outbox",
+                                      date(2026, 1, 20), 1, [teacher])  # fmt: skip
+    (pdf,) = [p for p in written if p.suffix == ".pdf"]
+    matches("teacher-book-first-page", first_page(pdf, tmp_path / "teacher"))
