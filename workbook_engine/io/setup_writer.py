@@ -19,6 +19,9 @@ from workbook_engine.rules import AssessmentMode
 
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 VALIDATED_ROWS = 2000  # rows below the header that carry dropdowns and checks
+# A very hidden sheet holding the choices of a dropdown whose values contain a comma: Excel reads
+# a typed list as comma-separated («Kiểm tra lại, rèn luyện hè» would become two choices).
+LISTS_SHEET = "Danh mục"
 MODE_LABELS = {AssessmentMode.SCORE: "Điểm số", AssessmentMode.COMMENT: "Nhận xét"}
 
 INSTRUCTIONS = [
@@ -67,8 +70,15 @@ def _validation(
 ) -> dict[str, Any] | None:
     """The Excel data validation matching the column type (the reader checks again anyway)."""
     message = col.help or ""
-    if col.type == "enum":
-        rule: dict[str, Any] = {"validate": "list", "source": list(col.values)}
+    if col.type == "enum" and any("," in v for v in col.values):
+        index = _listed(spec).index((col.key, tuple(col.values)))
+        letter, last = column_letter(index), len(col.values)
+        rule: dict[str, Any] = {
+            "validate": "list",
+            "source": f"='{LISTS_SHEET}'!${letter}$1:${letter}${last}",
+        }
+    elif col.type == "enum":
+        rule = {"validate": "list", "source": list(col.values)}
     elif col.type == "bool":
         rule = {"validate": "list", "source": ["Có", "Không"]}
     elif col.type == "int":
@@ -105,6 +115,16 @@ def _validation(
         rule["input_title"] = col.header[:32]
         rule["input_message"] = message[:255]
     return rule
+
+
+def _listed(spec: WorkbookSpec) -> list[tuple[str, tuple[str, ...]]]:
+    """The dropdowns kept on :data:`LISTS_SHEET`, one column each: (column key, values)."""
+    found: dict[tuple[str, tuple[str, ...]], None] = {}
+    for sheet in spec.sheets:
+        for col in sheet.columns:
+            if col.type == "enum" and any("," in v for v in col.values):
+                found[(col.key, tuple(col.values))] = None
+    return list(found)
 
 
 def _cell(ws: Worksheet, row: int, col: int, value: Any, fmt: _Formats) -> None:
@@ -227,5 +247,12 @@ def write_setup(path: Path, setup: Setup | None = None) -> Path:
                 _write_fields(ws, sheet, spec, fields, fmt)
             else:
                 _write_table(ws, sheet, spec, rows.get(sheet.key, []), fmt, names)
+        listed = _listed(spec)
+        if listed:
+            lists = book.add_worksheet(LISTS_SHEET)
+            for c, (_, values) in enumerate(listed):
+                for r, value in enumerate(values):
+                    lists.write_string(r, c, value)
+            lists.very_hidden()
         book.close()
     return Path(path)
