@@ -11,9 +11,10 @@ ledger is only read.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -28,7 +29,10 @@ from workbook_engine.cli_common import (
     progress_bar,
     setup_or_fail,
 )
-from workbook_engine.paths import data_dir
+from workbook_engine.paths import DataDir, data_dir
+
+if TYPE_CHECKING:
+    from workbook_engine.pipeline.ledger import Ledger
 
 books_app = new_app("In các sổ sách cuối kì, cuối năm (PDF) / Render the final books.")
 
@@ -54,26 +58,15 @@ def hocba(
 ) -> None:
     """Học bạ năm học của từng học sinh (PDF): mỗi em một tệp và mỗi lớp một tệp, trong
     «<outbox>/books/hoc-ba/» / The student record books, per student and per class."""
-    from workbook_engine.io.atomic import FileLockedError
-    from workbook_engine.pipeline.ledger import Ledger
     from workbook_engine.render.books.hocba import write_hocba
 
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
-    for code in classes or []:
-        if setup.find_class(code) is None:
-            raise engine_error("unknown-class", value=code)
-    for code in students or []:
-        if setup.find_student(code) is None:
-            raise engine_error("unknown-student", value=code)
-    if not data.ledger.exists():
-        raise engine_error("ledger-missing", path=data.ledger)
+    _known("unknown-class", classes, setup.find_class)
+    _known("unknown-student", students, setup.find_student)
     day = today.date() if today else date.today()
-    try:
-        with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in học bạ") as update:
-            written = write_hocba(ledger, setup, outbox, day, classes, students, progress=update)
-    except FileLockedError as exc:
-        raise fail(str(exc)) from exc
+    written = _rendered(data, "Đang in học bạ", lambda ledger, update: write_hocba(
+        ledger, setup, outbox, day, classes, students, progress=update))  # fmt: skip
     if not written:
         out.print("Không có học sinh nào để in học bạ.", markup=False)
         return
@@ -100,24 +93,14 @@ def attendance(
 ) -> None:
     """Sổ điểm danh tháng của từng lớp (PDF và Excel in được), để giáo viên chủ nhiệm và Hiệu
     trưởng kí, trong «<outbox>/books/diem-danh/» / The monthly attendance sheets."""
-    from workbook_engine.io.atomic import FileLockedError
-    from workbook_engine.pipeline.ledger import Ledger
     from workbook_engine.render.books.attendance import write_attendance_books
 
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     wanted = [_month(text) for text in months or []] or None
-    if not data.ledger.exists():
-        raise engine_error("ledger-missing", path=data.ledger)
     day = today.date() if today else date.today()
-    try:
-        with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in") as update:
-            written = write_attendance_books(ledger, setup, outbox, wanted, classes, update,
-                                             today=day)  # fmt: skip
-    except ValueError as exc:  # a month outside the year, an unknown class: said in Vietnamese
-        raise fail(str(exc)) from exc
-    except FileLockedError as exc:
-        raise fail(str(exc)) from exc
+    written = _rendered(data, "Đang in", lambda ledger, update: write_attendance_books(
+        ledger, setup, outbox, wanted, classes, update, today=day))  # fmt: skip
     folder = Path(outbox) / "books" / "diem-danh"
     out.print(f"Đã ghi {len(written)} tệp sổ điểm danh vào {folder}.", markup=False)
 
@@ -154,28 +137,17 @@ def teacher(
 ) -> None:
     """Sổ điểm cá nhân của từng giáo viên (PDF và Excel in được): mọi lớp, môn được phân công,
     để giáo viên kí, trong «<outbox>/books/so-diem-ca-nhan/» / The teachers' personal books."""
-    from workbook_engine.io.atomic import FileLockedError
-    from workbook_engine.pipeline.ledger import Ledger
     from workbook_engine.render.books.teacher import write_teacher_books
 
     if (semester is not None) == year:
         raise fail("cần chọn đúng một kì: --semester 1, --semester 2 hoặc --year (cả năm)")
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
-    for code in teachers or []:
-        if setup.find_teacher(code) is None:
-            raise engine_error("unknown-teacher", value=code)
+    _known("unknown-teacher", teachers, setup.find_teacher)
     idle = [code for code in dict.fromkeys(teachers or []) if not setup.assignments_of(code)]
-    if not data.ledger.exists():
-        raise engine_error("ledger-missing", path=data.ledger)
     day = today.date() if today else date.today()
-    try:
-        with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in sổ") as update:
-            written = write_teacher_books(ledger, setup, outbox, day, semester, teachers, update)
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    except FileLockedError as exc:
-        raise fail(str(exc)) from exc
+    written = _rendered(data, "Đang in sổ", lambda ledger, update: write_teacher_books(
+        ledger, setup, outbox, day, semester, teachers, update))  # fmt: skip
     for code in idle:
         out.print(f"Giáo viên {code} chưa được phân công lớp, môn nào: không có sổ.", markup=False)
     folder = Path(outbox) / "books" / "so-diem-ca-nhan"
@@ -199,25 +171,41 @@ def class_books(
 ) -> None:
     """Sổ theo dõi và đánh giá học sinh theo lớp (PDF) của học kì I hoặc cả năm: mỗi lớp một
     tệp, trong «<outbox>/books/so-theo-doi/<HK1|CN>/» / The class assessment books."""
-    from workbook_engine.io.atomic import FileLockedError
-    from workbook_engine.pipeline.ledger import Ledger
     from workbook_engine.render.books.class_book import class_book_path, write_class_books
 
     if (semester is not None) == year or semester not in (None, 1):
         raise fail("cần chọn đúng một kì: --semester 1 (học kì I) hoặc --year (cả năm)")
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
-    for code in classes or []:
-        if setup.find_class(code) is None:
-            raise engine_error("unknown-class", value=code)
-    if not data.ledger.exists():
-        raise engine_error("ledger-missing", path=data.ledger)
+    _known("unknown-class", classes, setup.find_class)
     day = today.date() if today else date.today()
-    try:
-        with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in sổ") as update:
-            written = write_class_books(ledger, setup, outbox, day, semester, classes, update)
-    except FileLockedError as exc:
-        raise fail(str(exc)) from exc
+    written = _rendered(data, "Đang in sổ", lambda ledger, update: write_class_books(
+        ledger, setup, outbox, day, semester, classes, update))  # fmt: skip
     folder = class_book_path(outbox, "_", semester).parent
     out.print(f"Đã ghi {len(written)} tệp sổ theo dõi và đánh giá học sinh vào {folder}.",
               markup=False)  # fmt: skip
+
+
+def _known(code: str, given: Sequence[str] | None, find: Callable[[str], object]) -> None:
+    """``code`` (unknown-class, unknown-student, unknown-teacher) for the first code named that
+    the setup does not have."""
+    for value in given or []:
+        if find(value) is None:
+            raise engine_error(code, value=value)
+
+
+def _rendered(
+    data: DataDir, label: str, render: Callable[[Ledger, Callable[[int, int], None]], list[Path]]
+) -> list[Path]:
+    """Run ``render`` on the ledger opened read-only, under a progress bar; a refusal it states
+    in Vietnamese (a month outside the year) or a file held open elsewhere ends the command."""
+    from workbook_engine.io.atomic import FileLockedError
+    from workbook_engine.pipeline.ledger import Ledger
+
+    if not data.ledger.exists():
+        raise engine_error("ledger-missing", path=data.ledger)
+    try:
+        with Ledger.open_readonly(data.ledger) as ledger, progress_bar(label) as update:
+            return render(ledger, update)
+    except (ValueError, FileLockedError) as exc:
+        raise fail(str(exc)) from exc

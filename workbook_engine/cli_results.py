@@ -91,9 +91,7 @@ def results_approve(
     )
     from workbook_engine.render.publish import publish
 
-    if (semester is not None) + year + summer != 1:
-        raise engine_error("results-period-choice")
-    period = "CN" if year else "HE" if summer else f"HK{semester}"
+    period = _period(semester, year, summer)
     day = today.date() if today else date.today()
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
@@ -135,9 +133,7 @@ def results_form(
     from workbook_engine.pipeline.results_decision import issue_results_forms
     from workbook_engine.share import ShareLayout
 
-    if (semester is not None) + year + summer != 1:
-        raise engine_error("results-period-choice")
-    period = "CN" if year else "HE" if summer else f"HK{semester}"
+    period = _period(semester, year, summer)
     day = today.date() if today else date.today()
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
@@ -185,6 +181,13 @@ def results_list(
             if latest[(a.class_code, a.period)] != a.id:
                 parts.append("đã được thay bằng lần duyệt sau")
             out.print(" | ".join(parts), markup=False)
+
+
+def _period(semester: int | None, year: bool, summer: bool) -> str:
+    """The ledger's period of exactly one of ``--semester N``, ``--year``, ``--summer``."""
+    if (semester is not None) + year + summer != 1:
+        raise engine_error("results-period-choice")
+    return "CN" if year else "HE" if summer else f"HK{semester}"
 
 
 def _rooms(setup: Setup, codes: Sequence[str]) -> list[ClassRoom]:
