@@ -5,14 +5,16 @@
 monthly attendance sheets into ``<outbox>/books/diem-danh/``, as PDF and Excel; ``wbe books
 teacher`` each teacher's personal score book into ``<outbox>/books/so-diem-ca-nhan/``, as PDF and
 Excel; ``wbe books class`` the class assessment book (sổ theo dõi và đánh giá học sinh) of
-semester 1 or of the year into ``<outbox>/books/so-theo-doi/<HK1|CN>/``, one PDF per class. The
-ledger is only read.
+semester 1 or of the year into ``<outbox>/books/so-theo-doi/<HK1|CN>/``, one PDF per class;
+``wbe books all`` every one of them for a semester or the year. Each class's (or teacher's) book
+is a job run on every core (render/books/batch.py); a file held open elsewhere is reported and
+the others written. The ledger is only read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +25,7 @@ from workbook_engine.cli_common import (
     OutboxOption,
     TodayOption,
     engine_error,
+    err,
     fail,
     new_app,
     out,
@@ -32,7 +35,8 @@ from workbook_engine.cli_common import (
 from workbook_engine.paths import DataDir, data_dir
 
 if TYPE_CHECKING:
-    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.model import Setup
+    from workbook_engine.render.books.batch import BookJob
 
 books_app = new_app("In các sổ sách cuối kì, cuối năm (PDF) / Render the final books.")
 
@@ -58,15 +62,17 @@ def hocba(
 ) -> None:
     """Học bạ năm học của từng học sinh (PDF): mỗi em một tệp và mỗi lớp một tệp, trong
     «<outbox>/books/hoc-ba/» / The student record books, per student and per class."""
-    from workbook_engine.render.books.hocba import write_hocba
+    from workbook_engine.render.books.batch import HOCBA, BookJob
+    from workbook_engine.render.books.hocba import chosen_classes
 
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     _known("unknown-class", classes, setup.find_class)
     _known("unknown-student", students, setup.find_student)
-    day = today.date() if today else date.today()
-    written = _rendered(data, "Đang in học bạ", lambda ledger, update: write_hocba(
-        ledger, setup, outbox, day, classes, students, progress=update))  # fmt: skip
+    named = tuple(dict.fromkeys(students)) if students else None
+    jobs = [BookJob(HOCBA, room.code, students=named)
+            for room in chosen_classes(setup, classes, students)]  # fmt: skip
+    written = _printed(data, setup, outbox, today, jobs, "Đang in học bạ (lớp)")
     if not written:
         out.print("Không có học sinh nào để in học bạ.", markup=False)
         return
@@ -93,14 +99,20 @@ def attendance(
 ) -> None:
     """Sổ điểm danh tháng của từng lớp (PDF và Excel in được), để giáo viên chủ nhiệm và Hiệu
     trưởng kí, trong «<outbox>/books/diem-danh/» / The monthly attendance sheets."""
-    from workbook_engine.render.books.attendance import write_attendance_books
+    from workbook_engine.render.books.attendance import attendance_months
+    from workbook_engine.render.books.batch import ATTENDANCE, BookJob
 
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
-    wanted = [_month(text) for text in months or []] or None
-    day = today.date() if today else date.today()
-    written = _rendered(data, "Đang in", lambda ledger, update: write_attendance_books(
-        ledger, setup, outbox, wanted, classes, update, today=day))  # fmt: skip
+    _known("unknown-class", classes, setup.find_class)
+    wanted = tuple(_month(text) for text in months or []) or None
+    try:  # a month outside the year is refused before anything is printed
+        attendance_months(setup, today.date() if today else date.today(), wanted)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    codes = list(dict.fromkeys(classes)) if classes else [c.code for c in setup.classes]
+    jobs = [BookJob(ATTENDANCE, code, months=wanted) for code in codes]
+    written = _printed(data, setup, outbox, today, jobs, "Đang in sổ điểm danh (lớp)")
     folder = Path(outbox) / "books" / "diem-danh"
     out.print(f"Đã ghi {len(written)} tệp sổ điểm danh vào {folder}.", markup=False)
 
@@ -137,17 +149,19 @@ def teacher(
 ) -> None:
     """Sổ điểm cá nhân của từng giáo viên (PDF và Excel in được): mọi lớp, môn được phân công,
     để giáo viên kí, trong «<outbox>/books/so-diem-ca-nhan/» / The teachers' personal books."""
-    from workbook_engine.render.books.teacher import write_teacher_books
+    from workbook_engine.render.books.batch import TEACHER, BookJob
 
     if (semester is not None) == year:
         raise fail("cần chọn đúng một kì: --semester 1, --semester 2 hoặc --year (cả năm)")
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     _known("unknown-teacher", teachers, setup.find_teacher)
-    idle = [code for code in dict.fromkeys(teachers or []) if not setup.assignments_of(code)]
-    day = today.date() if today else date.today()
-    written = _rendered(data, "Đang in sổ", lambda ledger, update: write_teacher_books(
-        ledger, setup, outbox, day, semester, teachers, update))  # fmt: skip
+    named = list(dict.fromkeys(teachers or []))
+    idle = [code for code in named if not setup.assignments_of(code)]
+    busy = [code for code in named if code not in idle] if teachers else [
+        t.code for t in setup.teachers if setup.assignments_of(t.code)]  # fmt: skip
+    jobs = [BookJob(TEACHER, code, semester) for code in busy]
+    written = _printed(data, setup, outbox, today, jobs, "Đang in sổ (giáo viên)")
     for code in idle:
         out.print(f"Giáo viên {code} chưa được phân công lớp, môn nào: không có sổ.", markup=False)
     folder = Path(outbox) / "books" / "so-diem-ca-nhan"
@@ -171,19 +185,50 @@ def class_books(
 ) -> None:
     """Sổ theo dõi và đánh giá học sinh theo lớp (PDF) của học kì I hoặc cả năm: mỗi lớp một
     tệp, trong «<outbox>/books/so-theo-doi/<HK1|CN>/» / The class assessment books."""
-    from workbook_engine.render.books.class_book import class_book_path, write_class_books
+    from workbook_engine.render.books.batch import CLASS, BookJob
+    from workbook_engine.render.books.class_book import class_book_path
 
     if (semester is not None) == year or semester not in (None, 1):
         raise fail("cần chọn đúng một kì: --semester 1 (học kì I) hoặc --year (cả năm)")
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     _known("unknown-class", classes, setup.find_class)
-    day = today.date() if today else date.today()
-    written = _rendered(data, "Đang in sổ", lambda ledger, update: write_class_books(
-        ledger, setup, outbox, day, semester, classes, update))  # fmt: skip
+    codes = list(dict.fromkeys(classes)) if classes else [c.code for c in setup.classes]
+    jobs = [BookJob(CLASS, code, semester) for code in codes]
+    written = _printed(data, setup, outbox, today, jobs, "Đang in sổ (lớp)")
     folder = class_book_path(outbox, "_", semester).parent
     out.print(f"Đã ghi {len(written)} tệp sổ theo dõi và đánh giá học sinh vào {folder}.",
               markup=False)  # fmt: skip
+
+
+AllSemesterOption = Annotated[
+    int | None, typer.Option("--semester", min=1, max=2, help="Các sổ của học kì 1 hoặc 2.")
+]
+AllYearOption = Annotated[bool, typer.Option("--year", help="Các sổ cả năm, có học bạ.")]
+
+
+@books_app.command("all")
+def all_books(
+    semester: AllSemesterOption = None,
+    year: AllYearOption = False,
+    classes: ClassesOption = None,
+    data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
+    today: TodayOption = None,
+) -> None:
+    """Mọi sổ của trường (hoặc của các lớp chọn) trong một lần, chạy trên mọi nhân máy: sổ
+    theo dõi và đánh giá (học kì I, cả năm), học bạ (cả năm), sổ điểm danh các tháng đã bắt
+    đầu, sổ điểm cá nhân của giáo viên (khi in cả trường) / Every book at once."""
+    from workbook_engine.render.books.batch import school_jobs
+
+    if (semester is not None) == year:
+        raise fail("cần chọn đúng một kì: --semester 1, --semester 2 hoặc --year (cả năm)")
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    _known("unknown-class", classes, setup.find_class)
+    jobs = school_jobs(setup, semester, classes)
+    written = _printed(data, setup, outbox, today, jobs, "Đang in các sổ")
+    out.print(f"Đã ghi {len(written)} tệp sổ vào {Path(outbox) / 'books'}.", markup=False)
 
 
 def _known(code: str, given: Sequence[str] | None, find: Callable[[str], object]) -> None:
@@ -194,18 +239,27 @@ def _known(code: str, given: Sequence[str] | None, find: Callable[[str], object]
             raise engine_error(code, value=value)
 
 
-def _rendered(
-    data: DataDir, label: str, render: Callable[[Ledger, Callable[[int, int], None]], list[Path]]
+def _printed(
+    data: DataDir,
+    setup: Setup,
+    outbox: Path,
+    today: datetime | None,
+    jobs: Sequence[BookJob],
+    label: str,
 ) -> list[Path]:
-    """Run ``render`` on the ledger opened read-only, under a progress bar; a refusal it states
-    in Vietnamese (a month outside the year) or a file held open elsewhere ends the command."""
-    from workbook_engine.io.atomic import FileLockedError
-    from workbook_engine.pipeline.ledger import Ledger
+    """Print ``jobs`` from the ledger (read only) on every core, under a progress bar; a file
+    held open elsewhere is reported and the rest printed; a refusal stated in Vietnamese (a
+    month outside the year) ends the command."""
+    from workbook_engine.render.books.batch import print_books
 
     if not data.ledger.exists():
         raise engine_error("ledger-missing", path=data.ledger)
+    day = today.date() if today else date.today()
     try:
-        with Ledger.open_readonly(data.ledger) as ledger, progress_bar(label) as update:
-            return render(ledger, update)
-    except (ValueError, FileLockedError) as exc:
+        with progress_bar(label) as update:
+            printed = print_books(data.ledger, setup, outbox, day, jobs, update)
+    except ValueError as exc:
         raise fail(str(exc)) from exc
+    for message in printed.held:
+        err.print(f"Chưa ghi được: {message}", markup=False)
+    return printed.written

@@ -445,7 +445,7 @@ def write_hocba(
     (codes) narrow the choice; a class named is rendered whole unless ``students`` are named
     too. ``KeyError`` for a code the setup does not have. ``progress(done, total)`` counts the
     students written."""
-    rooms = _chosen(setup, classes, students)
+    rooms = chosen_classes(setup, classes, students)
     wanted = set(students) if students is not None else None
     with ledger.reading():  # the chain head printed is that of the values printed
         chain = ledger.chain_head()
@@ -474,7 +474,7 @@ def write_hocba(
     return written
 
 
-def _chosen(
+def chosen_classes(
     setup: Setup, classes: Iterable[str] | None, students: Iterable[str] | None
 ) -> list[ClassRoom]:
     """The classes to render, in setup order: those named, those of the students named."""
