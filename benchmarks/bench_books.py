@@ -6,7 +6,8 @@ Run on demand (not part of the test suite):
 The demo year is played once into a cache directory (reused while its options are the same),
 then each book is rendered from its ledger into a fresh outbox, and timed: one class book (year),
 all học bạ of one class, one class-month of attendance, one teacher's year, and every book of
-the school. Targets (issue 12, this machine): one class book ≤ 1.5 s, a class's học bạ ≤ 5 s,
+the school (``wbe books all --year``: a job per class and teacher on every core). Targets (issue
+12, this machine): one class book ≤ 1.5 s, a class's học bạ ≤ 5 s,
 every book of a 40-class school ≤ 60 s (run with --classes-per-grade 10 for 40 classes).
 """
 
@@ -14,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable
@@ -28,6 +31,7 @@ from workbook_engine.io.setup_reader import check_setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.books.attendance import write_attendance_books
+from workbook_engine.render.books.batch import print_books, school_jobs
 from workbook_engine.render.books.class_book import write_class_books
 from workbook_engine.render.books.hocba import write_hocba
 from workbook_engine.render.books.teacher import write_teacher_books
@@ -59,6 +63,19 @@ def timed(label: str, figures: dict[str, float], work: Callable[[], object]) -> 
     print(f"{label:<32} {figures[label]:8.2f} s{verdict}{shown}")
 
 
+def page_count(folder: Path) -> int:
+    """Pages of every PDF under ``folder`` except the class-wide học bạ (its students' pages
+    are counted in their own files): pdfinfo's count, 0 without poppler."""
+    total = 0
+    for pdf in folder.rglob("*.pdf"):
+        if pdf.parent.name == "hoc-ba" or shutil.which("pdfinfo") is None:
+            continue
+        info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
+        total += next((int(line.split()[-1]) for line in info.splitlines()
+                       if line.startswith("Pages:")), 0)  # fmt: skip
+    return total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--classes-per-grade", type=int, default=2)
@@ -85,18 +102,23 @@ def main() -> None:
         timed("teacher's book (year)", figures,
               lambda: write_teacher_books(ledger, setup, out, day, None, [teacher]))  # fmt: skip
 
-        def everything() -> None:
-            write_class_books(ledger, setup, out, day, None)
-            write_hocba(ledger, setup, out, day)
-            write_attendance_books(ledger, setup, out, today=day)
-            write_teacher_books(ledger, setup, out, day, None)
-
-        timed("every book of the school", figures, everything)
+        every = Path(tmp) / "every"
+        jobs = school_jobs(setup, None)
+        timed("every book of the school", figures,
+              lambda: print_books(data.ledger, setup, every, day, jobs))  # fmt: skip
+        pages = page_count(every)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{'peak RSS':<32} {peak:8.0f} MB   ({len(setup.classes)} classes, "
-          f"{len(setup.students)} students, {len(setup.teachers)} teachers)")  # fmt: skip
+    workers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"{'':<32} {pages} pages, {len(jobs)} jobs on {os.cpu_count()} cores: "
+        f"{figures['every book of the school'] / max(1, pages) * 1000:.0f} ms a page"
+    )
+    print(
+        f"{'peak RSS':<32} {peak:8.0f} MB, a worker {workers:.0f} MB   ({len(setup.classes)} "
+        f"classes, {len(setup.students)} students, {len(setup.teachers)} teachers)"
+    )
     if args.json:
-        figures["rss_mb"] = peak
+        figures.update(rss_mb=peak, worker_rss_mb=workers, pages=pages)
         args.json.write_text(json.dumps(figures, indent=2), encoding="utf-8")
 
 
