@@ -1,0 +1,387 @@
+"""Entry progress as of a date: what each teacher should have entered by then, and what is in.
+Pure: the caller gives the ledger's values, the attendance months received, the corrections
+waiting and the late files.
+
+When a cell is due (the school's calendar, «Hạn nhập điểm» rows):
+- TX: the semester's TX window (its TX rows, else the semester) holds the n TX assessments
+  spread evenly: TXi is due at i/n of the window, so by the window's end every TX is due.
+- GK, CK: at the end of their window; without one, GK at mid-semester and CK at the semester's
+  end, each plus the school's days for entering a periodic score.
+- A month's attendance: on its confirmation deadline (:func:`attendance_deadline`).
+- Conduct (KQRL): the semester's end plus the days for entering a periodic score.
+A cell due on a day is required the day after. A student wholly exempt from a subject owes none
+of its cells. Who enters a subject's cells is the teacher the setup assigns to it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from workbook_engine.deadlines import attendance_deadline, column_kind, deadlines
+from workbook_engine.io.kinds.homeroom import semester_months
+from workbook_engine.model import (
+    Assignment,
+    ChangeRecord,
+    ExemptionScope,
+    FileRecord,
+    Semester,
+    Setup,
+    SheetKey,
+    Teacher,
+)
+from workbook_engine.results import ATTENDANCE_PREFIX, CONDUCT_CODE, CONDUCT_LEVEL
+
+Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value
+
+
+@dataclass(frozen=True)
+class Cells:
+    """Cells required by the date and, of those, filled."""
+
+    required: int = 0
+    filled: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.filled
+
+    @property
+    def percent(self) -> float:
+        """Share filled, 100 when nothing is required yet."""
+        return 100.0 if not self.required else 100.0 * self.filled / self.required
+
+    def __add__(self, other: Cells) -> Cells:
+        return Cells(self.required + other.required, self.filled + other.filled)
+
+
+@dataclass(frozen=True)
+class ColumnLine:
+    """One assessment column of one class-subject and semester."""
+
+    semester: int
+    column: str
+    due: date
+    cells: Cells
+    entered: int  # filled in all, due or not
+    students: int  # who owe it (not wholly exempt)
+
+    @property
+    def overdue(self) -> bool:
+        return self.cells.missing > 0
+
+
+@dataclass(frozen=True)
+class SubjectLine:
+    """A teacher's class-subject: its columns, its late files and corrections waiting."""
+
+    teacher_code: str
+    class_code: str
+    subject_code: str
+    subject_name: str
+    columns: tuple[ColumnLine, ...]
+    late_files: int
+    pending: int
+
+    @property
+    def cells(self) -> Cells:
+        return sum((c.cells for c in self.columns), Cells())
+
+    @property
+    def overdue(self) -> tuple[ColumnLine, ...]:
+        return tuple(c for c in self.columns if c.overdue)
+
+
+@dataclass(frozen=True)
+class Month:
+    """An attendance month of a semester: due on ``due``; received or not; late or not."""
+
+    semester: int
+    year: int
+    month: int
+    due: date
+    received: bool
+    late: bool
+
+    @property
+    def label(self) -> str:
+        return f"{self.month:02d}/{self.year}"
+
+
+@dataclass(frozen=True)
+class HomeroomLine:
+    """A homeroom teacher's class: the attendance months due, conduct levels due."""
+
+    teacher_code: str
+    class_code: str
+    months: tuple[Month, ...]  # the months due by the date
+    conduct: tuple[tuple[int, Cells], ...]  # (semester, cells) of each semester due
+
+    @property
+    def missing_months(self) -> tuple[Month, ...]:
+        return tuple(m for m in self.months if not m.received)
+
+    @property
+    def late_months(self) -> tuple[Month, ...]:
+        return tuple(m for m in self.months if m.received and m.late)
+
+    @property
+    def cells(self) -> Cells:
+        """Months count as one cell each, conduct a cell a student."""
+        months = Cells(len(self.months), len(self.months) - len(self.missing_months))
+        return sum((c for _, c in self.conduct), months)
+
+
+@dataclass(frozen=True)
+class TeacherLine:
+    """Everything one teacher owes by the date."""
+
+    code: str
+    name: str
+    group: str
+    subjects: tuple[SubjectLine, ...]
+    homerooms: tuple[HomeroomLine, ...]
+
+    @property
+    def cells(self) -> Cells:
+        lines = [s.cells for s in self.subjects] + [h.cells for h in self.homerooms]
+        return sum(lines, Cells())
+
+    @property
+    def late_files(self) -> int:
+        return sum(s.late_files for s in self.subjects)
+
+    @property
+    def pending(self) -> int:
+        return sum(s.pending for s in self.subjects)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The school's progress as of ``as_of``: teachers, the furthest behind first."""
+
+    as_of: date
+    teachers: tuple[TeacherLine, ...]
+
+    @property
+    def cells(self) -> Cells:
+        return sum((t.cells for t in self.teachers), Cells())
+
+    def groups(self) -> dict[str, list[TeacherLine]]:
+        """Teachers by subject group (tổ chuyên môn), groups in name order, "" last."""
+        found: dict[str, list[TeacherLine]] = {}
+        for line in self.teachers:
+            found.setdefault(line.group, []).append(line)
+        return dict(sorted(found.items(), key=lambda item: (not item[0], item[0])))
+
+    def classes(self) -> dict[str, Cells]:
+        """Cells of each class (its subjects, attendance and conduct), in first-seen order."""
+        found: dict[str, Cells] = {}
+        for t in self.teachers:
+            pairs = [(s.class_code, s.cells) for s in t.subjects]
+            pairs += [(h.class_code, h.cells) for h in t.homerooms]
+            for code, cells in pairs:
+                found[code] = found.get(code, Cells()) + cells
+        return found
+
+
+# --- when cells are due -------------------------------------------------------------------------
+
+
+def _window(setup: Setup, semester: Semester, column: str) -> tuple[date, date] | None:
+    rows = deadlines(setup, semester.number, column)
+    if not rows:
+        return None
+    return min(e.start for e in rows), max(e.end for e in rows)
+
+
+def column_due(setup: Setup, semester: Semester, column: str, tx_count: int) -> date:
+    """The day by which ``column`` (TX3, GK, CK) of ``semester`` must be in (module doc)."""
+    window = _window(setup, semester, column)
+    entry = timedelta(days=setup.school.periodic_entry_days)
+    kind = column_kind(column)
+    if kind == "TX":
+        start, end = window or (semester.start, semester.end)
+        number = min(int(column[2:]) if column[2:].isdigit() else tx_count, tx_count)
+        return start + timedelta(days=(end - start).days * number // max(1, tx_count))
+    if window is not None:
+        return window[1]
+    if kind == "GK":
+        return semester.start + timedelta(days=(semester.end - semester.start).days // 2) + entry
+    return semester.end + entry
+
+
+def conduct_due(setup: Setup, semester: Semester) -> date:
+    return semester.end + timedelta(days=setup.school.periodic_entry_days)
+
+
+def _begun(setup: Setup, as_of: date) -> list[Semester]:
+    return [s for s in setup.semesters if s.start <= as_of]
+
+
+# --- the lines ----------------------------------------------------------------------------------
+
+
+def subject_line(
+    setup: Setup,
+    as_of: date,
+    assignment: Assignment,
+    values: Values,
+    late_files: int = 0,
+    pending: int = 0,
+    semesters: Collection[int] | None = None,
+) -> SubjectLine:
+    """One class-subject as of ``as_of``, for the semesters begun (or those of ``semesters``)."""
+    room = setup.class_by_code(assignment.class_code)
+    subject = setup.subject(room.grade, assignment.subject_code)
+    students = owing(setup, room.code, subject.code)
+    columns = []
+    for semester in _begun(setup, as_of):
+        if semesters is not None and semester.number not in semesters:
+            continue
+        key = SheetKey(room.code, subject.code, semester.number)
+        for column in subject.columns:
+            due = column_due(setup, semester, column, subject.tx_count)
+            filled = sum(1 for s in students if (values.get((key, s, column)) or "").strip())
+            required = len(students) if as_of > due else 0
+            cells = Cells(required, filled if required else 0)
+            columns.append(ColumnLine(semester.number, column, due, cells, filled, len(students)))
+    return SubjectLine(assignment.teacher_code, room.code, subject.code, subject.name,
+                       tuple(columns), late_files, pending)  # fmt: skip
+
+
+def month_key(class_code: str, year: int, month: int, semester: int) -> SheetKey:
+    return SheetKey(class_code, f"{ATTENDANCE_PREFIX}{year}-{month:02d}", semester)
+
+
+def homeroom_line(
+    setup: Setup,
+    as_of: date,
+    class_code: str,
+    values: Values,
+    received: Collection[SheetKey],
+    late: Collection[SheetKey] = (),
+    semesters: Collection[int] | None = None,
+) -> HomeroomLine:
+    """A homeroom class as of ``as_of``: the attendance months and conduct levels due."""
+    room = setup.class_by_code(class_code)
+    students = [s.code for s in setup.students_of(class_code)]
+    months, conduct = [], []
+    for semester in _begun(setup, as_of):
+        if semesters is not None and semester.number not in semesters:
+            continue
+        for year, month in semester_months(semester):
+            due = attendance_deadline(setup.calendar, year, month)
+            if as_of > due:
+                key = month_key(class_code, year, month, semester.number)
+                months.append(Month(semester.number, year, month, due, key in received,
+                                    key in late))  # fmt: skip
+        if as_of > conduct_due(setup, semester):
+            key = SheetKey(class_code, CONDUCT_CODE, semester.number)
+            filled = sum(1 for s in students if (values.get((key, s, CONDUCT_LEVEL)) or "").strip())
+            conduct.append((semester.number, Cells(len(students), filled)))
+    return HomeroomLine(room.homeroom_teacher, class_code, tuple(months), tuple(conduct))
+
+
+def school_progress(
+    setup: Setup,
+    as_of: date,
+    values: Values,
+    received: Collection[SheetKey],
+    late_months: Collection[SheetKey] = (),
+    pending: Iterable[ChangeRecord] = (),
+    files: Iterable[FileRecord] = (),
+    group: str | None = None,
+    semesters: Collection[int] | None = None,
+) -> Progress:
+    """Every teacher's progress as of ``as_of`` (those of subject group ``group`` only when
+    given), the furthest behind first: most cells missing, then lowest share, then name.
+    ``files`` are the ledger's files: those received late count against their class-subject."""
+    waiting = Counter((c.key.class_code, c.key.subject_code) for c in pending)
+    late = Counter((f.class_code, f.subject_code) for f in files if f.late)
+    lines = []
+    for teacher in setup.teachers:
+        if group is not None and teacher.group != group:
+            continue
+        line = _teacher_line(setup, as_of, teacher, values, received, late_months, waiting, late,
+                             semesters)  # fmt: skip
+        if line.subjects or line.homerooms:
+            lines.append(line)
+    lines.sort(key=lambda t: (-t.cells.missing, t.cells.percent, t.name))
+    return Progress(as_of, tuple(lines))
+
+
+def _teacher_line(
+    setup: Setup,
+    as_of: date,
+    teacher: Teacher,
+    values: Values,
+    received: Collection[SheetKey],
+    late_months: Collection[SheetKey],
+    waiting: Mapping[tuple[str, str], int],
+    late: Mapping[tuple[str, str], int],
+    semesters: Collection[int] | None,
+) -> TeacherLine:
+    subjects = tuple(
+        subject_line(
+            setup,
+            as_of,
+            a,
+            values,
+            late.get((a.class_code, a.subject_code), 0),
+            waiting.get((a.class_code, a.subject_code), 0),
+            semesters,
+        )
+        for a in setup.assignments_of(teacher.code)
+    )
+    homerooms = tuple(
+        homeroom_line(setup, as_of, room.code, values, received, late_months, semesters)
+        for room in setup.classes
+        if room.homeroom_teacher == teacher.code
+    )
+    return TeacherLine(teacher.code, teacher.full_name, teacher.group, subjects, homerooms)
+
+
+def missing_lines(progress: Progress, setup: Setup) -> list[str]:
+    """Each gap as a located Vietnamese line, the furthest behind first: «Nguyễn Văn A – 6A1 –
+    Toán – HK1 – TX3: thiếu 12/45 ô (hạn 04/10/2025)»; «… – 6A1 – điểm danh tháng 10/2025:
+    chưa nhận»; «… – 6A1 – rèn luyện HK1: thiếu 3/45»."""
+    found: list[str] = []
+    for t in progress.teachers:
+        for s in t.subjects:
+            for c in s.overdue:
+                found.append(
+                    f"{t.name} – {s.class_code} – {s.subject_name} – HK{c.semester} – "
+                    f"{c.column}: thiếu {c.cells.missing}/{c.cells.required} ô "
+                    f"(hạn {c.due:%d/%m/%Y})"
+                )
+        for h in t.homerooms:
+            found += [f"{t.name} – {h.class_code} – điểm danh tháng {m.label}: chưa nhận "
+                      f"(hạn {m.due:%d/%m/%Y})" for m in h.missing_months]  # fmt: skip
+            found += [f"{t.name} – {h.class_code} – rèn luyện HK{n}: thiếu "
+                      f"{c.missing}/{c.required}" for n, c in h.conduct if c.missing]  # fmt: skip
+    return found
+
+
+def students_missing(
+    setup: Setup, line: SubjectLine, column: ColumnLine, values: Values
+) -> Sequence[str]:
+    """The names of the students whose ``column`` of ``line`` is still blank."""
+    key = SheetKey(line.class_code, line.subject_code, column.semester)
+    return [
+        setup.student_names[code]
+        for code in owing(setup, line.class_code, line.subject_code)
+        if not (values.get((key, code, column.column)) or "").strip()
+    ]
+
+
+def owing(setup: Setup, class_code: str, subject_code: str) -> list[str]:
+    """The codes of the class's students who owe the subject's cells (not wholly exempt)."""
+    whole = {
+        e.student_code
+        for e in setup.exemptions
+        if e.subject_code == subject_code and e.scope is ExemptionScope.WHOLE
+    }
+    return [s.code for s in setup.students_of(class_code) if s.code not in whole]
