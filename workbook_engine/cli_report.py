@@ -65,3 +65,46 @@ def diff(
     for path in written:
         out.print(str(path), markup=False)
     out.print(f"Đã ghi {len(written)} tệp báo cáo.", markup=False)
+
+
+@report_app.command("progress")
+def progress(
+    as_of: Annotated[
+        datetime | None,
+        typer.Option(
+            "--as-of",
+            formats=["%Y-%m-%d"],
+            help="Tính đến ngày này (YYYY-MM-DD); mặc định hôm nay / as of this day.",
+        ),
+    ] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", help="Chỉ giáo viên của tổ chuyên môn này (cho tổ trưởng)."),
+    ] = None,
+    data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
+) -> None:
+    """Tiến độ nhập điểm đến một ngày (HTML, PDF, Excel): ô phải nhập và đã nhập của từng
+    giáo viên, lớp, môn, cột; tệp muộn, đề nghị sửa chờ duyệt, tháng điểm danh chưa nộp, rèn
+    luyện; người chậm nhất trước / Entry progress as of a day."""
+    from datetime import date
+
+    from workbook_engine.render.progress_report import FOLDER, write_progress
+
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    if not data.ledger.exists():
+        raise engine_error("ledger-missing", path=data.ledger)
+    groups = sorted({t.group for t in setup.teachers if t.group})
+    if group is not None and group not in groups:
+        known = ", ".join(f"«{g}»" for g in groups) or "(chưa có tổ nào trong tệp thiết lập)"
+        raise fail(f"không có tổ chuyên môn «{group}»; các tổ: {known}")
+    day = as_of.date() if as_of else date.today()
+    try:
+        with Ledger.open_readonly(data.ledger) as ledger:
+            written = write_progress(ledger, setup, outbox, day, group)
+    except FileLockedError as exc:
+        raise fail(str(exc)) from exc
+    for path in written:
+        out.print(str(path), markup=False)
+    out.print(f"Đã ghi báo cáo tiến độ vào {Path(outbox) / FOLDER}.", markup=False)

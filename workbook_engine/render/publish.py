@@ -5,7 +5,8 @@ correction.
 Publishing is incremental: the outbox remembers the last event of the hash chain it reflects
 (``.wbe-publish.json``), and a publish redoes only the classes, months, days and files touched by
 the events after it. A missing or foreign state (another ledger, an emptied outbox) rebuilds all.
-A day's PDF is rendered once the day is over (or on demand), never on every publish.
+A day's PDF is rendered once the day is over (or on demand), never on every publish. The entry
+progress report (``reports/tien-do/``) is written by the first publish of each day, as of that day.
 
 The master shows each student's results (:mod:`workbook_engine.results`), which depend on the
 class's own values and on the day (what is due, what is overdue): a publish on a new day
@@ -44,6 +45,8 @@ from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
 from workbook_engine.render.jobs import Job, LogJob, log_path, page_jobs, running, unless_held
+from workbook_engine.render.progress_report import FOLDER as PROGRESS_FOLDER
+from workbook_engine.render.progress_report import progress_stem, write_progress
 from workbook_engine.results import confirmed_late, student_results
 
 log = logging.getLogger("workbook_engine.render")
@@ -96,11 +99,12 @@ class Published:
     logs: list[Path] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
     records: list[Path] = field(default_factory=list)
+    progress: list[Path] = field(default_factory=list)  # the day's entry progress report
     full: bool = False
     seconds: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.master or self.logs or self.reports or self.records)
+        return bool(self.master or self.logs or self.reports or self.records or self.progress)
 
 
 class Publisher:
@@ -161,6 +165,8 @@ class Publisher:
                 self._outputs(since, result, head, counts, today)
             alerts = state.alerts if self._alerts is None else self._alerts
             result.reports += self._reports(since, state, today, all_pdfs, alerts)
+            if new_day:  # the entry progress: once a day, as of the day
+                result.progress = self._progress(today)
             for written, held in collect():
                 for path in written:
                     (result.logs if path.suffix == ".xlsx" else result.reports).append(path)
@@ -318,6 +324,15 @@ class Publisher:
                 due.discard(day)
         state.pdf_due = [d.isoformat() for d in sorted(due)]
         return written
+
+    def _progress(self, today: date) -> list[Path]:
+        """The day's entry progress report (HTML, xlsx, PDF) for the principal and the group
+        heads; one held open elsewhere waits for the next day's."""
+        target = self.outbox / PROGRESS_FOLDER / f"{progress_stem(today, None)}.pdf"
+        written = self._unlocked(
+            target, lambda: write_progress(self.ledger, self.setup, self.outbox, today)
+        )
+        return written or []
 
     def _day(self, day: date) -> tuple[list[ChangeRecord], list[FileRecord], Merged]:
         """A day's changes to review, its new entries counted, and the files they came from or

@@ -1,0 +1,101 @@
+"""The entry progress report from a real ledger (render/progress_report.py, ``wbe report
+progress``): one teacher's TX1 in through the inbox, TX2 and GK missing by 25/11/2025; the
+report's xlsx, PDF text and HTML agree with counts taken independently from the ledger."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from datetime import date
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from tests.helpers import School
+from workbook_engine.cli import app
+from workbook_engine.model import SheetKey
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.outcome import Status
+from workbook_engine.render.progress_report import FOLDER, write_progress
+
+runner = CliRunner()
+AS_OF = date(2025, 11, 25)  # TX1 (08/10), TX2 (10/11) and GK (22/11) of a 4-TX subject due
+FIRST_ROW = 8
+needs_pdftotext = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="pdftotext (poppler-utils) is not installed"
+)
+
+
+def _toan_tx1(school: School) -> int:
+    """Every student's TX1 of 6A1 Toán in (column D); returns how many students."""
+    count = len(school.setup.students_of("6A1"))
+    cells = {f"D{FIRST_ROW + k}": 7 for k in range(count)}
+    (outcome,) = school.ingest(school.fill("6A1", "TOAN", cells))
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    return count
+
+
+def _rows(path, sheet: str) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = [tuple(r) for r in book[sheet].iter_rows(min_row=5, values_only=True)]
+    book.close()
+    return [r for r in rows if any(v is not None for v in r)]
+
+
+@needs_pdftotext
+def test_the_report_shows_the_gaps_the_ledger_has(school: School) -> None:
+    count = _toan_tx1(school)
+    teacher = school.setup.teacher_by_code(school.teacher_of("6A1", "TOAN"))
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        values = ledger.scores(SheetKey("6A1", "TOAN", 1))
+        written = write_progress(ledger, school.setup, school.outbox, AS_OF)
+    in_ledger = sum(1 for (_, column), v in values.items() if column == "TX1" and v.strip())
+    assert in_ledger == count  # taken independently of the report
+    folder = school.outbox / FOLDER
+    assert sorted(p.name for p in written) == [f"{AS_OF}.{s}" for s in ("html", "pdf", "xlsx")]
+    assert all(p.parent == folder for p in written)
+
+    gaps = _rows(folder / f"{AS_OF}.xlsx", "Chi tiết")
+    toan = [r for r in gaps if r[0] == teacher.full_name and r[2] == "6A1"]
+    assert [(r[3], r[4], r[5]) for r in toan] == [
+        ("Toán – HK1 – TX2", "10/11/2025", f"{count}/{count} ô"),
+        ("Toán – HK1 – GK", "22/11/2025", f"{count}/{count} ô"),
+    ]
+    teachers = {r[0]: r for r in _rows(folder / f"{AS_OF}.xlsx", "Giáo viên")}
+    line = teachers[teacher.full_name]
+    assert line[1] == teacher.group
+    others = len(school.setup.assignments_of(teacher.code)) - 1
+    assert line[3] == count  # only the TX1 cells are in, anywhere
+    assert line[2] >= 3 * count and (others or line[2] == 3 * count)
+    assert line[4] == line[2] - count and round(line[5], 1) == round(100 * count / line[2], 1)
+    # nobody has entered anything else: every other teacher is at 0 %
+    assert all(r[3] == 0 for name, r in teachers.items() if name != teacher.full_name)
+    # the furthest behind first: most cells missing
+    missing = [r[4] for r in teachers.values()]
+    assert missing == sorted(missing, reverse=True)
+
+    text = subprocess.run(["pdftotext", "-layout", str(folder / f"{AS_OF}.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "BÁO CÁO TIẾN ĐỘ NHẬP ĐIỂM" in text and "Tính đến ngày 25/11/2025" in text
+    assert "Toán – HK1 – TX2" in text and teacher.full_name in text
+    assert "Trang 1/" in text and "Mã kiểm tra sổ:" in text
+    html = (folder / f"{AS_OF}.html").read_text(encoding="utf-8")
+    assert f'data-total="filled">{sum(r[3] for r in teachers.values())}<' in html
+
+
+def test_wbe_report_progress_for_a_group_head(school: School) -> None:
+    _toan_tx1(school)
+    group = school.setup.teacher_by_code(school.teacher_of("6A1", "TOAN")).group
+    args = ["report", "progress", "--as-of", AS_OF.isoformat(), "--group", group,
+            "--data-dir", str(school.data.root), "--outbox", str(school.outbox)]  # fmt: skip
+    done = runner.invoke(app, args)
+    assert done.exit_code == 0, done.output
+    book = school.outbox / FOLDER / f"{AS_OF} {group}.xlsx"
+    names = {r[0] for r in _rows(book, "Giáo viên")}
+    members = {t.full_name for t in school.setup.teachers
+               if t.group == group and school.setup.assignments_of(t.code)}  # fmt: skip
+    assert names == members
+    unknown = runner.invoke(app, [*args[:5], "Tổ Không Có", *args[6:]])
+    assert unknown.exit_code == 1 and "không có tổ chuyên môn «Tổ Không Có»" in unknown.output
+    assert group in unknown.output  # the groups that exist are named

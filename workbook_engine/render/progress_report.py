@@ -1,0 +1,323 @@
+"""The entry progress report (báo cáo tiến độ nhập điểm) for the principal, the vice-principals
+and each subject group's head: HTML, PDF (A4, the chain head and «Trang x/y» on every page) and
+an xlsx with the same tables, under ``<outbox>/reports/tien-do/``.
+
+It shows who is behind first: per teacher the cells required by the date and filled, the late
+files and the corrections waiting; per class-subject the columns overdue with the students
+still blank; per homeroom class the attendance months not received and the conduct levels
+missing; per class the share filled; a page per subject group for its head; and a bar chart of
+each teacher's share (matplotlib, drawn to SVG). What is due when: :mod:`workbook_engine.progress`.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from workbook_engine.io.atomic import atomic_path
+from workbook_engine.model import Setup
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.progress import (
+    HomeroomLine,
+    Progress,
+    SubjectLine,
+    TeacherLine,
+    Values,
+    missing_lines,
+    school_progress,
+    students_missing,
+)
+from workbook_engine.render.common import date_text, render, write_html, write_pdf
+from workbook_engine.results import confirmed_late
+
+FOLDER = Path("reports") / "tien-do"
+NAMES_SHOWN = 6  # the blank students named in a line; more are counted
+BEHIND = 80.0  # a share below this is highlighted
+CHAIN_SHOWN = 16
+
+
+@dataclass(frozen=True)
+class Gap:
+    """One overdue item, located: whose, which class, what, since when, how much is missing."""
+
+    teacher: str
+    group: str
+    class_code: str
+    what: str  # «Toán – HK1 – TX2», «Điểm danh tháng 10/2025», «Rèn luyện HK1»
+    due: str  # dd/mm/yyyy
+    missing: str  # «4/45 ô», «chưa nhận»
+    students: str  # the blank students, or ""
+
+
+@dataclass(frozen=True)
+class ProgressReport:
+    """What the templates and the xlsx show."""
+
+    school: str
+    school_year: str
+    as_of: date
+    group: str | None
+    progress: Progress
+    gaps: tuple[Gap, ...]
+    chain_head: str
+    chart: str  # a data URI (SVG), "" when nobody owes anything yet
+
+    @property
+    def title(self) -> str:
+        scope = f" – {self.group}" if self.group else ""
+        return f"Báo cáo tiến độ nhập điểm đến ngày {date_text(self.as_of)}{scope}"
+
+    @property
+    def chain_text(self) -> str:
+        return f"Mã kiểm tra sổ: {self.chain_head[:CHAIN_SHOWN]}…"
+
+    def gaps_of(self, teacher: TeacherLine) -> list[Gap]:
+        return [g for g in self.gaps if g.teacher == teacher.name and g.group == teacher.group]
+
+
+def read_progress(
+    ledger: Ledger, setup: Setup, as_of: date, group: str | None = None
+) -> tuple[Progress, Values, str]:
+    """The school's progress as of ``as_of`` from the ledger, the values it was counted on and
+    the chain head of those values (one read transaction)."""
+    with ledger.reading():
+        head = ledger.chain_head()
+        values: dict[Any, str] = {}
+        for room in setup.classes:
+            values.update(ledger.scores_of_class(room.code))
+        received = ledger.received_keys(None)
+        late = confirmed_late(setup, ledger.first_received(None))
+        pending = ledger.pending()
+        files = ledger.files()
+    progress = school_progress(setup, as_of, values, received, late, pending, files, group)
+    return progress, values, head
+
+
+def build_report(
+    setup: Setup, progress: Progress, values: Values, chain_head: str, group: str | None = None
+) -> ProgressReport:
+    gaps: list[Gap] = []
+    for t in progress.teachers:
+        for s in t.subjects:
+            for c in s.overdue:
+                blank = students_missing(setup, s, c, values)
+                shown = ", ".join(blank[:NAMES_SHOWN])
+                more = f" và {len(blank) - NAMES_SHOWN} em khác" if len(blank) > NAMES_SHOWN else ""
+                gaps.append(Gap(t.name, t.group, s.class_code,
+                                f"{s.subject_name} – HK{c.semester} – {c.column}",
+                                f"{c.due:%d/%m/%Y}", f"{c.cells.missing}/{c.cells.required} ô",
+                                shown + more))  # fmt: skip
+        for h in t.homerooms:
+            for m in h.missing_months:
+                gaps.append(Gap(t.name, t.group, h.class_code, f"Điểm danh tháng {m.label}",
+                                f"{m.due:%d/%m/%Y}", "chưa nhận", ""))  # fmt: skip
+            for number, cells in h.conduct:
+                if cells.missing:
+                    gaps.append(Gap(t.name, t.group, h.class_code, f"Rèn luyện HK{number}", "",
+                                    f"{cells.missing}/{cells.required} em", ""))  # fmt: skip
+    return ProgressReport(
+        setup.school.name, setup.school.school_year, progress.as_of, group, progress,
+        tuple(gaps), chain_head, chart(progress),
+    )  # fmt: skip
+
+
+def chart(progress: Progress) -> str:
+    """A horizontal bar per teacher who owes something: the share filled, those under BEHIND
+    in red; an SVG data URI ("" when nobody owes anything yet)."""
+    owing = [t for t in progress.teachers if t.cells.required]
+    if not owing:
+        return ""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    owing.sort(key=lambda t: (t.cells.percent, t.name))
+    height = max(1.6, 0.22 * len(owing) + 0.8)
+    figure, axes = plt.subplots(figsize=(7.0, height))
+    try:
+        shares = [t.cells.percent for t in owing]
+        colours = ["#c0392b" if share < BEHIND else "#2e7d32" for share in shares]
+        axes.barh([t.name for t in owing], shares, color=colours, height=0.7)
+        axes.set_xlim(0, 100)
+        axes.invert_yaxis()  # the furthest behind on top
+        axes.set_xlabel("Tỉ lệ ô đã nhập so với số ô phải nhập (%)", fontsize=8)
+        axes.axvline(BEHIND, color="#555555", linewidth=0.6, linestyle="--")
+        axes.tick_params(labelsize=7)
+        for spine in ("top", "right"):
+            axes.spines[spine].set_visible(False)
+        figure.tight_layout()
+        buffer = io.StringIO()
+        figure.savefig(buffer, format="svg")
+    finally:
+        plt.close(figure)
+    encoded = base64.b64encode(buffer.getvalue().encode("utf-8")).decode("ascii")
+    return f"data:image/svg+xml;base64,{encoded}"
+
+
+def render_progress_html(report: ProgressReport, printed: bool = False) -> str:
+    return render("progress.html.j2", report=report, printed=printed, behind=BEHIND)
+
+
+def progress_stem(as_of: date, group: str | None) -> str:
+    from workbook_engine.names import safe_stem
+
+    return as_of.isoformat() + (f" {safe_stem(group)}" if group else "")
+
+
+def write_progress(
+    ledger: Ledger,
+    setup: Setup,
+    outbox: Path,
+    as_of: date,
+    group: str | None = None,
+    pdf: bool = True,
+) -> list[Path]:
+    """``<outbox>/reports/tien-do/<date>[ <group>].html|.xlsx|.pdf`` as of ``as_of`` (the PDF
+    when ``pdf``); returns the written paths."""
+    progress, values, head = read_progress(ledger, setup, as_of, group)
+    report = build_report(setup, progress, values, head, group)
+    folder = Path(outbox) / FOLDER
+    stem = progress_stem(as_of, group)
+    written = [write_html(folder / f"{stem}.html", render_progress_html(report))]
+    written.append(write_progress_xlsx(folder / f"{stem}.xlsx", report))
+    if pdf:
+        written.append(write_pdf(folder / f"{stem}.pdf", render_progress_html(report, True)))
+    return written
+
+
+def lock_gaps(
+    ledger: Ledger, setup: Setup, as_of: date, semester: int, class_code: str, subject: str
+) -> list[str]:
+    """What is missing, as of ``as_of``, in the period a lock would close: the semester's cells
+    of the class (or every class) and subject (or every subject), as located lines."""
+    progress, _, _ = read_progress(ledger, setup, as_of)
+    narrowed = []
+    for t in progress.teachers:
+        subjects = tuple(
+            s
+            for s in t.subjects
+            if (not class_code or s.class_code == class_code)
+            and (not subject or s.subject_code == subject)
+        )
+        subjects = tuple(_semester_only(s, semester) for s in subjects)
+        homerooms = tuple(
+            _homeroom_semester(h, semester)
+            for h in t.homerooms
+            if not subject and (not class_code or h.class_code == class_code)
+        )
+        narrowed.append(TeacherLine(t.code, t.name, t.group, subjects, homerooms))
+    return missing_lines(Progress(progress.as_of, tuple(narrowed)), setup)
+
+
+def _semester_only(line: SubjectLine, semester: int) -> SubjectLine:
+    return replace(line, columns=tuple(c for c in line.columns if c.semester == semester))
+
+
+def _homeroom_semester(line: HomeroomLine, semester: int) -> HomeroomLine:
+    return replace(
+        line,
+        months=tuple(m for m in line.months if m.semester == semester),
+        conduct=tuple(c for c in line.conduct if c[0] == semester),
+    )
+
+
+# --- the xlsx -----------------------------------------------------------------------------------
+
+
+def write_progress_xlsx(path: Path, report: ProgressReport) -> Path:
+    """The report's tables in Excel: «Giáo viên» (a row per teacher, the furthest behind
+    first, filterable by group), «Chi tiết» (a row per overdue item), «Lớp» (a row per class);
+    A4 landscape, headings repeated, one page wide (written atomically)."""
+    import xlsxwriter
+
+    path = Path(path)
+    with atomic_path(path) as tmp:
+        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False,
+                                            "strings_to_formulas": False})  # fmt: skip
+        wb.set_properties({"title": report.title, "author": "workbook_engine",
+                           "comments": f"Mã kiểm tra sổ: {report.chain_head}"})  # fmt: skip
+        teachers = [
+            [
+                t.name,
+                t.group,
+                t.cells.required,
+                t.cells.filled,
+                t.cells.missing,
+                t.cells.percent,
+                t.late_files,
+                t.pending,
+            ]
+            for t in report.progress.teachers
+        ]
+        _table(wb, report, "Giáo viên", [
+            ("Giáo viên", 24, TEXT), ("Tổ chuyên môn", 18, TEXT), ("Số ô phải nhập", 11, COUNT),
+            ("Đã nhập", 9, COUNT), ("Còn thiếu", 9, COUNT), ("Tỉ lệ (%)", 9, SHARE),
+            ("Tệp nộp muộn", 9, COUNT), ("Đề nghị sửa chờ duyệt", 12, COUNT),
+        ], teachers)  # fmt: skip
+        gaps = [[g.teacher, g.group, g.class_code, g.what, g.due, g.missing, g.students]
+                for g in report.gaps]  # fmt: skip
+        _table(wb, report, "Chi tiết", [
+            ("Giáo viên", 22, TEXT), ("Tổ chuyên môn", 16, TEXT), ("Lớp", 7, TEXT),
+            ("Nội dung", 26, TEXT), ("Hạn", 11, TEXT), ("Còn thiếu", 10, TEXT),
+            ("Học sinh chưa có điểm", 44, TEXT),
+        ], gaps)  # fmt: skip
+        classes = [[code, c.required, c.filled, c.missing, c.percent]
+                   for code, c in report.progress.classes().items()]  # fmt: skip
+        _table(wb, report, "Lớp", [
+            ("Lớp", 10, TEXT), ("Số ô phải nhập", 14, COUNT), ("Đã nhập", 10, COUNT),
+            ("Còn thiếu", 10, COUNT), ("Tỉ lệ (%)", 10, SHARE),
+        ], classes)  # fmt: skip
+        wb.close()
+    return path
+
+
+TEXT, COUNT, SHARE = "text", "count", "share"
+
+
+def _table(
+    wb: Any,
+    report: ProgressReport,
+    name: str,
+    columns: Sequence[tuple[str, float, str]],
+    rows: Sequence[Sequence[object]],
+) -> None:
+    """One sheet: the title, the school, the headings (repeated on each page, filtered), the
+    rows; a share under BEHIND in bold red."""
+    base = {"border": 1, "valign": "top"}
+    styles = {
+        TEXT: wb.add_format({**base, "text_wrap": True}),
+        COUNT: wb.add_format(base),
+        SHARE: wb.add_format({**base, "num_format": "0.0"}),
+        "behind": wb.add_format(
+            {**base, "num_format": "0.0", "bold": True, "font_color": "#C0392B"}
+        ),
+    }
+    head = wb.add_format({**base, "bold": True, "bg_color": "#D9E2F3", "text_wrap": True,
+                          "valign": "vcenter", "align": "center"})  # fmt: skip
+    ws = wb.add_worksheet(name)
+    ws.write(0, 0, report.title, wb.add_format({"bold": True, "font_size": 13}))
+    ws.write(1, 0, f"{report.school} – năm học {report.school_year}")
+    for k, (header, width, _) in enumerate(columns):
+        ws.set_column(k, k, width)
+        ws.write(3, k, header, head)
+    for r, row in enumerate(rows, start=4):
+        for k, value in enumerate(row):
+            kind = columns[k][2]
+            behind = kind == SHARE and isinstance(value, float) and value < BEHIND
+            ws.write(r, k, value, styles["behind" if behind else kind])
+    last = max(4, 3 + len(rows))
+    ws.autofilter(3, 0, last, len(columns) - 1)
+    ws.freeze_panes(4, 0)
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    ws.repeat_rows(3)
+    ws.print_area(0, 0, last, len(columns) - 1)
+    ws.set_header(f"&L&8{report.title.replace('&', '&&')}")
+    ws.set_footer(f"&L&8{report.chain_text}&R&8Trang &P/&N")
