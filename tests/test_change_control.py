@@ -141,10 +141,15 @@ def test_roster_rename_is_flagged(school: School) -> None:
 def test_principal_lock_rejects_and_unlock_reopens(school: School) -> None:
     principal = role(school, Role.PRINCIPAL)
     typed = pin(school, principal)
-    code, output = wbe(school, "lock", "--semester", "1", "--class", "6A1", "--by", principal,
-                       input=typed)  # fmt: skip
+    args = ("lock", "--semester", "1", "--class", "6A1", "--by", principal)
+    code, output = wbe(school, *args, input=typed)  # nothing entered yet: refused, located
+    assert code == 1 and "chưa khóa học kì 1 lớp 6A1: còn" in output
+    assert "6A1 – Toán – HK1 – TX1: thiếu" in output
+    code, output = wbe(school, *args, "--force", input=typed)
+    assert code == 1 and "cần ghi lí do" in output
+    code, output = wbe(school, *args, "--force", "--note", "Khóa để thử", input=typed)
     assert code == 0, output
-    assert "Đã khóa sổ học kì 1 lớp 6A1" in output
+    assert "Đã khóa sổ học kì 1 lớp 6A1" in output and "lí do: Khóa để thử" in output
     (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 7}))
     assert [p.code for p in outcome.problems] == ["period-locked"]
     (other,) = school.ingest(school.fill("7A1", "TOAN", {"D8": 7}))

@@ -138,7 +138,8 @@ def test_lock_takes_the_pin_from_the_environment(
     principal = code_of(school, Role.PRINCIPAL)
     pins.set_pin(school.data, principal, "246824")
     monkeypatch.setenv("WBE_PIN", "246824")
-    code, output = wbe(school, "lock", "--semester", "1", "--by", principal)
+    code, output = wbe(school, "lock", "--semester", "1", "--by", principal, "--force",
+                       "--note", "thử")  # fmt: skip
     assert code == 0, output
     assert "Mã PIN" not in output and "Đã khóa sổ học kì 1" in output
     monkeypatch.setenv("WBE_PIN", "000000")

@@ -14,9 +14,10 @@ from typer.testing import CliRunner
 
 from tests.helpers import School
 from workbook_engine.cli import app
-from workbook_engine.model import SheetKey
+from workbook_engine.model import Role, SheetKey
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import Status
+from workbook_engine.pipeline.pins import set_pin
 from workbook_engine.render.progress_report import FOLDER, write_progress
 
 runner = CliRunner()
@@ -99,3 +100,28 @@ def test_wbe_report_progress_for_a_group_head(school: School) -> None:
     unknown = runner.invoke(app, [*args[:5], "Tổ Không Có", *args[6:]])
     assert unknown.exit_code == 1 and "không có tổ chuyên môn «Tổ Không Có»" in unknown.output
     assert group in unknown.output  # the groups that exist are named
+
+
+def test_a_lock_checks_what_it_closes(school: School) -> None:
+    """Mid-semester a lock checks the cells due by the day; once the semester is over, all of
+    them; complete, it locks and says so; incomplete, it names what is missing and refuses."""
+    _toan_tx1(school)
+    principal = next(t.code for t in school.setup.teachers if Role.PRINCIPAL in t.roles)
+    set_pin(school.data, principal, "246824")
+    base = ["lock", "--semester", "1", "--class", "6A1", "--by", principal,
+            "--data-dir", str(school.data.root)]  # fmt: skip
+    october = ["--today", "2025-10-10"]  # TX1 due 08/10, TX2 not before 10/11
+    done = runner.invoke(app, [*base, "--subject", "TOAN", *october], input="246824\n")
+    assert done.exit_code == 0, done.output
+    assert "Đã kiểm tra học kì 1 lớp 6A1 môn TOAN: đủ điểm" in done.output
+    assert "đến hạn ngày 10/10/2025" in done.output and "Đã khóa sổ" in done.output
+    # the whole class in October: Ngữ văn's TX1 is missing
+    refused = runner.invoke(app, [*base, *october], input="246824\n")
+    assert refused.exit_code == 1
+    assert "6A1 – Ngữ văn – HK1 – TX1: thiếu" in refused.output
+    assert "Toán" not in refused.output  # its TX1 is in, its TX2 not due yet
+    # semester over: every column of the semester is owed, attendance and conduct too
+    late = runner.invoke(app, [*base, "--subject", "TOAN", "--today", "2026-02-01"],
+                         input="246824\n")  # fmt: skip
+    assert late.exit_code == 1 and "(cả học kì)" in late.output
+    assert "Toán – HK1 – CK: thiếu" in late.output

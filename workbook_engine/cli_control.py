@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 from typing import Annotated
 
@@ -219,8 +220,13 @@ ClassOption = Annotated[str, typer.Option("--class", help="Chỉ lớp này / on
 SubjectOption = Annotated[str, typer.Option("--subject", help="Chỉ môn này / only this subject.")]
 
 
+GAPS_SHOWN = 30  # located gaps printed before a lock is refused; the rest counted
+
+
 def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, by: str,
-          note: str) -> None:  # fmt: skip
+          note: str, today: date | None = None, force: bool = False) -> None:  # fmt: skip
+    scope = " ".join(filter(None, [f"học kì {semester}", class_ and f"lớp {class_}",
+                                   subject and f"môn {subject}"]))  # fmt: skip
     with school(data, decider(data, by, Action.LOCK)) as (setup, ledger):
         room = setup.find_class(class_) if class_ else None
         if class_ and room is None:
@@ -228,12 +234,43 @@ def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, 
         if subject and subject not in {s.code for s in setup.subjects}:
             grade = room.grade if room else "nào"
             raise engine_error("unknown-subject", value=subject, grade=grade)
+        if action == "lock":
+            _complete(ledger, setup, semester, class_, subject, scope, today, force, note)
         with ledger.transaction():
             ledger.record_lock(action, semester, by, class_, subject, note)
-    scope = " ".join(filter(None, [f"học kì {semester}", class_ and f"lớp {class_}",
-                                   subject and f"môn {subject}"]))  # fmt: skip
     verb = "Đã khóa sổ" if action == "lock" else "Đã mở sổ"
     out.print(f"{verb} {scope} (người quyết định: {by}).", markup=False)
+
+
+def _complete(ledger: Ledger, setup: Setup, semester: int, class_: str, subject: str,
+              scope: str, today: date | None, force: bool, note: str) -> None:  # fmt: skip
+    """Check what a lock would close: say it is complete, or list what is missing and refuse
+    unless ``force`` with a ``note``."""
+    from workbook_engine.pipeline.progress_check import lock_day, lock_gaps
+
+    day = lock_day(setup, semester, today or date.today())
+    gaps = lock_gaps(ledger, setup, day, semester, class_, subject)
+    until = "cả học kì" if day is None else f"đến hạn ngày {day:%d/%m/%Y}"
+    if not gaps:
+        out.print(f"Đã kiểm tra {scope}: đủ điểm, điểm danh và rèn luyện {until}.", markup=False)
+        return
+    err.print(f"Kiểm tra {scope} ({until}): còn {len(gaps)} mục chưa đủ:", markup=False)
+    for line in gaps[:GAPS_SHOWN]:
+        err.print(f"  – {line}", markup=False)
+    if len(gaps) > GAPS_SHOWN:
+        err.print(f"  … và {len(gaps) - GAPS_SHOWN} mục khác (xem wbe report progress).",
+                  markup=False)  # fmt: skip
+    if not force:
+        raise engine_error("lock-incomplete", scope=scope, count=len(gaps))
+    if not note.strip():
+        raise engine_error("lock-force-needs-note", scope=scope, count=len(gaps))
+    out.print(f"Khóa dù còn {len(gaps)} mục chưa đủ; lí do: {note.strip()}", markup=False)
+
+
+ForceOption = Annotated[
+    bool,
+    typer.Option("--force", help="Khóa cả khi chưa đủ điểm (cần --note lí do) / lock anyway."),
+]
 
 
 def lock(
@@ -242,10 +279,15 @@ def lock(
     class_: ClassOption = "",
     subject: SubjectOption = "",
     note: NoteOption = "",
+    force: ForceOption = False,
     data_dir_: DataDirOption = None,
+    today: TodayOption = None,
 ) -> None:
-    """Khóa sổ (Hiệu trưởng) / Lock a semester, a class or a subject."""
-    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note)
+    """Khóa sổ (Hiệu trưởng) / Lock a semester, a class or a subject. Trước khi khóa, kiểm tra
+    điểm, điểm danh, rèn luyện đã đến hạn của phần sắp khóa; chưa đủ thì không khóa (trừ khi
+    --force --note)."""
+    day = today.date() if today else None
+    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note, day, force)
 
 
 def unlock(

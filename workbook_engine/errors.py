@@ -651,6 +651,19 @@ OPERATION_KINDS = _kinds(
         "đầu tiên (wbe ingest hoặc wbe watch).",
     ),
     ProblemKind(
+        "lock-incomplete",
+        "Chưa đủ điểm để khóa sổ",
+        "chưa khóa {scope}: còn {count} mục chưa nhập đủ (liệt kê ở trên)",
+        "Nhắc giáo viên nhập nốt rồi khóa lại; xem «wbe report progress». Nếu vẫn phải khóa, "
+        "chạy lại với --force và --note ghi lí do.",
+    ),
+    ProblemKind(
+        "lock-force-needs-note",
+        "Thiếu lí do khóa sổ khi chưa đủ điểm",
+        "khóa {scope} khi còn {count} mục chưa đủ cần ghi lí do",
+        "Thêm --note \"lí do\" (ví dụ: đã báo cáo, giáo viên ốm dài ngày) cùng với --force.",
+    ),
+    ProblemKind(
         "ledger-error",
         "Sổ điểm từ chối yêu cầu",
         "{detail}",

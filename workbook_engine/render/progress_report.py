@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -22,18 +22,9 @@ from typing import Any
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.model import Setup
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.progress import (
-    HomeroomLine,
-    Progress,
-    SubjectLine,
-    TeacherLine,
-    Values,
-    missing_lines,
-    school_progress,
-    students_missing,
-)
+from workbook_engine.pipeline.progress_check import read_progress
+from workbook_engine.progress import Progress, TeacherLine, Values, students_missing
 from workbook_engine.render.common import date_text, render, write_html, write_pdf
-from workbook_engine.results import confirmed_late
 
 FOLDER = Path("reports") / "tien-do"
 NAMES_SHOWN = 6  # the blank students named in a line; more are counted
@@ -78,24 +69,6 @@ class ProgressReport:
 
     def gaps_of(self, teacher: TeacherLine) -> list[Gap]:
         return [g for g in self.gaps if g.teacher == teacher.name and g.group == teacher.group]
-
-
-def read_progress(
-    ledger: Ledger, setup: Setup, as_of: date, group: str | None = None
-) -> tuple[Progress, Values, str]:
-    """The school's progress as of ``as_of`` from the ledger, the values it was counted on and
-    the chain head of those values (one read transaction)."""
-    with ledger.reading():
-        head = ledger.chain_head()
-        values: dict[Any, str] = {}
-        for room in setup.classes:
-            values.update(ledger.scores_of_class(room.code))
-        received = ledger.received_keys(None)
-        late = confirmed_late(setup, ledger.first_received(None))
-        pending = ledger.pending()
-        files = ledger.files()
-    progress = school_progress(setup, as_of, values, received, late, pending, files, group)
-    return progress, values, head
 
 
 def build_report(
@@ -189,42 +162,6 @@ def write_progress(
     if pdf:
         written.append(write_pdf(folder / f"{stem}.pdf", render_progress_html(report, True)))
     return written
-
-
-def lock_gaps(
-    ledger: Ledger, setup: Setup, as_of: date, semester: int, class_code: str, subject: str
-) -> list[str]:
-    """What is missing, as of ``as_of``, in the period a lock would close: the semester's cells
-    of the class (or every class) and subject (or every subject), as located lines."""
-    progress, _, _ = read_progress(ledger, setup, as_of)
-    narrowed = []
-    for t in progress.teachers:
-        subjects = tuple(
-            s
-            for s in t.subjects
-            if (not class_code or s.class_code == class_code)
-            and (not subject or s.subject_code == subject)
-        )
-        subjects = tuple(_semester_only(s, semester) for s in subjects)
-        homerooms = tuple(
-            _homeroom_semester(h, semester)
-            for h in t.homerooms
-            if not subject and (not class_code or h.class_code == class_code)
-        )
-        narrowed.append(TeacherLine(t.code, t.name, t.group, subjects, homerooms))
-    return missing_lines(Progress(progress.as_of, tuple(narrowed)), setup)
-
-
-def _semester_only(line: SubjectLine, semester: int) -> SubjectLine:
-    return replace(line, columns=tuple(c for c in line.columns if c.semester == semester))
-
-
-def _homeroom_semester(line: HomeroomLine, semester: int) -> HomeroomLine:
-    return replace(
-        line,
-        months=tuple(m for m in line.months if m.semester == semester),
-        conduct=tuple(c for c in line.conduct if c[0] == semester),
-    )
 
 
 # --- the xlsx -----------------------------------------------------------------------------------
