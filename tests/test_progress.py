@@ -18,6 +18,7 @@ from workbook_engine.model import (
     Setup,
     SheetKey,
 )
+from workbook_engine.pipeline.progress_check import Entries, calendar_locks
 from workbook_engine.progress import (
     Cells,
     column_due,
@@ -163,3 +164,20 @@ def test_a_group_head_sees_the_teachers_of_their_group(setup: Setup) -> None:
     assert list(whole.groups())[len(named) :] in ([], [""])  # no group: last
     assert sum(len(v) for v in whole.groups().values()) == len(whole.teachers)
     assert whole.classes()["6A1"] == whole.cells
+
+
+def test_a_calendar_lock_is_announced_with_what_it_would_close_incomplete(setup: Setup) -> None:
+    entries = Entries(_values(setup), {month_key("6A1", 2025, 9, 1)}, set(), [], [], "ab" * 32)
+    assert calendar_locks(setup, entries, date(2025, 11, 25)) == []  # none within 14 days
+    ((event, gaps),) = calendar_locks(setup, entries, date(2026, 1, 12))
+    assert (event.semester, event.start) == (1, date(2026, 1, 24))  # the lock of semester 1
+    teacher = setup.teacher_by_code("GV006").full_name
+    # it starts after the semester's end: every cell of semester 1 is owed
+    assert f"{teacher} – 6A1 – Toán – HK1 – CK: thiếu 4/4 ô (hạn 15/01/2026)" in gaps
+    assert any("điểm danh tháng 12/2025: chưa nhận" in line for line in gaps)
+    assert any("rèn luyện HK1: thiếu 4/4" in line for line in gaps)
+    assert not any("HK2" in line for line in gaps)
+    # in force: still listed, until it ends
+    assert [e.start for e, _ in calendar_locks(setup, entries, date(2026, 3, 1))] == [
+        date(2026, 1, 24)
+    ]

@@ -3,11 +3,17 @@ transaction, and what a lock would close while still incomplete."""
 
 from __future__ import annotations
 
-from dataclasses import replace
-from datetime import date
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
 
-from workbook_engine.model import Setup
+from workbook_engine.model import (
+    CalendarEvent,
+    ChangeRecord,
+    EventKind,
+    FileRecord,
+    Setup,
+    SheetKey,
+)
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.progress import (
     HomeroomLine,
@@ -20,23 +26,39 @@ from workbook_engine.progress import (
 )
 from workbook_engine.results import confirmed_late
 
+LOCK_NOTICE_DAYS = 14  # a calendar lock is announced with what it will close this long before
 
-def read_progress(
-    ledger: Ledger, setup: Setup, as_of: date, group: str | None = None
-) -> tuple[Progress, Values, str]:
-    """The school's progress as of ``as_of`` from the ledger, the values it was counted on and
-    the chain head of those values (one read transaction)."""
+
+@dataclass(frozen=True)
+class Entries:
+    """What progress is counted on, read from the ledger in one transaction."""
+
+    values: Values
+    received: set[SheetKey]  # attendance months in
+    late: set[SheetKey]  # attendance months confirmed after their deadline
+    pending: list[ChangeRecord]
+    files: list[FileRecord]
+    chain_head: str  # of these values
+
+
+def read_entries(ledger: Ledger, setup: Setup) -> Entries:
     with ledger.reading():
-        head = ledger.chain_head()
-        values: dict[Any, str] = {}
+        values: dict[tuple[SheetKey, str, str], str] = {}
         for room in setup.classes:
             values.update(ledger.scores_of_class(room.code))
-        received = ledger.received_keys(None)
-        late = confirmed_late(setup, ledger.first_received(None))
-        pending = ledger.pending()
-        files = ledger.files()
-    progress = school_progress(setup, as_of, values, received, late, pending, files, group)
-    return progress, values, head
+        return Entries(
+            values,
+            ledger.received_keys(None),
+            confirmed_late(setup, ledger.first_received(None)),
+            ledger.pending(),
+            ledger.files(),
+            ledger.chain_head(),
+        )
+
+
+def progress_of(setup: Setup, entries: Entries, as_of: date, group: str | None = None) -> Progress:
+    return school_progress(setup, as_of, entries.values, entries.received, entries.late,
+                           entries.pending, entries.files, group)  # fmt: skip
 
 
 def lock_gaps(
@@ -45,16 +67,27 @@ def lock_gaps(
     """What is missing, as of ``as_of`` (None: everything of the semester), in the period a
     lock would close: the semester's cells of the class (or every class) and subject (or every
     subject), its attendance months and conduct, as located lines."""
-    progress, _, _ = read_progress(ledger, setup, as_of or date.max)
+    return gaps_closed(setup, read_entries(ledger, setup), as_of, semester, class_code, subject)
+
+
+def gaps_closed(
+    setup: Setup,
+    entries: Entries,
+    as_of: date | None,
+    semester: int,
+    class_code: str = "",
+    subject: str = "",
+) -> list[str]:
+    """:func:`lock_gaps` on entries already read."""
+    progress = progress_of(setup, entries, as_of or date.max)
     narrowed = []
     for t in progress.teachers:
         subjects = tuple(
-            s
+            _semester_only(s, semester)
             for s in t.subjects
             if (not class_code or s.class_code == class_code)
             and (not subject or s.subject_code == subject)
         )
-        subjects = tuple(_semester_only(s, semester) for s in subjects)
         homerooms = tuple(
             _homeroom_semester(h, semester)
             for h in t.homerooms
@@ -62,6 +95,26 @@ def lock_gaps(
         )
         narrowed.append(TeacherLine(t.code, t.name, t.group, subjects, homerooms))
     return missing_lines(Progress(progress.as_of, tuple(narrowed)), setup)
+
+
+def calendar_locks(
+    setup: Setup, entries: Entries, today: date, ahead: int = LOCK_NOTICE_DAYS
+) -> list[tuple[CalendarEvent, list[str]]]:
+    """The calendar's locks starting within ``ahead`` days or in force today, each with what
+    it closes (closed) incomplete, as of its first day: a lock of the year closes both
+    semesters."""
+    found = []
+    for event in setup.calendar:
+        if event.kind is not EventKind.LOCK:
+            continue
+        if not event.start - timedelta(days=ahead) <= today <= event.end:
+            continue
+        numbers = [event.semester] if event.semester else [s.number for s in setup.semesters]
+        gaps: list[str] = []
+        for number in numbers:
+            gaps += gaps_closed(setup, entries, lock_day(setup, number, event.start), number)
+        found.append((event, gaps))
+    return found
 
 
 def _semester_only(line: SubjectLine, semester: int) -> SubjectLine:

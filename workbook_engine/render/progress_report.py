@@ -22,7 +22,7 @@ from typing import Any
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.model import Setup
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.progress_check import read_progress
+from workbook_engine.pipeline.progress_check import calendar_locks, progress_of, read_entries
 from workbook_engine.progress import Progress, TeacherLine, Values, students_missing
 from workbook_engine.render.common import date_text, render, write_html, write_pdf
 
@@ -46,6 +46,16 @@ class Gap:
 
 
 @dataclass(frozen=True)
+class Lock:
+    """A lock of the calendar starting soon or in force, and what it closes incomplete."""
+
+    name: str
+    start: date
+    end: date
+    gaps: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     """What the templates and the xlsx show."""
 
@@ -57,6 +67,7 @@ class ProgressReport:
     gaps: tuple[Gap, ...]
     chain_head: str
     chart: str  # a data URI (SVG), "" when nobody owes anything yet
+    locks: tuple[Lock, ...] = ()  # the calendar's locks near or in force
 
     @property
     def title(self) -> str:
@@ -72,7 +83,12 @@ class ProgressReport:
 
 
 def build_report(
-    setup: Setup, progress: Progress, values: Values, chain_head: str, group: str | None = None
+    setup: Setup,
+    progress: Progress,
+    values: Values,
+    chain_head: str,
+    group: str | None = None,
+    locks: Sequence[Lock] = (),
 ) -> ProgressReport:
     gaps: list[Gap] = []
     for t in progress.teachers:
@@ -95,7 +111,7 @@ def build_report(
                                     f"{cells.missing}/{cells.required} em", ""))  # fmt: skip
     return ProgressReport(
         setup.school.name, setup.school.school_year, progress.as_of, group, progress,
-        tuple(gaps), chain_head, chart(progress),
+        tuple(gaps), chain_head, chart(progress), tuple(locks),
     )  # fmt: skip
 
 
@@ -153,8 +169,11 @@ def write_progress(
 ) -> list[Path]:
     """``<outbox>/reports/tien-do/<date>[ <group>].html|.xlsx|.pdf`` as of ``as_of`` (the PDF
     when ``pdf``); returns the written paths."""
-    progress, values, head = read_progress(ledger, setup, as_of, group)
-    report = build_report(setup, progress, values, head, group)
+    entries = read_entries(ledger, setup)
+    progress = progress_of(setup, entries, as_of, group)
+    locks = [Lock(e.note or "Khóa sổ", e.start, e.end, tuple(gaps))
+             for e, gaps in calendar_locks(setup, entries, as_of)]  # fmt: skip
+    report = build_report(setup, progress, entries.values, entries.chain_head, group, locks)
     folder = Path(outbox) / FOLDER
     stem = progress_stem(as_of, group)
     written = [write_html(folder / f"{stem}.html", render_progress_html(report))]
