@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from workbook_engine.cli_backup import backup, restore
 from workbook_engine.cli_books import books_app
 from workbook_engine.cli_common import (
     DataDirOption,
@@ -50,6 +51,8 @@ app.add_typer(setup_app, name="setup")
 app.add_typer(templates_app, name="templates")
 app.command("ingest")(ingest)
 app.command("watch")(watch)
+app.command("backup")(backup)
+app.command("restore")(restore)
 app.add_typer(corrections_app, name="corrections")
 app.add_typer(people_app, name="people")
 app.command("lock")(lock)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from workbook_engine.cli_backup import BackupDirOption, BackupKeepOption, daily_backup
 from workbook_engine.cli_common import (
     InboxOption,
     JsonOption,
@@ -137,12 +138,15 @@ def watch(
     poll: Annotated[bool, typer.Option("--poll", help="Quét định kì (ổ mạng SMB/NFS).")] = False,
     settle: Annotated[float, typer.Option("--settle", help="Giây chờ tệp chép xong.")] = 2.0,
     today: TodayOption = None,
+    backup_dir: BackupDirOption = None,
+    backup_keep: BackupKeepOption = 7,
 ) -> None:
     """Theo dõi hộp thư và các thư mục Nộp, Duyệt của từng người / Watch (Ctrl-C to stop)."""
     from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
     from workbook_engine.render.background import publish_in_background
 
     data = data_dir(data_dir_)
+    backups = daily_backup(data, backup_dir, backup_keep, outbox)  # refused before the lock
     setup_logging(data)
     lock = hold_data_dir(data, "wbe watch")
     try:
@@ -151,9 +155,16 @@ def watch(
         lock.release()
         raise
     options = WatchOptions(settle_seconds=settle, poll=poll)
-    # teachers are answered as each file commits; the outbox follows in its own thread
+    # teachers are answered as each file commits; the outbox follows in its own thread, and the
+    # daily backup runs there too while nothing waits to be published
+    if backups is not None:
+        backups.setup = pipeline.setup  # the archives are named by the school's code
     publisher = publish_in_background(
-        data.ledger, pipeline.setup, outbox, lambda: pipeline.today or date.today()
+        data.ledger,
+        pipeline.setup,
+        outbox,
+        lambda: pipeline.today or date.today(),
+        idle=backups.step if backups is not None else None,
     )
     assert pipeline.share is not None
     watcher = InboxWatcher(

@@ -661,7 +661,7 @@ OPERATION_KINDS = _kinds(
         "lock-force-needs-note",
         "Thiếu lí do khóa sổ khi chưa đủ điểm",
         "khóa {scope} khi còn {count} mục chưa đủ cần ghi lí do",
-        "Thêm --note \"lí do\" (ví dụ: đã báo cáo, giáo viên ốm dài ngày) cùng với --force.",
+        'Thêm --note "lí do" (ví dụ: đã báo cáo, giáo viên ốm dài ngày) cùng với --force.',
     ),
     ProblemKind(
         "ledger-error",
@@ -864,6 +864,100 @@ OPERATION_KINDS = _kinds(
         "{detail}",
         "Chạy chương trình mẫu với một thư mục dữ liệu riêng, ví dụ: "
         "wbe demo --data-dir du-lieu-mau.",
+    ),
+    # --- backup and restore (wbe backup, wbe restore, wbe watch --backup-dir; issue 14); a
+    # problem inside an archive is located by the member's name (``Tệp data/setup.xlsx: …``)
+    ProblemKind(
+        "backup-not-a-data-dir",
+        "Không phải thư mục dữ liệu",
+        "thư mục {path} không có sổ điểm (ledger.sqlite) hay tệp thiết lập (setup.xlsx): không "
+        "phải thư mục dữ liệu của trường",
+        "Chỉ đúng thư mục dữ liệu bằng --data-dir (hoặc WBE_DATA_DIR) rồi chạy lại.",
+    ),
+    ProblemKind(
+        "backup-dest-inside-data",
+        "Nơi sao lưu nằm trong thư mục dữ liệu",
+        "không ghi bản sao lưu vào {dest}: nơi này nằm trong thư mục dữ liệu {data}",
+        "Chọn nơi lưu ngoài thư mục dữ liệu, tốt nhất ở ổ đĩa hoặc máy khác (ổ USB, ổ mạng): "
+        "bản sao lưu phải còn khi ổ đĩa chứa dữ liệu bị hỏng.",
+    ),
+    ProblemKind(
+        "backup-dest-exists",
+        "Tệp sao lưu đã có",
+        "tệp {path} đã có; lệnh sao lưu không ghi đè lên tệp có sẵn",
+        "Chọn tên tệp khác, hoặc chỉ ghi tên thư mục: tên tệp sao lưu sẽ kèm ngày giờ.",
+    ),
+    ProblemKind(
+        "backup-write-failed",
+        "Không ghi được",
+        "không ghi được vào {path} ({detail}); không có tệp dở dang nào được để lại dưới tên "
+        "cuối cùng",
+        "Kiểm tra ổ đĩa còn chỗ trống, đã được kết nối và cho phép ghi, rồi chạy lại lệnh.",
+    ),
+    ProblemKind(
+        "backup-not-an-archive",
+        "Không phải bản sao lưu",
+        "tệp {path} không phải bản sao lưu của sổ điểm ({detail})",
+        "Chọn đúng tệp so-diem-….zip do lệnh wbe backup tạo ra; nếu tệp bị chép dở, chép lại "
+        "từ nơi cất bản sao lưu.",
+    ),
+    ProblemKind(
+        "backup-member-damaged",
+        "Tệp trong bản sao lưu bị hỏng",
+        "tệp trong bản sao lưu bị hỏng hoặc đã bị sửa: {detail}",
+        "Không dùng bản sao lưu này để khôi phục; chọn bản sao lưu khác (gần nhất còn nguyên "
+        "vẹn), kiểm tra bằng wbe backup --verify.",
+    ),
+    ProblemKind(
+        "backup-member-missing",
+        "Thiếu tệp trong bản sao lưu",
+        "bản kê có ghi tệp này nhưng bản sao lưu không có",
+        "Không dùng bản sao lưu này để khôi phục; chọn bản sao lưu khác, kiểm tra bằng wbe "
+        "backup --verify.",
+    ),
+    ProblemKind(
+        "backup-member-unlisted",
+        "Tệp lạ trong bản sao lưu",
+        "tệp này có trong bản sao lưu nhưng không có trong bản kê manifest.json (được thêm vào "
+        "sau khi sao lưu)",
+        "Không dùng bản sao lưu này để khôi phục; chọn bản sao lưu khác, kiểm tra bằng wbe "
+        "backup --verify. Nếu không ai chủ ý sửa tệp sao lưu, báo Hiệu trưởng.",
+    ),
+    ProblemKind(
+        "backup-member-unsafe",
+        "Tên tệp không an toàn trong bản sao lưu",
+        "tên tệp {detail}: giải nén có thể ghi ra ngoài thư mục khôi phục nên tệp bị bỏ qua",
+        "Không dùng bản sao lưu này; bản do wbe backup tạo ra không bao giờ có tên như vậy. Chọn "
+        "bản sao lưu khác và báo Hiệu trưởng.",
+    ),
+    ProblemKind(
+        "backup-ledger-broken",
+        "Sổ điểm trong bản sao lưu không nguyên vẹn",
+        "sổ điểm trong bản sao lưu không còn nguyên vẹn: {detail}",
+        "Không khôi phục từ bản sao lưu này; chọn bản sao lưu khác và kiểm tra bằng wbe backup "
+        "--verify.",
+    ),
+    ProblemKind(
+        "backup-ledger-mismatch",
+        "Sổ điểm khác bản kê",
+        "sổ điểm trong bản sao lưu khác với bản kê: {detail}",
+        "Không khôi phục từ bản sao lưu này; chọn bản sao lưu khác và kiểm tra bằng wbe backup "
+        "--verify.",
+    ),
+    ProblemKind(
+        "backup-damaged",
+        "Bản sao lưu không dùng được",
+        "bản sao lưu {path} có {count} lỗi (xem trên); không dùng được để khôi phục",
+        "Chọn bản sao lưu khác (kiểm tra bằng wbe backup --verify), hoặc sao lưu lại từ thư mục "
+        "dữ liệu nếu nó còn (wbe backup).",
+    ),
+    ProblemKind(
+        "restore-target-not-empty",
+        "Thư mục khôi phục đã có dữ liệu",
+        "thư mục {path} đã có dữ liệu ({detail}); lệnh khôi phục không ghi đè lên dữ liệu có "
+        "sẵn, chưa có gì được ghi",
+        "Khôi phục vào một thư mục mới hoặc trống (--data-dir). Muốn thay dữ liệu hiện tại: dừng "
+        "wbe watch, đổi tên thư mục cũ để giữ lại, rồi chạy lại lệnh.",
     ),
 )
 CATALOGUE.update(OPERATION_KINDS)

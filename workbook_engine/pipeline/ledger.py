@@ -308,6 +308,47 @@ class Ledger:
         db.row_factory = sqlite3.Row
         return cls(db, Path(path))
 
+    @classmethod
+    @contextlib.contextmanager
+    def as_is(cls, path: Path | str) -> Iterator[Ledger]:
+        """A ledger file (a backup's copy) opened without migrating it, in one read
+        transaction: its chain head stays what it was."""
+        db = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        ledger = cls(db, Path(path))
+        try:
+            with ledger.reading():
+                yield ledger
+        finally:
+            db.close()
+
+    @staticmethod
+    def copy_file(source: Path | str, copy: Path | str, *, readonly: bool = True) -> None:
+        """Copy the ledger file ``source`` to ``copy`` with SQLite's online backup API, in one
+        read transaction (a write in progress elsewhere is wholly in or wholly out); opened
+        read-only unless SQLite must first finish an interrupted write (``readonly`` False)."""
+        name = f"{Path(source).resolve().as_uri()}?mode=ro" if readonly else str(source)
+        db = sqlite3.connect(name, uri=readonly, timeout=30)
+        try:
+            target = sqlite3.connect(str(copy))
+            try:
+                db.backup(target)  # every page in one step
+            finally:
+                target.close()
+        finally:
+            db.close()
+
+    def row_counts(self) -> dict[str, int]:
+        """Rows per table (SQLite's internal ``sqlite_…`` tables left out)."""
+        names = [
+            str(r[0])
+            for r in self.db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+                " ORDER BY name"
+            )
+        ]
+        return {n: int(self.db.execute(f'SELECT COUNT(*) FROM "{n}"').fetchone()[0]) for n in names}
+
     def close(self) -> None:
         self.db.close()
 

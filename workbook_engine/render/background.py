@@ -42,8 +42,9 @@ class PublishLoop:
         clock: Callable[[], float] = time.monotonic,
         today: Callable[[], date] = date.today,
         finish: Callable[[], object] | None = None,
+        idle: Callable[[], object] | None = None,
     ) -> None:
-        self.publish, self.finish = publish, finish
+        self.publish, self.finish, self.idle = publish, finish, idle
         self.options = options or LoopOptions()
         self.clock, self.today = clock, today
         self.stop = threading.Event()
@@ -94,6 +95,19 @@ class PublishLoop:
         self.published += 1
         return True
 
+    def idle_step(self) -> bool:
+        """Run ``idle`` (the daily backup) when nothing waits to be published: after a publish,
+        and from the start; True when it ran. Its failure is logged, never raised."""
+        with self._lock:
+            waiting = self._first is not None or self._retry_at is not None
+        if self.idle is None or waiting:
+            return False
+        try:
+            self.idle()
+        except Exception:
+            log.exception("Chưa sao lưu được thư mục dữ liệu; sẽ thử lại sau")
+        return True
+
     def _schedule_retry(self) -> None:
         with self._lock:
             delay = self._backoff
@@ -105,6 +119,7 @@ class PublishLoop:
         """Until :attr:`stop` is set; then publishes once more if anything is still waiting."""
         while not self.stop.is_set():
             self.step()
+            self.idle_step()
             self._wake.wait(self.options.tick_seconds)
             self._wake.clear()
         with self._lock:
@@ -151,10 +166,15 @@ class LedgerPublisher:
 
 
 def publish_in_background(
-    ledger_path: Path, setup: Setup, outbox: Path, today: Callable[[], date] = date.today
+    ledger_path: Path,
+    setup: Setup,
+    outbox: Path,
+    today: Callable[[], date] = date.today,
+    idle: Callable[[], object] | None = None,
 ) -> PublishLoop:
-    """Start the publishing thread; ``request()`` after each batch, ``close()`` at the end."""
+    """Start the publishing thread; ``request()`` after each batch, ``close()`` at the end.
+    ``idle`` (the daily backup) runs in that thread whenever nothing waits to be published."""
     target = LedgerPublisher(ledger_path, setup, outbox, today)
-    loop = PublishLoop(target, today=today, finish=target.close)
+    loop = PublishLoop(target, today=today, finish=target.close, idle=idle)
     loop.start()
     return loop
