@@ -11,8 +11,6 @@ each teacher's share (matplotlib, drawn to SVG). What is due when: :mod:`workboo
 
 from __future__ import annotations
 
-import base64
-import io
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +22,7 @@ from workbook_engine.model import Setup
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.progress_check import calendar_locks, progress_of, read_entries
 from workbook_engine.progress import Progress, TeacherLine, Values, students_missing
+from workbook_engine.render.charts import progress_bars
 from workbook_engine.render.common import date_text, render, write_html, write_pdf
 
 FOLDER = Path("reports") / "tien-do"
@@ -116,37 +115,13 @@ def build_report(
 
 
 def chart(progress: Progress) -> str:
-    """A horizontal bar per teacher who owes something: the share filled, those under BEHIND
-    in red; an SVG data URI ("" when nobody owes anything yet)."""
-    owing = [t for t in progress.teachers if t.cells.required]
+    """A bar per teacher who owes something, the furthest behind on top (an SVG data URI; ""
+    when nobody owes anything yet)."""
+    owing = sorted((t for t in progress.teachers if t.cells.required),
+                   key=lambda t: (t.cells.percent, t.name))  # fmt: skip
     if not owing:
         return ""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    owing.sort(key=lambda t: (t.cells.percent, t.name))
-    height = max(1.6, 0.22 * len(owing) + 0.8)
-    figure, axes = plt.subplots(figsize=(7.0, height))
-    try:
-        shares = [t.cells.percent for t in owing]
-        colours = ["#c0392b" if share < BEHIND else "#2e7d32" for share in shares]
-        axes.barh([t.name for t in owing], shares, color=colours, height=0.7)
-        axes.set_xlim(0, 100)
-        axes.invert_yaxis()  # the furthest behind on top
-        axes.set_xlabel("Tỉ lệ ô đã nhập so với số ô phải nhập (%)", fontsize=8)
-        axes.axvline(BEHIND, color="#555555", linewidth=0.6, linestyle="--")
-        axes.tick_params(labelsize=7)
-        for spine in ("top", "right"):
-            axes.spines[spine].set_visible(False)
-        figure.tight_layout()
-        buffer = io.StringIO()
-        figure.savefig(buffer, format="svg")
-    finally:
-        plt.close(figure)
-    encoded = base64.b64encode(buffer.getvalue().encode("utf-8")).decode("ascii")
-    return f"data:image/svg+xml;base64,{encoded}"
+    return progress_bars([t.name for t in owing], [t.cells.percent for t in owing], BEHIND)
 
 
 def render_progress_html(report: ProgressReport, printed: bool = False) -> str:
