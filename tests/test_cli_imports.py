@@ -8,7 +8,16 @@ import sys
 
 import pytest
 
-HEAVY = ("pandas", "pandera", "openpyxl", "weasyprint", "xlsxwriter", "jinja2", "python_calamine")
+HEAVY = (
+    "pandas",
+    "pandera",
+    "openpyxl",
+    "weasyprint",
+    "xlsxwriter",
+    "jinja2",
+    "python_calamine",
+    "matplotlib",
+)
 LOADED = f"sorted(m for m in {HEAVY!r} if m in sys.modules)"
 
 
