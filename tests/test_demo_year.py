@@ -110,3 +110,18 @@ def test_the_change_log_verifies(demo_year: DemoYear) -> None:
     assert len(result.approved) == 1  # the correction, approved on the decision form
     with Ledger.open(data.ledger) as ledger:
         assert ledger.verify() is None
+
+
+def test_the_demo_writes_the_years_statistics_and_export(demo_year: DemoYear) -> None:
+    _, outbox, demo = demo_year
+    names = {p.relative_to(outbox).as_posix() for p in demo.reports}
+    grades = sorted({room.grade for room in demo.setup.classes})
+    stems = ["toan-truong", *(f"khoi-{g}" for g in grades)]
+    assert {f"reports/thong-ke/CN/{stem}.{ext}" for stem in stems
+            for ext in ("html", "pdf", "xlsx")} <= names  # fmt: skip
+    (export,) = [p for p in demo.reports if p.parent.name == "exports"]
+    book = openpyxl.load_workbook(export, read_only=True)
+    rows = [r for r in book.worksheets[0].iter_rows(min_row=2, values_only=True) if any(r)]
+    book.close()
+    assert len(rows) == len(demo.setup.students)
+    assert {str(r[1]) for r in rows} == {s.code for s in demo.setup.students}

@@ -182,6 +182,9 @@ def demo(
     books = f"{len(result.books)} tệp trong {outbox / 'books'}"
     sample = "một lớp: điểm danh hai tháng, sổ theo dõi; sổ điểm một giáo viên; học bạ vài em"
     out.print(f"Sổ in mẫu ({sample}): {books}.", markup=False)
+    where = f"{outbox / 'reports' / 'thong-ke'} và {outbox / 'exports'}"
+    out.print(f"Thống kê chất lượng cả năm và tệp gửi Phòng Giáo dục: {len(result.reports)} tệp "
+              f"trong {where}.", markup=False)  # fmt: skip
     if result.chain_problem:
         raise engine_error("chain-broken", detail=result.chain_problem)
     out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)

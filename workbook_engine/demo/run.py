@@ -46,6 +46,7 @@ from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.errors import Report, WorkbookEngineError, make_problem
 from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.kinds.homeroom import attendance_sheet_name, conduct_sheet_name
+from workbook_engine.io.office_export import export_path, load_layout, write_office_export
 from workbook_engine.io.results_decision_sheet import mark_results_form
 from workbook_engine.io.setup_reader import SetupError, check_setup
 from workbook_engine.io.setup_writer import write_setup
@@ -69,6 +70,7 @@ from workbook_engine.render.books.class_book import write_class_books
 from workbook_engine.render.books.hocba import write_hocba
 from workbook_engine.render.books.teacher import write_teacher_books
 from workbook_engine.render.publish import publish
+from workbook_engine.render.statistics import school_results, write_statistics
 from workbook_engine.rules import AssessmentMode, Comment
 from workbook_engine.share import ShareLayout
 from workbook_engine.share_setup import init_share, write_permission_scripts
@@ -187,6 +189,7 @@ class DemoResult:
     chain_head: str = ""
     cohort: Cohort = field(default_factory=Cohort)
     books: list[Path] = field(default_factory=list)  # the sample of printed books
+    reports: list[Path] = field(default_factory=list)  # the year's statistics and export
 
 
 def _on_day(day: date) -> Callable[[], str]:
@@ -252,7 +255,22 @@ def run_demo(
         if progress:
             progress("Sổ tổng hợp, báo cáo, biên bản", 1, 1)
         result.books = _books(pipeline.ledger, setup, outbox, year, progress)
+        result.reports = _year_reports(pipeline.ledger, setup, outbox, progress)
     return result
+
+
+def _year_reports(
+    ledger: Ledger, setup: Setup, outbox: Path, progress: Progress | None
+) -> list[Path]:
+    """The year's quality statistics (school and grades) and the export for the education
+    office, as ``wbe report stats --year`` and ``wbe report export`` write them."""
+    label = "Thống kê chất lượng, tệp gửi Phòng Giáo dục"
+    step = (lambda done, total: progress(label, done, total)) if progress else None
+    school = school_results(ledger, setup, RESULTS_DAY)
+    written = write_statistics(school, setup, outbox, "CN", progress=step)
+    export = write_office_export(export_path(outbox, setup), setup, school.results,
+                                 load_layout(), school.chain_head)  # fmt: skip
+    return [*written, export]
 
 
 def _books(
