@@ -125,3 +125,60 @@ def test_a_lock_checks_what_it_closes(school: School) -> None:
                          input="246824\n")  # fmt: skip
     assert late.exit_code == 1 and "(cả học kì)" in late.output
     assert "Toán – HK1 – CK: thiếu" in late.output
+
+
+def test_a_monthly_lock_freezes_only_the_columns_due(school: School) -> None:
+    """After the October check: Toán's TX1 (due 08/10) locked, with one student still blank
+    (forced, with a reason); that student's TX1 sent later waits for approval, a TX2 does not."""
+    students = school.setup.students_of("6A1")
+    cells = {f"D{FIRST_ROW + k}": 7 for k in range(len(students) - 1)}  # the last one blank
+    (first,) = school.ingest(school.fill("6A1", "TOAN", cells))
+    assert first.status is Status.ACCEPTED
+    principal = next(t.code for t in school.setup.teachers if Role.PRINCIPAL in t.roles)
+    set_pin(school.data, principal, "246824")
+    data = ["--data-dir", str(school.data.root)]
+    args = ["lock", "--semester", "1", "--class", "6A1", "--subject", "TOAN", "--due",
+            "--by", principal, "--today", "2025-10-10", *data]  # fmt: skip
+    refused = runner.invoke(app, args, input="246824\n")
+    assert refused.exit_code == 1 and "Toán – HK1 – TX1: thiếu 1/" in refused.output
+    done = runner.invoke(app, [*args, "--force", "--note", "Em cuối ốm, kiểm tra bù sau"],
+                         input="246824\n")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert "6A1 TOAN: TX1" in done.output and "của 1 lớp-môn" in done.output
+    key = SheetKey("6A1", "TOAN", 1)
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        assert list(ledger.locked_columns(key)) == ["TX1"]
+        assert ledger.manual_lock(key) is None  # the sheet itself stays open
+        assert ledger.verify() is None
+    again = runner.invoke(app, [*args, "--force", "--note", "lần hai"], input="246824\n")
+    assert again.exit_code == 0 and "Không có cột nào mới đến hạn" in again.output
+
+    last = FIRST_ROW + len(students) - 1
+    (later,) = school.ingest(school.fill("6A1", "TOAN", {f"D{last}": 8, f"E{FIRST_ROW}": 9}))
+    assert later.status is Status.ACCEPTED
+    assert {(c.column, c.status) for c in later.changes} == {("TX1", "pending"), ("TX2", "merged")}
+    (warning,) = [p for p in later.problems if p.code == "columns-locked"]
+    assert "1 ô ở cột TX1" in str(warning)
+
+    unlock = ["unlock", *args[1:7], "--by", principal, *data]
+    unlocked = runner.invoke(app, unlock, input="246824\n")
+    assert unlocked.exit_code == 0, unlocked.output
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        assert ledger.locked_columns(key) == {}
+
+
+def test_the_monthly_check_proposes_the_lock_for_the_principal_to_confirm(school: School) -> None:
+    _toan_tx1(school)
+    check = date(2025, 10, 26)  # the calendar's check of October: 25–28/10
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        (html, *_) = write_progress(ledger, school.setup, school.outbox, check, pdf=False)
+        outside = write_progress(ledger, school.setup, school.outbox, date(2025, 11, 20),
+                                 pdf=False)[0]  # fmt: skip
+    text = html.read_text(encoding="utf-8")
+    principal = next(t.code for t in school.setup.teachers if Role.PRINCIPAL in t.roles)
+    assert "đề nghị khóa sổ tháng (học kì 1)" in text
+    assert f"wbe lock --semester 1 --due --by {principal}" in text
+    complete, _, rest = text.partition("lớp-môn đã đủ")
+    assert complete.endswith("vẫn mở. 1 ")  # one class-subject complete: 6A1 Toán
+    assert "6A1 Ngữ văn: TX1" in rest and "6A1 Toán" not in rest.split("</div>")[0]
+    assert "đề nghị khóa sổ tháng" not in outside.read_text(encoding="utf-8")  # no check

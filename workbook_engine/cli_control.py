@@ -224,9 +224,11 @@ GAPS_SHOWN = 30  # located gaps printed before a lock is refused; the rest count
 
 
 def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, by: str,
-          note: str, today: date | None = None, force: bool = False) -> None:  # fmt: skip
+          note: str, today: date | None = None, force: bool = False,
+          due: bool = False) -> None:  # fmt: skip
     scope = " ".join(filter(None, [f"học kì {semester}", class_ and f"lớp {class_}",
                                    subject and f"môn {subject}"]))  # fmt: skip
+    day = today or date.today()
     with school(data, decider(data, by, Action.LOCK)) as (setup, ledger):
         room = setup.find_class(class_) if class_ else None
         if class_ and room is None:
@@ -234,8 +236,11 @@ def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, 
         if subject and subject not in {s.code for s in setup.subjects}:
             grade = room.grade if room else "nào"
             raise engine_error("unknown-subject", value=subject, grade=grade)
+        if action == "lock" and due:
+            _lock_due(ledger, setup, semester, class_, subject, scope, day, force, note, by)
+            return
         if action == "lock":
-            _complete(ledger, setup, semester, class_, subject, scope, today, force, note)
+            _complete(ledger, setup, semester, class_, subject, scope, day, force, note)
         with ledger.transaction():
             ledger.record_lock(action, semester, by, class_, subject, note)
     verb = "Đã khóa sổ" if action == "lock" else "Đã mở sổ"
@@ -243,16 +248,55 @@ def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, 
 
 
 def _complete(ledger: Ledger, setup: Setup, semester: int, class_: str, subject: str,
-              scope: str, today: date | None, force: bool, note: str) -> None:  # fmt: skip
+              scope: str, today: date, force: bool, note: str) -> None:  # fmt: skip
     """Check what a lock would close: say it is complete, or list what is missing and refuse
     unless ``force`` with a ``note``."""
     from workbook_engine.pipeline.progress_check import lock_day, lock_gaps
 
-    day = lock_day(setup, semester, today or date.today())
+    day = lock_day(setup, semester, today)
     gaps = lock_gaps(ledger, setup, day, semester, class_, subject)
     until = "cả học kì" if day is None else f"đến hạn ngày {day:%d/%m/%Y}"
+    _judge_gaps(gaps, scope, until, "điểm, điểm danh và rèn luyện", force, note)
+
+
+def _lock_due(ledger: Ledger, setup: Setup, semester: int, class_: str, subject: str,
+              scope: str, today: date, force: bool, note: str, by: str) -> None:  # fmt: skip
+    """The monthly lock: the columns of each class-subject due by ``today`` (TX, GK, CK as the
+    progress report counts them), checked complete first; a value added there later waits
+    for approval; the columns not yet due stay open."""
+    from workbook_engine.pipeline.progress_check import (
+        due_columns,
+        gaps_closed,
+        progress_of,
+        read_entries,
+    )
+
+    entries = read_entries(ledger, setup)
+    gaps = gaps_closed(setup, entries, today, semester, class_, subject, with_homerooms=False)
+    until = f"đến hạn ngày {today:%d/%m/%Y}"
+    _judge_gaps(gaps, f"các cột đến hạn {scope}", until, "điểm", force, note)
+    due = due_columns(progress_of(setup, entries, today), semester, class_, subject)
+    new = {key: tuple(c for c in columns if c not in ledger.locked_columns(key))
+           for key, (columns, _) in due.items()}  # fmt: skip
+    new = {key: columns for key, columns in new.items() if columns}
+    with ledger.transaction():
+        for key, columns in new.items():
+            ledger.record_lock("lock", semester, by, key.class_code, key.subject_code, note,
+                               columns)  # fmt: skip
+    if not new:
+        out.print(f"Không có cột nào mới đến hạn để khóa ({scope}, {until}).", markup=False)
+        return
+    for key, columns in new.items():
+        out.print(f"  {key.class_code} {key.subject_code}: {', '.join(columns)}", markup=False)
+    out.print(f"Đã khóa các cột đến hạn {scope} ({until}) của {len(new)} lớp-môn (người quyết "
+              f"định: {by}); thêm hay sửa điểm ở các cột này từ nay phải được duyệt.",
+              markup=False)  # fmt: skip
+
+
+def _judge_gaps(gaps: list[str], scope: str, until: str, what: str, force: bool,
+                note: str) -> None:  # fmt: skip
     if not gaps:
-        out.print(f"Đã kiểm tra {scope}: đủ điểm, điểm danh và rèn luyện {until}.", markup=False)
+        out.print(f"Đã kiểm tra {scope}: đủ {what} {until}.", markup=False)
         return
     err.print(f"Kiểm tra {scope} ({until}): còn {len(gaps)} mục chưa đủ:", markup=False)
     for line in gaps[:GAPS_SHOWN]:
@@ -271,6 +315,13 @@ ForceOption = Annotated[
     bool,
     typer.Option("--force", help="Khóa cả khi chưa đủ điểm (cần --note lí do) / lock anyway."),
 ]
+DueOption = Annotated[
+    bool,
+    typer.Option(
+        "--due",
+        help="Khóa tháng: chỉ các cột điểm đã đến hạn (sau kiểm tra tiến độ); các cột sau vẫn mở.",
+    ),
+]
 
 
 def lock(
@@ -280,14 +331,15 @@ def lock(
     subject: SubjectOption = "",
     note: NoteOption = "",
     force: ForceOption = False,
+    due: DueOption = False,
     data_dir_: DataDirOption = None,
     today: TodayOption = None,
 ) -> None:
     """Khóa sổ (Hiệu trưởng) / Lock a semester, a class or a subject. Trước khi khóa, kiểm tra
     điểm, điểm danh, rèn luyện đã đến hạn của phần sắp khóa; chưa đủ thì không khóa (trừ khi
-    --force --note)."""
+    --force --note). --due: khóa tháng, chỉ các cột đã đến hạn."""
     day = today.date() if today else None
-    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note, day, force)
+    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note, day, force, due)
 
 
 def unlock(

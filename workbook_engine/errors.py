@@ -581,6 +581,16 @@ SHEET_KINDS = _kinds(
         tags=frozenset({"late"}),
     ),
     ProblemKind(
+        "columns-locked",
+        "Cột đã khóa sau kiểm tra tháng",
+        "{count} ô ở cột {columns} được thêm sau khi các cột này đã khóa (ngày {day}): chờ Hiệu "
+        "trưởng duyệt như sửa điểm",
+        "Gửi phiếu đề nghị sửa điểm nêu lí do; các ô này chỉ được ghi vào sổ khi được duyệt. Các "
+        "cột chưa khóa vẫn được nhận như thường.",
+        Severity.WARNING,
+        tags=frozenset({"late"}),
+    ),
+    ProblemKind(
         "late-entry",
         "Nhập điểm muộn",
         "điểm {column} được gửi sau hạn {deadline}",
@@ -829,6 +839,40 @@ OPERATION_KINDS = _kinds(
         "được duyệt sau kết quả cả năm",
         "Hiệu trưởng duyệt kết quả cả năm của lớp trước (wbe results approve --year hoặc phiếu "
         "duyệt kết quả cả năm), rồi mới duyệt danh sách sau kì nghỉ hè.",
+    ),
+    # --- closing the school year and the next year's setup (wbe year; pipeline/year.py)
+    ProblemKind(
+        "year-closed",
+        "Năm học đã khóa sổ",
+        "năm học đã được khóa sổ ngày {day} bởi {who}: không nhập, sửa hay duyệt thêm được gì nữa",
+        "Sổ tổng hợp, sổ in và báo cáo của năm học này vẫn xem, in được. Điểm của năm học mới "
+        "nhập vào thư mục dữ liệu của năm học mới (wbe year new).",
+    ),
+    ProblemKind(
+        "year-not-final",
+        "Chưa duyệt xong kết quả cuối năm",
+        "chưa khóa sổ được năm học {year}: {count} lớp chưa được duyệt kết quả cuối năm: {classes}",
+        "Hiệu trưởng duyệt kết quả cả năm (wbe results approve --year) và, ở lớp có học sinh "
+        "kiểm tra lại hoặc rèn luyện hè, danh sách sau kì nghỉ hè (wbe results approve --summer); "
+        "giải quyết các đề nghị sửa điểm còn chờ; rồi khóa sổ năm học.",
+    ),
+    ProblemKind(
+        "year-not-closed",
+        "Năm học chưa khóa sổ",
+        "năm học {year} chưa khóa sổ: chưa lập tệp thiết lập năm học mới từ năm học này",
+        "Hiệu trưởng khóa sổ năm học trước (wbe year close --by MÃ), rồi chạy lại lệnh.",
+    ),
+    ProblemKind(
+        "year-next-wrong",
+        "Năm học mới không đúng",
+        "năm học mới «{value}» không phải năm học liền sau năm học {year} (là {expected})",
+        "Ghi năm học mới dạng 2026-2027, liền sau năm học đã khóa sổ.",
+    ),
+    ProblemKind(
+        "year-new-exists",
+        "Tệp đã có",
+        "tệp {path} đã có; lệnh lập năm học mới không ghi đè lên tệp có sẵn",
+        "Đổi tên hoặc chuyển tệp cũ đi nếu muốn lập lại, hoặc chọn nơi ghi khác bằng --out.",
     ),
     # --- the results decision form (Phiếu duyệt kết quả, pipeline/results_decision.py); a form
     # from the wrong folder or person reuses decision-wrong-folder and decision-other-approver

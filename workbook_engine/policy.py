@@ -13,15 +13,17 @@ class Action(StrEnum):
     DECIDE_CORRECTION = "duyệt sửa điểm"
     LOCK = "khóa, mở sổ"
     APPROVE_RESULTS = "duyệt kết quả học tập, rèn luyện"
+    CLOSE_YEAR = "khóa sổ năm học"
 
 
 # The principal decides; a vice-principal approves corrections when delegated; the clerk or the
 # administrator locks and unlocks on the principal's written instruction; the principal alone
-# approves the semester and year results (DOMAIN: roles).
+# approves the semester and year results, and closes the school year (DOMAIN: roles).
 ALLOWED: dict[Action, frozenset[Role]] = {
     Action.DECIDE_CORRECTION: frozenset({Role.PRINCIPAL, Role.VICE_PRINCIPAL}),
     Action.LOCK: frozenset({Role.PRINCIPAL, Role.ADMIN, Role.CLERK}),
     Action.APPROVE_RESULTS: frozenset({Role.PRINCIPAL}),
+    Action.CLOSE_YEAR: frozenset({Role.PRINCIPAL}),
 }
 
 

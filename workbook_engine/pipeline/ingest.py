@@ -38,6 +38,7 @@ from workbook_engine.pipeline.results_decision import (
     judge_results_decision,
 )
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_sheet
+from workbook_engine.pipeline.year import closed_problem
 from workbook_engine.share import OFFICE, Arrival, Channel
 
 __all__ = ["CRASH_ENV", "IngestContext", "Outcome", "Status", "ingest_file", "three_way"]
@@ -248,9 +249,13 @@ def _judge(
     ledger: Ledger,
     arrival: Arrival,
 ) -> _Verdict:
-    """What the checks say about the file (nothing written yet)."""
-    if is_other_format(path):
-        problem = make_problem("file-wrong-format", file=path.name, value=path.suffix.lower())
+    """What the checks say about the file (nothing written yet); once the school year is
+    closed, every file is refused unread (``year-closed``)."""
+    closed = closed_problem(ledger, ctx.setup, path.name)
+    if closed is not None or is_other_format(path):
+        problem = closed or make_problem(
+            "file-wrong-format", file=path.name, value=path.suffix.lower()
+        )
         verdict = _Verdict(path.name, sha, check=SheetCheck(report=Report([problem])))
         verdict.teacher_code = arrival.person or ""
         return verdict
@@ -433,7 +438,32 @@ def _changes(
                 make_problem("stale-copy", file=name, count=len(stale), example=stale[0])
             )
         changes = _confirmed(ctx, name, check, ledger, changes, problems)
+        changes = _columns_locked(name, key, ledger, changes, problems)
     return changes, bool(flagged)
+
+
+def _columns_locked(
+    name: str, key: SheetKey, ledger: Ledger, changes: list[CellChange], problems: list[Problem]
+) -> list[CellChange]:
+    """Columns the principal locked after a monthly check: a value added there now waits for
+    approval, like a changed one (a changed one already does)."""
+    locked = ledger.locked_columns(key)
+    if not locked:
+        return changes
+    held = [
+        replace(c, status=ChangeStatus.PENDING)
+        if c.status == ChangeStatus.MERGED and c.column in locked
+        else c
+        for c in changes
+    ]
+    touched = [new.column for new, old in zip(held, changes, strict=True) if new is not old]
+    if touched:
+        columns = list(dict.fromkeys(touched))
+        day = max(locked[c] for c in columns)
+        problems.append(make_problem("columns-locked", file=name, count=len(touched),
+                                     columns=", ".join(columns),
+                                     day=f"{day[8:10]}/{day[5:7]}/{day[:4]}"))  # fmt: skip
+    return held
 
 
 def _confirmed(

@@ -153,11 +153,15 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         CREATE INDEX result_approvals_by_class ON result_approvals (class_code, period)
         """,
     ),
+    (
+        "locks of some columns only (after the monthly progress check): their names",
+        "ALTER TABLE locks ADD COLUMN columns TEXT",
+    ),
 )
 
 # Columns added to a chained table after rows were chained: NULL (an older row) is left out of
 # the row's hashed payload, so the chain written before the column existed still verifies.
-LATE_COLUMNS = frozenset({"sender"})
+LATE_COLUMNS = frozenset({"sender", "columns"})
 
 # The tables whose every row is an event of the hash chain, in the order a backfill replays them
 # (a table created by a later migration starts empty: nothing to backfill).
@@ -174,6 +178,8 @@ KIND = {
 # The periods whose results the principal approves: semester 1, semester 2, the whole year, and
 # the final list after the summer's re-exams and training.
 RESULT_PERIODS = ("HK1", "HK2", "CN", "HE")
+# The semester of the ``locks`` row that closes the school year (a semester's lock has 1 or 2).
+YEAR_WIDE = 0
 
 
 class LedgerError(WorkbookEngineError):
@@ -181,6 +187,14 @@ class LedgerError(WorkbookEngineError):
 
     def __init__(self, detail: str) -> None:
         super().__init__(make_problem("ledger-error", detail=detail))
+
+
+class YearClosed(LedgerError):
+    """The school year is closed: the ledger takes no change, decision, lock or approval."""
+
+    def __init__(self, at: str, by: str) -> None:
+        day = f"{at[8:10]}/{at[5:7]}/{at[:4]}"
+        WorkbookEngineError.__init__(self, make_problem("year-closed", day=day, who=by))
 
 
 class LedgerUnusable(WorkbookEngineError):
@@ -444,9 +458,12 @@ class Ledger:
     def _insert_many(self, table: str, rows: Sequence[dict[str, object]]) -> list[int]:
         """Insert chained rows (same keys) and their events, in order, in a few statements:
         the ids follow the table's largest (as SQLite assigns them), the rows are read back as
-        stored, and their events are chained one after the other (call inside a transaction)."""
+        stored, and their events are chained one after the other (call inside a transaction).
+        Once the year is closed only files (refused) are still recorded (:class:`YearClosed`)."""
         if not rows:
             return []
+        if table != "files" and (closed := self.year_closed()) is not None:
+            raise YearClosed(*closed)
         names = ", ".join(["id", *rows[0]])
         marks = ", ".join("?" for _ in range(len(rows[0]) + 1))
         first = int(self.db.execute(f"SELECT COALESCE(MAX(id), 0) + 1 FROM {table}").fetchone()[0])
@@ -773,29 +790,61 @@ class Ledger:
 
     def record_lock(
         self, action: str, semester: int, by: str, class_code: str = "", subject_code: str = "",
-        note: str = "",
+        note: str = "", columns: Sequence[str] = (),
     ) -> int:  # fmt: skip
-        return self._insert(
-            "locks",
-            {
-                "at": self.clock(),
-                "action": action,
-                "semester": semester,
-                "class_code": class_code,
-                "subject_code": subject_code,
-                "decided_by": by,
-                "note": note,
-            },
-        )
+        """A lock or unlock of a semester (of a class, of a subject); a lock of ``columns``
+        only freezes those columns: a value added or changed there waits for approval."""
+        row: dict[str, object] = {
+            "at": self.clock(),
+            "action": action,
+            "semester": semester,
+            "class_code": class_code,
+            "subject_code": subject_code,
+            "decided_by": by,
+            "note": note,
+        }
+        if columns:  # NULL otherwise: a whole lock hashes as it did before the column existed
+            row["columns"] = ",".join(columns)
+        return self._insert("locks", row)
 
     def manual_lock(self, key: SheetKey) -> tuple[str, str, str] | None:
-        """The newest lock or unlock covering this sheet: (action, at, by), or None."""
+        """The newest lock or unlock of the whole sheet covering it: (action, at, by), or None
+        (a lock of some columns only does not refuse the sheet: :meth:`locked_columns`)."""
         row = self.db.execute(
-            "SELECT action, at, decided_by FROM locks WHERE semester = ?"
+            "SELECT action, at, decided_by FROM locks WHERE semester = ? AND columns IS NULL"
             " AND class_code IN ('', ?) AND subject_code IN ('', ?) ORDER BY id DESC LIMIT 1",
             (key.semester, key.class_code, key.subject_code),
         ).fetchone()
         return (row[0], row[1], row[2]) if row else None
+
+    def locked_columns(self, key: SheetKey) -> dict[str, str]:
+        """Column → when it was locked (ISO time), for the column locks covering the sheet
+        since the newest unlock covering it."""
+        rows = self.db.execute(
+            "SELECT action, at, columns FROM locks WHERE semester = ?"
+            " AND class_code IN ('', ?) AND subject_code IN ('', ?) ORDER BY id",
+            (key.semester, key.class_code, key.subject_code),
+        ).fetchall()
+        found: dict[str, str] = {}
+        for action, at, columns in rows:
+            if action == "unlock":
+                found.clear()
+            elif columns:
+                for column in str(columns).split(","):
+                    found.setdefault(column, str(at))
+        return found
+
+    def close_year(self, by: str, note: str = "") -> int:
+        """Record that ``by`` closed the school year: a chained ``locks`` row of semester
+        :data:`YEAR_WIDE`; from then on :class:`YearClosed`. Call inside a transaction."""
+        return self.record_lock("lock", YEAR_WIDE, by, note=note)
+
+    def year_closed(self) -> tuple[str, str] | None:
+        """(at, by) of the closing of the school year, or None while it is open."""
+        row = self.db.execute(
+            "SELECT at, decided_by FROM locks WHERE semester = ? ORDER BY id LIMIT 1", (YEAR_WIDE,)
+        ).fetchone()
+        return (str(row[0]), str(row[1])) if row else None
 
     # --- the principal's approval of results ------------------------------------------------
 

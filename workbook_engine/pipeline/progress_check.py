@@ -77,8 +77,10 @@ def gaps_closed(
     semester: int,
     class_code: str = "",
     subject: str = "",
+    with_homerooms: bool = True,
 ) -> list[str]:
-    """:func:`lock_gaps` on entries already read."""
+    """:func:`lock_gaps` on entries already read; ``with_homerooms`` False leaves out attendance
+    and conduct (a lock of subject columns does not close them)."""
     progress = progress_of(setup, entries, as_of or date.max)
     narrowed = []
     for t in progress.teachers:
@@ -91,7 +93,7 @@ def gaps_closed(
         homerooms = tuple(
             _homeroom_semester(h, semester)
             for h in t.homerooms
-            if not subject and (not class_code or h.class_code == class_code)
+            if with_homerooms and not subject and (not class_code or h.class_code == class_code)
         )
         narrowed.append(TeacherLine(t.code, t.name, t.group, subjects, homerooms))
     return missing_lines(Progress(progress.as_of, tuple(narrowed)), setup)
@@ -134,3 +136,29 @@ def lock_day(setup: Setup, semester: int, today: date) -> date | None:
     None once it is over (everything of the semester is due: check it all)."""
     term = next((s for s in setup.semesters if s.number == semester), None)
     return today if term is None or today <= term.end else None
+
+
+def due_columns(
+    progress: Progress, semester: int, class_code: str = "", subject: str = ""
+) -> dict[SheetKey, tuple[tuple[str, ...], bool]]:
+    """Each class-subject's columns of ``semester`` due by the progress's day (of the class, of
+    the subject when given), and whether all of them are filled: what a monthly lock closes."""
+    found: dict[SheetKey, tuple[tuple[str, ...], bool]] = {}
+    for t in progress.teachers:
+        for s in t.subjects:
+            if class_code not in ("", s.class_code) or subject not in ("", s.subject_code):
+                continue
+            due = [c for c in s.columns if c.semester == semester and c.cells.required]
+            if due:
+                key = SheetKey(s.class_code, s.subject_code, semester)
+                found[key] = (tuple(c.column for c in due), not any(c.overdue for c in due))
+    return found
+
+
+def progress_check_event(setup: Setup, day: date) -> CalendarEvent | None:
+    """The calendar's «Kiểm tra tiến độ» window holding ``day``, if any."""
+    return next(
+        (e for e in setup.calendar
+         if e.kind is EventKind.PROGRESS_CHECK and e.start <= day <= e.end),
+        None,
+    )  # fmt: skip

@@ -12,15 +12,21 @@ each teacher's share (matplotlib, drawn to SVG). What is due when: :mod:`workboo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from workbook_engine.io.atomic import atomic_path
-from workbook_engine.model import Setup
+from workbook_engine.model import Role, Setup
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.progress_check import calendar_locks, progress_of, read_entries
+from workbook_engine.pipeline.progress_check import (
+    calendar_locks,
+    due_columns,
+    progress_check_event,
+    progress_of,
+    read_entries,
+)
 from workbook_engine.progress import Progress, TeacherLine, Values, students_missing
 from workbook_engine.render.charts import progress_bars
 from workbook_engine.render.common import date_text, render, write_html, write_pdf
@@ -55,6 +61,18 @@ class Lock:
 
 
 @dataclass(frozen=True)
+class MonthlyLock:
+    """Inside a «Kiểm tra tiến độ» window: the columns due that a monthly lock would close,
+    the class-subjects complete and those not, and the command the principal confirms with."""
+
+    check: str  # the calendar's name of the check
+    semester: int
+    complete: tuple[str, ...]  # «6A1 Toán: TX1, TX2»
+    incomplete: tuple[str, ...]
+    command: str
+
+
+@dataclass(frozen=True)
 class ProgressReport:
     """What the templates and the xlsx show."""
 
@@ -67,6 +85,7 @@ class ProgressReport:
     chain_head: str
     chart: str  # a data URI (SVG), "" when nobody owes anything yet
     locks: tuple[Lock, ...] = ()  # the calendar's locks near or in force
+    monthly: MonthlyLock | None = None  # the monthly lock to confirm, during a check
 
     @property
     def title(self) -> str:
@@ -114,6 +133,25 @@ def build_report(
     )  # fmt: skip
 
 
+def monthly_lock(setup: Setup, progress: Progress) -> MonthlyLock | None:
+    """During a «Kiểm tra tiến độ» window: what ``wbe lock --due`` would close now."""
+    event = progress_check_event(setup, progress.as_of)
+    term = next((s for s in setup.semesters if s.start <= progress.as_of <= s.end), None)
+    if event is None or term is None:
+        return None
+    names = {(s.class_code, s.subject_code): s.subject_name
+             for t in progress.teachers for s in t.subjects}  # fmt: skip
+    complete: list[str] = []
+    incomplete: list[str] = []
+    for key, (columns, full) in due_columns(progress, term.number).items():
+        line = f"{key.class_code} {names[(key.class_code, key.subject_code)]}: {', '.join(columns)}"
+        (complete if full else incomplete).append(line)
+    principal = next((t.code for t in setup.teachers if Role.PRINCIPAL in t.roles), "<mã>")
+    command = f"wbe lock --semester {term.number} --due --by {principal}"
+    return MonthlyLock(event.note or "Kiểm tra tiến độ", term.number, tuple(complete),
+                       tuple(incomplete), command)  # fmt: skip
+
+
 def chart(progress: Progress) -> str:
     """A bar per teacher who owes something, the furthest behind on top (an SVG data URI; ""
     when nobody owes anything yet)."""
@@ -149,6 +187,7 @@ def write_progress(
     locks = [Lock(e.note or "Khóa sổ", e.start, e.end, tuple(gaps))
              for e, gaps in calendar_locks(setup, entries, as_of)]  # fmt: skip
     report = build_report(setup, progress, entries.values, entries.chain_head, group, locks)
+    report = replace(report, monthly=monthly_lock(setup, progress))
     folder = Path(outbox) / FOLDER
     stem = progress_stem(as_of, group)
     written = [write_html(folder / f"{stem}.html", render_progress_html(report))]
