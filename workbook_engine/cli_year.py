@@ -125,3 +125,40 @@ def _summary(rollover: Rollover, target: Path, listed: Path) -> None:
         lines += [f"  – {note}" for note in rollover.notes]
     for line in lines:
         out.print(line, markup=False)
+
+
+@year_app.command("archive")
+def year_archive(
+    dest: Annotated[Path, typer.Argument(help="Thư mục lưu (ổ ngoài) / where to write.")],
+    data_dir_: DataDirOption = None,
+    today: TodayOption = None,
+) -> None:
+    """Lưu năm học ba dạng vào một thư mục mới «DEST/<mã trường> <năm học>»: mọi sổ sách in
+    (PDF, Excel), sổ tổng hợp và các tệp Excel của năm (nhật kí, thống kê, tệp gửi Phòng Giáo
+    dục), bản sao lưu dữ liệu / The year in three forms, for an external drive."""
+    from workbook_engine.cli_common import progress_steps
+    from workbook_engine.pipeline.year import is_closed
+    from workbook_engine.render.year_archive import archive_root, write_year_archive
+
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    if not data.ledger.exists():
+        raise engine_error("ledger-missing", path=data.ledger)
+    root = archive_root(dest, setup)
+    if root.exists():
+        raise engine_error("year-archive-exists", path=root)
+    with school(data, setup) as (setup, ledger):
+        closed = is_closed(ledger)
+    if not closed:
+        err.print(f"Lưu ý: năm học {setup.school.school_year} chưa khóa sổ (wbe year close): bản "
+                  "lưu này là kết quả đến hôm nay.", markup=False)  # fmt: skip
+    day = today.date() if today else date.today()
+    with progress_steps() as update:
+        made = write_year_archive(data, setup, dest, day, update)
+    for message in made.held:
+        err.print(f"Chưa ghi được: {message}", markup=False)
+    out.print(f"Đã lưu năm học {setup.school.school_year} vào {made.root}:", markup=False)
+    out.print(f"  sổ sách in: {len(made.books)} tệp; Excel và báo cáo: {len(made.excel)} tệp; "
+              f"bản sao lưu: {made.backup.name if made.backup else '—'}", markup=False)  # fmt: skip
+    out.print("Chép cả thư mục này sang ổ đĩa ngoài; kiểm tra bản sao lưu bằng "
+              "wbe backup --verify.", markup=False)  # fmt: skip

@@ -869,6 +869,12 @@ OPERATION_KINDS = _kinds(
         "Ghi năm học mới dạng 2026-2027, liền sau năm học đã khóa sổ.",
     ),
     ProblemKind(
+        "year-archive-exists",
+        "Đã có bản lưu năm học",
+        "thư mục {path} đã có; lệnh lưu năm học không ghi đè lên bản lưu có sẵn",
+        "Chọn ổ hoặc thư mục khác, hoặc đổi tên thư mục cũ nếu muốn lưu lại.",
+    ),
+    ProblemKind(
         "year-new-exists",
         "Tệp đã có",
         "tệp {path} đã có; lệnh lập năm học mới không ghi đè lên tệp có sẵn",
