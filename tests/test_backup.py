@@ -19,10 +19,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import OCTOBER, School
 from tests.test_cli_imports import LOADED, run_python
 from workbook_engine.cli import app
 from workbook_engine.errors import WorkbookEngineError
@@ -51,6 +52,7 @@ from workbook_engine.pipeline.ingest import Status
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.pins import set_pin
 from workbook_engine.render.background import LoopOptions, PublishLoop
+from workbook_engine.render.publish import publish
 
 runner = CliRunner()
 NAME = re.compile(r"^so-diem-(?P<code>.+)-\d{8}-\d{6}\.zip$")
@@ -155,6 +157,17 @@ def test_backup_verify_restore_gives_back_the_same_school(
     result = runner.invoke(app, ["log", "verify", "--data-dir", str(target.root)])
     assert result.exit_code == 0, result.output
     assert f"Mã kiểm tra: {head}" in result.stdout
+
+    # the master rebuilt from the restored ledger is the one of the original, cell for cell
+    masters = []
+    for data, folder in ((received.data, "before"), (target, "after")):
+        with Ledger.open_readonly(data.ledger) as ledger:
+            done = publish(ledger, received.setup, tmp_path / folder, OCTOBER)
+        assert done.master is not None
+        book = openpyxl.load_workbook(done.master, read_only=True)
+        masters.append({ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets})
+        book.close()
+    assert masters[0] == masters[1] and len(masters[0]["6A1"]) > 5
 
 
 def test_the_manifest_lists_every_file_with_its_sha256(received: School, archive: Path) -> None:
