@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -22,6 +23,9 @@ from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.io.identity import load_or_create_secret, load_secret
 from workbook_engine.model import Role, Setup, SummerList
 from workbook_engine.paths import DataDir, data_dir
+
+if TYPE_CHECKING:
+    from workbook_engine.pipeline.ledger import Ledger
 
 templates_app = new_app("Phát mẫu bảng điểm cho giáo viên / Issue the sheets teachers fill.")
 
@@ -56,14 +60,22 @@ def issue(
         concerned = _summer_list(data, setup)
         semester = SUMMER
     try:
-        with progress_bar("Đang ghi mẫu") as update:
+        with _accepted(data) as ledger, progress_bar("Đang ghi mẫu") as update:
             result = issue_templates(setup, share, secret, semester, teacher, progress=update,
-                                     summer=concerned)  # fmt: skip
+                                     summer=concerned, ledger=ledger)  # fmt: skip
     except FileLockedError as exc:
         raise fail(str(exc)) from exc
     for issued in result.files:
         out.print(issued.message, markup=False)
     out.print(result.summary(), markup=False)
+
+
+def _accepted(data: DataDir) -> AbstractContextManager[Ledger | None]:
+    """The ledger, read only, whose accepted values a new copy carries (none before the first
+    file is received)."""
+    from workbook_engine.pipeline.ledger import Ledger
+
+    return Ledger.open_readonly(data.ledger) if data.ledger.exists() else nullcontext()
 
 
 def _summer_list(data: DataDir, setup: Setup) -> SummerList:

@@ -561,6 +561,32 @@ SHEET_KINDS = _kinds(
         "Chép các giá trị mới trong biên nhận vào bản của thầy/cô trước lần gửi sau.",
         Severity.WARNING,
     ),
+    # a sheet issued before the class's roster changed (issue 14): pipeline/roster_change.py
+    ProblemKind(
+        "student-left-class",
+        "Học sinh không còn trong lớp",
+        "học sinh {student} {where} sau khi bảng được phát: các ô của dòng {row} không được "
+        "nhận vào lớp {class_code}",
+        "Điểm đã nhận trước đây của học sinh này vẫn được giữ; từ nay nhập điểm vào bản phát lại "
+        "theo danh sách lớp mới trong thư mục «Sổ điểm».",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "student-missing-from-sheet",
+        "Bảng thiếu học sinh mới của lớp",
+        "lớp {class_code} có {count} học sinh mới không có trong bảng này: {students}",
+        "Nhập điểm của các học sinh này vào bản phát lại theo danh sách lớp mới trong thư mục "
+        "«Sổ điểm».",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "roster-outdated",
+        "Bảng phát theo danh sách lớp cũ",
+        "bảng này được phát trước khi danh sách học sinh lớp {class_code} thay đổi; {next}",
+        "Điểm của các học sinh còn trong lớp đã được nhận. Không gửi lại bản cũ: dùng bản phát "
+        "lại trong thư mục «Sổ điểm» (chưa có thì báo văn phòng phát lại).",
+        Severity.WARNING,
+    ),
     ProblemKind(
         "attendance-late",
         "Xác nhận điểm danh muộn",

@@ -37,6 +37,7 @@ from workbook_engine.pipeline.results_decision import (
     apply_results_decision,
     judge_results_decision,
 )
+from workbook_engine.pipeline.roster_change import only, outdated_problem, still_in_class
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_sheet
 from workbook_engine.pipeline.year import closed_problem
 from workbook_engine.share import OFFICE, Arrival, Channel
@@ -366,6 +367,10 @@ def _judge_sheet(
     verdict = _Verdict(path.name, sha, check=check, sheet=sheet)
     verdict.teacher_code = check.identity.teacher_code if check.identity else (teacher or "")
     verdict.changes, verdict.flagged = _changes(ctx, path.name, check, ledger, verdict.problems)
+    if check.identity is not None:
+        outdated = outdated_problem(verdict.problems, path.name, check.identity, ctx.setup,
+                                    ctx.secret, ctx.share)  # fmt: skip
+        verdict.problems += [outdated] if outdated is not None else []
     return verdict
 
 
@@ -423,8 +428,10 @@ def _changes(
     trusted = identity is not None and not any(p.has("identity") for p in problems)
     if key is None or identity is None or not trusted or check.layout is None:
         return [], False
+    rows = still_in_class(ctx.setup, identity)  # a leaver's row is flagged, never merged
     base, accepted = ledger.base(identity.template_id), ledger.scores(key)
-    changes, stale = three_way(check.values, base, accepted, check.layout.free_columns)
+    file, base, accepted = (only(cells, rows) for cells in (check.values, base, accepted))
+    changes, stale = three_way(file, base, accepted, check.layout.free_columns)
     flagged = [p for p in problems if p.has("unauthorised")]
     if flagged:
         reason = "; ".join(dict.fromkeys(p.message for p in flagged))

@@ -31,6 +31,9 @@ from workbook_engine.io.issued import entered_cells
 from workbook_engine.io.kind_sheet import write_sheet
 from workbook_engine.io.kinds import KINDS, Plan
 from workbook_engine.model import SUMMER, Setup, SummerList
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.refresh import Status as Refreshed
+from workbook_engine.pipeline.refresh import refresh_file
 from workbook_engine.share import ShareLayout
 
 Progress = Callable[[int, int], None]
@@ -141,9 +144,11 @@ def issue_templates(
     *,
     progress: Progress | None = None,
     summer: SummerList | None = None,
+    ledger: Ledger | None = None,
 ) -> IssueResult:
     """Write the sheets of one semester (or of the summer, for ``summer``'s students) into each
-    teacher's ``Sổ điểm/`` (see module doc).
+    teacher's ``Sổ điểm/`` (see module doc); with ``ledger`` (only read), a file written carries
+    the values already accepted for its students (a copy re-issued after a roster change).
 
     ``progress(done, total)`` is called after each file. Raises :class:`IssueError` for an
     unknown teacher or semester.
@@ -152,10 +157,22 @@ def issue_templates(
     result = IssueResult()
     layout = ShareLayout(Path(share), setup)
     for done, job in enumerate(jobs, start=1):
-        result.files.append(_issue_one(job, layout, secret))
+        issued = _issue_one(job, layout, secret)
+        if ledger is not None and issued.written:
+            issued = _carried(issued, setup, secret, ledger)
+        result.files.append(issued)
         if progress is not None:
             progress(done, len(jobs))
     return result
+
+
+def _carried(issued: IssuedFile, setup: Setup, secret: bytes, ledger: Ledger) -> IssuedFile:
+    """The new copy filled from the ledger, as ``wbe templates refresh`` fills a blank one."""
+    filled = refresh_file(issued.path, issued.teacher_code, setup, secret, ledger)
+    if filled.status is not Refreshed.REFRESHED:
+        return issued
+    note = f"{issued.message} Đã chép {filled.cells} ô đã nhận từ sổ điểm vào tệp."
+    return replace(issued, message=note)
 
 
 def _write(job: Plan, path: Path, secret: bytes) -> None:

@@ -30,6 +30,7 @@ from workbook_engine.io.kinds.values import COMMENT, SCORE, sheet_rules
 from workbook_engine.io.sheet_base import FIRST_ROW, HEADER_ROW, ROSTER_WIDTH
 from workbook_engine.io.sheet_reader import FilledSheet
 from workbook_engine.model import Setup, SheetKey, Subject
+from workbook_engine.pipeline.roster_change import roster_problems
 from workbook_engine.rules import AssessmentMode
 
 with warnings.catch_warnings():
@@ -180,6 +181,7 @@ def check_sheet(
         _check_title(c, kind, identity),
         _check_headers(c, layout),
         _check_roster(c, identity),
+        roster_problems(setup, identity, c.problem),  # the class's roster changed since
         _check_cells(c, identity, layout),
         _check_formulas(c, identity, layout),
     ):
