@@ -8,6 +8,7 @@ openpyxl, weasyprint…) stay inside the commands: ``wbe --help`` imports none o
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -36,10 +37,11 @@ from workbook_engine.cli_results import results_app
 from workbook_engine.cli_share import share_app
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.cli_year import year_app
-from workbook_engine.paths import DataDir, data_dir
+from workbook_engine.paths import ENV_VAR, DataDir, data_dir
 
 if TYPE_CHECKING:
     from workbook_engine.demo.school import DemoOptions
+    from workbook_engine.errors import Problem
     from workbook_engine.model import Setup
 
 app = new_app(
@@ -84,15 +86,41 @@ def print_setup_summary(setup: Setup) -> None:
 def setup_check(
     file: Annotated[Path, typer.Argument(help="Tệp thiết lập / setup workbook (.xlsx).")],
     json_output: JsonOption = False,
+    data_dir_: DataDirOption = None,
 ) -> None:
-    """Kiểm tra tệp thiết lập, liệt kê mọi lỗi / Check a setup workbook, list every problem."""
+    """Kiểm tra tệp thiết lập, liệt kê mọi lỗi; với --data-dir (thư mục dữ liệu đã có sổ điểm),
+    nói thêm thay đổi so với tệp thiết lập đang dùng ảnh hưởng thế nào đến điểm đã nhập / Check
+    a setup workbook; with --data-dir, what it changes for the values already entered."""
     from workbook_engine.io.setup_reader import check_setup
 
     require_paths([file])
-    _, report = check_setup(file)
+    setup, report = check_setup(file)
+    if setup is not None and (data_dir_ is not None or os.environ.get(ENV_VAR)):
+        report.extend(_impact(data_dir(data_dir_), setup, file))
     print_report(report, json_output)
     if not report.valid:
         raise typer.Exit(1)
+
+
+def _impact(data: DataDir, new: Setup, file: Path) -> list[Problem]:
+    """What replacing the data directory's setup by ``new`` does to the values in its ledger
+    (nothing when there is no ledger yet, or ``file`` is that setup)."""
+    from workbook_engine.io.setup_reader import check_setup
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.setup_impact import setup_impact
+
+    if not (data.setup.exists() and data.ledger.exists()):
+        return []
+    if data.setup.resolve() == Path(file).resolve():
+        return []
+    old, _ = check_setup(data.setup)
+    if old is None:
+        return []
+    values = {}
+    with Ledger.open_readonly(data.ledger) as ledger, ledger.reading():
+        for room in old.classes:
+            values.update(ledger.scores_of_class(room.code))
+    return setup_impact(old, new, values)
 
 
 @setup_app.command("template")

@@ -200,6 +200,74 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "mã học sinh «{value}» không có trong trang «Học sinh»",
         "Sửa lại mã học sinh cho đúng với trang «Học sinh».",
     ),
+    # --- a setup changed mid-year against what is already entered (setup_impact.py)
+    ProblemKind(
+        "impact-student-removed",
+        "Học sinh đã có điểm bị xóa khỏi danh sách",
+        "học sinh {student} (lớp {class_code}) có {count} ô đã nhập nhưng không còn trong trang "
+        "«Học sinh»: các ô vẫn được giữ trong sổ điểm nhưng không hiện trong sổ tổng hợp, sổ in",
+        "Học sinh chuyển trường hay thôi học vẫn cần điểm đã có trong sổ in: giữ em trong danh "
+        "sách đến hết năm học; chỉ xóa khi nhập nhầm.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-student-moved",
+        "Học sinh đã có điểm chuyển lớp",
+        "học sinh {student} chuyển từ lớp {old} sang lớp {new}: {count} ô đã nhập ở lớp {old} vẫn "
+        "thuộc lớp {old} trong sổ điểm, không chuyển theo em và không hiện trong sổ tổng hợp lớp "
+        "{new}",
+        "Chuyển lớp giữa kì chưa được ghi theo ngày hiệu lực: nên chuyển sau khi khóa sổ học kì; "
+        "phát lại bảng điểm cho cả hai lớp (wbe templates issue).",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-class-removed",
+        "Lớp đã có điểm bị xóa",
+        "lớp {class_code} có {count} ô đã nhập nhưng không còn trong trang «Lớp»",
+        "Giữ lớp đến hết năm học: các ô vẫn trong sổ điểm nhưng không hiện trong sổ tổng hợp, sổ "
+        "in.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-teacher-replaced",
+        "Đổi giáo viên dạy",
+        "{subject} lớp {class_code}: {old} được thay bằng {new}; {count} ô đã nhập vẫn ghi là "
+        "của {old} trong nhật ký",
+        "Từ nay chỉ giáo viên mới được nộp bảng này (bản đã phát cho giáo viên cũ bị trả lại): "
+        "phát bảng cho giáo viên mới bằng wbe templates issue --teacher <mã>.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-columns-dropped",
+        "Bớt cột điểm đã có điểm",
+        "{subject}: số cột TX giảm từ {old} còn {new}; các cột bị bỏ đã có điểm: {columns}; các ô "
+        "này không còn được tính vào điểm trung bình",
+        "Kiểm tra lại số tiết/năm của môn; nếu đúng, các ô vẫn được giữ trong sổ điểm và nhật ký.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-columns-changed",
+        "Đổi số cột điểm",
+        "{subject}: số cột TX đổi từ {old} thành {new}",
+        "Phát lại bảng điểm (wbe templates issue) để giáo viên có đúng số cột; điểm đã nhập được "
+        "chép sang bản mới.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-subject-removed",
+        "Môn đã có điểm bị xóa",
+        "{subject} có {count} ô đã nhập nhưng không còn trong trang «Môn học»",
+        "Giữ môn đến hết năm học; các ô vẫn được giữ trong sổ điểm.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
+        "impact-exempt-with-values",
+        "Miễn môn đã có điểm",
+        "học sinh {student} được miễn toàn phần môn {subject} nhưng đã có {count} ô điểm: các ô "
+        "này không còn được tính",
+        "Kiểm tra lại quyết định miễn; các ô vẫn được giữ trong sổ điểm.",
+        Severity.WARNING,
+    ),
     ProblemKind(
         "unknown-subject",
         "Môn học không có trong danh sách",
