@@ -274,8 +274,9 @@ def year_books(
     classes = {class_of(demo.setup, code) for code in story.values()}
     outbox = tmp_path_factory.mktemp("class-books")
     written = write_class_books(demo_ledger, demo.setup, outbox, RESULTS_DAY, None, sorted(classes))
-    assert written == [class_book_path(outbox, code, None) for code in sorted(classes)]
-    return {path.stem: Book.read(path) for path in written}
+    pdfs = [class_book_path(outbox, code, None) for code in sorted(classes)]
+    assert written == [path for pdf in pdfs for path in (pdf, pdf.with_suffix(".xlsx"))]
+    return {path.stem: Book.read(path) for path in pdfs}
 
 
 @pytest.mark.slow
@@ -316,7 +317,7 @@ def test_the_semester_one_book_shows_semester_one_only(
     setup = demo.setup
     code = story["exempt"]
     class_code = class_of(setup, code)
-    [path] = write_class_books(demo_ledger, setup, tmp_path, RESULTS_DAY, 1, [class_code])
+    path, _ = write_class_books(demo_ledger, setup, tmp_path, RESULTS_DAY, 1, [class_code])
     assert path == tmp_path / "books" / "so-theo-doi" / "HK1" / f"{class_code}.pdf"
     book = Book.read(path)
     check_pages(book, class_code, demo_ledger.chain_head())
@@ -398,7 +399,7 @@ def test_wbe_books_class_writes_the_year_book(demo_year: DemoYear, tmp_path: Pat
     done = runner.invoke(app, args)
     assert done.exit_code == 0, done.output
     assert sorted(outbox.rglob("*.pdf")) == [class_book_path(outbox, room.code, None)]
-    assert "Đã ghi 1 tệp sổ theo dõi và đánh giá học sinh" in done.stdout
+    assert "Đã ghi 2 tệp sổ theo dõi và đánh giá học sinh" in done.stdout  # the PDF, the xlsx
     both = runner.invoke(app, [*args, "--semester", "1"])
     assert both.exit_code == 1 and "cần chọn đúng một kì" in both.output
     second = runner.invoke(app, [*[a for a in args if a != "--year"], "--semester", "2"])

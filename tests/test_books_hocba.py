@@ -313,7 +313,7 @@ def test_the_class_book_is_one_page_group_per_student(
     room = max(setup.classes, key=lambda c: len(setup.students_of(c.code)))
     written = write_hocba(demo_ledger, setup, tmp_path, RESULTS_DAY, classes=[room.code])
     roster = setup.students_of(room.code)
-    assert class_path(tmp_path, room.code) in written and len(written) == len(roster) + 1
+    assert class_path(tmp_path, room.code) in written and len(written) == len(roster) + 2
     pages = pdf_text(class_path(tmp_path, room.code))
     groups: list[list[str]] = []
     for page in pages:

@@ -83,7 +83,7 @@ def test_a_changed_page_is_caught(rendered: Rendered, tmp_path: Path) -> None:  
 def test_the_class_book_looks_as_it_did(school: School, tmp_path: Path) -> None:
     school.ingest(school.fill("6A1", "TOAN", {"D8": 8, "E8": "6,5", "F8": 9}))
     with Ledger.open(school.data.ledger) as ledger:
-        (pdf,) = write_class_books(ledger, school.setup, tmp_path / "outbox", date(2026, 1, 20),
+        pdf, _ = write_class_books(ledger, school.setup, tmp_path / "outbox", date(2026, 1, 20),
                                    1, ["6A1"])  # fmt: skip
     matches("class-book-first-page", first_page(pdf, tmp_path / "class"))
 

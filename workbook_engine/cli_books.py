@@ -1,11 +1,13 @@
 """``wbe books``: the final books the school prints, signs and archives (registered by cli.py).
 
 ``wbe books hocba`` writes the student record books (học bạ) of the year into
-``<outbox>/books/hoc-ba/``: one PDF per student and one per class; ``wbe books attendance`` the
+``<outbox>/books/hoc-ba/``: one PDF per student, one PDF and one Excel workbook (a sheet per
+student) per class; ``wbe books attendance`` the
 monthly attendance sheets into ``<outbox>/books/diem-danh/``, as PDF and Excel; ``wbe books
 teacher`` each teacher's personal score book into ``<outbox>/books/so-diem-ca-nhan/``, as PDF and
 Excel; ``wbe books class`` the class assessment book (sổ theo dõi và đánh giá học sinh) of
-semester 1 or of the year into ``<outbox>/books/so-theo-doi/<HK1|CN>/``, one PDF per class;
+semester 1 or of the year into ``<outbox>/books/so-theo-doi/<HK1|CN>/``, a PDF and an Excel
+workbook per class;
 ``wbe books all`` every one of them for a semester or the year. Each class's (or teacher's) book
 is a job run on every core (render/books/batch.py); a file held open elsewhere is reported and
 the others written. The ledger is only read.
@@ -60,8 +62,8 @@ def hocba(
     outbox: OutboxOption = Path("outbox"),
     today: TodayOption = None,
 ) -> None:
-    """Học bạ năm học của từng học sinh (PDF): mỗi em một tệp và mỗi lớp một tệp, trong
-    «<outbox>/books/hoc-ba/» / The student record books, per student and per class."""
+    """Học bạ năm học của từng học sinh: mỗi em một tệp PDF, mỗi lớp một tệp PDF và một tệp
+    Excel (mỗi em một trang tính), trong «<outbox>/books/hoc-ba/» / The student record books."""
     from workbook_engine.render.books.batch import HOCBA, BookJob
     from workbook_engine.render.books.hocba import chosen_classes
 
@@ -183,8 +185,9 @@ def class_books(
     outbox: OutboxOption = Path("outbox"),
     today: TodayOption = None,
 ) -> None:
-    """Sổ theo dõi và đánh giá học sinh theo lớp (PDF) của học kì I hoặc cả năm: mỗi lớp một
-    tệp, trong «<outbox>/books/so-theo-doi/<HK1|CN>/» / The class assessment books."""
+    """Sổ theo dõi và đánh giá học sinh theo lớp (PDF và Excel in được) của học kì I hoặc cả
+    năm: mỗi lớp một tệp mỗi loại, trong «<outbox>/books/so-theo-doi/<HK1|CN>/» / The class
+    assessment books."""
     from workbook_engine.render.books.batch import CLASS, BookJob
     from workbook_engine.render.books.class_book import class_book_path
 

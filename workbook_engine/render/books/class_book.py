@@ -1,5 +1,6 @@
 """The class assessment book (Sổ theo dõi và đánh giá học sinh, theo lớp) of semester 1 or of the
-year, one PDF per class (issue 12, item 1).
+year, one PDF per class and beside it the same tables as print-ready Excel
+(:mod:`~workbook_engine.render.books.class_book_xlsx`) (issue 12, item 1).
 
 The book holds: a cover with the school's information; the roster; one page group per subject
 (TX1…TXn, GK, CK or Đ/CĐ as entered, the semester averages, for the year book semester 2 and the
@@ -40,6 +41,7 @@ from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Subject
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
+from workbook_engine.render.books.class_book_xlsx import write_class_book_xlsx
 from workbook_engine.render.books.hocba import (
     CHAIN_SHOWN,
     EXEMPT,
@@ -679,8 +681,9 @@ def write_class_books(
 ) -> list[Path]:
     """Write the class book of semester 1 (``semester`` 1) or of the year (None) as of ``day``
     for each class (``classes``: codes, default every class, in setup order) into
-    ``outbox/books/so-theo-doi/<HK1|CN>/<class>.pdf``; returns the written paths. ``KeyError``
-    for a class the setup does not have, ``ValueError`` for another semester.
+    ``outbox/books/so-theo-doi/<HK1|CN>/<class>.pdf`` and, beside it, ``<class>.xlsx`` (the
+    same tables, print-ready); returns the written paths, each class's PDF then its workbook.
+    ``KeyError`` for a class the setup does not have, ``ValueError`` for another semester.
     ``progress(done, total)`` counts the classes written."""
     if semester not in BOOK_PERIODS:
         raise ValueError(f"Sổ theo dõi in cho học kì I hoặc cả năm, không cho học kì {semester}")
@@ -696,6 +699,7 @@ def write_class_books(
     for done, book in enumerate(books, start=1):
         path = class_book_path(outbox, book.class_code, semester)
         written.append(write_pdf(path, render_class_book_html(book)))
+        written.append(write_class_book_xlsx(path.with_suffix(".xlsx"), book))
         if progress is not None:
             progress(done, total)
     return written

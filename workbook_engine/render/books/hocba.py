@@ -1,4 +1,6 @@
-"""The student record book (học bạ) of one school year: one PDF per student and one per class.
+"""The student record book (học bạ) of one school year: one PDF per student and one per class,
+and for each class a print-ready Excel workbook, a sheet per student
+(:mod:`~workbook_engine.render.books.hocba_xlsx`).
 
 Everything comes from the ledger through the code the master uses: the class's results
 (:func:`~workbook_engine.pipeline.result_approval.class_results`) as the principal approved them
@@ -440,11 +442,15 @@ def write_hocba(
     progress: Progress | None = None,
 ) -> list[Path]:
     """Write the học bạ of the year as of ``day``: ``outbox/books/hoc-ba/<class>/<student code>
-    <name>.pdf`` for each student, and ``outbox/books/hoc-ba/<class>.pdf`` (every student of
-    the class, each from a new page) for each class rendered whole. ``classes`` and ``students``
-    (codes) narrow the choice; a class named is rendered whole unless ``students`` are named
-    too. ``KeyError`` for a code the setup does not have. ``progress(done, total)`` counts the
-    students written."""
+    <name>.pdf`` for each student, and for each class rendered whole
+    ``outbox/books/hoc-ba/<class>.pdf`` (every student of the class, each from a new page) and
+    ``<class>.xlsx`` beside it (a sheet per student, print-ready); returns the written paths.
+    ``classes`` and ``students`` (codes) narrow the choice; a class named is rendered whole
+    unless ``students`` are named too. ``KeyError`` for a code the setup does not have.
+    ``progress(done, total)`` counts the students written."""
+    # here, not at the top: hocba_xlsx reads this module's records
+    from workbook_engine.render.books.hocba_xlsx import write_hocba_xlsx
+
     rooms = chosen_classes(setup, classes, students)
     wanted = set(students) if students is not None else None
     with ledger.reading():  # the chain head printed is that of the values printed
@@ -471,6 +477,7 @@ def write_hocba(
             title = f"Học bạ lớp {room.code} – năm học {setup.school.school_year}"
             whole = class_path(outbox, room.code)
             written.append(write_pages(whole, document, document.pages, title))
+            written.append(write_hocba_xlsx(whole.with_suffix(".xlsx"), records, title))
     return written
 
 

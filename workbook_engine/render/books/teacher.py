@@ -26,12 +26,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook_engine.approvals import result_text
-from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds.score import NOTE_KEY
 from workbook_engine.model import (
     Assignment,
@@ -46,10 +44,19 @@ from workbook_engine.model import (
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
+from workbook_engine.render.books.excel import (
+    LINE_HEIGHT,
+    PAGE_PIXELS,
+    page_setup,
+    styles,
+    tenths,
+    workbook,
+    write_signers,
+)
 from workbook_engine.render.common import date_text, render, score_text, semester_name, write_pdf
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import StudentResult, SubjectResult
-from workbook_engine.rules import AssessmentMode, ScoreError, parse_score
+from workbook_engine.rules import AssessmentMode
 
 FOLDER = Path("books") / "so-diem-ca-nhan"
 CHECK_LENGTH = 16  # hex digits of the chain head printed on each page
@@ -582,15 +589,10 @@ def render_teacher_html(book: TeacherBook) -> str:
 TITLE_ROW, HEAD_ROW = 0, 5  # 0-based; the headings take HEAD_ROW and the row below
 FIRST_STUDENT = HEAD_ROW + 2
 ROSTER = (("STT", 4.5), ("Mã học sinh", 11.5), ("Họ và tên", 24.0))
-# What A4 landscape holds at 100 % between margins of 0.4": about 1,050 pixels, a column of
-# width w taking 7·w + 5 of them (Calibri 11). The assessments and results have set widths, the
-# comments take the rest (at least REMARK_MIN): the year's 15 columns print at about 100 %.
-PAGE_PIXELS = 1050
+# The assessments and results have set widths, the comments take the rest of A4 landscape (at
+# least REMARK_MIN, excel.PAGE_PIXELS): the year's 15 columns print at about 100 %.
 WIDTHS = {False: (8.0, 8.0), True: (5.0, 7.0)}  # (assessment, result) for a semester / the year
 REMARK_MIN = 18.0
-HEAD, PENDING_FILL, RESULT_FILL = "#D9E2F3", "#FFF2CC", "#F2F2F2"
-FONT_SIZE = 10
-LINE_HEIGHT = 13.5  # points, one line of FONT_SIZE
 
 
 def excel_widths(table: SubjectTable) -> tuple[float, float, float]:
@@ -600,14 +602,9 @@ def excel_widths(table: SubjectTable) -> tuple[float, float, float]:
         return value, result, 0.0
     columns = table.columns
     count = len(ROSTER) + len(columns) + 1
-    room = (PAGE_PIXELS - 5 * count) / 7 - sum(w for _, w in ROSTER)
+    room = (PAGE_PIXELS[True] - 5 * count) / 7 - sum(w for _, w in ROSTER)
     room -= sum(result if c.result else value for c in columns)
     return value, result, max(REMARK_MIN, round(room, 1))
-
-
-def _excel_text(text: str) -> str:
-    """Text for an Excel page header or footer (``&`` starts a code there)."""
-    return text.replace("&", "&&")
 
 
 def write_teacher_xlsx(path: Path, book: TeacherBook) -> Path:
@@ -616,52 +613,11 @@ def write_teacher_xlsx(path: Path, book: TeacherBook) -> Path:
     atomically). Scores are numbers shown with one decimal; Đ/CĐ text; a value with a
     correction waiting is text, «chờ duyệt: …» under it, shaded."""
     path = Path(path)
-    with atomic_path(path) as tmp:
-        wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False,
-                                            "strings_to_formulas": False})  # fmt: skip
-        wb.set_properties({"title": book.document_title, "author": "workbook_engine",
-                           "comments": f"Mã kiểm tra sổ: {book.chain_head}"})  # fmt: skip
-        styles = _styles(wb)
+    with workbook(path, book.document_title, book.chain_head) as wb:
+        f = styles(wb)
         for table in book.tables:
-            _write_sheet(wb, styles, book, table)
-        wb.close()
+            _write_sheet(wb, f, book, table)
     return path
-
-
-def _styles(wb: Workbook) -> dict[str, Any]:
-    add = wb.add_format
-    base = {"font_size": FONT_SIZE, "valign": "vcenter"}
-    cell = {**base, "border": 1, "border_color": "#808080", "align": "center"}
-    return {
-        "title": add({**base, "bold": True, "font_size": 14, "align": "center"}),
-        "subtitle": add({**base, "bold": True, "align": "center"}),
-        "info": add({**base}),
-        "head": add({**cell, "bold": True, "bg_color": HEAD, "text_wrap": True}),
-        "number": add({**cell}),
-        "code": add({**cell, "num_format": "@"}),
-        "name": add({**cell, "align": "left", "text_wrap": True}),
-        "score": add({**cell, "bold": True, "num_format": "0.0"}),
-        "text": add({**cell, "bold": True}),
-        "result_score": add({**cell, "bold": True, "num_format": "0.0", "bg_color": RESULT_FILL}),
-        "result_text": add({**cell, "bold": True, "bg_color": RESULT_FILL}),
-        "pending": add({**cell, "text_wrap": True, "bg_color": PENDING_FILL}),
-        "pending_value": add({"bold": True, "font_size": FONT_SIZE}),
-        "pending_note": add({"italic": True, "font_size": 8}),
-        "exempt": add({**cell, "italic": True}),
-        "remark": add({**cell, "align": "left", "text_wrap": True, "font_size": 9}),
-        "note": add({**base, "text_wrap": True, "valign": "top"}),
-        "note_bold": add({**base, "bold": True, "text_wrap": True, "valign": "top"}),
-        "place": add({**base, "italic": True, "align": "center"}),
-        "sign": add({**base, "bold": True, "align": "center"}),
-        "hint": add({**base, "italic": True, "align": "center"}),
-    }
-
-
-def _tenths(text: str | None) -> int | None:
-    try:
-        return parse_score(text)
-    except ScoreError:
-        return None
 
 
 def _write_cell(
@@ -677,11 +633,11 @@ def _write_cell(
     if not cell.text:
         ws.write_blank(row, col, None, f[f"{kind}text"])
         return
-    tenths = _tenths(cell.text if column.result else cell.raw)
-    if tenths is None:
+    value = tenths(cell.text if column.result else cell.raw)
+    if value is None:
         ws.write_string(row, col, cell.text, f[f"{kind}text"])
     else:
-        ws.write_number(row, col, tenths / 10, f[f"{kind}score" if kind else "score"])
+        ws.write_number(row, col, value / 10, f[f"{kind}score" if kind else "score"])
 
 
 def _row_lines(t: SubjectTable, r: Row, value: float, remark: float) -> int:
@@ -772,19 +728,10 @@ def _write_sheet(wb: Workbook, f: Mapping[str, Any], book: TeacherBook, t: Subje
     row += 1
     right = (max(first, last_col - 6), last_col)
     ws.merge_range(row, right[0], row, right[1], book.place_date, f["place"])
-    ws.merge_range(row + 1, right[0], row + 1, right[1], SIGN_ROLE, f["sign"])
-    ws.merge_range(row + 2, right[0], row + 2, right[1], SIGN_HINT, f["hint"])
-    ws.merge_range(row + 7, right[0], row + 7, right[1], book.teacher_name, f["sign"])
-    last_row = row + 7
+    signer = ((SIGN_ROLE,), SIGN_HINT, book.teacher_name)
+    last_row = write_signers(ws, f, row + 1, [signer], [right])
 
     ws.freeze_panes(FIRST_STUDENT, first)
-    ws.set_paper(9)  # A4
-    ws.set_landscape()
-    ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.center_horizontally()
-    ws.repeat_rows(HEAD_ROW, HEAD_ROW + 1)
-    ws.print_area(0, 0, last_row, last_col)
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as the roster needs
-    head = f"{book.running_head} – {t.title}"
-    ws.set_header(f"&L&8{_excel_text(head)}")
-    ws.set_footer(f"&L&8{_excel_text(book.check_code)}&R&8Trang &P/&N")
+    page_setup(ws, landscape=True, repeat=(HEAD_ROW, HEAD_ROW + 1), last_row=last_row,
+               last_col=last_col, head=f"{book.running_head} – {t.title}",
+               chain=book.check_code)  # fmt: skip
