@@ -8,6 +8,13 @@ marks of a month confirmed after its deadline count as K, and a note under the t
 and in the footer of every page the ledger's hash-chain head at render time, so that a printed
 page can be checked against ``wbe log verify``.
 
+Layout, for speed, as the class book's (:mod:`~workbook_engine.render.books.class_book`): not a
+cell per student and day (some 1,500 per class-month) but, per page, one row whose cells hold a
+column each, a line per student; the marks and totals of a student are one monospaced line, a
+slot per day, the rules between slots and the shading of the days without school an SVG
+background. The rows each page holds are counted here, so every page repeats the headings and
+no student's line is split.
+
 January belongs to both semesters: each semester's January is a sheet of its own (its ledger
 key's semester), written as ``<class>-HK1`` and ``<class>-HK2``.
 """
@@ -36,6 +43,17 @@ from workbook_engine.io.kinds.homeroom import (
 from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED, attendance_marks, counted_as
 from workbook_engine.model import EventKind, Semester, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.books.class_book import (
+    LANDSCAPE,
+    ROW_RULE,
+    Block,
+    ClassBook,
+    Grid,
+    Slot,
+    blocks,
+    rows_per_page,
+    slot_line,
+)
 from workbook_engine.render.common import date_text, render, semester_name, write_pdf
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import ATTENDANCE_PREFIX, confirmed_late
@@ -48,6 +66,17 @@ Progress = Callable[[int, int], None]
 
 # what a day column is: open for a mark, closed (Sunday or «Ngày nghỉ»), outside the semester
 OPEN, CLOSED, OUTSIDE = "", "closed", "outside"
+
+# --- the geometry attendance_book.css draws with (keep them equal) ------------------------------
+DAY_CHARS = 3  # a day's slot: a one-letter mark (or a count) and a space each side
+TOTAL_CHARS = 4  # P and K: a count of up to three digits before a space
+SHADES = {CLOSED: "#bfbfbf", OUTSIDE: "#e4e4e4"}  # as the headings' and the Excel sheet's
+# What the first page has above the table (national heading, title, class) and the table's two
+# heading rows, in mm (measured, with a little to spare); the page is books.css's landscape
+TITLES_MM = 30.5
+HEADINGS_MM = 9.5
+# the student lines the first page and each next one hold
+PAGE_ROWS = rows_per_page(LANDSCAPE[1], TITLES_MM + HEADINGS_MM, HEADINGS_MM)
 
 
 @dataclass(frozen=True)
@@ -101,6 +130,21 @@ class AttendanceBook:
     missing_note: str  # "" once the month's sheet is in
     legend: str
     chain_head: str
+    grid: Grid  # a slot per day, then P and K; a line per student
+    sum_line: str  # «Số học sinh vắng»: the day counts and the totals, in the grid's slots
+    pages: tuple[Block, ...]  # each page's share of the students, the sum line the last row
+
+    def students(self, block: Block) -> Block:
+        """The students of a page's block (the sum line left out)."""
+        return Block(block.start, min(block.end, len(self.rows)))
+
+    def ends(self, block: Block) -> bool:
+        """The block holds the sum line."""
+        return block.end > len(self.rows)
+
+    @staticmethod
+    def column(block: Block, values: Iterable[object]) -> str:
+        return ClassBook.column(block, values)
 
     @property
     def month_label(self) -> str:
@@ -174,6 +218,12 @@ def build_attendance_book(
     teacher = setup.find_teacher(room.homeroom_teacher) if room else None
     deadline = attendance_deadline(setup.calendar, year, month)
     received = received or bool(values)
+    slots = day_slots(days)
+    lines = tuple(
+        slot_line(slots, (*r.marks, *_totals_text(received, r.excused, r.unexcused))) for r in rows
+    )
+    sums = _totals_text(received, sum(r.excused for r in rows), sum(r.unexcused for r in rows))
+    counts = (str(n) if n else "" for n in day_counts)
     return AttendanceBook(
         class_code=class_code,
         grade=room.grade if room else 0,
@@ -198,7 +248,28 @@ def build_attendance_book(
         missing_note="" if received else f"{MISSING} (hạn xác nhận: {date_text(deadline)}).",
         legend=_legend(setup, period, days),
         chain_head=chain_head,
+        grid=Grid(slots, lines),
+        sum_line=slot_line(slots, (*counts, *sums)),
+        pages=blocks(len(rows) + 1, *PAGE_ROWS),
     )
+
+
+def day_slots(days: Sequence[Day]) -> tuple[Slot, ...]:
+    """A slot per day (shaded when closed or outside the semester), then P and K (a group of
+    their own: a heavier rule before them). A school's own marks longer than one letter widen
+    every day's slot (to four characters at most: 31 days still fit the page)."""
+    longest = max((len(mark) for mark in attendance_marks()), default=1)
+    chars = max(DAY_CHARS, min(4, longest + 1))
+    return (
+        *(Slot(str(d.number), chars=chars, shade=SHADES.get(d.state, "")) for d in days),
+        Slot(EXCUSED, 1, chars=TOTAL_CHARS),
+        Slot(UNEXCUSED, 1, chars=TOTAL_CHARS),
+    )
+
+
+def _totals_text(received: bool, *totals: int) -> tuple[str, ...]:
+    """P and K as the sheet shows them: none while the month's sheet is not in."""
+    return tuple(str(n) if received else "" for n in totals)
 
 
 def _semester(setup: Setup, number: int) -> Semester:
@@ -359,7 +430,7 @@ def _shared_months(setup: Setup) -> set[tuple[int, int]]:
 
 
 def render_attendance_html(book: AttendanceBook) -> str:
-    return render("attendance_book.html.j2", book=book)
+    return render("attendance_book.html.j2", book=book, row_rule=ROW_RULE)
 
 
 # --- Excel ----------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ SIGNED_FOR: dict[int | None, tuple[str, ...]] = {1: ("HK1",), None: ("HE", "CN")
 TRAINED = (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING)
 LINE = "\n"
 NBSP = "\u00a0"  # a blank line of a column: a line still
+RESULT_SHADE = "#e6e6e6"  # an average's or a result's slot
 
 # --- the geometry class_book.css draws with (keep them equal) ---------------------------------
 MM = 72 / 25.4  # points in a millimetre
@@ -113,16 +114,23 @@ class Block:
 @dataclass(frozen=True)
 class Slot:
     """One column of a :class:`Grid`: its heading, its group (a heading over several slots),
-    shaded when it holds an average or a result, its width in characters."""
+    shaded when it holds an average or a result, its width in characters; ``shade`` a colour
+    to shade it in instead (another book's shading: a day without school…)."""
 
     head: str
     group: int = 0
     result: bool = False
     chars: int = SLOT_CHARS
+    shade: str = ""
 
     @property
     def width_pt(self) -> float:
         return self.chars * CHAR_PT
+
+    @property
+    def fill(self) -> str:
+        """The slot's shading ("" none): ``shade``, else a result's grey."""
+        return self.shade or (RESULT_SHADE if self.result else "")
 
 
 @dataclass(frozen=True)
@@ -350,17 +358,20 @@ def slot_line(slots: Sequence[Slot], values: Sequence[str]) -> str:
 
 def slot_rules(slots: Sequence[Slot]) -> str:
     """An SVG (data URI) as wide as ``slots``: a rule between two slots, a heavier one between
-    two groups, the result slots shaded. Stretched to the cell's height: the rules stay thin."""
+    two groups, each slot shaded in its :attr:`Slot.fill` (the result slots grey). Stretched to
+    the cell's height: the rules stay thin."""
     width = sum(slot.width_pt for slot in slots)
-    shade, rules = [], []
+    shades: dict[str, list[str]] = {}  # fill → its areas, in the order the fills first come
+    rules = []
     x = 0.0
     for k, slot in enumerate(slots):
-        if slot.result:
-            shade.append(f"M{x:.2f} 0h{slot.width_pt:.2f}v10h-{slot.width_pt:.2f}z")
+        if slot.fill:
+            area = f"M{x:.2f} 0h{slot.width_pt:.2f}v10h-{slot.width_pt:.2f}z"
+            shades.setdefault(slot.fill, []).append(area)
         if k:
             rules.append((x, 1.0 if slot.group != slots[k - 1].group else 0.5))
         x += slot.width_pt
-    paths = [f'<path d="{"".join(shade)}" fill="#e6e6e6"/>'] if shade else []
+    paths = [f'<path d="{"".join(areas)}" fill="{fill}"/>' for fill, areas in shades.items()]
     for stroke in (0.5, 1.0):
         d = "".join(f"M{at:.2f} 0V10" for at, w in rules if w == stroke)
         if d:
