@@ -6,7 +6,8 @@ Publishing is incremental: the outbox remembers the last event of the hash chain
 (``.wbe-publish.json``), and a publish redoes only the classes, months, days and files touched by
 the events after it. A missing or foreign state (another ledger, an emptied outbox) rebuilds all.
 A day's PDF is rendered once the day is over (or on demand), never on every publish. The entry
-progress report (``reports/tien-do/``) is written by the first publish of each day, as of that day.
+progress report (``reports/tien-do/``, HTML and xlsx; its PDF on demand) is written by the first
+publish of each day, as of that day.
 
 The master shows each student's results (:mod:`workbook_engine.results`), which depend on the
 class's own values and on the day (what is due, what is overdue): a publish on a new day
@@ -166,7 +167,7 @@ class Publisher:
             alerts = state.alerts if self._alerts is None else self._alerts
             result.reports += self._reports(since, state, today, all_pdfs, alerts)
             if new_day:  # the entry progress: once a day, as of the day
-                result.progress = self._progress(today)
+                result.progress = self._progress(today, pdf=all_pdfs)
             for written, held in collect():
                 for path in written:
                     (result.logs if path.suffix == ".xlsx" else result.reports).append(path)
@@ -325,12 +326,13 @@ class Publisher:
         state.pdf_due = [d.isoformat() for d in sorted(due)]
         return written
 
-    def _progress(self, today: date) -> list[Path]:
-        """The day's entry progress report (HTML, xlsx, PDF) for the principal and the group
-        heads; one held open elsewhere waits for the next day's."""
-        target = self.outbox / PROGRESS_FOLDER / f"{progress_stem(today, None)}.pdf"
+    def _progress(self, today: date, pdf: bool) -> list[Path]:
+        """The day's entry progress report (HTML and xlsx; the PDF only when every PDF is asked
+        for: ``wbe report progress`` prints it on demand) for the principal and the group heads;
+        one held open elsewhere waits for the next day's."""
+        target = self.outbox / PROGRESS_FOLDER / f"{progress_stem(today, None)}.xlsx"
         written = self._unlocked(
-            target, lambda: write_progress(self.ledger, self.setup, self.outbox, today)
+            target, lambda: write_progress(self.ledger, self.setup, self.outbox, today, pdf=pdf)
         )
         return written or []
 
