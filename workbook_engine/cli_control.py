@@ -276,9 +276,11 @@ def _lock_due(ledger: Ledger, setup: Setup, semester: int, class_: str, subject:
     until = f"đến hạn ngày {today:%d/%m/%Y}"
     _judge_gaps(gaps, f"các cột đến hạn {scope}", until, "điểm", force, note)
     due = due_columns(progress_of(setup, entries, today), semester, class_, subject)
-    new = {key: tuple(c for c in columns if c not in ledger.locked_columns(key))
-           for key, (columns, _) in due.items()}  # fmt: skip
-    new = {key: columns for key, columns in new.items() if columns}
+    new = {}
+    for key, (columns, _) in due.items():
+        locked = ledger.locked_columns(key)  # one query a class-subject
+        if fresh := tuple(c for c in columns if c not in locked):
+            new[key] = fresh
     with ledger.transaction():
         for key, columns in new.items():
             ledger.record_lock("lock", semester, by, key.class_code, key.subject_code, note,

@@ -20,6 +20,7 @@ from workbook_engine.cli_common import (
     setup_or_fail,
 )
 from workbook_engine.cli_control import ByOption, NoteOption, decider, school
+from workbook_engine.io.cells import format_day
 from workbook_engine.paths import data_dir
 from workbook_engine.policy import Action
 
@@ -60,7 +61,7 @@ def year_close(
         close_year(ledger, setup, by, today.date() if today else date.today(), note)
         at, _ = ledger.year_closed() or ("", "")
     year, person = setup.school.school_year, setup.teacher_by_code(by)
-    day = f"{at[8:10]}/{at[5:7]}/{at[:4]}"
+    day = format_day(at)
     lines = [
         f"Đã khóa sổ năm học {year} ngày {day} (người quyết định: {person.full_name} ({by})).",
         "Từ nay mọi tệp gửi đến đều bị trả lại; sổ tổng hợp, sổ in và báo cáo của năm học vẫn "

@@ -137,6 +137,11 @@ def format_date(value: date) -> str:
     return value.strftime("%d/%m/%Y")
 
 
+def format_day(iso: str) -> str:
+    """``2025-10-10T14:03:22+07:00`` → ``10/10/2025``, the day where it was recorded."""
+    return f"{iso[8:10]}/{iso[5:7]}/{iso[:4]}"
+
+
 def format_time(iso: str) -> str:
     """``2025-10-10T14:03:22+07:00`` → ``10/10/2025 14:03``, the clock as it read where it was
     recorded; unreadable text is shown as is."""

@@ -18,7 +18,7 @@ from typing import NoReturn
 from workbook_engine.deadlines import column_kind, is_late
 from workbook_engine.errors import Problem, Report, WorkbookEngineError, make_problem
 from workbook_engine.io.atomic import atomic_path
-from workbook_engine.io.cells import format_date
+from workbook_engine.io.cells import format_date, format_day
 from workbook_engine.io.feedback import MARKS_SHEET
 from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.lockfiles import is_other_format
@@ -469,7 +469,7 @@ def _columns_locked(
         day = max(locked[c] for c in columns)
         problems.append(make_problem("columns-locked", file=name, count=len(touched),
                                      columns=", ".join(columns),
-                                     day=f"{day[8:10]}/{day[5:7]}/{day[:4]}"))  # fmt: skip
+                                     day=format_day(day)))  # fmt: skip
     return held
 
 

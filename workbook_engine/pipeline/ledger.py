@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from workbook_engine.errors import WorkbookEngineError, make_problem
+from workbook_engine.io.cells import format_day
 from workbook_engine.model import CellChange, ChangeRecord, ChangeStatus, FileRecord, SheetKey
 from workbook_engine.pipeline.chain import GENESIS, Event, canonical, first_broken_link, link
 
@@ -193,8 +194,7 @@ class YearClosed(LedgerError):
     """The school year is closed: the ledger takes no change, decision, lock or approval."""
 
     def __init__(self, at: str, by: str) -> None:
-        day = f"{at[8:10]}/{at[5:7]}/{at[:4]}"
-        WorkbookEngineError.__init__(self, make_problem("year-closed", day=day, who=by))
+        WorkbookEngineError.__init__(self, make_problem("year-closed", day=format_day(at), who=by))
 
 
 class LedgerUnusable(WorkbookEngineError):

@@ -18,6 +18,7 @@ from datetime import date
 
 from workbook_engine.approvals import approval_changes
 from workbook_engine.errors import Problem, WorkbookEngineError, make_problem
+from workbook_engine.io.cells import format_day
 from workbook_engine.model import Setup, Student
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_problem, class_results, period_problem
@@ -41,7 +42,7 @@ def closed_problem(ledger: Ledger, setup: Setup, file: str = "") -> Problem | No
     if closed is None:
         return None
     at, by = closed
-    return make_problem("year-closed", file=file, day=_day(at), who=_who(setup, by))
+    return make_problem("year-closed", file=file, day=format_day(at), who=_who(setup, by))
 
 
 def close_year(ledger: Ledger, setup: Setup, by: str, today: date, note: str = "") -> None:
@@ -147,11 +148,6 @@ def roll_over(ledger: Ledger, setup: Setup, next_year: str) -> Rollover:
     new, notes = next_setup(setup, finals, expected)
     leaving = graduates(setup, finals)
     return Rollover(new, leaving, finals, notes, promoted_count(setup, new))
-
-
-def _day(at: str) -> str:
-    """``2026-08-20T…`` → ``20/08/2026``."""
-    return f"{at[8:10]}/{at[5:7]}/{at[:4]}"
 
 
 def _who(setup: Setup, code: str) -> str:
