@@ -207,7 +207,8 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "học sinh {student} (lớp {class_code}) có {count} ô đã nhập nhưng không còn trong trang "
         "«Học sinh»: các ô vẫn được giữ trong sổ điểm nhưng không hiện trong sổ tổng hợp, sổ in",
         "Học sinh chuyển trường hay thôi học vẫn cần điểm đã có trong sổ in: giữ em trong danh "
-        "sách đến hết năm học; chỉ xóa khi nhập nhầm.",
+        "sách đến hết năm học và ghi «Chuyển đi» hoặc «Thôi học» ở trang «Biến động»; chỉ xóa "
+        "khi nhập nhầm.",
         Severity.WARNING,
     ),
     ProblemKind(
@@ -216,8 +217,9 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "học sinh {student} chuyển từ lớp {old} sang lớp {new}: {count} ô đã nhập ở lớp {old} vẫn "
         "thuộc lớp {old} trong sổ điểm, không chuyển theo em và không hiện trong sổ tổng hợp lớp "
         "{new}",
-        "Chuyển lớp giữa kì chưa được ghi theo ngày hiệu lực: nên chuyển sau khi khóa sổ học kì; "
-        "phát lại bảng điểm cho cả hai lớp (wbe templates issue).",
+        "Ghi việc chuyển lớp vào trang «Biến động» (lớp cũ, lớp mới, từ ngày): điểm đã có vẫn "
+        "thuộc lớp cũ và hiện trong sổ của lớp cũ, cả năm vẫn được tính; rồi phát lại bảng điểm "
+        "cho cả hai lớp (wbe templates issue).",
         Severity.WARNING,
     ),
     ProblemKind(
@@ -338,6 +340,47 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "lớp «{value}» chưa có học sinh nào",
         "Nhập danh sách học sinh của lớp trong trang «Học sinh».",
         Severity.WARNING,
+    ),
+    ProblemKind(
+        "movement-class-missing",
+        "Thiếu lớp của biến động",
+        "biến động «{kind}» của học sinh {student} cần ghi {column}",
+        "«Chuyển lớp»: ghi cả lớp cũ và lớp mới; «Chuyển đi», «Thôi học»: ghi lớp cũ.",
+    ),
+    ProblemKind(
+        "movement-same-class",
+        "Chuyển lớp sang chính lớp đó",
+        "học sinh {student} chuyển từ lớp {value} sang chính lớp {value}",
+        "Sửa lại lớp cũ hoặc lớp mới cho đúng.",
+    ),
+    ProblemKind(
+        "movement-not-in-school",
+        "Học sinh chưa (hoặc không còn) học ở trường",
+        "ngày {day}, học sinh {student} không học ở trường (theo các dòng biến động trước) nên "
+        "không thể «{kind}»",
+        "Kiểm tra thứ tự và ngày của các biến động của học sinh; học sinh chuyển đến phải có "
+        "dòng «Chuyển đến» trước.",
+    ),
+    ProblemKind(
+        "movement-already-in-school",
+        "Học sinh đang học ở trường",
+        "ngày {day}, học sinh {student} đang học lớp {value} nên không thể «Chuyển đến»",
+        "Dùng «Chuyển lớp» để chuyển giữa hai lớp của trường; «Chuyển đến» chỉ dành cho học "
+        "sinh từ trường khác.",
+    ),
+    ProblemKind(
+        "movement-wrong-class",
+        "Lớp cũ không đúng",
+        "ngày {day}, học sinh {student} đang học lớp {expected}, không phải lớp {value}",
+        "Sửa «Lớp cũ» cho đúng lớp học sinh đang học trước ngày chuyển.",
+    ),
+    ProblemKind(
+        "movement-roster-mismatch",
+        "Lớp trong danh sách khác biến động",
+        "sau các biến động, học sinh {student} ở lớp {value} nhưng trang «Học sinh» ghi lớp "
+        "{roster}",
+        "Ở trang «Học sinh», ghi lớp hiện tại của học sinh (lớp cuối cùng nếu đã rời trường); "
+        "giữ học sinh trong danh sách đến hết năm học.",
     ),
     ProblemKind(
         "role-missing",

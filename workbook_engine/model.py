@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from functools import cached_property
@@ -86,6 +86,100 @@ class Student:
     class_code: str
 
 
+class MovementKind(StrEnum):
+    """A roster change with an effective date (the «Biến động» sheet of the setup)."""
+
+    TRANSFER_IN = "Chuyển đến"
+    TRANSFER_OUT = "Chuyển đi"
+    CLASS_CHANGE = "Chuyển lớp"
+    DROPOUT = "Thôi học"
+
+
+LEAVING = frozenset({MovementKind.TRANSFER_OUT, MovementKind.DROPOUT})
+
+
+@dataclass(frozen=True)
+class Movement:
+    """``effective`` is the first day the change holds: a class change's first day in the new
+    class, a leaver's first day away. ``school`` is the school come from or gone to."""
+
+    student_code: str
+    kind: MovementKind
+    effective: date
+    from_class: str = ""
+    to_class: str = ""
+    school: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Stay:
+    """One student's time in one class: ``start`` and ``end`` (exclusive) are None when the
+    stay began before the year or has not ended. ``ended_by`` is the movement that ended it."""
+
+    student_code: str
+    class_code: str
+    start: date | None = None
+    end: date | None = None
+    started_by: Movement | None = None
+    ended_by: Movement | None = None
+
+    def holds(self, day: date) -> bool:
+        """The student was in the class on ``day``."""
+        return (self.start is None or self.start <= day) and (self.end is None or day < self.end)
+
+    @property
+    def mark(self) -> str:
+        """How the books mark a student who left the class, in Vietnamese ("" for none)."""
+        moved = self.ended_by
+        if moved is None:
+            return ""
+        day = moved.effective.strftime("%d/%m/%Y")
+        if moved.kind is MovementKind.CLASS_CHANGE:
+            return f"đã chuyển sang lớp {moved.to_class} từ ngày {day}"
+        if moved.kind is MovementKind.TRANSFER_OUT:
+            gone = f" ({moved.school})" if moved.school else ""
+            return f"đã chuyển trường{gone} từ ngày {day}"
+        return f"đã thôi học từ ngày {day}"
+
+    @property
+    def arrival(self) -> str:
+        """How the books mark a student who came during the year ("" for none)."""
+        came = self.started_by
+        if came is None:
+            return ""
+        day = came.effective.strftime("%d/%m/%Y")
+        if came.kind is MovementKind.CLASS_CHANGE:
+            return f"từ lớp {came.from_class}, từ ngày {day}"
+        old = f" từ {came.school}" if came.school else ""
+        return f"chuyển đến{old} từ ngày {day}"
+
+
+def stays_of(student: Student, movements: Iterable[Movement]) -> tuple[Stay, ...]:
+    """The student's stays in classes over the year, in order, from their movements (sorted by
+    date here). Without movements: one open stay in the roster's class."""
+    moves = sorted(movements, key=lambda m: m.effective)
+    if not moves:
+        return (Stay(student.code, student.class_code),)
+    stays: list[Stay] = []
+    first = moves[0]
+    if first.kind is MovementKind.TRANSFER_IN:
+        current: Stay | None = None
+    else:
+        current = Stay(student.code, first.from_class or student.class_code)
+    for move in moves:
+        if current is not None:
+            stays.append(replace(current, end=move.effective, ended_by=move))
+            current = None
+        if move.kind in LEAVING:
+            continue
+        joined = move.to_class or student.class_code
+        current = Stay(student.code, joined, start=move.effective, started_by=move)
+    if current is not None:
+        stays.append(current)
+    return tuple(stays)
+
+
 @dataclass(frozen=True)
 class Subject:
     grade: int
@@ -151,6 +245,7 @@ class Setup:
     assignments: tuple[Assignment, ...]
     exemptions: tuple[Exemption, ...] = ()
     calendar: tuple[CalendarEvent, ...] = ()
+    movements: tuple[Movement, ...] = ()
 
     @cached_property
     def _index(self) -> _SetupIndex:
@@ -185,7 +280,42 @@ class Setup:
         return _found(self.find_teacher(code), "giáo viên", code)
 
     def students_of(self, class_code: str) -> list[Student]:
+        """The class's students now (those who moved away or left the school are not)."""
         return list(self._index.students_of.get(class_code, ()))
+
+    def stays(self, student_code: str) -> tuple[Stay, ...]:
+        """The student's stays in classes this year, in order (:func:`stays_of`)."""
+        return self._index.stays.get(student_code, ())
+
+    def current_class(self, student_code: str) -> str:
+        """The class the student is in now; "" when they left the school or are unknown."""
+        stays = self.stays(student_code)
+        return stays[-1].class_code if stays and stays[-1].end is None else ""
+
+    def members_of(self, class_code: str) -> list[Stay]:
+        """Every stay in the class this year (students who moved away or left the school
+        included, with their :attr:`Stay.mark`): the roster's order, then those who came during
+        the year by date."""
+        return list(self._index.members_of.get(class_code, ()))
+
+    def classes_of(self, student_code: str) -> list[str]:
+        """The classes the student was in this year, in order, each once."""
+        return list(dict.fromkeys(s.class_code for s in self.stays(student_code)))
+
+    def result_class(self, student_code: str) -> str:
+        """The class whose results list the student: their last class (the one they left the
+        school from, for a leaver), where their whole year is summed up."""
+        stays = self.stays(student_code)
+        return stays[-1].class_code if stays else ""
+
+    def results_members(self, class_code: str) -> list[Student]:
+        """The students whose results the class lists (:meth:`result_class`), in roster order."""
+        return [
+            student
+            for stay in self.members_of(class_code)
+            if stay is self.stays(stay.student_code)[-1]
+            and (student := self.find_student(stay.student_code)) is not None
+        ]
 
     def subjects_of_grade(self, grade: int) -> list[Subject]:
         return list(self._index.subjects_of.get(grade, ()))
@@ -228,14 +358,30 @@ class _SetupIndex:
     assignments_of: dict[str, list[Assignment]]
     assigned: frozenset[tuple[str, str, str]]
     usernames: dict[str, Teacher]
+    stays: dict[str, tuple[Stay, ...]]
+    members_of: dict[str, list[Stay]]
 
     @classmethod
     def build(cls, setup: Setup) -> _SetupIndex:
         students_of: dict[str, list[Student]] = defaultdict(list)
         subjects_of: dict[int, list[Subject]] = defaultdict(list)
         assignments_of: dict[str, list[Assignment]] = defaultdict(list)
+        moves: dict[str, list[Movement]] = defaultdict(list)
+        for move in setup.movements:
+            moves[move.student_code].append(move)
+        stays: dict[str, tuple[Stay, ...]] = {}
+        members_of: dict[str, list[Stay]] = defaultdict(list)
+        arrivals: dict[str, list[tuple[date | None, Student]]] = defaultdict(list)
         for student in setup.students:
-            students_of[student.class_code].append(student)
+            of_student = stays_of(student, moves.get(student.code, ()))
+            stays.setdefault(student.code, of_student)  # a duplicated code: the first row holds
+            for stay in of_student:
+                members_of[stay.class_code].append(stay)
+            if of_student and of_student[-1].end is None:
+                arrivals[of_student[-1].class_code].append((of_student[-1].start, student))
+        for code, came in arrivals.items():  # the roster's order, then arrivals by date
+            came.sort(key=lambda pair: (pair[0] is not None, pair[0] or date.min))
+            students_of[code] = [student for _, student in came]
         for subject in setup.subjects:
             subjects_of[subject.grade].append(subject)
         for a in setup.assignments:
@@ -256,6 +402,11 @@ class _SetupIndex:
                 (a.teacher_code, a.class_code, a.subject_code) for a in setup.assignments
             ),
             usernames=usernames,
+            stays=stays,
+            members_of={
+                code: sorted(of_class, key=lambda s: (s.start is not None, s.start or date.min))
+                for code, of_class in members_of.items()
+            },
         )
 
 

@@ -1,7 +1,9 @@
 """Students' semester and year results, computed from the values the ledger holds (Circular 22).
 
-Pure: takes the setup and one class's accepted values (``Ledger.scores_of_class``), returns one
-:class:`StudentResult` per student of the roster. Every rule comes from
+Pure: takes the setup and one class's accepted values (``Ledger.scores_of_class``, with the
+values a student who moved into the class earned in their earlier classes), returns one
+:class:`StudentResult` per student whose year the class sums up (``Setup.results_members``: its
+students now, and those who left the school from it). Every rule comes from
 :mod:`workbook_engine.rules`; this module only gathers the inputs, applies exemptions and says
 what is still missing.
 
@@ -14,7 +16,7 @@ teacher entered counts (DOMAIN, "Missed assessments").
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
@@ -164,6 +166,10 @@ class _Context:
     def begun(self, number: int) -> bool:
         return any(s.number == number and s.start <= self.today for s in self.semesters)
 
+    def expected(self, number: int, left: date | None) -> bool:
+        """Whether a student who ``left`` the school (None: did not) owes semester ``number``."""
+        return left is None or any(s.number == number and s.end < left for s in self.semesters)
+
     @property
     def year_over(self) -> bool:
         return bool(self.semesters) and self.today > max(s.end for s in self.semesters)
@@ -199,17 +205,27 @@ def student_results(
     by_code = {c.code for c in courses}
     inputs: dict[str, _Inputs] = defaultdict(_Inputs)
     months_in = {(k.semester, k.subject_code) for k in received if k.class_code == class_code}
+    members = setup.results_members(class_code)
+    earlier = {  # a student who moved in: the other classes their earlier values are kept under
+        s.code: set(classes) - {class_code}
+        for s in members
+        if len(classes := setup.classes_of(s.code)) > 1
+    }
     for (key, who, column), value in values.items():
-        if key.class_code != class_code:
+        here = key.class_code == class_code
+        if not here and key.class_code not in earlier.get(who, ()):
             continue
         code = key.subject_code
         if code in by_code:
-            inputs[who].subjects.setdefault((key.semester, code), {})[column] = value
+            columns = inputs[who].subjects.setdefault((key.semester, code), {})
+            if here or column not in columns:  # the value entered in this class wins
+                columns[column] = value
         elif code == CONDUCT_CODE:
-            if column == CONDUCT_LEVEL:
+            if column == CONDUCT_LEVEL and (here or key.semester not in inputs[who].conduct):
                 inputs[who].conduct[key.semester] = value
         elif code.startswith(ATTENDANCE_PREFIX):
-            months_in.add((key.semester, code))
+            if here:
+                months_in.add((key.semester, code))
             value = counted_as(value)  # a school's own mark counts as P, K or nothing
             if value == EXCUSED and key in late:  # confirmed after the deadline: unexcused
                 inputs[who].unexcused[key.semester] += 1
@@ -227,18 +243,20 @@ def student_results(
         if e.scope is ExemptionScope.WHOLE
     }
     results = []
-    for student in setup.students_of(class_code):
+    for student in members:
         taken = [c for c in courses if (student.code, c.code) not in whole]
-        results.append(
-            _student(
-                context,
-                student.code,
-                student.full_name,
-                taken,
-                inputs.get(student.code) or _Inputs(),
-                exempt=[c.code for c in courses if (student.code, c.code) in whole],
-            )
+        stay = setup.stays(student.code)[-1]
+        result = _student(
+            context,
+            student.code,
+            student.full_name,
+            taken,
+            inputs.get(student.code) or _Inputs(),
+            exempt=[c.code for c in courses if (student.code, c.code) in whole],
+            left=stay.end,
+            moved=[m for s in setup.stays(student.code) for m in (s.arrival, s.mark) if m],
         )
+        results.append(result)
     return results
 
 
@@ -249,14 +267,18 @@ def _student(
     courses: list[_Course],
     got: _Inputs,
     exempt: list[str],
+    left: date | None = None,
+    moved: Sequence[str] = (),
 ) -> StudentResult:
-    """One student's results; ``courses`` are those the student is not wholly exempt from."""
+    """One student's results; ``courses`` are those the student is not wholly exempt from. A
+    student who ``left`` the school is asked only for the semesters that ended before, and has
+    no year proposal."""
     missing: list[str] = []
     halves: list[tuple[dict[str, int | None], dict[str, Comment | None], SemesterResult]] = []
     for number in (1, 2):
         scored, commented, problems = context.reader.semester(courses, number, got.subjects)
         conduct, conduct_problem = _conduct(got.conduct.get(number))
-        if context.begun(number):
+        if context.begun(number) and context.expected(number, left):
             missing += [f"{label} HK{number}: {problem}" for label, problem in problems]
             if conduct is None:
                 missing.append(f"Rèn luyện HK{number}{conduct_problem}")
@@ -279,7 +301,13 @@ def _student(
     re_exam: list[str] = []
     prize: Award | None = None
     reason = ""
-    if context.year_over and not missing and learning is not None and conduct_year is not None:
+    if (
+        left is None
+        and context.year_over
+        and not missing
+        and learning is not None
+        and conduct_year is not None
+    ):
         absences = excused + unexcused
         outcome = promotion(learning, conduct_year, absences, context.max_absences)
         if outcome in (Outcome.RE_EXAM, Outcome.RE_EXAM_AND_TRAINING):
@@ -307,7 +335,7 @@ def _student(
         reason=reason,
         summer=summer,
     )
-    notes = [
+    notes = [f"Học sinh {m}" for m in moved] + [
         f"{count} buổi nghỉ có phép tháng {_month_label(key)} xác nhận sau hạn, tính là không phép"
         for key, count in sorted(got.late.items(), key=lambda item: item[0].subject_code)
     ]

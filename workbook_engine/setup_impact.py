@@ -39,7 +39,9 @@ def _students(old: Setup, new: Setup, values: Values) -> Iterator[Problem]:
         if now is None:
             yield make_problem("impact-student-removed", student=who,
                                class_code=student.class_code, count=count)  # fmt: skip
-        elif now.class_code != student.class_code:
+        elif now.class_code != student.class_code and student.class_code not in new.classes_of(
+            student.code
+        ):  # a move recorded in «Biến động» keeps the values with the old class, shown there
             yield make_problem("impact-student-moved", student=who, old=student.class_code,
                                new=now.class_code, count=count)  # fmt: skip
 

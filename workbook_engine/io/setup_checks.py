@@ -7,7 +7,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from workbook_engine.io import cells
-from workbook_engine.model import Role, Setup
+from workbook_engine.model import LEAVING, MovementKind, Role, Setup
 
 if TYPE_CHECKING:
     from workbook_engine.io.setup_reader import Table
@@ -28,6 +28,7 @@ def cross_check(setup: Setup, tables: dict[str, Table], problem: Reporter) -> No
     _assignments(setup, tables["assignments"], grades, subjects, problem)
     _exemptions(tables, grades, subjects, problem)
     _calendar(tables["calendar"], window, problem)
+    _movements(setup, tables["movements"], window, problem)
 
 
 def _grades(table: Table, key: str) -> dict[str, int]:
@@ -247,3 +248,78 @@ def _exemptions(
 def _calendar(table: Table, window: tuple[date, date] | None, problem: Reporter) -> None:
     for row, values in table.good_rows():
         _dates(table, row, values, window, problem)
+
+
+def _movements(
+    setup: Setup, table: Table, window: tuple[date, date] | None, problem: Reporter
+) -> None:
+    """Each student's movements, replayed in date order, must follow on from one another and
+    end in the class the «Học sinh» sheet gives."""
+    by_student: dict[str, list[tuple[date, int, dict[str, str | None]]]] = {}
+    for row, values in table.good_rows():
+        day = cells.parse_date(values["effective"] or "")
+        if day is None:
+            continue
+        if window and not window[0] <= day <= window[1]:
+            _at(table, problem, "date-outside-school-year", row, "effective",
+                value=cells.format_date(day), start=cells.format_date(window[0]),
+                end=cells.format_date(window[1]))  # fmt: skip
+        by_student.setdefault(str(values["student_code"]), []).append((day, row, values))
+    for code, moves in by_student.items():
+        student = setup.find_student(code)
+        if student is not None:
+            _replay(student.class_code, code, sorted(moves, key=lambda m: m[0]), table, problem)
+
+
+def _replay(
+    roster: str,
+    student: str,
+    moves: list[tuple[date, int, dict[str, str | None]]],
+    table: Table,
+    problem: Reporter,
+) -> None:
+    spec = table.spec.column("kind")
+    first = str(moves[0][2]["kind"])
+    current: str | None = None if first == MovementKind.TRANSFER_IN else ""  # "" = not yet known
+    last_row, left_from = moves[0][1], ""
+    for day, row, values in moves:
+        last_row = row
+        kind = MovementKind(next(v for v in spec.values if cells.fold(v) == cells.fold(
+            str(values["kind"]))))  # fmt: skip
+        old, new = values["from_class"] or "", values["to_class"] or ""
+        said = {"student": student, "day": cells.format_date(day), "kind": kind.value}
+        needed = [("from_class", old)] if kind is not MovementKind.TRANSFER_IN else []
+        if kind is MovementKind.CLASS_CHANGE:
+            needed.append(("to_class", new))
+        blank = [key for key, value in needed if not value and kind is MovementKind.CLASS_CHANGE]
+        for key in blank:
+            _at(table, problem, "movement-class-missing", row, key,
+                column=table.spec.column(key).header, **said)  # fmt: skip
+        if blank:
+            return
+        if kind is MovementKind.CLASS_CHANGE and old == new:
+            _at(table, problem, "movement-same-class", row, "to_class", value=new, **said)
+            return
+        if kind is MovementKind.TRANSFER_IN:
+            if current:
+                _at(table, problem, "movement-already-in-school", row, "kind", value=current,
+                    **said)  # fmt: skip
+                return
+            current = new or roster
+            continue
+        if current is None:
+            _at(table, problem, "movement-not-in-school", row, "kind", **said)
+            return
+        if current and old and old != current:
+            _at(table, problem, "movement-wrong-class", row, "from_class", value=old,
+                expected=current, **said)  # fmt: skip
+            return
+        current = current or old or roster
+        if kind in LEAVING:
+            left_from, current = current, None
+            continue
+        current = new
+    final, key = (current, "to_class") if current else (left_from, "from_class")
+    if final and final != roster:
+        _at(table, problem, "movement-roster-mismatch", last_row, key, value=final,
+            roster=roster, student=student)  # fmt: skip

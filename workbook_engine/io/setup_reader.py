@@ -30,6 +30,8 @@ from workbook_engine.model import (
     Exemption,
     ExemptionScope,
     Gender,
+    Movement,
+    MovementKind,
     Role,
     SchoolInfo,
     Semester,
@@ -467,6 +469,18 @@ def _build(tables: dict[str, Table], school: SchoolInfo) -> Setup:
             )
             for _, v in t["calendar"].good_rows()
         ),
+        movements=tuple(
+            Movement(
+                student_code=str(v["student_code"]),
+                kind=MovementKind(canonical(sp["movements"].column("kind"), str(v["kind"]))),
+                effective=_date(v["effective"]),
+                from_class=v["from_class"] or "",
+                to_class=v["to_class"] or "",
+                school=v["school"] or "",
+                note=v["note"] or "",
+            )
+            for _, v in t["movements"].good_rows()
+        ),
     )
 
 
@@ -488,6 +502,8 @@ def check_setup(path: Path) -> tuple[Setup | None, Report]:
     def rows_of(sheet: SheetSpec) -> list[list[Any]] | None:
         name = by_name.get(cells.fold(sheet.name))
         if name is None:
+            if sheet.optional:
+                return None
             ctx.report.add(make_problem("sheet-missing", file=path.name, sheet=sheet.name))
             return None
         return workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)

@@ -224,6 +224,7 @@ def setup_rows(setup: Setup) -> tuple[dict[str, Any], dict[str, list[dict[str, A
         "assignments": [vars(x) for x in setup.assignments],
         "exemptions": [{**vars(x), "scope": x.scope.value} for x in setup.exemptions],
         "calendar": [{**vars(x), "kind": x.kind.value} for x in setup.calendar],
+        "movements": [{**vars(x), "kind": x.kind.value} for x in setup.movements],
     }
     return fields, rows
 

@@ -39,6 +39,7 @@ class SheetSpec:
     layout: str  # "table" or "fields"
     columns: tuple[ColumnSpec, ...]
     unique_together: tuple[str, ...] = ()
+    optional: bool = False  # a workbook made before the sheet existed may lack it
 
     def column(self, key: str) -> ColumnSpec:
         return next(c for c in self.columns if c.key == key)
@@ -80,6 +81,7 @@ def setup_spec() -> WorkbookSpec:
             layout=s.get("layout", "table"),
             columns=tuple(_column(c) for c in s.get("columns", s.get("fields", []))),
             unique_together=tuple(s.get("unique_together", ())),
+            optional=bool(s.get("optional", False)),
         )
         for s in raw["sheets"]
     )

@@ -1045,6 +1045,17 @@ class Ledger:
         )
         return {(SheetKey(class_code, r[0], r[1]), r[2], r[3]): r[4] for r in rows}
 
+    def scores_of_student(
+        self, class_code: str, student_code: str
+    ) -> dict[tuple[SheetKey, str, str], str]:
+        """Accepted values of one student in one class, keyed as :meth:`scores_of_class`."""
+        rows = self.db.execute(
+            "SELECT subject_code, semester, column_name, value FROM scores"
+            " WHERE class_code = ? AND student_code = ?",
+            (class_code, student_code),
+        )
+        return {(SheetKey(class_code, r[0], r[1]), student_code, r[2]): r[3] for r in rows}
+
     def received_keys(
         self, class_code: str | None = None, kind: str = "attendance"
     ) -> set[SheetKey]:

@@ -17,7 +17,7 @@ from datetime import date
 from workbook_engine.approvals import approval_changes, approval_snapshot
 from workbook_engine.errors import Problem, make_problem
 from workbook_engine.io.master_workbook import missing_text
-from workbook_engine.model import SUMMER, Setup, SummerList
+from workbook_engine.model import SUMMER, Setup, SheetKey, SummerList
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.results import (
     ATTENDANCE_PREFIX,
@@ -59,12 +59,26 @@ def period_problem(setup: Setup, period: str, day: date) -> Problem | None:
     return None
 
 
+def class_values(
+    setup: Setup, ledger: Ledger, class_code: str
+) -> dict[tuple[SheetKey, str, str], str]:
+    """The class's accepted values (:meth:`Ledger.scores_of_class`) and, for each student who
+    moved into it during the year, the values they earned in their earlier classes: what the
+    class's results are computed from."""
+    values = ledger.scores_of_class(class_code)
+    for student in setup.results_members(class_code):
+        for other in setup.classes_of(student.code):
+            if other != class_code:
+                values.update(ledger.scores_of_student(other, student.code))
+    return values
+
+
 def class_results(
     setup: Setup, ledger: Ledger, class_code: str, day: date
 ) -> tuple[list[StudentResult], dict[int, list[str]]]:
     """The class's results on ``day``, and per semester the attendance months not yet in,
     labelled exactly as the results list them among the missing inputs."""
-    values = ledger.scores_of_class(class_code)
+    values = class_values(setup, ledger, class_code)
     received = ledger.received_keys(class_code)
     late = confirmed_late(setup, ledger.first_received(class_code))
     results = student_results(setup, class_code, values, day, received=received, late=late)

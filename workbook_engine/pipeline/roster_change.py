@@ -37,15 +37,15 @@ Locate = Callable[..., Problem]  # a sheet checker's located problem: (code, *, 
 
 
 def leavers(setup: Setup, identity: Identity) -> dict[str, str]:
-    """Students on the sheet no longer in its class: code → their class now ("" when no longer
-    on the school's roster)."""
+    """Students on the sheet no longer in its class: code → their class now ("" when they left
+    the school or are no longer on its roster)."""
     if not identity.class_code:
         return {}
     gone: dict[str, str] = {}
     for code in identity.student_codes:
-        student = setup.find_student(code)
-        if student is None or student.class_code != identity.class_code:
-            gone[code] = student.class_code if student is not None else ""
+        now = setup.current_class(code)  # "" once they left the school («Biến động»)
+        if now != identity.class_code:
+            gone[code] = now
     return gone
 
 
@@ -76,8 +76,13 @@ def roster_problems(setup: Setup, identity: Identity, locate: Locate) -> Iterato
         if code not in gone:
             continue
         now = gone[code]
+        left = [s.mark for s in setup.stays(code) if s.class_code == identity.class_code and s.mark]
         where = (
-            f"đã chuyển sang lớp {now}" if now else "không còn trong danh sách học sinh của trường"
+            left[-1]
+            if left
+            else f"đã chuyển sang lớp {now}"
+            if now
+            else "không còn trong danh sách học sinh của trường"
         )
         yield locate("student-left-class", row=FIRST_ROW + i + 1, col=NAME_COLUMN,
                      student=f"{code} {name}", where=where,

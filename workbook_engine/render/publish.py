@@ -42,6 +42,7 @@ from workbook_engine.io.master_workbook import (
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
 from workbook_engine.pipeline.ledger import Ledger, Since
 from workbook_engine.pipeline.outcome import Status
+from workbook_engine.pipeline.result_approval import class_values
 from workbook_engine.render.common import day_of
 from workbook_engine.render.correction_record import write_correction_record
 from workbook_engine.render.diff_report import write_day_report
@@ -208,6 +209,13 @@ class Publisher:
         }
         classes |= since.approved  # its results are now shown as approved
         known = {room.code for room in self.setup.classes}
+        # a student who moved on is summed up by their new class, from their values here too
+        classes |= {
+            self.setup.result_class(stay.student_code)
+            for code in classes
+            for stay in self.setup.members_of(code)
+            if stay.end is not None
+        }
         stale = (classes & known) | (known - set(self._tables))
         result.classes = sorted(stale)
         volumes = [
@@ -250,7 +258,7 @@ class Publisher:
                         received.setdefault(key.class_code, []).append(key)
                     for key in confirmed_late(self.setup, self.ledger.first_received()):
                         late.setdefault(key.class_code, set()).add(key)
-                scores = self.ledger.scores_of_class(room.code)
+                scores = class_values(self.setup, self.ledger, room.code)
                 months, overdue = received.get(room.code, ()), late.get(room.code, set())
                 results = student_results(self.setup, room.code, scores, today, received=months,
                                           late=overdue)  # fmt: skip

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -41,7 +41,7 @@ from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Subject
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
-from workbook_engine.render.books.class_book_xlsx import write_class_book_xlsx
+from workbook_engine.render.books.class_book_xlsx import MOVES_LEGEND, write_class_book_xlsx
 from workbook_engine.render.books.hocba import (
     CHAIN_SHOWN,
     EXEMPT,
@@ -66,6 +66,7 @@ SIGNED_FOR: dict[int | None, tuple[str, ...]] = {1: ("HK1",), None: ("HE", "CN")
 TRAINED = (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING)
 LINE = "\n"
 NBSP = "\u00a0"  # a blank line of a column: a line still
+MOVED = " (*)"  # after the name of a student who came or left during the year (legend: moves)
 RESULT_SHADE = "#e6e6e6"  # an average's or a result's slot
 
 # --- the geometry class_book.css draws with (keep them equal) ---------------------------------
@@ -251,6 +252,7 @@ class ClassBook:
     principal: str
     roster: tuple[RosterLine, ...]
     exemptions: tuple[str, ...]  # "12. Nguyễn Văn An: Ngoại ngữ 1 (Tiếng Anh)"
+    moves: tuple[str, ...]  # "3. Trần Văn Bình: đã chuyển sang lớp 6A2 từ ngày 12/01/2026"
     boys: int
     girls: int
     subjects: tuple[SubjectPage, ...]
@@ -409,14 +411,31 @@ def build_class_book(
     subjects = setup.subjects_of_grade(room.grade)
     names = {s.code: s.name for s in subjects}
     teachers = _subject_teachers(setup, room.code)
-    students = setup.students_of(room.code)
+    members = setup.members_of(room.code)  # those who moved away too, with their mark
+    position = {id(stay): i for i, stay in enumerate(members, start=1)}
+    last = {id(stay) for stay in members if stay is setup.stays(stay.student_code)[-1]}
+    number_of = {stay.student_code: position[id(stay)] for stay in members if id(stay) in last}
+    moved = {position[id(stay)]: m for stay in members if (m := stay.mark or stay.arrival)}
+    students = [s for stay in members if (s := setup.find_student(stay.student_code))]
     signed = next((approvals[p] for p in SIGNED_FOR[semester] if p in approvals), None)
     signed_on = day_of(signed[2]) if signed else None
     homeroom = setup.find_teacher(room.homeroom_teacher)
     homeroom_name = homeroom.full_name if homeroom else ""
-    numbered = list(enumerate(shown, start=1))
-    left_mm = NUMBER_MM + name_width_mm(r.name for r in shown)  # STT, Họ và tên
-    summary = tuple(_summary_row(i, r, subjects, semester) for i, r in numbered)
+    numbered = [(number_of.get(r.code, i), r) for i, r in enumerate(shown, start=1)]
+    by_result = {r.code: r for r in shown}
+    rows = [
+        (position[id(stay)], stay.student_code, student.full_name + (MOVED if m else ""),
+         by_result.get(stay.student_code) if id(stay) in last else None)
+        for stay in members
+        if (student := setup.find_student(stay.student_code)) is not None
+        for m in [position[id(stay)] in moved]
+    ]  # fmt: skip
+    left_mm = NUMBER_MM + name_width_mm(name for _, _, name, _ in rows)  # STT, Họ và tên
+    summary = tuple(
+        _summary_row(i, replace(r, name=r.name + (MOVED if i in moved else "")), subjects,
+                     semester)
+        for i, r in numbered
+    )  # fmt: skip
     semester_months = (months or {}).get(1, [])
     return ClassBook(
         semester=semester,
@@ -430,18 +449,25 @@ def build_class_book(
         homeroom_teacher=homeroom_name,
         principal=setup.school.principal,
         roster=tuple(
-            RosterLine(i, s.code, s.full_name, date_text(s.birth_date), s.gender.value)
+            RosterLine(
+                i,
+                s.code,
+                s.full_name + (MOVED if i in moved else ""),
+                date_text(s.birth_date),
+                s.gender.value,
+            )
             for i, s in enumerate(students, start=1)
         ),
+        moves=tuple(f"{i}. {students[i - 1].full_name}: {m}" for i, m in sorted(moved.items())),
         exemptions=tuple(
             f"{i}. {r.name}: {', '.join(names.get(code, code) for code in r.exempt)}"
             for i, r in numbered
             if r.exempt
         ),
-        boys=sum(1 for s in students if s.gender is Gender.MALE),
-        girls=sum(1 for s in students if s.gender is Gender.FEMALE),
+        boys=sum(1 for s in setup.students_of(room.code) if s.gender is Gender.MALE),
+        girls=sum(1 for s in setup.students_of(room.code) if s.gender is Gender.FEMALE),
         subjects=tuple(
-            _subject_page(i, subject, semester, numbered, values, room.code, teachers, left_mm)
+            _subject_page(i, subject, semester, rows, values, room.code, teachers, left_mm)
             for i, subject in enumerate(subjects, start=1)
         ),
         summary=summary,
@@ -551,27 +577,30 @@ def _subject_page(
     number: int,
     subject: Subject,
     semester: int | None,
-    students: Sequence[tuple[int, StudentResult]],
+    students: Sequence[tuple[int, str, str, StudentResult | None]],
     values: Values,
     class_code: str,
     teachers: Mapping[str, tuple[str, ...]],
     left_mm: float,
 ) -> SubjectPage:
+    """``students``: (number, code, name, results) of each student who was in the class; one
+    who moved on to another class has no results here (their values earned here are shown)."""
     slots = subject_slots(subject, semester)
     rows = []
-    for position, result in students:
-        if subject.code in result.exempt:
-            rows.append(SubjectRow(position, result.name, (), exempt=True))
+    for position, code, name, result in students:
+        if result is not None and subject.code in result.exempt:
+            rows.append(SubjectRow(position, name, (), exempt=True))
             continue
         cells: list[str] = []
         for n in (1,) if semester == 1 else (1, 2):
             key = SheetKey(class_code, subject.code, n)
-            cells += [entered_text(values.get((key, result.code, c))) for c in subject.columns]
-            half = result.hk1 if n == 1 else result.hk2
-            cells.append(result_text(half.averages.get(subject.code)))
+            cells += [entered_text(values.get((key, code, c))) for c in subject.columns]
+            half = None if result is None else result.hk1 if n == 1 else result.hk2
+            cells.append(result_text(half.averages.get(subject.code)) if half else "")
         if semester is None:
-            cells.append(result_text(result.year.averages.get(subject.code)))
-        rows.append(SubjectRow(position, result.name, tuple(cells)))
+            year = result.year.averages.get(subject.code) if result is not None else None
+            cells.append(result_text(year))
+        rows.append(SubjectRow(position, name, tuple(cells)))
     lines = tuple(
         slot_line(slots, [EXEMPT if s.result else "" for s in slots] if row.exempt else row.values)
         for row in rows
@@ -672,7 +701,7 @@ def class_book(
 
 
 def render_class_book_html(book: ClassBook) -> str:
-    return render("class_book.html.j2", book=book, row_rule=ROW_RULE)
+    return render("class_book.html.j2", book=book, row_rule=ROW_RULE, moves_legend=MOVES_LEGEND)
 
 
 def class_book_path(outbox: Path, class_code: str, semester: int | None) -> Path:

@@ -46,6 +46,8 @@ from workbook_engine.render.books.excel import (
 )
 from workbook_engine.render.books.hocba import EXEMPT
 
+MOVES_LEGEND = "(*) Học sinh chuyển đến, chuyển đi, chuyển lớp hoặc thôi học trong năm học:"
+
 if TYPE_CHECKING:  # class_book writes its workbook with this module
     from workbook_engine.render.books.class_book import ClassBook, SubjectPage
 
@@ -167,7 +169,7 @@ def _cover(ws: Worksheet, f: Any, book: ClassBook) -> None:
         ("Năm học:", f"{book.school_year} ({book.period_name.lower()})"),
         ("Lớp:", f"{book.class_code} (khối {book.grade})"),
         ("Giáo viên chủ nhiệm:", book.homeroom_teacher or DOTS),
-        ("Số học sinh:", f"{len(book.roster)} (nam: {book.boys}, nữ: {book.girls})"),
+        ("Số học sinh:", f"{book.boys + book.girls} (nam: {book.boys}, nữ: {book.girls})"),
         ("Hiệu trưởng:", book.principal or DOTS),
     ]
     row = 8
@@ -221,6 +223,9 @@ def _roster(ws: Worksheet, f: Any, book: ClassBook) -> None:
             f"{'; '.join(book.exemptions)}."
         )
         row = _note(ws, f, row, text, widths)
+    if book.moves:
+        row += 1
+        row = _note(ws, f, row, f"{MOVES_LEGEND} {'; '.join(book.moves)}.", widths)
     ws.freeze_panes(head + 1, 0)
     _setup(ws, book, False, (head, head), (row - 1, last))
 

@@ -40,7 +40,7 @@ from workbook_engine.io.master_workbook import missing_text, proposal_text, re_e
 from workbook_engine.model import SUMMER, ClassRoom, Role, Setup, SheetKey, Student, Teacher
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.result_approval import class_results
+from workbook_engine.pipeline.result_approval import class_results, class_values
 from workbook_engine.render.common import TEMPLATES, date_text, day_of, render
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
@@ -187,6 +187,7 @@ def student_record(
     signed = next((held[p] for p in YEAR_PERIODS if p in held), None)
     signed_on = day_of(signed[2]) if signed else None
     homeroom = setup.find_teacher(room.homeroom_teacher)
+    classes = setup.classes_of(result.code) or [room.code]  # a mover's comments follow them
     return StudentRecord(
         authority=setup.school.authority,
         school=setup.school.name,
@@ -200,14 +201,14 @@ def student_record(
         gender=student.gender.value if student else "",
         homeroom_teacher=homeroom.full_name if homeroom else "",
         subjects=tuple(
-            _subject_line(i, s.code, s.name, shown, values, room.code, teachers)
+            _subject_line(i, s.code, s.name, shown, values, classes, teachers)
             for i, s in enumerate(subjects, start=1)
         ),
         levels=_levels(shown),
         outcome=_outcome(shown, names),
         missing=missing_text([*result.missing, *result.summer_missing]),
         notes=tuple(result.notes),
-        homeroom_remarks=_remarks(values, room.code, CONDUCT_CODE, result.code, with_summer=True),
+        homeroom_remarks=_remarks(values, classes, CONDUCT_CODE, result.code, with_summer=True),
         approvals=tuple(approval_line(setup, period, held[period]) for period in held),
         changed=tuple(
             item
@@ -247,7 +248,7 @@ def _subject_line(
     name: str,
     result: StudentResult,
     values: Values,
-    class_code: str,
+    classes: Sequence[str],
     teachers: Mapping[str, str],
 ) -> SubjectLine:
     if code in result.exempt:
@@ -264,20 +265,22 @@ def _subject_line(
         hk2=result_text(result.hk2.averages.get(code)),
         year=result_text(year.averages.get(code)),
         re_exam=re_exam,
-        remarks=_remarks(values, class_code, code, result.code),
+        remarks=_remarks(values, classes, code, result.code),
         teacher=teachers.get(code, ""),
     )
 
 
 def _remarks(
-    values: Values, class_code: str, code: str, student: str, *, with_summer: bool = False
+    values: Values, classes: Sequence[str], code: str, student: str, *, with_summer: bool = False
 ) -> tuple[Remark, ...]:
-    """The comments (column NX) of one sheet per semester, labelled; the same text twice is
-    kept once, under the later semester."""
+    """The comments (column NX) of one sheet per semester, labelled, from the last of
+    ``classes`` (the student's, in order) that has one; the same text twice is kept once,
+    under the later semester."""
     semesters = (1, 2, SUMMER) if with_summer else (1, 2)
     found: list[Remark] = []
     for number in semesters:
-        text = values.get((SheetKey(class_code, code, number), student, NOTE_KEY), "").strip()
+        said = (values.get((SheetKey(c, code, number), student, NOTE_KEY), "") for c in classes)
+        text = next((t for t in reversed([t.strip() for t in said]) if t), "")
         if not text:
             continue
         found = [r for r in found if r.text != text]
@@ -377,7 +380,7 @@ def class_records(
     as of ``day``."""
     room = setup.class_by_code(class_code)
     results, _ = class_results(setup, ledger, class_code, day)
-    values = ledger.scores_of_class(class_code)
+    values = class_values(setup, ledger, class_code)  # a mover's earlier classes' comments too
     approvals = ledger.approved_results(class_code)
     chain = chain_head if chain_head is not None else ledger.chain_head()
     return [
