@@ -35,6 +35,7 @@ from workbook_engine.cli_people import people_app
 from workbook_engine.cli_report import report_app
 from workbook_engine.cli_results import results_app
 from workbook_engine.cli_share import share_app
+from workbook_engine.cli_students import students_app
 from workbook_engine.cli_templates import templates_app
 from workbook_engine.cli_year import year_app
 from workbook_engine.paths import ENV_VAR, DataDir, data_dir
@@ -66,6 +67,7 @@ app.add_typer(results_app, name="results")
 app.add_typer(share_app, name="share")
 app.add_typer(books_app, name="books")
 app.add_typer(year_app, name="year")
+app.add_typer(students_app, name="students")
 
 
 def print_setup_summary(setup: Setup) -> None:

@@ -254,7 +254,8 @@ def student_results(
             inputs.get(student.code) or _Inputs(),
             exempt=[c.code for c in courses if (student.code, c.code) in whole],
             left=stay.end,
-            moved=[m for s in setup.stays(student.code) for m in (s.arrival, s.mark) if m],
+            moved=[s.arrival for s in setup.stays(student.code) if s.arrival]
+            + [stay.mark] * bool(stay.mark),
         )
         results.append(result)
     return results

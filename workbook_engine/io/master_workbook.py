@@ -307,7 +307,8 @@ def class_table(
     ``late`` (:func:`workbook_engine.results.confirmed_late`, as the results were computed) is
     flagged: its P marks count as K in the results."""
     room = setup.class_by_code(class_code)
-    students = setup.students_of(class_code)
+    members = setup.members_of(class_code)  # who moved on or left too: their values here stay
+    students = [s for stay in members if (s := setup.find_student(stay.student_code))]
     exempt = {
         (e.student_code, e.subject_code)
         for e in setup.exemptions
@@ -386,7 +387,13 @@ def class_table(
             shown.append(frozen)
             cells += _summary_cells(r, summary, frozen, names, set(approvals),
                                     f"{CHANGED_AFTER}: {note}" if note else "")  # fmt: skip
-    students_ = tuple((s.code, s.full_name) for s in students)
+    students_ = tuple(
+        (
+            s.code,
+            f"{s.full_name} ({moved})" if (moved := stay.mark or stay.arrival) else s.full_name,
+        )
+        for s, stay in zip(students, members, strict=True)
+    )
     counts = class_counts(shown) if results is not None else ()
     approved, changed_periods = _approval_labels(setup, approvals, drift)
     return ClassTable.of(class_code, tuple(blocks), students_, cells, notes, counts,
@@ -913,7 +920,8 @@ def write_master(
         noted: list[ClassTable] = []  # only the comments are kept: tables may come one by one
         for table in tables:
             _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
-            counted.append((table.class_code, len(table.students), table.counts, table.approved))
+            enrolled = len(setup.students_of(table.class_code))  # who left are not counted
+            counted.append((table.class_code, enrolled, table.counts, table.approved))
             if table.notes:
                 noted.append(ClassTable.of(table.class_code, (), table.students, [], table.notes))
         _write_summary(summary, setup, counted, fmt)

@@ -161,7 +161,7 @@ def _row(
         return None
     student, class_code = str(form.text(row, "student_code")), str(form.text(row, "class"))
     subject_code, column = str(form.text(row, "subject")), str(form.text(row, "column"))
-    if student not in {s.code for s in setup.students_of(class_code)}:
+    if student not in {s.student_code for s in setup.members_of(class_code)}:  # leavers too
         form.add(
             "request-unknown-student", row, "student_code", value=student, class_code=class_code
         )

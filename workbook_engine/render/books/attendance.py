@@ -41,7 +41,7 @@ from workbook_engine.io.kinds.homeroom import (
     semester_months,
 )
 from workbook_engine.io.kinds.values import EXCUSED, UNEXCUSED, attendance_marks, counted_as
-from workbook_engine.model import EventKind, Semester, Setup, SheetKey
+from workbook_engine.model import EventKind, Semester, Setup, SheetKey, Student
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.books.class_book import (
     LANDSCAPE,
@@ -206,7 +206,7 @@ def build_attendance_book(
     all_days, open_days = school_days(period, year, month, days_off)
     days = tuple(Day(d, WEEKDAY_SHORT[d.weekday()], _state(d, period, open_days)) for d in all_days)
     rows = []
-    for number, student in enumerate(setup.students_of(class_code), start=1):
+    for number, student in enumerate(_in_class(setup, class_code, all_days), start=1):
         marks = tuple(values.get((student.code, d.isoformat()), "") for d in all_days)
         excused, unexcused, moved = _totals(marks, late)
         rows.append(Row(number, student.code, student.full_name, marks, excused, unexcused, moved))
@@ -590,3 +590,16 @@ def _write_sheet(wb: Workbook, book: AttendanceBook) -> None:
     ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as the roster needs
     ws.set_header(f"&L&8{_excel_text(book.running_head)}")
     ws.set_footer(f"&L&8{_excel_text(book.check_code)}&R&8Trang &P/&N")
+
+
+def _in_class(setup: Setup, class_code: str, days: Sequence[date]) -> list[Student]:
+    """The students in the class on at least one of ``days`` (those who came or left during
+    the month included: the month's marks of each class stay on its own sheet)."""
+    return [
+        student
+        for stay in setup.members_of(class_code)
+        if days
+        and (stay.start is None or stay.start <= days[-1])
+        and (stay.end is None or stay.end > days[0])
+        and (student := setup.find_student(stay.student_code)) is not None
+    ]

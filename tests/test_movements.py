@@ -1,0 +1,373 @@
+"""Issue 14, item 1: roster movements with an effective date (the setup's «Biến động» sheet).
+
+A class change, a transfer in, a transfer out and a dropout are each recorded with the first day
+they hold. Values earned before the date stay with the class they were earned in and show in its
+master sheet and book, the student marked «đã chuyển sang lớp … từ ngày …»; the year's results sum
+up the whole year in the student's last class; nothing in the ledger is hidden or lost."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.helpers import OCTOBER, SCORE, School
+from workbook_engine.io.setup_reader import check_setup
+from workbook_engine.io.setup_writer import write_setup
+from workbook_engine.model import (
+    ClassRoom,
+    Gender,
+    Movement,
+    MovementKind,
+    Setup,
+    SheetKey,
+    Student,
+)
+from workbook_engine.pipeline.ingest import Status
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.result_approval import class_results
+from workbook_engine.pipeline.runner import Pipeline
+from workbook_engine.render.books.class_book import class_book
+from workbook_engine.render.publish import publish
+from workbook_engine.results import student_results
+
+JANUARY = date(2026, 1, 19)  # the first day of semester 2 in the demo school
+MARCH = date(2026, 3, 2)
+AFTER_YEAR = date(2026, 6, 15)
+ROWS = range(8, 20)  # the 12 students of 6A1 on the issued sheet
+
+
+def _with_6a2(setup: Setup) -> Setup:
+    """A second grade-6 class taught by the same teachers, and one student of its own."""
+    taught = tuple(
+        dataclasses.replace(a, class_code="6A2") for a in setup.assignments if a.class_code == "6A1"
+    )
+    own = Student("3125008888", "Lê Thị Riêng", date(2014, 3, 3), Gender.FEMALE, "6A2")
+    return dataclasses.replace(
+        setup,
+        classes=(*setup.classes, ClassRoom("6A2", 6, "GV002")),
+        students=(*setup.students, own),
+        assignments=(*setup.assignments, *taught),
+    )
+
+
+def _moved(setup: Setup, *moves: Movement) -> Setup:
+    """``setup`` with ``moves``, each student's roster class set to where the moves leave them."""
+    last = {m.student_code: m for m in sorted(moves, key=lambda m: m.effective)}
+    students = tuple(
+        dataclasses.replace(s, class_code=last[s.code].to_class)
+        if s.code in last and last[s.code].kind is MovementKind.CLASS_CHANGE
+        else s
+        for s in setup.students
+    )
+    return dataclasses.replace(setup, students=students, movements=moves)
+
+
+@pytest.fixture(scope="module")
+def base() -> Setup:
+    from tests.conftest import SMALL
+    from workbook_engine.demo.school import build_demo_school
+
+    return _with_6a2(build_demo_school(SMALL))
+
+
+def _codes(setup: Setup, class_code: str = "6A1") -> list[str]:
+    return [s.code for s in setup.students_of(class_code)]
+
+
+# --- the setup ---------------------------------------------------------------------------------
+
+
+def test_movements_read_back_and_give_each_student_their_stays(tmp_path: Path, base: Setup) -> None:
+    mover, leaver, dropout = _codes(base)[2], _codes(base)[5], _codes(base)[7]
+    newcomer = Student("3125007777", "Phạm Văn Đến", date(2014, 1, 2), Gender.MALE, "6A1")
+    setup = _moved(
+        dataclasses.replace(base, students=(*base.students, newcomer)),
+        Movement(mover, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"),
+        Movement(leaver, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
+        Movement(dropout, MovementKind.DROPOUT, MARCH, "6A1"),
+        Movement(newcomer.code, MovementKind.TRANSFER_IN, MARCH, "", "6A1", "THCS Lê Lợi"),
+    )
+    read, report = check_setup(write_setup(tmp_path / "setup.xlsx", setup))
+    assert report.valid, [str(p) for p in report]
+    assert read == setup
+    # now: the mover in 6A2 (after its own student), the leavers nowhere, the newcomer last
+    assert mover not in _codes(read) and _codes(read, "6A2") == ["3125008888", mover]
+    assert leaver not in _codes(read) and dropout not in _codes(read)
+    assert _codes(read)[-1] == newcomer.code and len(_codes(read)) == 12 - 3 + 1
+    assert (read.current_class(mover), read.current_class(leaver)) == ("6A2", "")
+    # this year: everyone who was in 6A1, marked, the newcomer last
+    marks = {s.student_code: s.mark or s.arrival for s in read.members_of("6A1")}
+    assert len(marks) == 13 and list(marks)[-1] == newcomer.code
+    assert marks[mover] == "đã chuyển sang lớp 6A2 từ ngày 19/01/2026"
+    assert marks[leaver] == "đã chuyển trường (THCS Hòa Bình) từ ngày 02/03/2026"
+    assert marks[dropout] == "đã thôi học từ ngày 02/03/2026"
+    assert marks[newcomer.code] == "chuyển đến từ THCS Lê Lợi từ ngày 02/03/2026"
+    assert read.classes_of(mover) == ["6A1", "6A2"]
+    # results: 6A1 sums up those who left the school from it; the mover is summed up in 6A2
+    assert {leaver, dropout} <= {s.code for s in read.results_members("6A1")}
+    assert mover in {s.code for s in read.results_members("6A2")}
+    assert mover not in {s.code for s in read.results_members("6A1")}
+
+
+def test_a_workbook_made_before_the_sheet_existed_still_reads(tmp_path: Path, base: Setup) -> None:
+    path = write_setup(tmp_path / "setup.xlsx", base)
+    book = openpyxl.load_workbook(path)
+    del book["Biến động"]
+    book.save(path)
+    read, report = check_setup(path)
+    assert report.valid, [str(p) for p in report]
+    assert read is not None and read.movements == ()
+
+
+MOVER = "3125000003"  # the third student of 6A1
+OTHER = "3125000004"
+
+
+@pytest.mark.parametrize(
+    ("moves", "roster", "expected"),
+    [
+        (  # to a class the school does not have
+            [Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A9")],
+            "6A1",
+            [("unknown-class", "E4")],
+        ),
+        (  # the second move starts from the wrong class
+            [
+                Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"),
+                Movement(MOVER, MovementKind.CLASS_CHANGE, MARCH, "6A1", "7A1"),
+            ],
+            "7A1",
+            [("movement-wrong-class", "D5")],
+        ),
+        (  # to the same class
+            [Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A1")],
+            "6A1",
+            [("movement-same-class", "E4")],
+        ),
+        (  # a class change without its new class
+            [Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "")],
+            "6A1",
+            [("movement-class-missing", "E4")],
+        ),
+        (  # a transfer in as the first movement: not in the school before, accepted
+            [Movement(MOVER, MovementKind.TRANSFER_IN, JANUARY, "", "6A1")],
+            "6A1",
+            [],
+        ),
+        (  # leaving twice
+            [
+                Movement(MOVER, MovementKind.TRANSFER_OUT, JANUARY, "6A1"),
+                Movement(MOVER, MovementKind.DROPOUT, MARCH, "6A1"),
+            ],
+            "6A1",
+            [("movement-not-in-school", "B5")],
+        ),
+        (  # moved on paper but the roster still says the old class
+            [Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2")],
+            "6A1",
+            [("movement-roster-mismatch", "E4")],
+        ),
+        (  # outside the school year
+            [Movement(MOVER, MovementKind.DROPOUT, date(2027, 1, 4), "6A1")],
+            "6A1",
+            [("date-outside-school-year", "C4")],
+        ),
+    ],
+)
+def test_a_movement_that_does_not_follow_is_a_located_error(
+    tmp_path: Path, base: Setup, moves: list[Movement], roster: str, expected: list
+) -> None:
+    students = tuple(
+        dataclasses.replace(s, class_code=roster) if s.code == MOVER else s for s in base.students
+    )
+    setup = dataclasses.replace(base, students=students, movements=tuple(moves))
+    _, report = check_setup(write_setup(tmp_path / "setup.xlsx", setup))
+    found = [(p.code, f"{p.column}{p.row}") for p in report.errors if p.sheet == "Biến động"]
+    assert found == expected, [str(p) for p in report]
+    assert all(p.message for p in report.errors)
+
+
+def test_a_transfer_in_of_a_student_already_in_the_school_is_refused(
+    tmp_path: Path, base: Setup
+) -> None:
+    """A transfer in as the student's first movement means "not in the school before": it is
+    refused when it follows a time in a class."""
+    moves = (
+        Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"),
+        Movement(MOVER, MovementKind.TRANSFER_IN, MARCH, "", "6A2"),
+    )
+    setup = _moved(base, *moves)
+    _, report = check_setup(write_setup(tmp_path / "setup.xlsx", setup))
+    (problem,) = report.errors
+    assert (problem.code, f"{problem.column}{problem.row}") == ("movement-already-in-school", "B5")
+    assert "đang học lớp 6A2" in problem.message
+
+
+# --- the results: the whole year, in the last class ------------------------------------------
+
+
+def _columns(value: str, semester: int, class_code: str, student: str) -> dict:
+    key = SheetKey(class_code, "TOAN", semester)
+    columns = ("TX1", "TX2", "TX3", "TX4", "GK", "CK")
+    return {(key, student, c): value for c in columns}
+
+
+def test_a_movers_year_average_uses_both_classes_values(base: Setup) -> None:
+    setup = _moved(base, Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"))
+    values = {
+        **_columns("8.0", 1, "6A1", MOVER),  # semester 1 in 6A1: ĐTBmhk 8.0
+        **_columns("5.0", 2, "6A2", MOVER),  # semester 2 in 6A2: 5.0
+        **_columns("9.0", 1, "6A1", OTHER),  # a classmate who stays: not listed in 6A2
+    }
+    (_, mover) = student_results(setup, "6A2", values, AFTER_YEAR)
+    assert mover.code == MOVER
+    assert (mover.hk1.averages["TOAN"], mover.hk2.averages["TOAN"]) == (80, 50)
+    assert mover.year.averages["TOAN"] == 60  # (8.0 + 2 × 5.0) / 3
+    assert mover.notes[:2] == ["Học sinh từ lớp 6A1, từ ngày 19/01/2026"]
+    # 6A1 no longer sums up his year, but keeps his values (the master and book show them)
+    assert MOVER not in {r.code for r in student_results(setup, "6A1", values, AFTER_YEAR)}
+
+
+def test_a_value_entered_in_the_new_class_wins_over_the_old_classes(base: Setup) -> None:
+    setup = _moved(
+        base, Movement(MOVER, MovementKind.CLASS_CHANGE, date(2025, 11, 3), "6A1", "6A2")
+    )
+    values = {
+        **_columns("8.0", 1, "6A1", MOVER),
+        (SheetKey("6A2", "TOAN", 1), MOVER, "CK"): "5.0",  # his CK of semester 1, taken in 6A2
+    }
+    (_, mover) = student_results(setup, "6A2", values, AFTER_YEAR)
+    assert mover.hk1.averages["TOAN"] == 70  # (4 × 8 + 2 × 8 + 3 × 5) / 9 = 63 / 9 = 7.0
+
+
+def test_a_student_who_left_owes_nothing_after_and_gets_no_proposal(base: Setup) -> None:
+    setup = _moved(base, Movement(MOVER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="X"))
+    results = {r.code: r for r in student_results(setup, "6A1", {}, AFTER_YEAR)}
+    left, stayed = results[MOVER], results[OTHER]
+    assert not any("HK2" in item for item in left.missing)
+    assert any("HK1" in item for item in left.missing)  # semester 1 ended before he left
+    assert any("HK2" in item for item in stayed.missing)
+    assert left.year.outcome is None
+    assert left.notes[0] == "Học sinh đã chuyển trường (X) từ ngày 02/03/2026"
+
+
+# --- end to end: the inbox, the master, the book -----------------------------------------------
+
+
+def _send(school: School, sheet: Path, setup: Setup, today: date = OCTOBER) -> None:
+    teacher = school.teacher_of("6A1", "TOAN")
+    target = school.share.submit(teacher) / sheet.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(sheet, target)
+    share = school.share.root
+    with Pipeline(school.data, school.inbox, school.outbox, today, setup, share) as pipeline:
+        (outcome,) = pipeline.process_all([target])
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+
+
+def _filled(school: School, cells: dict[str, object]) -> Path:
+    copy = school.issued("6A1", "TOAN")
+    book = openpyxl.load_workbook(copy)
+    for ref, value in cells.items():
+        book[SCORE][ref] = value
+    book.properties.lastModifiedBy = school.username(school.teacher_of("6A1", "TOAN"))
+    book.save(copy)
+    return copy
+
+
+def test_values_before_the_date_stay_with_the_old_class_and_nothing_is_lost(
+    school: School,
+) -> None:
+    _send(school, _filled(school, {f"D{r}": 7 for r in ROWS}), school.setup)
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        before = ledger.row_counts()
+    setup = _moved(
+        _with_6a2(school.setup),
+        Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"),
+        Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
+    )
+    write_setup(school.data.setup, setup)
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, setup, school.outbox)
+        assert ledger.row_counts()["scores"] == before["scores"]  # nothing hidden or lost
+        book = class_book(ledger, setup, "6A1", AFTER_YEAR, None)
+        results, _ = class_results(setup, ledger, "6A2", AFTER_YEAR)
+    # the master: his 6A1 row (and TX1 = 7) stays, marked; 6A2 lists him after its own student
+    master = openpyxl.load_workbook(school.outbox / "master.xlsx", read_only=True)
+    rows = {r[1]: r for r in master["6A1"].iter_rows(values_only=True) if r[1] and r[1][0] == "3"}
+    assert MOVER in rows and "(đã chuyển sang lớp 6A2 từ ngày 19/01/2026)" in rows[MOVER][2]
+    assert "(đã chuyển trường (THCS Hòa Bình) từ ngày 02/03/2026)" in rows[OTHER][2]
+    toan = _column_of(master["6A1"], "TOAN", "TX1")
+    assert rows[MOVER][toan] == rows[OTHER][toan] == 7
+    names_6a2 = [r[2] for r in master["6A2"].iter_rows(values_only=True) if r[1] == MOVER]
+    assert names_6a2 and names_6a2[0].endswith("(từ lớp 6A1, từ ngày 19/01/2026)")
+    # the class book of 6A1: the roster marks him, the mathematics page keeps his 7
+    marked = [line for line in book.roster if line.code == MOVER]
+    assert marked and marked[0].name.endswith("(*)")
+    assert any("đã chuyển sang lớp 6A2 từ ngày 19/01/2026" in m for m in book.moves)
+    page = next(p for p in book.subjects if p.code == "TOAN")
+    his = next(r for r in page.rows if r.name.startswith(marked[0].name.removesuffix(" (*)")))
+    assert his.values[0] == next(r for r in page.rows if r is not his).values[0] != ""
+    assert book.boys + book.girls == 10  # 12, less the mover and the leaver
+    # 6A2's results carry his semester-1 TX1 from 6A1 (still missing the rest, as it should)
+    mine = next(r for r in results if r.code == MOVER)
+    assert not any("Toán HK1" in item and "TX1" in item for item in mine.missing)
+
+
+def _column_of(ws: object, subject: str, column: str) -> int:
+    """The 0-based column of ``subject``'s semester-1 ``column`` in a class sheet of the master
+    (row 4: the subjects, row 6: the columns)."""
+    rows = list(ws.iter_rows(min_row=4, max_row=6, values_only=True))  # type: ignore[attr-defined]
+    start = next(c for c, head in enumerate(rows[0]) if head and f"({subject})" in str(head))
+    return rows[2].index(column, start)
+
+
+# --- wbe students --------------------------------------------------------------------------------
+
+
+def test_wbe_students_records_movements_in_the_clerks_workbook(school: School) -> None:
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+
+    write_setup(school.data.setup, _with_6a2(school.setup))
+    data = ["--data-dir", str(school.data.root)]
+    runner = CliRunner()
+    moved = runner.invoke(app, ["students", "move", MOVER, "--to", "6A2", "--date", "19/01/2026",
+                                *data])  # fmt: skip
+    assert moved.exit_code == 0, moved.output
+    assert "(3125000003) chuyển từ lớp 6A1 sang lớp 6A2 từ ngày 19/01/2026." in moved.output
+    assert "Phát lại bảng điểm cho lớp 6A1 và 6A2" in moved.output
+    setup, report = check_setup(school.data.setup)
+    assert setup is not None and report.valid
+    assert setup.movements == (Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"),)
+    assert setup.current_class(MOVER) == "6A2" and setup.classes == _with_6a2(school.setup).classes
+    # leaving before the class change (from 6A2, his class now): the class change then no
+    # longer follows on; the error is located and nothing is written
+    before = school.data.setup.read_bytes()
+    wrong = runner.invoke(app, ["students", "leave", MOVER, "--date", "12/01/2026", *data])
+    assert wrong.exit_code == 1
+    assert "movement-wrong-class" not in wrong.output  # codes are not shown, the message is
+    assert "trang «Biến động», ô B4" in wrong.output
+    assert "ngày 19/01/2026, học sinh 3125000003 không học ở trường" in wrong.output
+    assert school.data.setup.read_bytes() == before
+    left = runner.invoke(app, ["students", "leave", OTHER, "--date", "02/03/2026", "--school",
+                               "THCS Hòa Bình", *data])  # fmt: skip
+    assert left.exit_code == 0, left.output
+    joined = runner.invoke(app, ["students", "join", "3125007777", "--name", "Phạm Văn Đến",
+                                 "--birth", "02/01/2014", "--gender", "nam", "--class", "6A1",
+                                 "--date", "02/03/2026", *data])  # fmt: skip
+    assert joined.exit_code == 0, joined.output
+    setup, _ = check_setup(school.data.setup)
+    assert setup is not None
+    assert (setup.current_class(OTHER), setup.current_class("3125007777")) == ("", "6A1")
+    shown = runner.invoke(app, ["students", "history", MOVER, *data])
+    assert shown.output.splitlines()[1:] == [
+        "  lớp 6A1: từ đầu năm học đến 19/01/2026 – đã chuyển sang lớp 6A2 từ ngày 19/01/2026",
+        "  lớp 6A2: từ 19/01/2026",
+    ]
