@@ -276,6 +276,32 @@ CATALOGUE: dict[str, ProblemKind] = _kinds(
         "môn «{value}» không được khai báo cho khối {grade} trong trang «Môn học»",
         "Khai báo môn cho khối này trong trang «Môn học» hoặc sửa lại mã môn.",
     ),
+    # --- primary school (grades 1–5, Circular 27; issue 15)
+    ProblemKind(
+        "class-outside-school-level",
+        "Lớp không thuộc cấp học của trường",
+        "lớp «{value}» thuộc khối {grade} ({expected}) nhưng cấp học của trường là «{level}»",
+        "Khối 1–5 là tiểu học (Thông tư 27), khối 6–9 là THCS (Thông tư 22). Sửa lại khối của "
+        "lớp, hoặc sửa «Cấp học» ở trang «Thông tin trường» (trường có cả hai cấp chọn «Tiểu học "
+        "và THCS»).",
+    ),
+    ProblemKind(
+        "primary-subject-unknown",
+        "Môn không có trong chương trình tiểu học",
+        "môn «{value}» không có trong chương trình khối {grade} (Thông tư 27); mã môn của khối "
+        "{grade}: {allowed}",
+        "Dùng đúng mã môn tiểu học của khối (ví dụ TV: Tiếng Việt, TOAN: Toán, TNXH: Tự nhiên và "
+        "Xã hội, HDTN: Hoạt động trải nghiệm); tên môn và số tiết nhà trường được sửa.",
+    ),
+    ProblemKind(
+        "primary-subject-scored",
+        "Môn tiểu học ghi hình thức «Điểm số»",
+        "môn «{value}» của khối {grade} ghi hình thức «Điểm số»; ở tiểu học môn học được đánh giá "
+        "bằng mức (T, H, C) và nhận xét",
+        "Chọn «Nhận xét» cho mọi môn khối 1–5. Môn có bài kiểm tra định kì vẫn có cột điểm kiểm "
+        "tra (số nguyên 0–10) trên bảng của Thông tư 27, không cần chọn «Điểm số» ở đây; điểm "
+        "kiểm tra không thay cho mức đánh giá.",
+    ),
     ProblemKind(
         "class-without-homeroom",
         "Lớp chưa có giáo viên chủ nhiệm",

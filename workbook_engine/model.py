@@ -43,6 +43,20 @@ class EventKind(StrEnum):
     HOLIDAY = "Ngày nghỉ"  # a holiday or a day off: no school, no attendance mark
 
 
+class SchoolLevel(StrEnum):
+    """The levels a school teaches (the «Cấp học» field); a setup without it is THCS."""
+
+    SECONDARY = "THCS"  # lower secondary, grades 6–9 (Circular 22)
+    PRIMARY = "Tiểu học"  # grades 1–5 (Circular 27)
+    BOTH = "Tiểu học và THCS"
+
+    def includes(self, grade: int) -> bool:
+        """Whether a class of ``grade`` belongs to this school: grades 1–5 are primary, the
+        others secondary."""
+        primary = 1 <= grade <= 5
+        return self is SchoolLevel.BOTH or (self is SchoolLevel.PRIMARY) == primary
+
+
 @dataclass(frozen=True)
 class SchoolInfo:
     name: str
@@ -57,6 +71,7 @@ class SchoolInfo:
     tx_deadline_time: str = "15:00"
     periodic_entry_days: int = 14
     strict_saved_by: bool = False  # return files last saved under another Office user name
+    level: SchoolLevel = SchoolLevel.SECONDARY
 
     @property
     def first_year(self) -> int:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbook_engine.io import cells
 from workbook_engine.model import LEAVING, MovementKind, Role, Setup
+from workbook_engine.rules import primary
 
 if TYPE_CHECKING:
     from workbook_engine.io.setup_reader import Table
@@ -24,6 +25,7 @@ def cross_check(setup: Setup, tables: dict[str, Table], problem: Reporter) -> No
     subjects = set(_pairs(tables["subjects"]))
     _semesters(tables["semesters"], window, problem)
     _classes(tables, problem)
+    _school_level(setup, tables, problem)
     _teachers(tables["teachers"], problem)
     _assignments(setup, tables["assignments"], grades, subjects, problem)
     _exemptions(tables, grades, subjects, problem)
@@ -154,6 +156,33 @@ def _classes(tables: dict[str, Table], problem: Reporter) -> None:
         homeroom.setdefault(teacher, code)
         if code not in with_students:
             _at(table, problem, "class-empty", row, "code", value=code)
+
+
+def _school_level(setup: Setup, tables: dict[str, Table], problem: Reporter) -> None:
+    """Classes belong to the school's level; a grade 1–5 subject row is a Circular 27 subject of
+    that grade, assessed by level and comment (its periodic test score is no «Điểm số» mode)."""
+    level = setup.school.level
+    classes = tables["classes"]
+    for row, values in classes.good_rows():
+        grade = cells.parse_int(values["grade"] or "")
+        if grade is not None and not level.includes(grade):
+            expected = "tiểu học" if grade <= 5 else "THCS" if grade <= 9 else "THPT"
+            said = {"grade": grade, "expected": expected, "level": level.value}
+            _at(classes, problem, "class-outside-school-level", row, "grade",
+                value=values["code"], **said)  # fmt: skip
+    subjects = tables["subjects"]
+    scored = cells.fold("Điểm số")
+    for row, values in subjects.good_rows():
+        grade = cells.parse_int(values["grade"] or "")
+        if grade is None or grade not in primary.GRADES:
+            continue
+        code = str(values["code"])
+        allowed = [s.code for s in primary.subjects_for(grade, electives=True)]
+        if code not in allowed:
+            _at(subjects, problem, "primary-subject-unknown", row, "code", value=code,
+                grade=grade, allowed=", ".join(allowed))  # fmt: skip
+        if cells.fold(values["mode"] or "") == scored:
+            _at(subjects, problem, "primary-subject-scored", row, "mode", value=code, grade=grade)
 
 
 def _teachers(table: Table, problem: Reporter) -> None:

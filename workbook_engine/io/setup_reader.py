@@ -34,6 +34,7 @@ from workbook_engine.model import (
     MovementKind,
     Role,
     SchoolInfo,
+    SchoolLevel,
     Semester,
     Setup,
     Student,
@@ -49,6 +50,7 @@ with warnings.catch_warnings():
 HEADER_SCAN_ROWS = 10
 WEEKDAYS = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
 MODES = {"Điểm số": AssessmentMode.SCORE, "Nhận xét": AssessmentMode.COMMENT}
+LEVELS = frozenset(level.value for level in SchoolLevel)
 
 
 class SetupError(WorkbookEngineError):
@@ -370,6 +372,7 @@ def _school(
                 expected=col.expected,
             )
     weekday = canonical(spec.column("tx_deadline_weekday"), text("tx_deadline_weekday"))
+    level = canonical(spec.column("level"), text("level"))
     return SchoolInfo(
         name=text("name"),
         code=text("code"),
@@ -383,6 +386,7 @@ def _school(
         tx_deadline_time=text("tx_deadline_time") or "15:00",
         periodic_entry_days=number("periodic_entry_days"),
         strict_saved_by=bool(cells.parse_bool(text("strict_saved_by"))),
+        level=SchoolLevel(level) if level in LEVELS else SchoolLevel.SECONDARY,
     )
 
 

@@ -204,6 +204,7 @@ def setup_rows(setup: Setup) -> tuple[dict[str, Any], dict[str, list[dict[str, A
         "tx_deadline_time": s.tx_deadline_time,
         "periodic_entry_days": s.periodic_entry_days,
         "strict_saved_by": "Có" if s.strict_saved_by else "Không",
+        "level": s.level.value,
     }
     rows: dict[str, list[dict[str, Any]]] = {
         "semesters": [vars(x) for x in setup.semesters],

@@ -14,6 +14,10 @@ Re-issuing never destroys a teacher's work. For each target, the existing file i
 - filled (or not a genuine issued sheet) with the same template content: skipped, the teacher
   keeps working on it; with a different content: a new version ``…_HK1_v2.xlsx`` is written
   beside it (the next free or reusable ``_vN`` name, checked by the same rules).
+
+Classes of grades 1–5 (Circular 27) are never given these Circular 22 sheets: their plans are
+left out and the result says so in :attr:`IssueResult.notes`; no such sheet can therefore arrive
+in the inbox for them.
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from workbook_engine.model import SUMMER, Setup, SummerList
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.refresh import Status as Refreshed
 from workbook_engine.pipeline.refresh import refresh_file
+from workbook_engine.rules.primary import GRADES as PRIMARY_GRADES
 from workbook_engine.share import ShareLayout
 
 Progress = Callable[[int, int], None]
@@ -76,6 +81,7 @@ class IssuedFile:
 @dataclass
 class IssueResult:
     files: list[IssuedFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # for the clerk, in Vietnamese
 
     @property
     def written(self) -> list[IssuedFile]:
@@ -86,7 +92,8 @@ class IssueResult:
         return [f for f in self.files if not f.written]
 
     def summary(self) -> str:
-        return f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
+        counts = f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
+        return "\n".join([counts, *self.notes])
 
 
 def plan_templates(
@@ -113,7 +120,39 @@ def plan_templates(
         raise IssueError(
             f"giáo viên «{teacher_code}» không được phân công giảng dạy hay chủ nhiệm lớp nào"
         )
+    primary = primary_classes(setup)
+    if primary:
+        jobs = [job for job in jobs if not _for_primary(setup, job, primary)]
     return jobs
+
+
+def primary_classes(setup: Setup) -> dict[str, int]:
+    """Class code → grade of the classes of grades 1–5 (Circular 27), which get no sheet here."""
+    return {c.code: c.grade for c in setup.classes if c.grade in PRIMARY_GRADES}
+
+
+def _for_primary(setup: Setup, job: Plan, primary: dict[str, int]) -> bool:
+    """The plan is a sheet of a primary class, or the correction form of a teacher who teaches
+    primary classes only."""
+    class_code = job.identity().class_code
+    if class_code:
+        return class_code in primary
+    taught = setup.assignments_of(job.teacher_code)
+    return bool(taught) and all(a.class_code in primary for a in taught)
+
+
+def _primary_notes(setup: Setup, teacher_code: str | None) -> list[str]:
+    """Why the primary classes (of ``teacher_code``, or all) got nothing, for the clerk."""
+    primary = primary_classes(setup)
+    if teacher_code is not None:
+        own = {a.class_code for a in setup.assignments_of(teacher_code)}
+        own |= {c.code for c in setup.classes if c.homeroom_teacher == teacher_code}
+        primary = {code: grade for code, grade in primary.items() if code in own}
+    return [
+        f"Không phát bảng cho lớp {code}: lớp {code} là lớp tiểu học (khối {grade}), "
+        "bảng điểm Thông tư 27 chưa được phát."
+        for code, grade in sorted(primary.items())
+    ]
 
 
 def _jobs_of(setup: Setup, semester: int, code: str, summer: SummerList | None) -> list[Plan]:
@@ -155,6 +194,8 @@ def issue_templates(
     """
     jobs = plan_templates(setup, semester, teacher_code, summer)
     result = IssueResult()
+    if semester != SUMMER:
+        result.notes = _primary_notes(setup, teacher_code)
     layout = ShareLayout(Path(share), setup)
     for done, job in enumerate(jobs, start=1):
         issued = _issue_one(job, layout, secret)
