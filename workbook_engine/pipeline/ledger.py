@@ -1045,6 +1045,16 @@ class Ledger:
         )
         return {(SheetKey(class_code, r[0], r[1]), r[2], r[3]): r[4] for r in rows}
 
+    def senders(self) -> list[tuple[str, str, str, str]]:
+        """Who sent the accepted sheets of each class-subject: (class, subject, teacher, the
+        last one's receipt time), oldest sender first."""
+        rows = self.db.execute(
+            "SELECT class_code, subject_code, teacher_code, MAX(received_at) FROM files"
+            " WHERE status = 'accepted' AND class_code != '' AND teacher_code != ''"
+            " GROUP BY class_code, subject_code, teacher_code ORDER BY MIN(received_at)"
+        )
+        return [(str(r[0]), str(r[1]), str(r[2]), str(r[3])) for r in rows]
+
     def scores_of_student(
         self, class_code: str, student_code: str
     ) -> dict[tuple[SheetKey, str, str], str]:

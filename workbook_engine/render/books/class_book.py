@@ -36,6 +36,7 @@ from datetime import date
 from pathlib import Path
 
 from workbook_engine.approvals import Approved, approval_changes, approved_result, result_text
+from workbook_engine.handover import Handover, handovers
 from workbook_engine.io.master_workbook import missing_text, proposal_text, re_exam_text
 from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Subject
 from workbook_engine.names import safe_stem
@@ -398,11 +399,13 @@ def build_class_book(
     chain_head: str,
     day: date,
     months: Mapping[int, Sequence[str]] | None = None,
+    former: Sequence[Handover] = (),
 ) -> ClassBook:
     """The book of ``room``: ``results`` and ``months`` (per semester, the attendance months not
     in) as :func:`class_results` computes them now (results in roster order), ``values`` the
     class's ledger values, ``approvals`` the class's latest approval of each period
-    (:meth:`Ledger.approved_results`)."""
+    (:meth:`Ledger.approved_results`), ``former`` the class-subjects handed over mid-year
+    (their former teachers sign too)."""
     if semester not in BOOK_PERIODS:
         raise ValueError(f"Sổ theo dõi in cho học kì I hoặc cả năm, không cho học kì {semester}")
     periods = BOOK_PERIODS[semester]
@@ -410,7 +413,7 @@ def build_class_book(
     shown = [approved_result(r, approvals) for r in results]
     subjects = setup.subjects_of_grade(room.grade)
     names = {s.code: s.name for s in subjects}
-    teachers = _subject_teachers(setup, room.code)
+    teachers = _subject_teachers(setup, room.code, former)
     members = setup.members_of(room.code)  # those who moved away too, with their mark
     position = {id(stay): i for i, stay in enumerate(members, start=1)}
     last = {id(stay) for stay in members if stay is setup.stays(stay.student_code)[-1]}
@@ -544,9 +547,17 @@ def _levels_table(rows: Sequence[SummaryRow], semester: int | None, left_mm: flo
     return lay_out(grid, len(rows), left_mm, LEVEL_RIGHT_MM if semester is None else 0.0)
 
 
-def _subject_teachers(setup: Setup, class_code: str) -> dict[str, tuple[str, ...]]:
-    """Subject code → the names of the teachers assigned it in the class, each once."""
+def _subject_teachers(
+    setup: Setup, class_code: str, former: Sequence[Handover] = ()
+) -> dict[str, tuple[str, ...]]:
+    """Subject code → the names of the teachers who taught it in the class, each once: those
+    who handed it over mid-year (``former``, they sign for the values they entered) first."""
     found: dict[str, dict[str, None]] = {}
+    for h in former:
+        if h.assignment.class_code == class_code:
+            teacher = setup.find_teacher(h.former)
+            name = teacher.full_name if teacher else h.former
+            found.setdefault(h.assignment.subject_code, {})[name] = None
     for a in setup.assignments:
         if a.class_code == class_code:
             teacher = setup.find_teacher(a.teacher_code)
@@ -696,8 +707,9 @@ def class_book(
     values = ledger.scores_of_class(class_code)
     approvals = ledger.approved_results(class_code)
     chain = chain_head if chain_head is not None else ledger.chain_head()
+    former = handovers(setup, ledger.senders())
     return build_class_book(setup, room, semester, results, values, approvals, chain, day,
-                            months)  # fmt: skip
+                            months, former)  # fmt: skip
 
 
 def render_class_book_html(book: ClassBook) -> str:

@@ -30,6 +30,8 @@ from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
 from workbook_engine.approvals import result_text
+from workbook_engine.handover import Handover, handovers
+from workbook_engine.io.cells import format_day
 from workbook_engine.io.kinds.score import NOTE_KEY
 from workbook_engine.model import (
     Assignment,
@@ -239,9 +241,11 @@ def build_table(
     results: Sequence[StudentResult],
     *,
     comments: bool = True,
+    handed: Sequence[str] = (),
 ) -> SubjectTable:
     """The table of one class-subject for ``semester`` (None: the year). ``results`` are the
-    class's results (:func:`class_results`): the semester and year results are theirs."""
+    class's results (:func:`class_results`): the semester and year results are theirs.
+    ``handed``: who taught it before or after (:func:`handover_notes`)."""
     room = setup.class_by_code(assignment.class_code)
     subject = setup.subject(room.grade, assignment.subject_code)
     semesters = book_semesters(semester)
@@ -307,7 +311,7 @@ def build_table(
         rows=tuple(rows),
         comments=comments and any(r.remark for r in rows),
         pending=pending,
-        notes=_notes(subject, exempt, names, moved, semester),
+        notes=(*handed, *_notes(subject, exempt, names, moved, semester)),
         entered=entered,
         expected=expected,
     )
@@ -446,8 +450,11 @@ def build_teacher_book(
 # --- which teachers, which tables -----------------------------------------------------------
 
 
-def teacher_assignments(setup: Setup, code: str) -> list[Assignment]:
-    """The teacher's class-subjects in the setup's class order, then its subject order."""
+def teacher_assignments(
+    setup: Setup, code: str, former: Sequence[Handover] = ()
+) -> list[Assignment]:
+    """The teacher's class-subjects (and those they handed over, from ``former``) in the
+    setup's class order, then its subject order."""
     classes = {c.code: i for i, c in enumerate(setup.classes)}
     subjects = {(s.grade, s.code): i for i, s in enumerate(setup.subjects)}
 
@@ -457,14 +464,18 @@ def teacher_assignments(setup: Setup, code: str) -> list[Assignment]:
         place = subjects.get((grade, a.subject_code), len(subjects))
         return classes.get(a.class_code, len(classes)), place, a.class_code, a.subject_code
 
-    return sorted(dict.fromkeys(setup.assignments_of(code)), key=order)
+    handed = [h.assignment for h in former if h.former == code]
+    return sorted(dict.fromkeys([*setup.assignments_of(code), *handed]), key=order)
 
 
-def chosen_teachers(setup: Setup, teachers: Sequence[str] | None) -> list[Teacher]:
+def chosen_teachers(
+    setup: Setup, teachers: Sequence[str] | None, former: Sequence[Handover] = ()
+) -> list[Teacher]:
     """The teachers named (ValueError, in Vietnamese, for a code the setup does not have), or
-    every teacher with at least one class-subject, in setup order."""
+    every teacher with at least one class-subject (or one handed over), in setup order."""
     if teachers is None:
-        return [t for t in setup.teachers if setup.assignments_of(t.code)]
+        handed = {h.former for h in former}
+        return [t for t in setup.teachers if setup.assignments_of(t.code) or t.code in handed]
     unknown = [code for code in teachers if setup.find_teacher(code) is None]
     if unknown:
         raise ValueError(
@@ -497,7 +508,12 @@ def write_teacher_books(
     ``progress(done, total)`` counts the teachers. ValueError (Vietnamese) for an unknown
     teacher or a semester other than 1 or 2."""
     book_semesters(semester)
-    chosen = [(t, teacher_assignments(setup, t.code)) for t in chosen_teachers(setup, teachers)]
+    with ledger.reading():
+        former = handovers(setup, ledger.senders())
+    chosen = [
+        (t, teacher_assignments(setup, t.code, former))
+        for t in chosen_teachers(setup, teachers, former)
+    ]
     chosen = [(t, a) for t, a in chosen if a]
     books: list[TeacherBook] = []
     with ledger.reading():  # the chain head printed is that of the values printed
@@ -510,8 +526,10 @@ def write_teacher_books(
                 if code not in results:
                     results[code] = class_results(setup, ledger, code, day)[0]
                 sheet = read_sheet(ledger, assignment, semester)
+                handed = handover_notes(setup, assignment, former)
                 tables.append(build_table(setup, number, assignment, semester, sheet,
-                                          results[code], comments=comments))  # fmt: skip
+                                          results[code], comments=comments,
+                                          handed=handed))  # fmt: skip
             books.append(build_teacher_book(setup, teacher, semester, tables, day, head))
     total = len(books)
     if progress is not None:
@@ -735,3 +753,41 @@ def _write_sheet(wb: Workbook, f: Mapping[str, Any], book: TeacherBook, t: Subje
     page_setup(ws, landscape=True, repeat=(HEAD_ROW, HEAD_ROW + 1), last_row=last_row,
                last_col=last_col, head=f"{book.running_head} – {t.title}",
                chain=book.check_code)  # fmt: skip
+
+
+def handover_notes(
+    setup: Setup, assignment: Assignment, former: Sequence[Handover]
+) -> tuple[str, ...]:
+    """Who else entered this class-subject's values: for the former teacher, to whom they
+    handed it over; for the teacher now, who taught it before (the log keeps each value as
+    entered by whoever sent it)."""
+    here = [
+        h
+        for h in former
+        if (h.assignment.class_code, h.assignment.subject_code)
+        == (assignment.class_code, assignment.subject_code)
+    ]
+    if not here:
+        return ()
+    now = [
+        name_of(setup, a.teacher_code)
+        for a in setup.assignments
+        if (a.class_code, a.subject_code) == (assignment.class_code, assignment.subject_code)
+    ]
+    mine = [h for h in here if h.former == assignment.teacher_code]
+    if mine:
+        day = format_day(mine[-1].until)
+        return (
+            f"Đã bàn giao cho {', '.join(now) or 'giáo viên khác'}; bảng điểm cuối cùng thầy/cô "
+            f"gửi được nhận ngày {day}. Sổ ghi mọi điểm đã nhận đến nay, kể cả điểm giáo viên "
+            "mới nhập sau ngày đó.",
+        )
+    before = "; ".join(
+        f"{name_of(setup, h.former)} (bảng cuối cùng nhận ngày {format_day(h.until)})" for h in here
+    )
+    return (f"Trước đó do {before} dạy: các điểm nhận đến ngày đó do giáo viên này nhập.",)
+
+
+def name_of(setup: Setup, code: str) -> str:
+    teacher = setup.find_teacher(code)
+    return teacher.full_name if teacher else code
