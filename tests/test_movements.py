@@ -317,6 +317,41 @@ def test_values_before_the_date_stay_with_the_old_class_and_nothing_is_lost(
     # 6A2's results carry his semester-1 TX1 from 6A1 (still missing the rest, as it should)
     mine = next(r for r in results if r.code == MOVER)
     assert not any("Toán HK1" in item and "TX1" in item for item in mine.missing)
+    # a semester-2 copy issued before the moves, filled in April: the two who left by then
+    # are flagged and not merged
+    teacher = school.teacher_of("6A1", "TOAN")
+    share = school.share.root
+    april = date(2026, 4, 6)  # TX2 of semester 2 on the semester-2 copy, after both moves
+    copy = _filled_semester_2(school, {f"E{r}": 8 for r in ROWS}, setup)
+    target = school.share.submit(teacher) / copy.name
+    shutil.copyfile(copy, target)
+    with Pipeline(school.data, school.inbox, school.outbox, april, setup, share) as pipeline:
+        (outcome,) = pipeline.process_all([target])
+    flagged = {p.row: p.message for p in outcome.problems if p.code == "student-left-class"}
+    assert sorted(flagged) == [10, 11]
+    assert "đã chuyển sang lớp 6A2 từ ngày 19/01/2026" in flagged[10]
+    assert "đã chuyển trường (THCS Hòa Bình) từ ngày 02/03/2026" in flagged[11]
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    assert {c.student_code for c in outcome.changes}.isdisjoint({MOVER, OTHER})
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        assert ledger.row_counts()["scores"] == before["scores"] + 10
+
+
+def _filled_semester_2(school: School, cells: dict[str, object], setup: Setup) -> Path:
+    """The semester-2 sheet of 6A1 Toán issued with the roster before the moves, filled."""
+    from workbook_engine.io.identity import load_secret
+    from workbook_engine.pipeline.issue import issue_templates
+
+    teacher = school.teacher_of("6A1", "TOAN")
+    folder = school.data.root / "issued-before"
+    issue_templates(school.setup, folder, load_secret(school.data.secret), 2, teacher)
+    (copy,) = folder.rglob("6A1_TOAN_HK2.xlsx")
+    book = openpyxl.load_workbook(copy)
+    for ref, value in cells.items():
+        book[SCORE][ref] = value
+    book.properties.lastModifiedBy = school.username(teacher)
+    book.save(copy)
+    return copy
 
 
 def _column_of(ws: object, subject: str, column: str) -> int:
@@ -371,3 +406,19 @@ def test_wbe_students_records_movements_in_the_clerks_workbook(school: School) -
         "  lớp 6A1: từ đầu năm học đến 19/01/2026 – đã chuyển sang lớp 6A2 từ ngày 19/01/2026",
         "  lớp 6A2: từ 19/01/2026",
     ]
+
+
+def test_a_movement_recorded_ahead_holds_from_its_date(base: Setup) -> None:
+    from workbook_engine.io.kinds.score import score_identity
+    from workbook_engine.pipeline.roster_change import leavers, newcomers
+
+    setup = _moved(base, Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="X"))
+    toan = next(a for a in base.assignments if (a.class_code, a.subject_code) == ("6A1", "TOAN"))
+    issued = score_identity(base, toan, 2)  # before the move was recorded
+    assert (setup.class_on(OTHER, date(2026, 3, 1)), setup.class_on(OTHER, MARCH)) == ("6A1", "")
+    assert leavers(setup, issued, date(2026, 2, 20)) == {}  # still in 6A1: his values merge
+    assert leavers(setup, issued, MARCH) == {OTHER: ""}
+    assert leavers(setup, issued) == {OTHER: ""}  # without a day: the roster as it is now
+    reissued = score_identity(setup, toan, 2)  # without him
+    assert [s.code for s in newcomers(setup, reissued, date(2026, 2, 20))] == [OTHER]
+    assert newcomers(setup, reissued, MARCH) == []

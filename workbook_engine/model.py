@@ -307,6 +307,10 @@ class Setup:
         stays = self.stays(student_code)
         return stays[-1].class_code if stays and stays[-1].end is None else ""
 
+    def class_on(self, student_code: str, day: date) -> str:
+        """The class the student was in on ``day``; "" when not in the school that day."""
+        return next((s.class_code for s in self.stays(student_code) if s.holds(day)), "")
+
     def members_of(self, class_code: str) -> list[Stay]:
         """Every stay in the class this year (students who moved away or left the school
         included, with their :attr:`Stay.mark`): the roster's order, then those who came during

@@ -428,7 +428,7 @@ def _changes(
     trusted = identity is not None and not any(p.has("identity") for p in problems)
     if key is None or identity is None or not trusted or check.layout is None:
         return [], False
-    rows = still_in_class(ctx.setup, identity)  # a leaver's row is flagged, never merged
+    rows = still_in_class(ctx.setup, identity, ctx.today)  # a leaver's row: flagged only
     base, accepted = ledger.base(identity.template_id), ledger.scores(key)
     file, base, accepted = (only(cells, rows) for cells in (check.values, base, accepted))
     changes, stale = three_way(file, base, accepted, check.layout.free_columns)

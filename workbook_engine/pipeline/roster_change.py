@@ -9,6 +9,7 @@ stays), a newcomer is named, and the teacher is sent to the re-issued copy in ``
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import date
 from pathlib import Path
 
 from workbook_engine.errors import Problem, make_problem
@@ -36,32 +37,42 @@ Cells = dict[tuple[str, str], str]
 Locate = Callable[..., Problem]  # a sheet checker's located problem: (code, *, row, col, **v)
 
 
-def leavers(setup: Setup, identity: Identity) -> dict[str, str]:
-    """Students on the sheet no longer in its class: code → their class now ("" when they left
+def leavers(setup: Setup, identity: Identity, today: date | None = None) -> dict[str, str]:
+    """Students on the sheet no longer in its class (on ``today``, when given: a movement
+    recorded ahead of its date does not hold yet): code → their class then ("" when they left
     the school or are no longer on its roster)."""
     if not identity.class_code:
         return {}
     gone: dict[str, str] = {}
     for code in identity.student_codes:
-        now = setup.current_class(code)  # "" once they left the school («Biến động»)
+        # "" once they left the school («Biến động») or were removed from its roster
+        now = setup.current_class(code) if today is None else setup.class_on(code, today)
         if now != identity.class_code:
             gone[code] = now
     return gone
 
 
-def newcomers(setup: Setup, identity: Identity) -> list[Student]:
-    """Students of the class the sheet does not hold (a semester sheet holds the whole class; a
-    summer sheet only the students it concerns)."""
+def newcomers(setup: Setup, identity: Identity, today: date | None = None) -> list[Student]:
+    """Students of the class (on ``today``, when given) the sheet does not hold (a semester
+    sheet holds the whole class; a summer sheet only the students it concerns)."""
     if not identity.class_code or not _of_a_semester(setup, identity):
         return []
     on_sheet = set(identity.student_codes)
-    return [s for s in setup.students_of(identity.class_code) if s.code not in on_sheet]
+    if today is None:
+        return [s for s in setup.students_of(identity.class_code) if s.code not in on_sheet]
+    return [
+        student
+        for stay in setup.members_of(identity.class_code)
+        if stay.holds(today)
+        and stay.student_code not in on_sheet
+        and (student := setup.find_student(stay.student_code)) is not None
+    ]
 
 
-def still_in_class(setup: Setup, identity: Identity) -> frozenset[str]:
+def still_in_class(setup: Setup, identity: Identity, today: date | None = None) -> frozenset[str]:
     """The students on the sheet who are still in its class: the only rows it merges (what the
     ledger holds for anyone else is neither changed nor reported)."""
-    return frozenset(identity.student_codes) - leavers(setup, identity).keys()
+    return frozenset(identity.student_codes) - leavers(setup, identity, today).keys()
 
 
 def only(cells: Cells, students: frozenset[str]) -> Cells:
@@ -69,9 +80,11 @@ def only(cells: Cells, students: frozenset[str]) -> Cells:
     return {cell: value for cell, value in cells.items() if cell[0] in students}
 
 
-def roster_problems(setup: Setup, identity: Identity, locate: Locate) -> Iterator[Problem]:
-    """A warning on each leaver's row, one naming the newcomers."""
-    gone = leavers(setup, identity)
+def roster_problems(
+    setup: Setup, identity: Identity, locate: Locate, today: date | None = None
+) -> Iterator[Problem]:
+    """A warning on each leaver's row, one naming the newcomers (on ``today``, when given)."""
+    gone = leavers(setup, identity, today)
     for i, (code, name) in enumerate(identity.students):
         if code not in gone:
             continue
@@ -87,7 +100,7 @@ def roster_problems(setup: Setup, identity: Identity, locate: Locate) -> Iterato
         yield locate("student-left-class", row=FIRST_ROW + i + 1, col=NAME_COLUMN,
                      student=f"{code} {name}", where=where,
                      class_code=identity.class_code)  # fmt: skip
-    new = newcomers(setup, identity)
+    new = newcomers(setup, identity, today)
     if new:
         yield locate("student-missing-from-sheet", class_code=identity.class_code, count=len(new),
                      students=", ".join(f"{s.code} {s.full_name}" for s in new))  # fmt: skip

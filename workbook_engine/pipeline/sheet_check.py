@@ -181,7 +181,7 @@ def check_sheet(
         _check_title(c, kind, identity),
         _check_headers(c, layout),
         _check_roster(c, identity),
-        roster_problems(setup, identity, c.problem),  # the class's roster changed since
+        roster_problems(setup, identity, c.problem, today),  # the roster changed since
         _check_cells(c, identity, layout),
         _check_formulas(c, identity, layout),
     ):
