@@ -422,3 +422,19 @@ def test_a_movement_recorded_ahead_holds_from_its_date(base: Setup) -> None:
     reissued = score_identity(setup, toan, 2)  # without him
     assert [s.code for s in newcomers(setup, reissued, date(2026, 2, 20))] == [OTHER]
     assert newcomers(setup, reissued, MARCH) == []
+
+
+def test_a_newcomers_earlier_results_are_said_to_come_from_the_old_school(base: Setup) -> None:
+    newcomer = Student("3125007777", "Phạm Văn Đến", date(2014, 1, 2), Gender.MALE, "6A1")
+    came = Movement(newcomer.code, MovementKind.TRANSFER_IN, MARCH, "", "6A1", "THCS Lê Lợi")
+    setup = _moved(dataclasses.replace(base, students=(*base.students, newcomer)), came)
+    assert setup.brought(newcomer.code) == "học kì I"
+    assert setup.brought(OTHER) == ""
+    values = _columns("7.0", 1, "6A1", newcomer.code)  # typed from the old school's record
+    (result,) = [r for r in student_results(setup, "6A1", values, AFTER_YEAR)
+                 if r.code == newcomer.code]  # fmt: skip
+    assert result.hk1.averages["TOAN"] == 70
+    assert result.notes[0] == (
+        "Học sinh chuyển đến từ THCS Lê Lợi từ ngày 02/03/2026; kết quả học kì I nhập theo hồ "
+        "sơ của trường cũ"
+    )

@@ -307,6 +307,17 @@ class Setup:
         stays = self.stays(student_code)
         return stays[-1].class_code if stays and stays[-1].end is None else ""
 
+    def brought(self, student_code: str) -> str:
+        """For a student who came from another school: which semesters ended before, whose
+        values are entered from the old school's record ("học kì I"); "" otherwise."""
+        stays = self.stays(student_code)
+        came = stays[0].started_by if stays else None
+        if came is None or came.kind is not MovementKind.TRANSFER_IN:
+            return ""
+        before = [s.number for s in sorted(self.semesters, key=lambda s: s.number)
+                  if s.end < came.effective]  # fmt: skip
+        return " và ".join(f"học kì {'I' * n}" for n in before)
+
     def class_on(self, student_code: str, day: date) -> str:
         """The class the student was in on ``day``; "" when not in the school that day."""
         return next((s.class_code for s in self.stays(student_code) if s.holds(day)), "")

@@ -254,8 +254,7 @@ def student_results(
             inputs.get(student.code) or _Inputs(),
             exempt=[c.code for c in courses if (student.code, c.code) in whole],
             left=stay.end,
-            moved=[s.arrival for s in setup.stays(student.code) if s.arrival]
-            + [stay.mark] * bool(stay.mark),
+            moved=_moves(setup, student.code),
         )
         results.append(result)
     return results
@@ -341,6 +340,16 @@ def _student(
         for key, count in sorted(got.late.items(), key=lambda item: item[0].subject_code)
     ]
     return StudentResult(code, name, hk1, hk2, year, missing, exempt, summer_missing, notes)
+
+
+def _moves(setup: Setup, code: str) -> list[str]:
+    """How the student came into the class and left the school, for the notes."""
+    stays = setup.stays(code)
+    said = [s.arrival for s in stays if s.arrival] + [stays[-1].mark] * bool(stays[-1].mark)
+    brought = setup.brought(code)
+    if brought:
+        said[0] += f"; kết quả {brought} nhập theo hồ sơ của trường cũ"
+    return said
 
 
 def _month_label(key: SheetKey) -> str:

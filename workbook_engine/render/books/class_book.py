@@ -38,7 +38,7 @@ from pathlib import Path
 from workbook_engine.approvals import Approved, approval_changes, approved_result, result_text
 from workbook_engine.handover import Handover, handovers
 from workbook_engine.io.master_workbook import missing_text, proposal_text, re_exam_text
-from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Subject
+from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Stay, Subject
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
@@ -418,7 +418,7 @@ def build_class_book(
     position = {id(stay): i for i, stay in enumerate(members, start=1)}
     last = {id(stay) for stay in members if stay is setup.stays(stay.student_code)[-1]}
     number_of = {stay.student_code: position[id(stay)] for stay in members if id(stay) in last}
-    moved = {position[id(stay)]: m for stay in members if (m := stay.mark or stay.arrival)}
+    moved = {position[id(stay)]: m for stay in members if (m := _moved(setup, stay))}
     students = [s for stay in members if (s := setup.find_student(stay.student_code))]
     signed = next((approvals[p] for p in SIGNED_FOR[semester] if p in approvals), None)
     signed_on = day_of(signed[2]) if signed else None
@@ -545,6 +545,14 @@ def _levels_table(rows: Sequence[SummaryRow], semester: int | None, left_mm: flo
     )
     grid = Grid(slots, lines, ("Kết quả học tập", "Kết quả rèn luyện", "Nghỉ học"))
     return lay_out(grid, len(rows), left_mm, LEVEL_RIGHT_MM if semester is None else 0.0)
+
+
+def _moved(setup: Setup, stay: Stay) -> str:
+    """How the book marks a student who came or left during the year ("" for none)."""
+    if stay.mark:
+        return stay.mark
+    brought = setup.brought(stay.student_code) if stay.started_by is not None else ""
+    return stay.arrival + (f"; kết quả {brought} theo hồ sơ trường cũ" if brought else "")
 
 
 def _subject_teachers(
