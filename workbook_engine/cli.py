@@ -191,6 +191,14 @@ def demo(
     classes_per_grade: PerGradeOption = 2,
     students: StudentsOption = 40,
     seed: SeedOption = 2025,
+    level: Annotated[
+        str,
+        typer.Option(
+            "--level",
+            help="secondary: trường THCS mẫu (Thông tư 22); primary: trường tiểu học mẫu "
+            "(Thông tư 27) / which demo school.",
+        ),
+    ] = "secondary",
 ) -> None:
     """Chạy toàn bộ quy trình với trường mẫu / Run everything that exists on the demo school."""
     from workbook_engine.demo.run import run_demo
@@ -198,6 +206,11 @@ def demo(
 
     data = data_dir(data_dir_)
     setup_logging(data, console_level=logging.WARNING)  # progress bars here; details in wbe.log
+    if level not in ("secondary", "primary"):
+        raise engine_error("value-not-allowed", value=level, allowed="secondary, primary")
+    if level == "primary":
+        _primary_demo(data, inbox, outbox, share, classes_per_grade, students, seed)
+        return
     options = _demo_options(classes, classes_per_grade, students, seed)
     with progress_steps() as update:
         result = run_demo(data, inbox, outbox, options, progress=update, share=share)
@@ -231,3 +244,28 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _primary_demo(
+    data: DataDir, inbox: Path, outbox: Path, share: Path, per_grade: int, students: int,
+    seed: int,
+) -> None:  # fmt: skip
+    """``wbe demo --level primary``: the primary demo school's year through the inbox."""
+    from workbook_engine.demo.primary import run_primary_demo
+    from workbook_engine.demo.school import DemoOptions
+    from workbook_engine.pipeline.ingest import Status
+
+    options = DemoOptions(grades=(1, 2, 3, 4, 5), classes_per_grade=per_grade,
+                          students_per_class=students, seed=seed)  # fmt: skip
+    with progress_steps() as update:
+        result = run_primary_demo(data, inbox, outbox, options, progress=update, share=share)
+    print_setup_summary(result.setup)
+    out.print(f"Đã phát {result.issued} bảng đánh giá (Thông tư 27).", markup=False)
+    for label, outcomes in result.rounds:
+        rejected = sum(1 for o in outcomes if o.status is Status.REJECTED)
+        out.print(f"{label}: {len(outcomes)} tệp, trả lại {rejected}.", markup=False)
+    if result.chain_problem:
+        raise engine_error("chain-broken", detail=result.chain_problem)
+    out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)
+    out.print(f"Dữ liệu: {data.root}  Thư mục chia sẻ: {result.share}  Kết quả: {outbox}",
+              markup=False)  # fmt: skip

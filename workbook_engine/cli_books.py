@@ -196,7 +196,7 @@ def class_books(
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     _known("unknown-class", classes, setup.find_class)
-    codes = list(dict.fromkeys(classes)) if classes else [c.code for c in setup.classes]
+    codes = list(dict.fromkeys(classes)) if classes else [c.code for c in setup.secondary_classes]
     jobs = [BookJob(CLASS, code, semester) for code in codes]
     written = _printed(data, setup, outbox, today, jobs, "Đang in sổ (lớp)")
     folder = class_book_path(outbox, "_", semester).parent

@@ -193,7 +193,7 @@ def _period(semester: int | None, year: bool, summer: bool) -> str:
 def _rooms(setup: Setup, codes: Sequence[str]) -> list[ClassRoom]:
     """The classes named (``unknown-class`` for one the setup does not have), or every class."""
     if not codes:
-        return list(setup.classes)
+        return list(setup.secondary_classes)
     rooms = []
     for code in dict.fromkeys(codes):
         room = setup.find_class(code)

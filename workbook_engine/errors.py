@@ -618,6 +618,47 @@ SHEET_KINDS = _kinds(
         "Ghi P (nghỉ có phép) hoặc K (nghỉ không phép); để trống nếu học sinh đi học.",
     ),
     ProblemKind(
+        "primary-subject-level-invalid",
+        "Mức đánh giá môn học không hợp lệ",
+        "«{value}» không phải mức đánh giá môn học (chỉ ghi T, H hoặc C)",
+        "Môn học ghi T (Hoàn thành tốt), H (Hoàn thành) hoặc C (Chưa hoàn thành); chữ Đ chỉ "
+        "dùng cho phẩm chất, năng lực.",
+    ),
+    ProblemKind(
+        "primary-quality-level-invalid",
+        "Mức đánh giá phẩm chất, năng lực không hợp lệ",
+        "«{value}» không phải mức đánh giá phẩm chất, năng lực (chỉ ghi T, Đ hoặc C)",
+        "Phẩm chất, năng lực ghi T (Tốt), Đ (Đạt) hoặc C (Cần cố gắng); chữ H chỉ dùng cho "
+        "môn học.",
+    ),
+    ProblemKind(
+        "primary-test-score-not-a-number",
+        "Điểm kiểm tra không phải là số",
+        "«{value}» không phải điểm bài kiểm tra định kì",
+        "Ghi một số nguyên từ 0 đến 10; để trống nếu học sinh chưa kiểm tra.",
+    ),
+    ProblemKind(
+        "primary-test-score-not-integer",
+        "Điểm kiểm tra có phần thập phân",
+        "điểm kiểm tra {value} có phần thập phân: ở tiểu học điểm bài kiểm tra định kì là số "
+        "nguyên",
+        "Ghi điểm nguyên từ 0 đến 10 (không làm tròn thành 8,5; ghi 8 hoặc 9 theo bài).",
+    ),
+    ProblemKind(
+        "primary-no-test",
+        "Môn này không có bài kiểm tra ở thời điểm này",
+        "ô xám «Điểm KT» có giá trị «{value}» nhưng môn này không có bài kiểm tra định kì ở "
+        "thời điểm đánh giá của bảng",
+        "Xoá điểm trong ô xám. Kiểm tra định kì giữa học kì chỉ có ở lớp 4, 5 (Tiếng Việt, "
+        "Toán); cuối học kì I và cuối năm ở các môn có bài kiểm tra.",
+    ),
+    ProblemKind(
+        "primary-test-score-out-of-range",
+        "Điểm kiểm tra ngoài khoảng 0–10",
+        "điểm kiểm tra {value} ngoài khoảng 0–10",
+        "Ghi một số nguyên từ 0 đến 10.",
+    ),
+    ProblemKind(
         "level-invalid",
         "Mức đánh giá không hợp lệ",
         "«{value}» không phải mức đánh giá (chỉ chọn {expected})",

@@ -267,6 +267,11 @@ class Setup:
         return _SetupIndex.build(self)
 
     @cached_property
+    def secondary_classes(self) -> tuple[ClassRoom, ...]:
+        """The classes of grades 6 and up (Circular 22): averages, conduct, promotion."""
+        return tuple(c for c in self.classes if c.grade > 5)
+
+    @cached_property
     def student_names(self) -> dict[str, str]:
         """Student code → full name (shared: do not modify)."""
         return {s.code: s.full_name for s in self.students}

@@ -338,7 +338,7 @@ def _teacher_line(
     )
     homerooms = tuple(
         homeroom_line(setup, as_of, room.code, values, received, late_months, semesters)
-        for room in setup.classes
+        for room in setup.secondary_classes
         if room.homeroom_teacher == teacher.code
     )
     return TeacherLine(teacher.code, teacher.full_name, teacher.group, subjects, homerooms)

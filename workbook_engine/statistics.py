@@ -352,10 +352,10 @@ def statistics(
         rooms = [setup.class_by_code(class_code)]
         scope = f"Lớp {class_code}"
     elif grade is not None:
-        rooms = [c for c in setup.classes if c.grade == grade]
+        rooms = [c for c in setup.secondary_classes if c.grade == grade]
         scope = f"Khối {grade}"
     else:
-        rooms = list(setup.classes)
+        rooms = list(setup.secondary_classes)
         scope = SCHOOL
     members = {room.code: _members(setup, room.code, results) for room in rooms}
     classes = tuple(

@@ -77,6 +77,7 @@ from workbook_engine.share_setup import init_share, write_permission_scripts
 
 Progress = Callable[[str, int, int], None]
 DEMO_SCHOOL_CODE = "THCS-ND"
+DEMO_CODES = frozenset({DEMO_SCHOOL_CODE, "TH-KD"})  # the secondary and the primary demo
 DEMO_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "archive", "rejected",
               "receipts", "share", "demo")  # fmt: skip
 # under the outbox; the publish state too, or the next run takes the outbox for a lost ledger
@@ -197,11 +198,11 @@ def _on_day(day: date) -> Callable[[], str]:
     return lambda: day.isoformat() + now_iso()[10:]
 
 
-def _reset(data: DataDir, outbox: Path, share: Path) -> None:
+def reset_demo(data: DataDir, outbox: Path, share: Path) -> None:
     """Start from a clean demo state; refuse to touch a real school's data or share."""
     if data.setup.exists():
         setup, _ = check_setup(data.setup)
-        if setup is None or setup.school.code != DEMO_SCHOOL_CODE:
+        if setup is None or setup.school.code not in DEMO_CODES:
             raise NotADemoDataDir(
                 f"thư mục dữ liệu {data.root} chứa dữ liệu của trường khác, chương trình mẫu "
                 "không ghi đè; dùng --data-dir để chọn thư mục khác"
@@ -229,7 +230,7 @@ def run_demo(
 ) -> DemoResult:
     """Build the demo school, lay out its share, then play the school year up to the results."""
     share = Path(share) if share is not None else Path("share")
-    _reset(data.ensure(), outbox, share)
+    reset_demo(data.ensure(), outbox, share)
     write_setup(data.setup, build_demo_school(options))
     setup, report = check_setup(data.setup)
     if setup is None:

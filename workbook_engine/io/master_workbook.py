@@ -317,13 +317,14 @@ def class_table(
     blocks: list[Block] = []
     subjects: list[tuple[Subject, int]] = []
     col = ROSTER_COLUMNS
-    for subject in setup.subjects_of_grade(room.grade):
+    primary = 1 <= room.grade <= 5  # Circular 27: its subjects are a sheet kind's blocks
+    for subject in () if primary else setup.subjects_of_grade(room.grade):
         subjects.append((subject, col))
         blocks.append(_subject_block(subject, col))
         col += blocks[-1].width
     kinds: list[tuple[int, list[tuple[SheetKey, str]]]] = []  # (first col, (key, column)…)
     for kind in KINDS:
-        if not kind.in_master:
+        if not kind.in_master or not kind.for_class(setup, class_code):
             continue
         columns = kind.master_columns(setup, class_code)
         keys = kind.master_keys(setup, class_code)

@@ -176,7 +176,7 @@ def export_rows(
     the identity columns only)."""
     rows = []
     number = 0
-    for room in setup.classes:
+    for room in setup.secondary_classes:
         given = {r.code: r for r in results.get(room.code, ())}
         names = {s.code: s.name for s in setup.subjects_of_grade(room.grade)}
         for student in setup.students_of(room.code):

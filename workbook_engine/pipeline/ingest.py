@@ -430,6 +430,8 @@ def _changes(
         return [], False
     rows = still_in_class(ctx.setup, identity, ctx.today)  # a leaver's row: flagged only
     base, accepted = ledger.base(identity.template_id), ledger.scores(key)
+    mine = {c.key for c in check.layout.columns if c.stored}  # a sheet speaks for its columns
+    accepted = {cell: value for cell, value in accepted.items() if cell[1] in mine}
     file, base, accepted = (only(cells, rows) for cells in (check.values, base, accepted))
     changes, stale = three_way(file, base, accepted, check.layout.free_columns)
     flagged = [p for p in problems if p.has("unauthorised")]

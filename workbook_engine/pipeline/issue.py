@@ -15,9 +15,8 @@ Re-issuing never destroys a teacher's work. For each target, the existing file i
   keeps working on it; with a different content: a new version ``…_HK1_v2.xlsx`` is written
   beside it (the next free or reusable ``_vN`` name, checked by the same rules).
 
-Classes of grades 1–5 (Circular 27) are never given these Circular 22 sheets: their plans are
-left out and the result says so in :attr:`IssueResult.notes`; no such sheet can therefore arrive
-in the inbox for them.
+Classes of grades 1–5 (Circular 27) are never given Circular 22 sheets (score, conduct, summer,
+correction): they get the primary kinds' sheets (:mod:`workbook_engine.io.kinds.primary`).
 """
 
 from __future__ import annotations
@@ -81,7 +80,6 @@ class IssuedFile:
 @dataclass
 class IssueResult:
     files: list[IssuedFile] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)  # for the clerk, in Vietnamese
 
     @property
     def written(self) -> list[IssuedFile]:
@@ -92,8 +90,7 @@ class IssueResult:
         return [f for f in self.files if not f.written]
 
     def summary(self) -> str:
-        counts = f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
-        return "\n".join([counts, *self.notes])
+        return f"Đã ghi {len(self.written)} tệp, bỏ qua {len(self.skipped)} tệp."
 
 
 def plan_templates(
@@ -127,32 +124,21 @@ def plan_templates(
 
 
 def primary_classes(setup: Setup) -> dict[str, int]:
-    """Class code → grade of the classes of grades 1–5 (Circular 27), which get no sheet here."""
+    """Class code → grade of the classes of grades 1–5 (Circular 27)."""
     return {c.code: c.grade for c in setup.classes if c.grade in PRIMARY_GRADES}
 
 
 def _for_primary(setup: Setup, job: Plan, primary: dict[str, int]) -> bool:
-    """The plan is a sheet of a primary class, or the correction form of a teacher who teaches
-    primary classes only."""
+    """A Circular 22 sheet of a primary class, or the correction form of a teacher who teaches
+    primary classes only: never issued (a kind for every level, attendance, is)."""
+    kind = KINDS.get(job.kind)
+    if kind is None or kind.level != "secondary":
+        return False
     class_code = job.identity().class_code
     if class_code:
         return class_code in primary
     taught = setup.assignments_of(job.teacher_code)
     return bool(taught) and all(a.class_code in primary for a in taught)
-
-
-def _primary_notes(setup: Setup, teacher_code: str | None) -> list[str]:
-    """Why the primary classes (of ``teacher_code``, or all) got nothing, for the clerk."""
-    primary = primary_classes(setup)
-    if teacher_code is not None:
-        own = {a.class_code for a in setup.assignments_of(teacher_code)}
-        own |= {c.code for c in setup.classes if c.homeroom_teacher == teacher_code}
-        primary = {code: grade for code, grade in primary.items() if code in own}
-    return [
-        f"Không phát bảng cho lớp {code}: lớp {code} là lớp tiểu học (khối {grade}), "
-        "bảng điểm Thông tư 27 chưa được phát."
-        for code, grade in sorted(primary.items())
-    ]
 
 
 def _jobs_of(setup: Setup, semester: int, code: str, summer: SummerList | None) -> list[Plan]:
@@ -194,8 +180,6 @@ def issue_templates(
     """
     jobs = plan_templates(setup, semester, teacher_code, summer)
     result = IssueResult()
-    if semester != SUMMER:
-        result.notes = _primary_notes(setup, teacher_code)
     layout = ShareLayout(Path(share), setup)
     for done, job in enumerate(jobs, start=1):
         issued = _issue_one(job, layout, secret)

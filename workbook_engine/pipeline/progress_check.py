@@ -44,7 +44,7 @@ class Entries:
 def read_entries(ledger: Ledger, setup: Setup) -> Entries:
     with ledger.reading():
         values: dict[tuple[SheetKey, str, str], str] = {}
-        for room in setup.classes:
+        for room in setup.secondary_classes:
             values.update(ledger.scores_of_class(room.code))
         return Entries(
             values,

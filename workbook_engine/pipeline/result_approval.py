@@ -147,7 +147,7 @@ def summer_list(setup: Setup, ledger: Ledger) -> tuple[SummerList, list[str]]:
     re_exam: dict[str, dict[str, tuple[str, ...]]] = {}
     training: dict[str, tuple[str, ...]] = {}
     waiting: list[str] = []
-    for room in setup.classes:
+    for room in setup.secondary_classes:
         year = ledger.approved_results(room.code).get("CN")
         if year is None:
             waiting.append(room.code)

@@ -127,7 +127,7 @@ def issue_results_forms(
     problem = period_problem(setup, period, today)
     if problem is not None:
         raise WorkbookEngineError(problem)
-    codes = list(classes) if classes is not None else [c.code for c in setup.classes]
+    codes = list(classes) if classes is not None else [c.code for c in setup.secondary_classes]
     rows = [
         results_row(setup, code, class_state(setup, ledger, code, period, today)) for code in codes
     ]

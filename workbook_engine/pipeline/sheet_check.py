@@ -324,7 +324,7 @@ def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Pr
             if text and code in exempt and column.stored and not column.holds_exempt_text:
                 yield c.problem("exempt-cell-filled", row=r + 1, col=col, student=code, value=text)
             elif text and code not in exempt and not column.open:
-                yield c.problem("cell-closed", row=r + 1, col=col, value=text)
+                yield c.problem(column.closed, row=r + 1, col=col, value=text)
     checked = [(col, column) for col, column in inputs if column.open]
     cells: Cells = {
         column.key: [c.sheet.text(r, col) for r in open_rows] for col, column in checked

@@ -69,7 +69,7 @@ def unfinished(setup: Setup, ledger: Ledger, today: date) -> list[str]:
     """The classes whose final results are not approved as they stand, each with why:
     ``6A1 (chưa duyệt danh sách sau kì nghỉ hè)``."""
     items = []
-    for room in setup.classes:
+    for room in setup.secondary_classes:
         reason = _unfinished(setup, ledger, room.code, today)
         if reason:
             items.append(f"{room.code} ({reason})")
@@ -107,7 +107,7 @@ def _final_period(ledger: Ledger, class_code: str) -> str | None:
 def final_outcomes(setup: Setup, ledger: Ledger) -> dict[str, Outcome]:
     """Student code → final outcome, as approved (students of a class not approved: absent)."""
     finals: dict[str, Outcome] = {}
-    for room in setup.classes:
+    for room in setup.secondary_classes:
         period = _final_period(ledger, room.code)
         if period is None:
             continue

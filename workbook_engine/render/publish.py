@@ -260,8 +260,12 @@ class Publisher:
                         late.setdefault(key.class_code, set()).add(key)
                 scores = class_values(self.setup, self.ledger, room.code)
                 months, overdue = received.get(room.code, ()), late.get(room.code, set())
-                results = student_results(self.setup, room.code, scores, today, received=months,
-                                          late=overdue)  # fmt: skip
+                results = (  # a primary class: no Circular 22 averages nor results
+                    student_results(self.setup, room.code, scores, today, received=months,
+                                    late=overdue)
+                    if room.grade > 5
+                    else None
+                )  # fmt: skip
                 approvals = self.ledger.approved_results(room.code)
                 table = class_table(self.setup, room.code, scores, results, approvals, months,
                                     overdue)  # fmt: skip

@@ -84,7 +84,7 @@ def school_results(
 ) -> SchoolResults:
     """The results on ``day`` of ``classes`` (default every class), as approved, in one read
     transaction with the chain head."""
-    codes = [c.code for c in setup.classes] if classes is None else list(classes)
+    codes = [c.code for c in setup.secondary_classes] if classes is None else list(classes)
     results: dict[str, list[StudentResult]] = {}
     approvals: dict[str, dict[str, Approved]] = {}
     with ledger.reading():
@@ -484,7 +484,7 @@ def write_statistics(
         wanted = [("toan-truong", statistics(setup, school.results, period))]
         wanted += [
             (f"khoi-{grade}", statistics(setup, school.results, period, grade=grade))
-            for grade in sorted({c.grade for c in setup.classes})
+            for grade in sorted({c.grade for c in setup.secondary_classes})
         ]
     written: list[Path] = []
     if progress is not None:

@@ -12,6 +12,7 @@ from workbook_engine.io.kinds.base import (
 )
 from workbook_engine.io.kinds.correction import CorrectionKind
 from workbook_engine.io.kinds.homeroom import AttendanceKind, ConductKind
+from workbook_engine.io.kinds.primary import PrimarySubjectKind, PrimaryTraitsKind
 from workbook_engine.io.kinds.score import ScoreKind
 from workbook_engine.io.kinds.summer import ReExamKind, SummerConductKind
 
@@ -23,6 +24,8 @@ for _kind in (
     CorrectionKind(),
     ReExamKind(),
     SummerConductKind(),
+    PrimarySubjectKind(),
+    PrimaryTraitsKind(),
 ):
     KINDS.register(_kind)
 

@@ -67,6 +67,7 @@ class Column:
     formula: Callable[[int], str] | None = None  # 0-based row → Excel formula
     stored: bool = True  # its values go to the ledger
     open: bool = True  # False: locked and grey on every row (a Sunday)
+    closed: str = "cell-closed"  # the problem of a value typed in it when it is not open
     width: float | None = None
     style: str = "computed"  # of a computed column: "computed" (0.0) or "count" (0)
     # a change to an accepted value is a correction, held for approval; False (a teacher's
@@ -128,6 +129,8 @@ class SheetKind:
     per_student: ClassVar[bool] = True  # False: a form (its own checker)
     deadlines: ClassVar[bool] = False  # the calendar's entry deadlines apply (late-entry)
     ledger_code: ClassVar[str] = ""  # the ledger's subject code of a kind that is no subject
+    # the classes it is for: "secondary" (Circular 22), "primary" (Circular 27), "" every class
+    level: ClassVar[str] = ""
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         """The sheets of this kind that ``teacher_code`` gets for ``semester``."""
@@ -143,6 +146,14 @@ class SheetKind:
 
     def header(self, setup: Setup, identity: Identity) -> Header:
         raise NotImplementedError
+
+    def for_class(self, setup: Setup, class_code: str) -> bool:
+        """Whether the class's level (primary: grades 1–5) takes this kind's sheets."""
+        if not self.level:
+            return True
+        room = setup.find_class(class_code)
+        primary = room is not None and 1 <= room.grade <= 5
+        return primary == (self.level == "primary")
 
     @property
     def code(self) -> str:

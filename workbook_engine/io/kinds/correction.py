@@ -16,6 +16,7 @@ from workbook_engine.model import Setup
 
 
 class CorrectionKind(SheetKind):
+    level = "secondary"
     kind = "correction"
     sheet = "Phiếu sửa điểm"
     in_master = False

@@ -218,6 +218,7 @@ def conduct_identity(setup: Setup, class_code: str, semester: int) -> Identity:
 
 
 class ConductKind(SheetKind):
+    level = "secondary"
     kind = "conduct"
     ledger_code = "RENLUYEN"
     in_master = True

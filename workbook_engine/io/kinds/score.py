@@ -133,6 +133,7 @@ def score_identity(setup: Setup, assignment: Assignment, semester: int) -> Ident
 
 
 class ScoreKind(SheetKind):
+    level = "secondary"
     kind = "score"
     sheet = SCORE_SHEET
     in_master = False  # the master shows subjects in blocks with their averages

@@ -89,6 +89,7 @@ def re_exam_identity(
 
 
 class ReExamKind(SheetKind):
+    level = "secondary"
     kind = "re_exam"
     sheet = RE_EXAM_SHEET
     title = "Kiểm tra lại"
@@ -159,6 +160,7 @@ def summer_conduct_identity(setup: Setup, summer: SummerList, class_code: str) -
 
 
 class SummerConductKind(SheetKind):
+    level = "secondary"
     kind = "summer_conduct"
     sheet = SUMMER_CONDUCT_SHEET
     ledger_code = ConductKind.ledger_code  # the conduct's key, semester SUMMER

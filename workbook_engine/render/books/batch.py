@@ -69,7 +69,7 @@ def school_jobs(
     for semester 1 or the year, the attendance months begun), per teacher with classes when the
     whole school is printed; the longest kinds first."""
     chosen = None if classes is None else set(classes)
-    rooms = [room.code for room in setup.classes if chosen is None or room.code in chosen]
+    rooms = [room.code for room in setup.secondary_classes if chosen is None or room.code in chosen]
     jobs: list[BookJob] = []
     for kind in KINDS:
         if kind == HOCBA and semester is None:

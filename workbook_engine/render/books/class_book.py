@@ -747,7 +747,11 @@ def write_class_books(
     ``progress(done, total)`` counts the classes written."""
     if semester not in BOOK_PERIODS:
         raise ValueError(f"Sổ theo dõi in cho học kì I hoặc cả năm, không cho học kì {semester}")
-    codes = [c.code for c in setup.classes] if classes is None else list(dict.fromkeys(classes))
+    codes = (
+        [c.code for c in setup.secondary_classes]
+        if classes is None
+        else list(dict.fromkeys(classes))
+    )
     rooms = [setup.class_by_code(code) for code in codes]
     with ledger.reading():  # the chain head printed is that of the values printed
         chain = ledger.chain_head()

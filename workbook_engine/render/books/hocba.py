@@ -499,4 +499,4 @@ def chosen_classes(
                 raise KeyError(f"không có học sinh «{code}» trong tệp thiết lập")
             theirs.add(student.class_code)
         codes = theirs if codes is None else codes & theirs
-    return [room for room in setup.classes if codes is None or room.code in codes]
+    return [room for room in setup.secondary_classes if codes is None or room.code in codes]
