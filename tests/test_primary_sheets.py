@@ -225,3 +225,20 @@ def test_the_primary_demo_plays_its_year_through_the_inbox(tmp_path: Path) -> No
     }  # fmt: skip
     master = openpyxl.load_workbook(tmp_path / "outbox" / "master.xlsx", read_only=True)
     assert [n for n in master.sheetnames if n[0].isdigit()] == ["1A1", "2A1", "3A1", "4A1", "5A1"]
+    books = tmp_path / "outbox" / "books" / "tieu-hoc"
+    assert {p.relative_to(books).as_posix() for p in result.books} >= {
+        "tong-hop/CN/1A1.pdf", "tong-hop/CN/5A1.xlsx", "hoc-ba/5A1.pdf",
+    }  # fmt: skip
+    # wbe books primary: one class at the end of semester 1; a secondary point name is refused
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+
+    where = ["--data-dir", str(data.root), "--outbox", str(tmp_path / "outbox")]
+    runner = CliRunner()
+    done = runner.invoke(app, ["books", "primary", "--point", "CK1", "--class", "3A1",
+                               "--today", "2026-01-20", *where])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert (books / "tong-hop" / "CK1" / "3A1.pdf").exists()
+    wrong = runner.invoke(app, ["books", "primary", "--point", "HK1", *where])
+    assert wrong.exit_code == 1 and "chọn GK1, CK1, GK2 hoặc CN" in wrong.output

@@ -23,6 +23,7 @@ from workbook_engine.cli_common import (
     DemoShareOption,
     JsonOption,
     engine_error,
+    fail,
     new_app,
     out,
     print_report,
@@ -207,7 +208,7 @@ def demo(
     data = data_dir(data_dir_)
     setup_logging(data, console_level=logging.WARNING)  # progress bars here; details in wbe.log
     if level not in ("secondary", "primary"):
-        raise engine_error("value-not-allowed", value=level, allowed="secondary, primary")
+        raise fail(f"«{level}» không phải trường mẫu: chọn --level secondary hoặc primary")
     if level == "primary":
         _primary_demo(data, inbox, outbox, share, classes_per_grade, students, seed)
         return
@@ -264,6 +265,8 @@ def _primary_demo(
     for label, outcomes in result.rounds:
         rejected = sum(1 for o in outcomes if o.status is Status.REJECTED)
         out.print(f"{label}: {len(outcomes)} tệp, trả lại {rejected}.", markup=False)
+    out.print(f"Bảng tổng hợp cuối năm mọi lớp, học bạ một lớp: {len(result.books)} tệp trong "
+              f"{outbox / 'books' / 'tieu-hoc'}.", markup=False)  # fmt: skip
     if result.chain_problem:
         raise engine_error("chain-broken", detail=result.chain_problem)
     out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)

@@ -266,3 +266,55 @@ def _printed(
     for message in printed.held:
         err.print(f"Chưa ghi được: {message}", markup=False)
     return printed.written
+
+
+PRIMARY_POINTS = {"GK1": (1, "GK"), "CK1": (1, "CK"), "GK2": (2, "GK"), "CN": (2, "CK")}
+
+
+@books_app.command("primary")
+def primary(
+    point: Annotated[
+        str,
+        typer.Option(
+            "--point",
+            help="Thời điểm: GK1 (giữa HK I), CK1 (cuối HK I), GK2 (giữa HK II), CN (cuối năm).",
+        ),
+    ] = "CN",
+    classes: ClassesOption = None,
+    hocba: Annotated[
+        bool, typer.Option("--hocba", help="Cả học bạ tiểu học (cuối năm) / the pupils' records.")
+    ] = False,
+    data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
+    today: TodayOption = None,
+) -> None:
+    """Lớp tiểu học (Thông tư 27): bảng tổng hợp kết quả đánh giá giáo dục của lớp ở một thời
+    điểm (PDF và Excel), và với --hocba học bạ từng em, trong «<outbox>/books/tieu-hoc/» /
+    The primary classes' summary sheets and records."""
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.render.books.primary_hocba import write_primary_hocba
+    from workbook_engine.render.books.primary_summary import write_primary_summary
+
+    if point not in PRIMARY_POINTS:
+        raise fail(f"«{point}» không phải thời điểm đánh giá: chọn GK1, CK1, GK2 hoặc CN")
+    data = data_dir(data_dir_)
+    setup = setup_or_fail(data)
+    _known("unknown-class", classes, setup.find_class)
+    primary_codes = [c.code for c in setup.classes if c.grade <= 5]
+    codes = list(dict.fromkeys(classes)) if classes else primary_codes
+    if not codes:
+        out.print("Trường không có lớp tiểu học (khối 1–5).", markup=False)
+        return
+    if not set(codes) <= set(primary_codes):
+        raise fail("bảng tổng hợp Thông tư 27 chỉ in cho lớp tiểu học (khối 1–5)")
+    day = today.date() if today else date.today()
+    semester, at = PRIMARY_POINTS[point]
+    written: list[Path] = []
+    with Ledger.open_readonly(data.ledger) as ledger, progress_bar("Đang in (lớp)") as step:
+        for done, code in enumerate(codes, start=1):
+            written += write_primary_summary(ledger, setup, outbox, code, semester, at, day)
+            if hocba:
+                written += write_primary_hocba(ledger, setup, outbox, code, day)
+            step(done, len(codes))
+    out.print(f"Đã ghi {len(written)} tệp vào {Path(outbox) / 'books' / 'tieu-hoc'}.",
+              markup=False)  # fmt: skip

@@ -48,6 +48,7 @@ from workbook_engine.model import (
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.issue import issue_templates
+from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.primary_defaults import primary_subjects
 from workbook_engine.render.publish import publish
@@ -81,6 +82,7 @@ class PrimaryDemoResult:
     rounds: list[tuple[str, list[Outcome]]] = field(default_factory=list)
     chain_head: str = ""
     chain_problem: str | None = None
+    books: list[Path] = field(default_factory=list)
 
 
 def build_primary_school(options: DemoOptions | None = None) -> Setup:
@@ -231,7 +233,24 @@ def run_primary_demo(
         publish(pipeline.ledger, setup, outbox)
         result.chain_problem = pipeline.ledger.verify()
         result.chain_head = pipeline.ledger.chain_head()
+        result.books = _books(pipeline.ledger, setup, outbox, progress)
     return result
+
+
+def _books(ledger: Ledger, setup: Setup, outbox: Path, progress: Progress | None) -> list[Path]:
+    """The year's summary sheet of every class, the records (học bạ) of the last class."""
+    from workbook_engine.render.books.primary_hocba import write_primary_hocba
+    from workbook_engine.render.books.primary_summary import write_primary_summary
+
+    day = max(s.end for s in setup.semesters)
+    written: list[Path] = []
+    for done, room in enumerate(setup.classes, start=1):
+        written += write_primary_summary(ledger, setup, outbox, room.code, 2, END, day)
+        if progress:
+            progress("Bảng tổng hợp cuối năm (lớp)", done, len(setup.classes))
+    if setup.classes:
+        written += write_primary_hocba(ledger, setup, outbox, setup.classes[-1].code, day)
+    return written
 
 
 def _round_label(semester: int, point: str, day: date) -> str:
