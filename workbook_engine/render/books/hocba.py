@@ -400,19 +400,25 @@ def render_hocba_html(records: Sequence[StudentRecord]) -> str:
 
 def lay_out(records: Sequence[StudentRecord]) -> tuple[Document, list[list[Page]]]:
     """``records`` laid out as one document (one layout for a whole class: much faster than one
-    per student), and the pages of each record (weasyprint imported here: it takes a while)."""
+    per student), and the pages of each record."""
+    return split_records(render_hocba_html(records), len(records), PART_END)
+
+
+def split_records(html: str, count: int, end_mark: str) -> tuple[Document, list[list[Page]]]:
+    """``html`` holding ``count`` records, each closed by an anchor ``<end_mark><n>``, laid out
+    as one document, and each record's pages (weasyprint imported here: it takes a while)."""
     import weasyprint
 
-    document = weasyprint.HTML(string=render_hocba_html(records), base_url=str(TEMPLATES)).render()
-    ends = {f"{PART_END}{i}" for i in range(1, len(records) + 1)}
+    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render()
+    ends = {f"{end_mark}{i}" for i in range(1, count + 1)}
     parts: list[list[Page]] = [[]]
     for page in document.pages:
         parts[-1].append(page)
         if ends.intersection(page.anchors):  # the record ends on this page
             parts.append([])
     parts.pop()  # the one opened after the last record's end
-    if len(parts) != len(records):
-        raise RuntimeError(f"học bạ: {len(records)} học sinh nhưng {len(parts)} phần trang")
+    if len(parts) != count:
+        raise RuntimeError(f"học bạ: {count} học sinh nhưng {len(parts)} phần trang")
     return document, parts
 
 
@@ -427,12 +433,18 @@ def write_pages(path: Path, document: Document, pages: Sequence[Page], title: st
 
 
 def student_path(outbox: Path, record: StudentRecord) -> Path:
-    stem = safe_stem(f"{record.student_code} {record.student_name}".strip())
-    return Path(outbox) / BOOK_FOLDER / safe_stem(record.class_code) / f"{stem}.pdf"
+    return record_path(outbox, BOOK_FOLDER, record.class_code, record.student_code,
+                       record.student_name)  # fmt: skip
 
 
-def class_path(outbox: Path, class_code: str) -> Path:
-    return Path(outbox) / BOOK_FOLDER / f"{safe_stem(class_code)}.pdf"
+def class_path(outbox: Path, class_code: str, folder: Path = BOOK_FOLDER) -> Path:
+    return Path(outbox) / folder / f"{safe_stem(class_code)}.pdf"
+
+
+def record_path(outbox: Path, folder: Path, class_code: str, code: str, name: str) -> Path:
+    """``<outbox>/<folder>/<class>/<code> <name>.pdf``: one student's record."""
+    stem = safe_stem(f"{code} {name}".strip())
+    return Path(outbox) / folder / safe_stem(class_code) / f"{stem}.pdf"
 
 
 def write_hocba(

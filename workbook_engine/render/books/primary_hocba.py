@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook_engine.model import Setup
-from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_values
 from workbook_engine.primary_results import (
@@ -41,10 +40,13 @@ from workbook_engine.render.books.hocba import (
     SIGN_PRINCIPAL,
     Fact,
     Signer,
+    class_path,
+    record_path,
+    split_records,
     write_pages,
 )
 from workbook_engine.render.books.primary_summary import TRAIT_ORDER
-from workbook_engine.render.common import TEMPLATES, date_text, render
+from workbook_engine.render.common import date_text, render
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.rules.primary import AssessmentPoint, OverallResult
 
@@ -201,28 +203,12 @@ def render_primary_hocba_html(records: Sequence[PupilRecord]) -> str:
 
 def lay_out(records: Sequence[PupilRecord]) -> tuple[Document, list[list[Page]]]:
     """``records`` laid out as one document, and the pages of each record."""
-    import weasyprint
-
-    html = render_primary_hocba_html(records)
-    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render()
-    parts: list[list[Page]] = [[]]
-    for page in document.pages:
-        parts[-1].append(page)
-        if any(anchor.startswith(PART_END) for anchor in page.anchors):
-            parts.append([])
-    parts.pop()
-    if len(parts) != len(records):
-        raise RuntimeError(f"học bạ: {len(records)} học sinh nhưng {len(parts)} phần trang")
-    return document, parts
+    return split_records(render_primary_hocba_html(records), len(records), PART_END)
 
 
 def pupil_path(outbox: Path, record: PupilRecord) -> Path:
-    stem = safe_stem(f"{record.pupil_code} {record.pupil_name}".strip())
-    return Path(outbox) / BOOK_FOLDER / safe_stem(record.class_code) / f"{stem}.pdf"
-
-
-def class_path(outbox: Path, class_code: str) -> Path:
-    return Path(outbox) / BOOK_FOLDER / f"{safe_stem(class_code)}.pdf"
+    return record_path(outbox, BOOK_FOLDER, record.class_code, record.pupil_code,
+                       record.pupil_name)  # fmt: skip
 
 
 def write_primary_hocba(
@@ -242,5 +228,6 @@ def write_primary_hocba(
         written.append(write_pages(pupil_path(outbox, record), document, pages, title))
     room = records[0].class_code
     title = f"Học bạ lớp {room} – năm học {setup.school.school_year}"
-    written.append(write_pages(class_path(outbox, room), document, document.pages, title))
+    whole = class_path(outbox, room, BOOK_FOLDER)
+    written.append(write_pages(whole, document, document.pages, title))
     return written
