@@ -18,7 +18,6 @@ from pathlib import Path
 
 from workbook_engine.demo.fill import WorkingCopy
 from workbook_engine.demo.school import DemoOptions, _calendar, _Names, _username
-from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.kinds.primary import (
     COMPETENCE_NOTE,
     END,
@@ -31,8 +30,6 @@ from workbook_engine.io.kinds.primary import (
     TRAITS_CODE,
     column,
 )
-from workbook_engine.io.setup_reader import SetupError, check_setup
-from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import (
     Assignment,
     ClassRoom,
@@ -53,8 +50,6 @@ from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.primary_defaults import primary_subjects
 from workbook_engine.render.publish import publish
 from workbook_engine.rules.primary import TRAITS
-from workbook_engine.share import ShareLayout
-from workbook_engine.share_setup import init_share
 
 PRIMARY_SCHOOL_CODE = "TH-KD"
 SPECIALISTS = {  # subject codes → the specialist teacher's group
@@ -188,20 +183,12 @@ def run_primary_demo(
     share: Path | None = None,
 ) -> PrimaryDemoResult:
     """Build the primary demo school and play its year: the four points, then publish."""
-    from workbook_engine.demo.run import DEMO_MARK, _on_day, reset_demo
+    from workbook_engine.demo.run import _on_day, prepare_demo
 
     share = Path(share) if share is not None else Path("share")
-    reset_demo(data.ensure(), outbox, share)
     options = options or DemoOptions(grades=(1, 2, 3, 4, 5), classes_per_grade=1,
                                      students_per_class=30)  # fmt: skip
-    write_setup(data.setup, build_primary_school(options))
-    setup, report = check_setup(data.setup)
-    if setup is None:
-        raise SetupError(report)
-    secret = load_or_create_secret(data.secret)
-    layout = ShareLayout(share, setup)
-    init_share(layout)
-    (share / DEMO_MARK).write_text("workbook_engine demo\n", encoding="utf-8")
+    setup, _, secret, layout = prepare_demo(data, outbox, share, build_primary_school(options))
     outbox.mkdir(parents=True, exist_ok=True)
     result = PrimaryDemoResult(setup, share)
     rng = random.Random(options.seed)

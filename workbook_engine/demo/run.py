@@ -220,6 +220,23 @@ def reset_demo(data: DataDir, outbox: Path, share: Path) -> None:
             path.unlink(missing_ok=True)
 
 
+def prepare_demo(
+    data: DataDir, outbox: Path, share: Path, school: Setup
+) -> tuple[Setup, Report, bytes, ShareLayout]:
+    """Start a demo afresh: its setup written and checked (as read back), the secret, the share
+    laid out and marked as the demo's."""
+    reset_demo(data.ensure(), outbox, share)
+    write_setup(data.setup, school)
+    setup, report = check_setup(data.setup)
+    if setup is None:
+        raise SetupError(report)
+    secret = load_or_create_secret(data.secret)
+    layout = ShareLayout(share, setup)
+    init_share(layout)
+    (share / DEMO_MARK).write_text("workbook_engine demo\n", encoding="utf-8")
+    return setup, report, secret, layout
+
+
 def run_demo(
     data: DataDir,
     inbox: Path,
@@ -230,15 +247,7 @@ def run_demo(
 ) -> DemoResult:
     """Build the demo school, lay out its share, then play the school year up to the results."""
     share = Path(share) if share is not None else Path("share")
-    reset_demo(data.ensure(), outbox, share)
-    write_setup(data.setup, build_demo_school(options))
-    setup, report = check_setup(data.setup)
-    if setup is None:
-        raise SetupError(report)
-    secret = load_or_create_secret(data.secret)
-    layout = ShareLayout(share, setup)
-    init_share(layout)
-    (share / DEMO_MARK).write_text("workbook_engine demo\n", encoding="utf-8")
+    setup, report, secret, layout = prepare_demo(data, outbox, share, build_demo_school(options))
     write_permission_scripts(layout, outbox / "phan-quyen")
     outbox.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(data.setup, outbox / "setup.xlsx")
