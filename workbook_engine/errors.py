@@ -659,6 +659,29 @@ SHEET_KINDS = _kinds(
         "Ghi một số nguyên từ 0 đến 10.",
     ),
     ProblemKind(
+        "primary-exemplary-invalid",
+        "Ô «Học sinh Tiêu biểu» không hợp lệ",
+        "«{value}» không phải lựa chọn của ô «Học sinh Tiêu biểu» (chỉ chọn {expected})",
+        "Chọn «Có» trong danh sách thả xuống khi đề nghị khen thưởng học sinh Tiêu biểu; để "
+        "trống hoặc chọn «Không» nếu không đề nghị.",
+    ),
+    ProblemKind(
+        "primary-exemplary-not-good",
+        "Đề nghị Học sinh Tiêu biểu cho học sinh chưa Hoàn thành tốt",
+        "học sinh {student} được đề nghị «Học sinh Tiêu biểu» nhưng {detail}, nên không đạt "
+        "Hoàn thành tốt; danh hiệu này chỉ xét cho học sinh Hoàn thành tốt",
+        "Xoá «Có» ở ô này, hoặc xem lại mức các phẩm chất, năng lực của học sinh trên cùng dòng. "
+        "Học sinh Hoàn thành xuất sắc được khen «Học sinh Xuất sắc», không cần đề nghị.",
+    ),
+    ProblemKind(
+        "primary-level-score-mismatch",
+        "Mức đánh giá và điểm kiểm tra có vẻ không khớp",
+        "{detail}; bảng vẫn được nhận",
+        "Mức đạt được là nhận định của giáo viên, không suy ra từ điểm: nếu mức đã đúng thì "
+        "không cần sửa; nếu gõ nhầm mức hoặc điểm, sửa rồi gửi lại bảng.",
+        Severity.WARNING,
+    ),
+    ProblemKind(
         "level-invalid",
         "Mức đánh giá không hợp lệ",
         "«{value}» không phải mức đánh giá (chỉ chọn {expected})",

@@ -72,6 +72,8 @@ class SchoolInfo:
     periodic_entry_days: int = 14
     strict_saved_by: bool = False  # return files last saved under another Office user name
     level: SchoolLevel = SchoolLevel.SECONDARY
+    # warn (never refuse) when a primary subject's level and its test score look inconsistent
+    primary_level_score_warning: bool = False
 
     @property
     def first_year(self) -> int:

@@ -7,15 +7,16 @@ points: every subject's level T/H/C, its official test score (the re-test when t
 the teacher's comment; the 15 qualities and competences T/Đ/C and the homeroom teacher's two
 comments. At the year's end: the overall result (HTXS/HTT/HT/CHT) with the reasons it is not
 higher, what it means for the pupil (completion of the grade, of primary school in grade 5, the
-CHT path) and the automatic award.
+CHT path) and the award: «Học sinh Xuất sắc» for HTXS, «Học sinh Tiêu biểu» for HTT when the
+homeroom teacher's year-end sheet flags the pupil (a flag the result rules out is not taken, and
+``YearEnd.award_note`` says why).
 
 Every rule comes from :mod:`workbook_engine.rules.primary`; this module gathers the inputs,
 leaves wholly exempt subjects out and says, in Vietnamese, what is still missing. A blank is
 "not yet assessed", never a C or a 0. No average and no ranking is computed.
 
-Not modelled yet: the teacher's «Tiêu biểu» flag (no sheet carries it: the award is only ever
-«Học sinh Xuất sắc» here), the supplementary assessment and the principal's decision after a
-CHT (the decision stays «giúp đỡ và đánh giá bổ sung»).
+Not modelled yet: the supplementary assessment and the principal's decision after a CHT (the
+decision stays «giúp đỡ và đánh giá bổ sung»).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ from typing import TypeVar
 
 from workbook_engine.io.kinds.primary import (
     COMPETENCE_NOTE,
+    END,
+    EXEMPLARY_KEY,
+    EXEMPLARY_YES,
     LEVEL_KEY,
     NOTE_KEY,
     POINTS,
@@ -101,12 +105,16 @@ class PointAssessment:
 @dataclass(frozen=True)
 class YearEnd:
     """The year-end result (``None`` while a year-end input is missing), why it is not higher
-    (:func:`result_reasons`), what it means for the pupil, and the award."""
+    (:func:`result_reasons`), what it means for the pupil, and the award. ``exemplary``: the
+    homeroom teacher flagged the pupil «Học sinh Tiêu biểu»; ``award_note``: why that flag was
+    not taken (the result is not Hoàn thành tốt), "" otherwise."""
 
     result: OverallResult | None = None
     reasons: list[str] = field(default_factory=list)
     decision: YearDecision | None = None
     award: PrimaryAward | None = None
+    exemplary: bool = False
+    award_note: str = ""
 
     @property
     def completed(self) -> bool | None:
@@ -190,7 +198,11 @@ def primary_results(setup: Setup, class_code: str, values: Values) -> list[Pupil
             point: _point(room.grade, point, taken, got.get(pupil.code, {}))
             for point in POINTS_ORDER
         }
-        year = YearEnd() if left else _year_end(room.grade, points[AssessmentPoint.YEAR_END])
+        traits = got.get(pupil.code, {}).get((2, TRAITS_CODE), {})
+        flagged = traits.get(column(EXEMPLARY_KEY, END)) == EXEMPLARY_YES
+        year = (
+            YearEnd() if left else _year_end(room.grade, points[AssessmentPoint.YEAR_END], flagged)
+        )
         notes = [m for stay in stays for m in (stay.arrival, stay.mark) if m]
         results.append(
             PupilResult(
@@ -278,20 +290,27 @@ def _read(parse: Callable[[str], T | None], text: str | None, problems: list[str
         return None
 
 
-def _year_end(grade: int, end: PointAssessment) -> YearEnd:
-    """The year-end result from the year-end point, once every input of it is in."""
+def _year_end(grade: int, end: PointAssessment, exemplary: bool = False) -> YearEnd:
+    """The year-end result from the year-end point, once every input of it is in; the award
+    with the homeroom teacher's «Tiêu biểu» flag (``exemplary``)."""
     if end.missing or not end.subjects:
-        return YearEnd()
+        return YearEnd(exemplary=exemplary)
     levels = {code: s.level for code, s in end.subjects.items()}
     scores = {code: s.score for code, s in end.subjects.items() if s.tested}
     result = overall_result(levels, end.traits, scores)
     if result is None:  # every input is in: cannot happen, kept for the type checker
         return YearEnd()
+    try:
+        award, note = primary_award(result, exemplary), ""
+    except PrimaryError as refused:  # flagged, but not HTT: the flag is not taken
+        award, note = None, f"Đề nghị «Học sinh Tiêu biểu» không được xét: {refused}"
     return YearEnd(
         result=result,
         reasons=result_reasons(levels, end.traits, scores),
         decision=year_decision(grade, result),
-        award=primary_award(result),  # no «Tiêu biểu» flag is kept yet
+        award=award,
+        exemplary=exemplary,
+        award_note=note,
     )
 
 

@@ -387,6 +387,7 @@ def _school(
         periodic_entry_days=number("periodic_entry_days"),
         strict_saved_by=bool(cells.parse_bool(text("strict_saved_by"))),
         level=SchoolLevel(level) if level in LEVELS else SchoolLevel.SECONDARY,
+        primary_level_score_warning=bool(cells.parse_bool(text("primary_level_score_warning"))),
     )
 
 

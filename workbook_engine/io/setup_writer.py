@@ -205,6 +205,7 @@ def setup_rows(setup: Setup) -> tuple[dict[str, Any], dict[str, list[dict[str, A
         "periodic_entry_days": s.periodic_entry_days,
         "strict_saved_by": "Có" if s.strict_saved_by else "Không",
         "level": s.level.value,
+        "primary_level_score_warning": "Có" if s.primary_level_score_warning else "Không",
     }
     rows: dict[str, list[dict[str, Any]]] = {
         "semesters": [vars(x) for x in setup.semesters],

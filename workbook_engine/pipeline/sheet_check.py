@@ -183,6 +183,7 @@ def check_sheet(
         _check_roster(c, identity),
         roster_problems(setup, identity, c.problem, today),  # the roster changed since
         _check_cells(c, identity, layout),
+        _check_values(c, kind, identity, layout),  # after the cells: reads their values
         _check_formulas(c, identity, layout),
     ):
         c.check.report.extend(check)  # each check yields its problems, in the sheet's order
@@ -355,6 +356,17 @@ def _check_cells(c: _Checker, identity: Identity, layout: Layout) -> Iterator[Pr
             if spelled is None and column.value is not None:
                 spelled = canonical[(column.value.name, text)] = column.value.parse(text)
             c.check.values[(student, column.key)] = spelled or text
+
+
+def _check_values(
+    c: _Checker, kind: SheetKind, identity: Identity, layout: Layout
+) -> Iterator[Problem]:
+    """What the kind finds across a row's valid values (:meth:`SheetKind.value_problems`),
+    each at its cell."""
+    rows = {code: FIRST_ROW + i for i, code in enumerate(identity.student_codes)}
+    for code, student, key, values in kind.value_problems(c.setup, identity, c.check.values):
+        col = ROSTER_WIDTH + layout.index(key)
+        yield c.problem(code, row=rows[student] + 1, col=col, **values)
 
 
 def _formula_key(text: str) -> str:

@@ -8,7 +8,7 @@ new kind of per-student sheet is a new :class:`SheetKind`, registered, and nothi
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -177,6 +177,14 @@ class SheetKind:
         taken with a warning (``attendance-late``); after that day, a new value in a period
         already received is a correction, held for approval. None: no such deadline."""
         return None
+
+    def value_problems(
+        self, setup: Setup, identity: Identity, values: Mapping[tuple[str, str], str]
+    ) -> Iterator[tuple[str, str, str, dict[str, Any]]]:
+        """Problems across a row's valid values (``values``: (student, column key) → stored
+        text), each as (catalogue code, student, column key, message values); none by default.
+        Checks only: no I/O."""
+        return iter(())
 
     def row_notes(self, setup: Setup, identity: Identity) -> dict[str, RowNote]:
         """Student code → comment on the name cell (exemptions); none by default."""

@@ -11,19 +11,26 @@ the end of the year. Their values share the semester's ledger key and are told a
 column's suffix: ``MUC_GK``, ``KT_CK``, ``YEU_NUOC_CK`` (:func:`column`). A sheet speaks only for
 its own columns. The official test score is the re-test (``KTL``) when there is one, else ``KT``
 (:func:`official_score`).
+
+The homeroom teacher's year-end sheet also carries the «Học sinh Tiêu biểu» flag (``TIEU_BIEU_CK``,
+«Có» or blank), the teacher's proposal :func:`~workbook_engine.rules.primary.primary_award` reads.
+Across a row's valid values (:meth:`value_problems`): a flag on a pupil the row's own qualities
+and competences keep below Hoàn thành tốt is refused; where the school asks for it
+(``SchoolInfo.primary_level_score_warning``), a level its official test score contradicts is a
+warning.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from functools import partial
 from typing import Any
 
 from workbook_engine.io.identity import Identity
 from workbook_engine.io.kinds.base import CellError, Column, Layout, Plan, SheetKind, ValueType
 from workbook_engine.io.kinds.score import not_assigned
-from workbook_engine.io.kinds.values import note_type
+from workbook_engine.io.kinds.values import choice_parser, note_type
 from workbook_engine.io.sheet_base import (
     FIRST_ROW,
     ROSTER_WIDTH,
@@ -34,6 +41,7 @@ from workbook_engine.io.sheet_base import (
 from workbook_engine.model import Assignment, Setup, SheetKey
 from workbook_engine.rules.primary import (
     COMPETENCES,
+    EXEMPLARY_NOT_GOOD,
     GRADES,
     QUALITIES,
     TRAITS,
@@ -41,6 +49,7 @@ from workbook_engine.rules.primary import (
     PrimaryError,
     QualityLevel,
     SubjectLevel,
+    level_score_warning,
     parse_quality_level,
     parse_subject_level,
     parse_test_score,
@@ -59,6 +68,11 @@ POINTS = {  # (semester, GK|CK) → the point
 }
 LEVEL_KEY, TEST_KEY, RETEST_KEY, NOTE_KEY = "MUC", "KT", "KTL", "NX"
 QUALITY_NOTE, COMPETENCE_NOTE = "NXPC", "NXNL"
+EXEMPLARY_KEY = "TIEU_BIEU"  # the homeroom teacher's «Học sinh Tiêu biểu» flag, year end only
+EXEMPLARY_YES, EXEMPLARY_NO = "Có", "Không"
+LEVEL_SCORE_MISMATCH = "primary-level-score-mismatch"
+# (catalogue code, pupil, column key, message values) of a problem across a row's values
+RowProblem = tuple[str, str, str, dict[str, object]]
 
 
 def column(key: str, point: str) -> str:
@@ -120,6 +134,15 @@ TEST_SCORE = ValueType(
     "Điểm bài kiểm tra định kì: số nguyên từ 0 đến 10, không có phần thập phân. Cột «KT lại»: "
     "điểm lần kiểm tra lại (nếu có), là điểm được ghi vào học bạ.",
     "Điểm KT (0–10)", excel_rule=_score_rule, number_format="0", width=6,
+)  # fmt: skip
+EXEMPLARY = ValueType(
+    "primary-exemplary",
+    choice_parser("primary-exemplary-invalid", (EXEMPLARY_YES, EXEMPLARY_NO)),
+    "Chọn «Có» để đề nghị khen thưởng «Học sinh Tiêu biểu hoàn thành tốt trong học tập và rèn "
+    "luyện» (học sinh Hoàn thành tốt có môn học nổi trội hoặc tiến bộ rõ về phẩm chất, năng "
+    "lực). Để trống nếu không đề nghị.",
+    "Học sinh Tiêu biểu", choices=(EXEMPLARY_YES, EXEMPLARY_NO), width=11,
+    highlight_blanks=False,
 )  # fmt: skip
 
 
@@ -275,6 +298,26 @@ class PrimarySubjectKind(SheetKind):
     def fill_problem(self, setup: Setup, identity: Identity) -> tuple[str, dict[str, Any]] | None:
         return not_assigned(setup, identity)
 
+    def value_problems(
+        self, setup: Setup, identity: Identity, values: Mapping[tuple[str, str], str]
+    ) -> Iterator[RowProblem]:
+        """Where the school asks for it, a warning on the level of each row whose level and
+        official test score look inconsistent (:func:`level_score_warning`); never a refusal."""
+        if not setup.school.primary_level_score_warning or not tested(identity):
+            return
+        point = identity.period
+        level_key = column(LEVEL_KEY, point)
+        for pupil in identity.student_codes:
+            level = values.get((pupil, level_key))
+            score = values.get((pupil, column(RETEST_KEY, point))) or values.get(
+                (pupil, column(TEST_KEY, point))
+            )
+            if level is None or score is None:
+                continue
+            warning = level_score_warning(SubjectLevel[level], int(score))
+            if warning is not None:
+                yield LEVEL_SCORE_MISMATCH, pupil, level_key, {"value": level, "detail": warning}
+
 
 # --- the homeroom teacher's sheet ---------------------------------------------------------------
 
@@ -284,20 +327,23 @@ def traits_sheet_name(class_code: str, semester: int, point: str) -> str:
     return f"{class_code}_{TRAITS_CODE}_{point}{semester}.xlsx"
 
 
-def traits_columns(point: str) -> tuple[str, ...]:
-    """The 5 qualities, their comment, the 10 competences, their comment."""
+def traits_columns(point: str, semester: int = 1) -> tuple[str, ...]:
+    """The 5 qualities, their comment, the 10 competences, their comment; at the year's end,
+    the «Học sinh Tiêu biểu» flag last."""
+    flag = (column(EXEMPLARY_KEY, point),) if (semester, point) == (2, END) else ()
     return (
         *(column(t.code, point) for t in QUALITIES),
         column(QUALITY_NOTE, point),
         *(column(t.code, point) for t in COMPETENCES),
         column(COMPETENCE_NOTE, point),
+        *flag,
     )
 
 
 def traits_identity(setup: Setup, class_code: str, semester: int, point: str) -> Identity:
     room = setup.class_by_code(class_code)
     return _identity(setup, PrimaryTraitsKind.kind, TRAITS_SHEET, room.homeroom_teacher,
-                     class_code, "", semester, point, traits_columns(point))  # fmt: skip
+                     class_code, "", semester, point, traits_columns(point, semester))  # fmt: skip
 
 
 class PrimaryTraitsKind(SheetKind):
@@ -335,14 +381,45 @@ class PrimaryTraitsKind(SheetKind):
             column(QUALITY_NOTE, point): "Nhận xét phẩm chất",
             column(COMPETENCE_NOTE, point): "Nhận xét năng lực",
         }
+        flag = column(EXEMPLARY_KEY, point)
         return Layout(
             tuple(
                 Column(key, names[key], QUALITY_LEVEL)
                 if key in names
+                else Column(key, "Học sinh Tiêu biểu", EXEMPLARY)
+                if key == flag
                 else Column(key, notes[key], note_type(), width=30, corrected=False)
                 for key in identity.columns
             )
         )
+
+    def value_problems(
+        self, setup: Setup, identity: Identity, values: Mapping[tuple[str, str], str]
+    ) -> Iterator[RowProblem]:
+        """A «Học sinh Tiêu biểu» flag on a pupil whose own qualities and competences on the
+        row already rule out Hoàn thành tốt (one not Tốt): refused, as :func:`primary_award`
+        refuses it below HTT. A flag the subjects rule out is only known from the ledger
+        (:mod:`workbook_engine.primary_results` says so in the class's summary)."""
+        point = identity.period
+        flag = column(EXEMPLARY_KEY, point)
+        if flag not in identity.columns:
+            return
+        for pupil in identity.student_codes:
+            if values.get((pupil, flag)) != EXEMPLARY_YES:
+                continue
+            below = [
+                f"mức {t.name} là {level.value} ({level.letter})"
+                for t in TRAITS
+                if (level := parse_quality_level(values.get((pupil, column(t.code, point)))))
+                not in (None, QualityLevel.T)
+            ]
+            if below:
+                yield (
+                    EXEMPLARY_NOT_GOOD,
+                    pupil,
+                    flag,
+                    {"student": pupil, "detail": ", ".join(below)},
+                )
 
     def header(self, setup: Setup, identity: Identity) -> Header:
         point = POINTS[identity.semester, identity.period]

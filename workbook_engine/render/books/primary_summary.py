@@ -6,9 +6,9 @@ Two tables, each on landscape pages with its headings repeated: the subjects (pe
 level T/H/C and, where a periodic test exists at that point for the grade, the official test
 score; «Miễn» for a wholly exempt pupil), then the 3 general and 7 specific competences and the
 5 qualities (T/Đ/C) and, at the year's end, the overall result, the award and whether the pupil
-completed the grade's programme. Below: the pupils who did not complete it and why, what is
-still missing, the homeroom teacher's and the principal's signature blocks. No average and no
-ranking.
+completed the grade's programme. Below: the pupils who did not complete it and why, the
+homeroom teacher's «Học sinh Tiêu biểu» proposals not taken and why, what is still missing,
+the homeroom teacher's and the principal's signature blocks. No average and no ranking.
 
 Every value comes from the ledger (:func:`~workbook_engine.primary_results.primary_results`);
 the values and the ledger's hash-chain head are read in one read transaction, and the head is
@@ -82,6 +82,7 @@ TRAIT_LEGEND = (
     "Kết quả giáo dục: HTXS – Hoàn thành xuất sắc; HTT – Hoàn thành tốt; HT – Hoàn thành; "
     "CHT – Chưa hoàn thành."
 )
+AWARD_NOTES = "Đề nghị khen thưởng không được xét"
 # --- the geometry (mm) of the landscape page the template draws (books.css: @page landscape)
 PAGE_MM = 269.0
 NUMBER_MM = 8.0
@@ -139,6 +140,7 @@ class PrimarySummary:
     signers: tuple[Signer, ...]
     rendered_on: str
     chain_head: str
+    award_notes: tuple[str, ...] = ()  # "3. Nguyễn Văn An: Đề nghị «Học sinh Tiêu biểu» không…"
 
     @property
     def year_end(self) -> bool:
@@ -273,6 +275,11 @@ def build_primary_summary(
         ),
         rendered_on=date_text(day),
         chain_head=chain_head,
+        award_notes=tuple(
+            f"{i}. {p.name}: {p.year.award_note}."
+            for i, p in enumerate(pupils, start=1)
+            if year_end and p.year.award_note
+        ),
     )
 
 
@@ -307,6 +314,7 @@ def render_primary_summary_html(summary: PrimarySummary) -> str:
         subject_legend=SUBJECT_LEGEND,
         trait_legend=TRAIT_LEGEND,
         completion_head=completion_head(summary.grade),
+        award_head=AWARD_NOTES,
     )
 
 
@@ -416,6 +424,9 @@ def _table(
         if summary.not_completed:
             notes.append(f"Chưa {completion_head(summary.grade).lower()}:")
             notes += summary.not_completed
+        if summary.award_notes:
+            notes.append(AWARD_NOTES + ":")
+            notes += summary.award_notes
         if summary.exemptions:
             notes.append("Miễn học cả môn: " + "; ".join(summary.exemptions) + ".")
         if summary.notes:
