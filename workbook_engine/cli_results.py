@@ -96,7 +96,7 @@ def results_approve(
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     decider = person(setup, by, Action.APPROVE_RESULTS)
-    rooms = _rooms(setup, classes or [])
+    rooms = _rooms(setup, classes or [], with_primary=period == "CN")
     problem = period_problem(setup, period, day)
     if problem is not None:
         raise WorkbookEngineError(problem)
@@ -190,10 +190,11 @@ def _period(semester: int | None, year: bool, summer: bool) -> str:
     return "CN" if year else "HE" if summer else f"HK{semester}"
 
 
-def _rooms(setup: Setup, codes: Sequence[str]) -> list[ClassRoom]:
-    """The classes named (``unknown-class`` for one the setup does not have), or every class."""
+def _rooms(setup: Setup, codes: Sequence[str], with_primary: bool = False) -> list[ClassRoom]:
+    """The classes named (``unknown-class`` for one the setup does not have), or every
+    secondary class (and ``with_primary``, the primary ones: only their year is approved)."""
     if not codes:
-        return list(setup.secondary_classes)
+        return list(setup.classes if with_primary else setup.secondary_classes)
     rooms = []
     for code in dict.fromkeys(codes):
         room = setup.find_class(code)

@@ -645,6 +645,12 @@ SHEET_KINDS = _kinds(
         "Ghi điểm nguyên từ 0 đến 10 (không làm tròn thành 8,5; ghi 8 hoặc 9 theo bài).",
     ),
     ProblemKind(
+        "results-primary-year-only",
+        "Lớp tiểu học chỉ duyệt kết quả cuối năm",
+        "lớp {class_code} là lớp tiểu học: kết quả chỉ được đánh giá và duyệt vào cuối năm học",
+        "Duyệt lớp tiểu học bằng --year (cả năm), sau khi giáo viên đã gửi đủ bảng cuối năm.",
+    ),
+    ProblemKind(
         "primary-no-test",
         "Môn này không có bài kiểm tra ở thời điểm này",
         "ô xám «Điểm KT» có giá trị «{value}» nhưng môn này không có bài kiểm tra định kì ở "

@@ -11,6 +11,18 @@ When a cell is due (the school's calendar, «Hạn nhập điểm» rows):
 - Conduct (KQRL): the semester's end plus the days for entering a periodic score.
 A cell due on a day is required the day after. A student wholly exempt from a subject owes none
 of its cells. Who enters a subject's cells is the teacher the setup assigns to it.
+
+A primary class (grades 1–5, Circular 27) has no TX and no conduct; it has four assessment
+points, the middle (GK) and the end (CK) of each semester (``io.kinds.primary.POINTS``).
+DOMAIN gives them no dates, so the same calendar serves both levels (:func:`point_due`): a point is
+due when the semester's GK or CK column of a Circular 22 class is, i.e. at the end of the
+semester's «Hạn nhập điểm» rows for GK (CK), else of its rows without a column; without any, GK at
+mid-semester and CK at the semester's end, each plus the days for entering a periodic score.
+By then each subject teacher owes, for each pupil, the level (``MUC_GK``) and, only where the
+grade has a periodic test at that point (:func:`~workbook_engine.rules.primary.test_required`),
+the test score (``KT_GK``, filled by the re-test ``KTL_GK`` too); the homeroom teacher owes the 15
+qualities and competences (``YEU_NUOC_GK``…) and, as in secondary, the attendance months.
+Comments are not counted. Nothing here reads a value beyond blank or not: no average, no ranking.
 """
 
 from __future__ import annotations
@@ -22,6 +34,16 @@ from datetime import date, timedelta
 
 from workbook_engine.deadlines import attendance_deadline, column_kind, deadlines
 from workbook_engine.io.kinds.homeroom import semester_months
+from workbook_engine.io.kinds.primary import (
+    END,
+    LEVEL_KEY,
+    MIDDLE,
+    POINTS,
+    RETEST_KEY,
+    TEST_KEY,
+    TRAITS_CODE,
+)
+from workbook_engine.io.kinds.primary import column as point_column
 from workbook_engine.model import (
     Assignment,
     ChangeRecord,
@@ -33,6 +55,7 @@ from workbook_engine.model import (
     Teacher,
 )
 from workbook_engine.results import ATTENDANCE_PREFIX, CONDUCT_CODE, CONDUCT_LEVEL
+from workbook_engine.rules.primary import GRADES, TRAITS, test_required
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value
 
@@ -67,10 +90,22 @@ class ColumnLine:
     cells: Cells
     entered: int  # filled in all, due or not
     students: int  # who owe it (not wholly exempt)
+    label: str = ""  # a primary point's «Giữa học kì I – mức đạt được»; "" for Circular 22
+    also: tuple[str, ...] = ()  # other ledger columns that fill it (a primary re-test)
 
     @property
     def overdue(self) -> bool:
         return self.cells.missing > 0
+
+    @property
+    def title(self) -> str:
+        """«HK1 – TX3» (Circular 22), «Giữa học kì I – điểm KT» (primary)."""
+        return self.label or f"HK{self.semester} – {self.column}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The ledger columns a value in any of which fills the cell."""
+        return (self.column, *self.also)
 
 
 @dataclass(frozen=True)
@@ -118,6 +153,7 @@ class HomeroomLine:
     class_code: str
     months: tuple[Month, ...]  # the months due by the date
     conduct: tuple[tuple[int, Cells], ...]  # (semester, cells) of each semester due
+    traits: tuple[ColumnLine, ...] = ()  # a primary class: the 15 traits of each point
 
     @property
     def missing_months(self) -> tuple[Month, ...]:
@@ -129,9 +165,15 @@ class HomeroomLine:
 
     @property
     def cells(self) -> Cells:
-        """Months count as one cell each, conduct a cell a student."""
+        """Months count as one cell each, conduct a cell a student, traits a cell a trait and
+        pupil."""
         months = Cells(len(self.months), len(self.months) - len(self.missing_months))
-        return sum((c for _, c in self.conduct), months)
+        cells = sum((c for _, c in self.conduct), months)
+        return sum((t.cells for t in self.traits), cells)
+
+    @property
+    def overdue_traits(self) -> tuple[ColumnLine, ...]:
+        return tuple(t for t in self.traits if t.overdue)
 
 
 @dataclass(frozen=True)
@@ -213,6 +255,16 @@ def column_due(setup: Setup, semester: Semester, column: str, tx_count: int) -> 
     return semester.end + entry
 
 
+def point_due(setup: Setup, semester: Semester, point: str) -> date:
+    """The day a primary class's assessment point of ``semester`` must be in, ``point`` being
+    ``GK`` (the middle) or ``CK`` (the end; the year's end in semester 2): the day the
+    semester's GK or CK column of a Circular 22 class is due (:func:`column_due`), so one
+    calendar serves both levels (module doc)."""
+    if point not in (MIDDLE, END):
+        raise ValueError(f"a primary point is GK or CK, not {point!r}")
+    return column_due(setup, semester, point, 1)
+
+
 def conduct_due(setup: Setup, semester: Semester) -> date:
     return semester.end + timedelta(days=setup.school.periodic_entry_days)
 
@@ -242,6 +294,9 @@ def subject_line(
         if semesters is not None and semester.number not in semesters:
             continue
         key = SheetKey(room.code, subject.code, semester.number)
+        if room.grade in GRADES:
+            columns += _primary_subject(setup, as_of, room.grade, key, students, values)
+            continue
         for column in subject.columns:
             due = column_due(setup, semester, column, subject.tx_count)
             filled = sum(1 for s in students if (values.get((key, s, column)) or "").strip())
@@ -250,6 +305,64 @@ def subject_line(
             columns.append(ColumnLine(semester.number, column, due, cells, filled, len(students)))
     return SubjectLine(assignment.teacher_code, room.code, subject.code, subject.name,
                        tuple(columns), late_files, pending)  # fmt: skip
+
+
+def _filled(values: Values, key: SheetKey, student: str, columns: Sequence[str]) -> bool:
+    return any((values.get((key, student, c)) or "").strip() for c in columns)
+
+
+def _line(
+    as_of: date, key: SheetKey, due: date, column: str, label: str, also: tuple[str, ...],
+    students: Sequence[str], values: Values, per_student: int = 1,
+) -> ColumnLine:  # fmt: skip
+    """A primary point's column: ``per_student`` cells a pupil; for the traits (``also`` their
+    15 columns) the filled cells are counted column by column."""
+    wanted = also if per_student > 1 else (column, *also)
+    if per_student > 1:
+        filled = sum(_filled(values, key, s, (c,)) for s in students for c in wanted)
+    else:
+        filled = sum(_filled(values, key, s, wanted) for s in students)
+    required = len(students) * per_student if as_of > due else 0
+    cells = Cells(required, filled if required else 0)
+    return ColumnLine(key.semester, column, due, cells, filled, len(students), label, also)
+
+
+def primary_columns(grade: int, subject_code: str, semester: int, point: str) -> list[str]:
+    """The ledger columns a primary subject teacher owes at a point: the level, and the test
+    score where the grade has a test there (``MUC_GK``, ``KT_CK``); never the comment."""
+    tested = test_required(grade, subject_code, POINTS[semester, point])
+    return [point_column(LEVEL_KEY, point)] + ([point_column(TEST_KEY, point)] if tested else [])
+
+
+def _primary_subject(
+    setup: Setup, as_of: date, grade: int, key: SheetKey, students: Sequence[str], values: Values
+) -> list[ColumnLine]:
+    semester = next(s for s in setup.semesters if s.number == key.semester)
+    lines = []
+    for point in (MIDDLE, END):
+        due = point_due(setup, semester, point)
+        name = POINTS[key.semester, point].value
+        owed = primary_columns(grade, key.subject_code, key.semester, point)
+        for name_of, col in zip(("mức đạt được", "điểm KT")[: len(owed)], owed, strict=True):
+            test = col == point_column(TEST_KEY, point)
+            also = (point_column(RETEST_KEY, point),) if test else ()
+            lines.append(_line(as_of, key, due, col, f"{name} – {name_of}", also, students, values))
+    return lines
+
+
+def _primary_traits(
+    setup: Setup, as_of: date, semester: Semester, class_code: str, values: Values
+) -> list[ColumnLine]:
+    """The homeroom teacher's 15 qualities and competences at each point of ``semester``: a
+    line a point (``PCNL_GK``), a cell a trait and pupil."""
+    key = SheetKey(class_code, TRAITS_CODE, semester.number)
+    students = [s.code for s in setup.students_of(class_code)]
+    return [
+        _line(as_of, key, point_due(setup, semester, point), point_column(TRAITS_CODE, point),
+              f"Phẩm chất, năng lực – {POINTS[semester.number, point].value}",
+              tuple(point_column(t.code, point) for t in TRAITS), students, values, len(TRAITS))
+        for point in (MIDDLE, END)
+    ]  # fmt: skip
 
 
 def month_key(class_code: str, year: int, month: int, semester: int) -> SheetKey:
@@ -268,21 +381,24 @@ def homeroom_line(
     """A homeroom class as of ``as_of``: the attendance months and conduct levels due."""
     room = setup.class_by_code(class_code)
     students = [s.code for s in setup.students_of(class_code)]
-    months, conduct = [], []
+    months, conduct, traits = [], [], []
     for semester in _begun(setup, as_of):
         if semesters is not None and semester.number not in semesters:
             continue
+        if room.grade in GRADES:  # primary: the traits of its points, no conduct
+            traits += _primary_traits(setup, as_of, semester, class_code, values)
         for year, month in semester_months(semester):
             due = attendance_deadline(setup.calendar, year, month)
             if as_of > due:
                 key = month_key(class_code, year, month, semester.number)
                 months.append(Month(semester.number, year, month, due, key in received,
                                     key in late))  # fmt: skip
-        if as_of > conduct_due(setup, semester):
+        if room.grade not in GRADES and as_of > conduct_due(setup, semester):
             key = SheetKey(class_code, CONDUCT_CODE, semester.number)
             filled = sum(1 for s in students if (values.get((key, s, CONDUCT_LEVEL)) or "").strip())
             conduct.append((semester.number, Cells(len(students), filled)))
-    return HomeroomLine(room.homeroom_teacher, class_code, tuple(months), tuple(conduct))
+    return HomeroomLine(room.homeroom_teacher, class_code, tuple(months), tuple(conduct),
+                        tuple(traits))  # fmt: skip
 
 
 def school_progress(
@@ -338,7 +454,7 @@ def _teacher_line(
     )
     homerooms = tuple(
         homeroom_line(setup, as_of, room.code, values, received, late_months, semesters)
-        for room in setup.secondary_classes
+        for room in setup.classes
         if room.homeroom_teacher == teacher.code
     )
     return TeacherLine(teacher.code, teacher.full_name, teacher.group, subjects, homerooms)
@@ -347,14 +463,16 @@ def _teacher_line(
 def missing_lines(progress: Progress, setup: Setup) -> list[str]:
     """Each gap as a located Vietnamese line, the furthest behind first: «Nguyễn Văn A – 6A1 –
     Toán – HK1 – TX3: thiếu 12/45 ô (hạn 04/10/2025)»; «… – 6A1 – điểm danh tháng 10/2025:
-    chưa nhận»; «… – 6A1 – rèn luyện HK1: thiếu 3/45»."""
+    chưa nhận»; «… – 6A1 – rèn luyện HK1: thiếu 3/45»; a primary class's «… – 3A1 – Toán –
+    Cuối học kì I – điểm KT: thiếu 4/30 ô (hạn 15/01/2026)», «… – 3A1 – Phẩm chất, năng lực –
+    Giữa học kì I: thiếu 15/450 ô (hạn 22/11/2025)»."""
     found: list[str] = []
     for t in progress.teachers:
         for s in t.subjects:
             for c in s.overdue:
                 found.append(
-                    f"{t.name} – {s.class_code} – {s.subject_name} – HK{c.semester} – "
-                    f"{c.column}: thiếu {c.cells.missing}/{c.cells.required} ô "
+                    f"{t.name} – {s.class_code} – {s.subject_name} – {c.title}: "
+                    f"thiếu {c.cells.missing}/{c.cells.required} ô "
                     f"(hạn {c.due:%d/%m/%Y})"
                 )
         for h in t.homerooms:
@@ -362,18 +480,35 @@ def missing_lines(progress: Progress, setup: Setup) -> list[str]:
                       f"(hạn {m.due:%d/%m/%Y})" for m in h.missing_months]  # fmt: skip
             found += [f"{t.name} – {h.class_code} – rèn luyện HK{n}: thiếu "
                       f"{c.missing}/{c.required}" for n, c in h.conduct if c.missing]  # fmt: skip
+            found += [f"{t.name} – {h.class_code} – {c.title}: thiếu {c.cells.missing}/"
+                      f"{c.cells.required} ô (hạn {c.due:%d/%m/%Y})"
+                      for c in h.overdue_traits]  # fmt: skip
     return found
 
 
 def students_missing(
     setup: Setup, line: SubjectLine, column: ColumnLine, values: Values
 ) -> Sequence[str]:
-    """The names of the students whose ``column`` of ``line`` is still blank."""
+    """The names of the students whose ``column`` of ``line`` is still blank (a primary test
+    score: neither the test nor the re-test)."""
     key = SheetKey(line.class_code, line.subject_code, column.semester)
     return [
         setup.student_names[code]
         for code in owing(setup, line.class_code, line.subject_code)
-        if not (values.get((key, code, column.column)) or "").strip()
+        if not _filled(values, key, code, column.columns)
+    ]
+
+
+def pupils_missing_traits(
+    setup: Setup, line: HomeroomLine, point: ColumnLine, values: Values
+) -> Sequence[str]:
+    """The names of a primary class's pupils with any quality or competence of ``point`` (one
+    of ``line.traits``) still blank."""
+    key = SheetKey(line.class_code, TRAITS_CODE, point.semester)
+    return [
+        setup.student_names[s.code]
+        for s in setup.students_of(line.class_code)
+        if not all(_filled(values, key, s.code, (c,)) for c in point.also)
     ]
 
 

@@ -44,7 +44,7 @@ class Entries:
 def read_entries(ledger: Ledger, setup: Setup) -> Entries:
     with ledger.reading():
         values: dict[tuple[SheetKey, str, str], str] = {}
-        for room in setup.secondary_classes:
+        for room in setup.classes:  # both levels: a primary class's points too
             values.update(ledger.scores_of_class(room.code))
         return Entries(
             values,
@@ -128,6 +128,7 @@ def _homeroom_semester(line: HomeroomLine, semester: int) -> HomeroomLine:
         line,
         months=tuple(m for m in line.months if m.semester == semester),
         conduct=tuple(c for c in line.conduct if c[0] == semester),
+        traits=tuple(t for t in line.traits if t.semester == semester),
     )
 
 
@@ -142,7 +143,8 @@ def due_columns(
     progress: Progress, semester: int, class_code: str = "", subject: str = ""
 ) -> dict[SheetKey, tuple[tuple[str, ...], bool]]:
     """Each class-subject's columns of ``semester`` due by the progress's day (of the class, of
-    the subject when given), and whether all of them are filled: what a monthly lock closes."""
+    the subject when given), and whether all of them are filled: what a monthly lock closes.
+    A primary test score's column comes with its re-test's (``KT_GK``, ``KTL_GK``)."""
     found: dict[SheetKey, tuple[tuple[str, ...], bool]] = {}
     for t in progress.teachers:
         for s in t.subjects:
@@ -151,7 +153,8 @@ def due_columns(
             due = [c for c in s.columns if c.semester == semester and c.cells.required]
             if due:
                 key = SheetKey(s.class_code, s.subject_code, semester)
-                found[key] = (tuple(c.column for c in due), not any(c.overdue for c in due))
+                columns = tuple(name for c in due for name in c.columns)
+                found[key] = (columns, not any(c.overdue for c in due))
     return found
 
 

@@ -125,14 +125,27 @@ def approve_period(
     """Approve ``period`` of each class of ``classes`` that can be (one transaction, or the
     caller's when ``joined``); the others are refused with their problem. The caller has checked
     who ``by`` is, their PIN or their folder, and :func:`period_problem`."""
+    from workbook_engine.pipeline.primary_approval import (
+        is_primary_class,
+        primary_class_results,
+        primary_problem,
+        primary_snapshot,
+    )
+
     outcome = ApprovalResult()
     for code in classes:
-        results, months = class_results(setup, ledger, code, day)
-        problem = class_problem(setup, ledger, code, period, results, months)
+        if is_primary_class(setup, code):  # Circular 27: the year's result, no averages
+            pupils = primary_class_results(setup, ledger, code)
+            problem = primary_problem(ledger, code, period, pupils)
+            snapshot = primary_snapshot(pupils)
+        else:
+            results, months = class_results(setup, ledger, code, day)
+            problem = class_problem(setup, ledger, code, period, results, months)
+            snapshot = approval_snapshot(results, period)
         if problem is not None:
             outcome.refused.append(problem)
         else:
-            outcome.snapshots[code] = approval_snapshot(results, period)
+            outcome.snapshots[code] = snapshot
     if outcome.snapshots:
         with nullcontext() if joined else ledger.transaction():
             for code, snapshot in outcome.snapshots.items():

@@ -7,6 +7,11 @@ files and the corrections waiting; per class-subject the columns overdue with th
 still blank; per homeroom class the attendance months not received and the conduct levels
 missing; per class the share filled; a page per subject group for its head; and a bar chart of
 each teacher's share (matplotlib, drawn to SVG). What is due when: :mod:`workbook_engine.progress`.
+
+A primary class (Circular 27) is listed the same way: its subject teachers' levels and test
+scores, its homeroom teacher's qualities and competences, at each assessment point due, with the
+pupils still blank. Only cells filled or blank are counted: no score, average or ranking of
+pupils is shown for any class.
 """
 
 from __future__ import annotations
@@ -27,9 +32,16 @@ from workbook_engine.pipeline.progress_check import (
     progress_of,
     read_entries,
 )
-from workbook_engine.progress import Progress, TeacherLine, Values, students_missing
+from workbook_engine.progress import (
+    Progress,
+    TeacherLine,
+    Values,
+    pupils_missing_traits,
+    students_missing,
+)
 from workbook_engine.render.charts import progress_bars
 from workbook_engine.render.common import date_text, render, write_html, write_pdf
+from workbook_engine.rules.primary import GRADES
 
 FOLDER = Path("reports") / "tien-do"
 NAMES_SHOWN = 6  # the blank students named in a line; more are counted
@@ -44,7 +56,8 @@ class Gap:
     teacher: str
     group: str
     class_code: str
-    what: str  # «Toán – HK1 – TX2», «Điểm danh tháng 10/2025», «Rèn luyện HK1»
+    what: str  # «Toán – HK1 – TX2», «Điểm danh tháng 10/2025», «Rèn luyện HK1», «Toán – Giữa
+    # học kì I – mức đạt được», «Phẩm chất, năng lực – Cuối học kì I» (primary)
     due: str  # dd/mm/yyyy
     missing: str  # «4/45 ô», «chưa nhận»
     students: str  # the blank students, or ""
@@ -86,6 +99,7 @@ class ProgressReport:
     chart: str  # a data URI (SVG), "" when nobody owes anything yet
     locks: tuple[Lock, ...] = ()  # the calendar's locks near or in force
     monthly: MonthlyLock | None = None  # the monthly lock to confirm, during a check
+    primary: bool = False  # the school has primary classes (the hint says how they are due)
 
     @property
     def title(self) -> str:
@@ -113,12 +127,9 @@ def build_report(
         for s in t.subjects:
             for c in s.overdue:
                 blank = students_missing(setup, s, c, values)
-                shown = ", ".join(blank[:NAMES_SHOWN])
-                more = f" và {len(blank) - NAMES_SHOWN} em khác" if len(blank) > NAMES_SHOWN else ""
-                gaps.append(Gap(t.name, t.group, s.class_code,
-                                f"{s.subject_name} – HK{c.semester} – {c.column}",
+                gaps.append(Gap(t.name, t.group, s.class_code, f"{s.subject_name} – {c.title}",
                                 f"{c.due:%d/%m/%Y}", f"{c.cells.missing}/{c.cells.required} ô",
-                                shown + more))  # fmt: skip
+                                _names(blank)))  # fmt: skip
         for h in t.homerooms:
             for m in h.missing_months:
                 gaps.append(Gap(t.name, t.group, h.class_code, f"Điểm danh tháng {m.label}",
@@ -127,10 +138,21 @@ def build_report(
                 if cells.missing:
                     gaps.append(Gap(t.name, t.group, h.class_code, f"Rèn luyện HK{number}", "",
                                     f"{cells.missing}/{cells.required} em", ""))  # fmt: skip
+            for c in h.overdue_traits:
+                gaps.append(Gap(t.name, t.group, h.class_code, c.title, f"{c.due:%d/%m/%Y}",
+                                f"{c.cells.missing}/{c.cells.required} ô",
+                                _names(pupils_missing_traits(setup, h, c, values))))  # fmt: skip
     return ProgressReport(
         setup.school.name, setup.school.school_year, progress.as_of, group, progress,
         tuple(gaps), chain_head, chart(progress), tuple(locks),
+        primary=any(room.grade in GRADES for room in setup.classes),
     )  # fmt: skip
+
+
+def _names(blank: Sequence[str]) -> str:
+    """The first NAMES_SHOWN names, the others counted."""
+    more = f" và {len(blank) - NAMES_SHOWN} em khác" if len(blank) > NAMES_SHOWN else ""
+    return ", ".join(blank[:NAMES_SHOWN]) + more
 
 
 def monthly_lock(setup: Setup, progress: Progress) -> MonthlyLock | None:

@@ -1,5 +1,6 @@
 """The primary Học bạ (Circular 27) of one school year, year-end values only: one PDF per pupil
-and one per class (issue 15, item 5).
+and one per class, and the class's print-ready xlsx, a sheet per pupil
+(:mod:`~workbook_engine.render.books.primary_hocba_xlsx`) (issue 15, item 5).
 
 Each record holds the identity block; per subject the year-end level, the end-of-year test score
 (the re-test when there is one, the first attempt named beside it) and the teacher's comment;
@@ -216,8 +217,13 @@ def write_primary_hocba(
 ) -> list[Path]:
     """Write the primary Học bạ of ``class_code`` as of ``day``: ``outbox/books/tieu-hoc/hoc-ba/
     <class>/<pupil code> <name>.pdf`` for each pupil, then ``outbox/books/tieu-hoc/hoc-ba/
-    <class>.pdf`` (every pupil, each from a new page); returns the written paths. ``KeyError``
-    for a class the setup does not have, ``ValueError`` for a class that is not primary."""
+    <class>.pdf`` (every pupil, each from a new page), and ``<class>.xlsx`` beside it (a sheet
+    per pupil, print-ready: :mod:`~workbook_engine.render.books.primary_hocba_xlsx`); returns
+    the PDFs written (the xlsx is ``class_path(...).with_suffix(".xlsx")``). ``KeyError`` for a
+    class the setup does not have, ``ValueError`` for a class that is not primary."""
+    # here, not at the top: primary_hocba_xlsx reads this module's records
+    from workbook_engine.render.books.primary_hocba_xlsx import write_primary_hocba_xlsx
+
     records = class_records(ledger, setup, class_code, day)
     if not records:
         return []
@@ -230,4 +236,5 @@ def write_primary_hocba(
     title = f"Học bạ lớp {room} – năm học {setup.school.school_year}"
     whole = class_path(outbox, room, BOOK_FOLDER)
     written.append(write_pages(whole, document, document.pages, title))
+    written.append(write_primary_hocba_xlsx(whole.with_suffix(".xlsx"), records, title))
     return written

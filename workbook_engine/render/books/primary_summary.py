@@ -24,9 +24,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from workbook_engine.approvals import Approved
 from workbook_engine.model import Setup
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.primary_approval import primary_snapshot
 from workbook_engine.pipeline.result_approval import class_values
 from workbook_engine.primary_results import (
     PupilResult,
@@ -49,10 +51,11 @@ from workbook_engine.render.books.hocba import (
     CHAIN_SHOWN,
     EXEMPT,
     SIGN_HOMEROOM,
-    SIGN_PRINCIPAL,
     Signer,
+    approval_line,
+    principal,
 )
-from workbook_engine.render.common import date_text, render, write_pdf
+from workbook_engine.render.common import date_text, day_of, render, write_pdf
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.rules.primary import (
     COMPETENCES,
@@ -141,6 +144,8 @@ class PrimarySummary:
     rendered_on: str
     chain_head: str
     award_notes: tuple[str, ...] = ()  # "3. Nguyễn Văn An: Đề nghị «Học sinh Tiêu biểu» không…"
+    approvals: tuple[str, ...] = ()  # "Kết quả cả năm: đã duyệt ngày 30/05/2026 (…)"
+    changed: tuple[str, ...] = ()  # a pupil whose result now differs from the approved one
 
     @property
     def year_end(self) -> bool:
@@ -188,10 +193,14 @@ def build_primary_summary(
     pupils: Sequence[PupilResult],
     chain_head: str,
     day: date,
+    approval: Approved | None = None,
 ) -> PrimarySummary:
-    """The summary of ``class_code`` at ``point`` from its pupils' results (roster order)."""
+    """The summary of ``class_code`` at ``point`` from its pupils' results (roster order);
+    ``approval``: the principal's approval of the year (:meth:`Ledger.approved_results`), shown
+    on the year-end summary with what was computed differently since."""
     room = setup.class_by_code(class_code)
     point = AssessmentPoint(point)
+    signed = approval if point is AssessmentPoint.YEAR_END else None
     subjects = setup.subjects_of_grade(room.grade)
     tested = [is_tested(room.grade, s.code, point) for s in subjects]
     year_end = point is AssessmentPoint.YEAR_END
@@ -268,11 +277,13 @@ def build_primary_summary(
         notes=tuple(
             f"{i}. {p.name}: {'; '.join(p.notes)}" for i, p in enumerate(pupils, start=1) if p.notes
         ),
-        place_date=place_date(setup.school.province, None),
+        place_date=place_date(setup.school.province, day_of(signed[2]) if signed else None),
         signers=(
             Signer(("GIÁO VIÊN CHỦ NHIỆM",), SIGN_HOMEROOM, homeroom_name),
-            Signer(("HIỆU TRƯỞNG",), SIGN_PRINCIPAL, ""),
+            principal(setup, signed),
         ),
+        approvals=(approval_line(setup, "CN", signed),) if signed else (),
+        changed=_changed(pupils, signed) if signed else (),
         rendered_on=date_text(day),
         chain_head=chain_head,
         award_notes=tuple(
@@ -280,6 +291,19 @@ def build_primary_summary(
             for i, p in enumerate(pupils, start=1)
             if year_end and p.year.award_note
         ),
+    )
+
+
+def _changed(pupils: Sequence[PupilResult], approval: Approved) -> tuple[str, ...]:
+    """Pupils whose result, award or completion computed now differs from what was approved."""
+    now = primary_snapshot(pupils)
+    labels = {"result": "kết quả", "award": "khen thưởng", "completion": "hoàn thành"}
+    return tuple(
+        f"{p.name}: {labels[k]} {was.get(k) or '(trống)'} → {now[p.code][k] or '(trống)'}"
+        for p in pupils
+        if (was := approval[0].get(p.code)) is not None
+        for k in labels
+        if was.get(k, "") != now[p.code][k]
     )
 
 
@@ -303,8 +327,9 @@ def primary_summary(
     with ledger.reading():
         values = class_values(setup, ledger, class_code)
         chain = chain_head if chain_head is not None else ledger.chain_head()
+        approval = ledger.approved_results(class_code).get("CN")
     pupils = primary_results(setup, class_code, values)
-    return build_primary_summary(setup, class_code, point, pupils, chain, day)
+    return build_primary_summary(setup, class_code, point, pupils, chain, day, approval)
 
 
 def render_primary_summary_html(summary: PrimarySummary) -> str:
