@@ -78,6 +78,14 @@ def results_approve(
     summer: SummerChoice = False,
     classes: ClassesOption = None,
     note: NoteOption = "",
+    promote: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--promote",
+            help="Tiểu học, với --summer: mã học sinh vẫn chưa hoàn thành sau đánh giá bổ sung "
+            "mà Hiệu trưởng cho lên lớp (nhắc lại được); các em khác ở lại lớp.",
+        ),
+    ] = None,
     data_dir_: DataDirOption = None,
     outbox: OutboxOption = Path("outbox"),
     today: TodayOption = None,
@@ -96,13 +104,15 @@ def results_approve(
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     decider = person(setup, by, Action.APPROVE_RESULTS)
-    rooms = _rooms(setup, classes or [], with_primary=period == "CN")
+    rooms = _rooms(setup, classes or [], with_primary=period in ("CN", "HE"))
     problem = period_problem(setup, period, day)
     if problem is not None:
         raise WorkbookEngineError(problem)
     require_pin(data, decider)
     with school(data, setup) as (setup, ledger):
-        result = approve_period(setup, ledger, period, [r.code for r in rooms], by, day, note)
+        codes = [r.code for r in rooms]
+        result = approve_period(setup, ledger, period, codes, by, day, note,
+                                promoted=promote or ())  # fmt: skip
         for code, students in result.approved:
             out.print(f"{code} {PERIOD_NAMES[period]}: đã duyệt {students} học sinh",
                       markup=False)  # fmt: skip

@@ -645,10 +645,24 @@ SHEET_KINDS = _kinds(
         "Ghi điểm nguyên từ 0 đến 10 (không làm tròn thành 8,5; ghi 8 hoặc 9 theo bài).",
     ),
     ProblemKind(
+        "primary-supplementary-invalid",
+        "Kết quả đánh giá bổ sung không hợp lệ",
+        "«{value}» không phải kết quả đánh giá bổ sung (chỉ chọn {expected})",
+        "Chọn «Hoàn thành» hoặc «Chưa hoàn thành» trong danh sách thả xuống của ô.",
+    ),
+    ProblemKind(
+        "results-primary-not-undecided",
+        "Học sinh không chờ Hiệu trưởng quyết định",
+        "lớp {class_code}: {pupils} không thuộc diện Hiệu trưởng xét cho lên lớp (đã hoàn thành, "
+        "hoặc không phải học sinh chưa hoàn thành sau đánh giá bổ sung)",
+        "Chỉ ghi --promote cho học sinh còn «Chưa hoàn thành» sau đánh giá bổ sung.",
+    ),
+    ProblemKind(
         "results-primary-year-only",
         "Lớp tiểu học chỉ duyệt kết quả cuối năm",
         "lớp {class_code} là lớp tiểu học: kết quả chỉ được đánh giá và duyệt vào cuối năm học",
-        "Duyệt lớp tiểu học bằng --year (cả năm), sau khi giáo viên đã gửi đủ bảng cuối năm.",
+        "Duyệt lớp tiểu học bằng --year (cả năm), sau khi giáo viên đã gửi đủ bảng cuối năm; "
+        "sau đánh giá bổ sung, bằng --summer (và --promote cho học sinh được lên lớp).",
     ),
     ProblemKind(
         "primary-no-test",

@@ -487,9 +487,16 @@ class SummerList:
 
     re_exam: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     training: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # primary classes (Circular 27): the pupils whose approved year is Chưa hoàn thành, for the
+    # supplementary assessment
+    supplementary: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return any(self.re_exam.values()) or any(self.training.values())
+        return (
+            any(self.re_exam.values())
+            or any(self.training.values())
+            or any(self.supplementary.values())
+        )
 
 
 @dataclass(frozen=True)

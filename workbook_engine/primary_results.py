@@ -15,8 +15,9 @@ Every rule comes from :mod:`workbook_engine.rules.primary`; this module gathers 
 leaves wholly exempt subjects out and says, in Vietnamese, what is still missing. A blank is
 "not yet assessed", never a C or a 0. No average and no ranking is computed.
 
-Not modelled yet: the supplementary assessment and the principal's decision after a CHT (the
-decision stays «giúp đỡ và đánh giá bổ sung»).
+After a CHT, the homeroom teacher's supplementary assessment (``BOSUNG``, the summer's key) and,
+for a pupil still not completing the grade, the principal's decision (``decisions``, from the
+approval of the summer, :mod:`workbook_engine.pipeline.primary_approval`) decide the year.
 """
 
 from __future__ import annotations
@@ -35,11 +36,13 @@ from workbook_engine.io.kinds.primary import (
     POINTS,
     QUALITY_NOTE,
     RETEST_KEY,
+    SUPPLEMENTARY_CODE,
+    SUPPLEMENTARY_KEY,
     TEST_KEY,
     TRAITS_CODE,
     column,
 )
-from workbook_engine.model import ExemptionScope, Setup, SheetKey, Subject
+from workbook_engine.model import SUMMER, ExemptionScope, Setup, SheetKey, Subject
 from workbook_engine.rules.primary import (
     SUBJECTS,
     TRAITS,
@@ -61,6 +64,8 @@ from workbook_engine.rules.primary import (
 )
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, pupil, column) → value as stored
+# the supplementary assessment as the homeroom teacher records it (io.kinds.primary.SUPPLEMENTARY)
+SUPPLEMENTARY_RESULTS = {"Hoàn thành": OverallResult.HT, "Chưa hoàn thành": OverallResult.CHT}
 # The point → (semester, GK|CK) of its ledger key and columns
 POINT_KEYS: dict[AssessmentPoint, tuple[int, str]] = {p: k for k, p in POINTS.items()}
 KNOWN = frozenset(s.code for s in SUBJECTS)
@@ -157,18 +162,25 @@ def is_tested(grade: int, subject_code: str, point: AssessmentPoint) -> bool:
     return subject_code in KNOWN and test_required(grade, subject_code, point)
 
 
-def primary_results(setup: Setup, class_code: str, values: Values) -> list[PupilResult]:
+def primary_results(
+    setup: Setup,
+    class_code: str,
+    values: Values,
+    decisions: Mapping[str, bool] | None = None,
+) -> list[PupilResult]:
     """The assessments of every pupil of the primary class ``class_code``, in roster order.
 
     ``values``: the class's ledger values; values a pupil earned in an earlier class of the year
     (same keys, that class's code) fill in what this class does not hold. A pupil who left the
-    school gets no year-end result.
+    school gets no year-end result. After a Chưa hoàn thành: the supplementary assessment
+    (``BOSUNG`` key of the summer) and the principal's decision for a pupil still not completing
+    (``decisions``: pupil → promoted, from the approval of the summer) decide the year.
     """
     room = setup.class_by_code(class_code)
     if not 1 <= room.grade <= 5:
         raise ValueError(f"{class_code} is not a primary class (grade {room.grade})")
     subjects = setup.subjects_of_grade(room.grade)
-    wanted = {s.code for s in subjects} | {TRAITS_CODE}
+    wanted = {s.code for s in subjects} | {TRAITS_CODE, SUPPLEMENTARY_CODE}
     members = setup.results_members(class_code)
     earlier = {
         s.code: set(classes) - {class_code}
@@ -200,9 +212,14 @@ def primary_results(setup: Setup, class_code: str, values: Values) -> list[Pupil
         }
         traits = got.get(pupil.code, {}).get((2, TRAITS_CODE), {})
         flagged = traits.get(column(EXEMPLARY_KEY, END)) == EXEMPLARY_YES
+        extra = got.get(pupil.code, {}).get((SUMMER, SUPPLEMENTARY_CODE), {})
+        after = SUPPLEMENTARY_RESULTS.get(extra.get(SUPPLEMENTARY_KEY, ""))
         year = (
-            YearEnd() if left else _year_end(room.grade, points[AssessmentPoint.YEAR_END], flagged)
-        )
+            YearEnd()
+            if left
+            else _year_end(room.grade, points[AssessmentPoint.YEAR_END], flagged, after,
+                           (decisions or {}).get(pupil.code))
+        )  # fmt: skip
         notes = [m for stay in stays for m in (stay.arrival, stay.mark) if m]
         results.append(
             PupilResult(
@@ -290,9 +307,16 @@ def _read(parse: Callable[[str], T | None], text: str | None, problems: list[str
         return None
 
 
-def _year_end(grade: int, end: PointAssessment, exemplary: bool = False) -> YearEnd:
+def _year_end(
+    grade: int,
+    end: PointAssessment,
+    exemplary: bool = False,
+    supplementary: OverallResult | None = None,
+    promoted: bool | None = None,
+) -> YearEnd:
     """The year-end result from the year-end point, once every input of it is in; the award
-    with the homeroom teacher's «Tiêu biểu» flag (``exemplary``)."""
+    with the homeroom teacher's «Tiêu biểu» flag (``exemplary``); after a CHT, the decision with
+    the ``supplementary`` assessment and the principal's (``promoted``)."""
     if end.missing or not end.subjects:
         return YearEnd(exemplary=exemplary)
     levels = {code: s.level for code, s in end.subjects.items()}
@@ -307,7 +331,12 @@ def _year_end(grade: int, end: PointAssessment, exemplary: bool = False) -> Year
     return YearEnd(
         result=result,
         reasons=result_reasons(levels, end.traits, scores),
-        decision=year_decision(grade, result),
+        decision=year_decision(
+            grade,
+            result,
+            supplementary if result is OverallResult.CHT else None,
+            promoted if result is OverallResult.CHT else None,
+        ),
         award=award,
         exemplary=exemplary,
         award_note=note,

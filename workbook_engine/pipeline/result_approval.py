@@ -9,7 +9,7 @@ a catalogue problem naming what is missing, and the other classes are still appr
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from datetime import date
@@ -32,6 +32,7 @@ from workbook_engine.rules import Outcome
 # The ledger's periods as people name them.
 PERIOD_NAMES = {"HK1": "HKI", "HK2": "HKII", "CN": "cả năm", "HE": "sau kì nghỉ hè"}
 SHOWN_PER_STUDENT = 2  # missing items named per student in a refusal; the rest counted
+PRIMARY_NOT_DONE = "Chưa hoàn thành"  # rules.primary.OverallResult.CHT, as approved
 TRAINING = (Outcome.SUMMER_TRAINING, Outcome.RE_EXAM_AND_TRAINING)
 
 
@@ -121,11 +122,13 @@ def approve_period(
     note: str = "",
     *,
     joined: bool = False,
+    promoted: Collection[str] = (),
 ) -> ApprovalResult:
     """Approve ``period`` of each class of ``classes`` that can be (one transaction, or the
     caller's when ``joined``); the others are refused with their problem. The caller has checked
     who ``by`` is, their PIN or their folder, and :func:`period_problem`."""
     from workbook_engine.pipeline.primary_approval import (
+        decision_snapshot,
         is_primary_class,
         primary_class_results,
         primary_problem,
@@ -135,9 +138,10 @@ def approve_period(
     outcome = ApprovalResult()
     for code in classes:
         if is_primary_class(setup, code):  # Circular 27: the year's result, no averages
-            pupils = primary_class_results(setup, ledger, code)
-            problem = primary_problem(ledger, code, period, pupils)
-            snapshot = primary_snapshot(pupils)
+            after = period == "HE"  # the principal decides for those still not completing
+            pupils = primary_class_results(setup, ledger, code, promoted if after else None)
+            problem = primary_problem(ledger, code, period, pupils, promoted)
+            snapshot = decision_snapshot(pupils) if after else primary_snapshot(pupils)
         else:
             results, months = class_results(setup, ledger, code, day)
             problem = class_problem(setup, ledger, code, period, results, months)
@@ -176,7 +180,19 @@ def summer_list(setup: Setup, ledger: Ledger) -> tuple[SummerList, list[str]]:
         training[room.code] = tuple(
             code for code, entry in entries if entry.get("outcome") in TRAINING
         )
-    return SummerList(re_exam, training), waiting
+    supplementary: dict[str, tuple[str, ...]] = {}
+    for room in setup.classes:
+        if room.grade > 5:
+            continue
+        year = ledger.approved_results(room.code).get("CN")
+        if year is None:
+            waiting.append(room.code)
+            continue
+        failing = PRIMARY_NOT_DONE
+        supplementary[room.code] = tuple(
+            code for code, entry in year[0].items() if entry.get("result") == failing
+        )
+    return SummerList(re_exam, training, supplementary), waiting
 
 
 def _not_year_approved(ledger: Ledger, class_code: str, period: str) -> Problem | None:

@@ -12,7 +12,11 @@ from workbook_engine.io.kinds.base import (
 )
 from workbook_engine.io.kinds.correction import CorrectionKind
 from workbook_engine.io.kinds.homeroom import AttendanceKind, ConductKind
-from workbook_engine.io.kinds.primary import PrimarySubjectKind, PrimaryTraitsKind
+from workbook_engine.io.kinds.primary import (
+    PrimarySubjectKind,
+    PrimarySupplementaryKind,
+    PrimaryTraitsKind,
+)
 from workbook_engine.io.kinds.score import ScoreKind
 from workbook_engine.io.kinds.summer import ReExamKind, SummerConductKind
 
@@ -26,6 +30,7 @@ for _kind in (
     SummerConductKind(),
     PrimarySubjectKind(),
     PrimaryTraitsKind(),
+    PrimarySupplementaryKind(),
 ):
     KINDS.register(_kind)
 

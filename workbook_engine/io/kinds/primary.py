@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -38,7 +39,7 @@ from workbook_engine.io.sheet_base import (
     Header,
     a1_range,
 )
-from workbook_engine.model import Assignment, Setup, SheetKey
+from workbook_engine.model import SUMMER, Assignment, Setup, SheetKey, SummerList
 from workbook_engine.rules.primary import (
     COMPETENCES,
     EXEMPLARY_NOT_GOOD,
@@ -428,3 +429,80 @@ class PrimaryTraitsKind(SheetKind):
 
     def ledger_key(self, identity: Identity) -> SheetKey:
         return SheetKey(identity.class_code, TRAITS_CODE, identity.semester)
+
+
+# --- after the year: the supplementary assessment of a pupil who did not complete it --------------
+
+SUPPLEMENTARY_SHEET = "Đánh giá bổ sung"
+SUPPLEMENTARY_CODE = "BOSUNG"  # the ledger's subject code, semester SUMMER
+SUPPLEMENTARY_KEY, SUPPLEMENTARY_NOTE = "KQ_BS", "NX_BS"
+SUPPLEMENTARY_CHOICES = ("Hoàn thành", "Chưa hoàn thành")
+SUPPLEMENTARY = ValueType(
+    "primary-supplementary",
+    choice_parser("primary-supplementary-invalid", SUPPLEMENTARY_CHOICES),
+    "Sau thời gian giúp đỡ, ghi kết quả đánh giá bổ sung: «Hoàn thành» (học sinh hoàn thành "
+    "chương trình lớp học) hoặc «Chưa hoàn thành» (Hiệu trưởng xem xét, quyết định).",
+    "Kết quả đánh giá bổ sung", choices=SUPPLEMENTARY_CHOICES, width=18,
+)  # fmt: skip
+
+
+def supplementary_sheet_name(class_code: str) -> str:
+    """``3A1_DanhGiaBoSung.xlsx``."""
+    return f"{class_code}_DanhGiaBoSung.xlsx"
+
+
+def supplementary_identity(setup: Setup, summer: SummerList, class_code: str) -> Identity:
+    """The homeroom teacher's sheet of the pupils ``summer`` lists for the class."""
+    concerned = set(summer.supplementary.get(class_code, ()))
+    pupils = [s for s in setup.students_of(class_code) if s.code in concerned]
+    identity = _identity(setup, PrimarySupplementaryKind.kind, SUPPLEMENTARY_SHEET,
+                         setup.class_by_code(class_code).homeroom_teacher, class_code, "",
+                         SUMMER, "", (SUPPLEMENTARY_KEY, SUPPLEMENTARY_NOTE))  # fmt: skip
+    last = FIRST_ROW + len(pupils) - 1
+    inputs = (a1_range(FIRST_ROW, ROSTER_WIDTH, last, ROSTER_WIDTH + 1),) if pupils else ()
+    return replace(identity, students=tuple((s.code, s.full_name) for s in pupils), inputs=inputs)
+
+
+class PrimarySupplementaryKind(SheetKind):
+    """After the year, for a pupil whose approved result is Chưa hoàn thành: the homeroom
+    teacher's supplementary assessment (DOMAIN: support, then a supplementary assessment, then
+    the principal decides for a pupil still not completing the grade)."""
+
+    kind = "primary-supplementary"
+    sheet = SUPPLEMENTARY_SHEET
+    level = "primary"
+    ledger_code = SUPPLEMENTARY_CODE
+    title = "Đánh giá bổ sung"
+
+    def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
+        return []  # issued for the summer only, from the approved year
+
+    def summer_plans(self, setup: Setup, summer: SummerList, teacher_code: str) -> list[Plan]:
+        return [
+            Plan(self.kind, teacher_code, supplementary_sheet_name(room.code),
+                 partial(supplementary_identity, setup, summer, room.code))
+            for room in sorted(setup.classes, key=lambda r: r.code)
+            if room.homeroom_teacher == teacher_code and summer.supplementary.get(room.code)
+        ]  # fmt: skip
+
+    def layout(self, setup: Setup, identity: Identity) -> Layout:
+        return Layout(
+            (
+                Column(SUPPLEMENTARY_KEY, "Kết quả đánh giá bổ sung", SUPPLEMENTARY),
+                Column(SUPPLEMENTARY_NOTE, "Nhận xét", note_type(), width=50, corrected=False),
+            )
+        )
+
+    def header(self, setup: Setup, identity: Identity) -> Header:
+        room = setup.class_by_code(identity.class_code)
+        teacher = setup.teacher_by_code(identity.teacher_code)
+        return Header(
+            title=f"ĐÁNH GIÁ BỔ SUNG — LỚP {room.code}",
+            lines=[
+                (f"Trường: {setup.school.name}", f"Năm học: {setup.school.school_year}"),
+                (f"Lớp: {room.code} (khối {room.grade})", "Sau cuối năm học"),
+                (f"Giáo viên chủ nhiệm: {teacher.full_name} ({teacher.code})", ""),
+            ],
+            help=SUPPLEMENTARY.help,
+            right_col=ROSTER_WIDTH + 1,
+        )

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from workbook_engine.model import Setup
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.primary_approval import principal_decisions
 from workbook_engine.pipeline.result_approval import class_values
 from workbook_engine.primary_results import (
     PupilResult,
@@ -193,8 +194,9 @@ def class_records(
     """The records of the class's pupils, in roster order, from the ledger (reads only)."""
     with ledger.reading():
         values = class_values(setup, ledger, class_code)
+        decided = principal_decisions(ledger, class_code)
         chain = chain_head if chain_head is not None else ledger.chain_head()
-    pupils = primary_results(setup, class_code, values)
+    pupils = primary_results(setup, class_code, values, decided)
     return [pupil_record(setup, class_code, p, chain, day) for p in pupils]
 
 

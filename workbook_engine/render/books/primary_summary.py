@@ -28,7 +28,7 @@ from workbook_engine.approvals import Approved
 from workbook_engine.model import Setup
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.primary_approval import primary_snapshot
+from workbook_engine.pipeline.primary_approval import primary_snapshot, principal_decisions
 from workbook_engine.pipeline.result_approval import class_values
 from workbook_engine.primary_results import (
     PupilResult,
@@ -63,6 +63,7 @@ from workbook_engine.rules.primary import (
     AssessmentPoint,
     OverallResult,
     Trait,
+    YearDecision,
 )
 
 BOOK_FOLDER = Path("books") / "tieu-hoc" / "tong-hop"
@@ -240,7 +241,15 @@ def build_primary_summary(
         year: tuple[str, ...] = ()
         if year_end:
             y = pupil.year
-            done = "" if y.completed is None else "Hoàn thành" if y.completed else "Chưa hoàn thành"
+            done = (
+                ""
+                if y.completed is None
+                else "Hoàn thành"
+                if y.completed
+                else y.decision.value
+                if y.decision in DECIDED
+                else "Chưa hoàn thành"
+            )
             year = (y.result.name if y.result else "", y.award.value if y.award else "", done)
         rows.append(Row(number, pupil.code, pupil.name, tuple(cells), traits, year))
     names = {s.code: s.name for s in subjects}
@@ -294,6 +303,10 @@ def build_primary_summary(
     )
 
 
+# after a Chưa hoàn thành: the principal's decision, shown in the completion column
+DECIDED = (YearDecision.PROMOTED, YearDecision.RETAINED, YearDecision.PRINCIPAL)
+
+
 def _changed(pupils: Sequence[PupilResult], approval: Approved) -> tuple[str, ...]:
     """Pupils whose result, award or completion computed now differs from what was approved."""
     now = primary_snapshot(pupils)
@@ -326,9 +339,10 @@ def primary_summary(
     """The summary of ``class_code`` at ``point`` from the ledger (reads only)."""
     with ledger.reading():
         values = class_values(setup, ledger, class_code)
+        decided = principal_decisions(ledger, class_code)
         chain = chain_head if chain_head is not None else ledger.chain_head()
         approval = ledger.approved_results(class_code).get("CN")
-    pupils = primary_results(setup, class_code, values)
+    pupils = primary_results(setup, class_code, values, decided)
     return build_primary_summary(setup, class_code, point, pupils, chain, day, approval)
 
 
