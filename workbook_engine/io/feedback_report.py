@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
@@ -98,16 +98,26 @@ def _errors_first(problems: Sequence[Problem]) -> list[Problem]:
     return sorted(problems, key=lambda p: p.severity is not Severity.ERROR)
 
 
-def _problem_row(problem: Problem) -> dict[str, Any]:
-    return {
-        "warning": problem.severity is Severity.WARNING,
-        "label": "Lỗi" if problem.severity is Severity.ERROR else "Cảnh báo",
-        "cell": cell_ref(problem),
-        "sheet": problem.sheet,
-        "column": problem.column_title,
-        "message": sentence(problem.message),
-        "hint": problem.kind.hint,
-    }
+class _ProblemRow(NamedTuple):  # attributes, not dict keys: see _ChangeRow
+    warning: bool
+    label: str
+    cell: str
+    sheet: str
+    column: str
+    message: str
+    hint: str
+
+
+def _problem_row(problem: Problem) -> _ProblemRow:
+    return _ProblemRow(
+        warning=problem.severity is Severity.WARNING,
+        label="Lỗi" if problem.severity is Severity.ERROR else "Cảnh báo",
+        cell=cell_ref(problem),
+        sheet=problem.sheet,
+        column=problem.column_title,
+        message=sentence(problem.message),
+        hint=problem.kind.hint,
+    )
 
 
 def _short(text: str, limit: int = 80) -> str:
@@ -115,20 +125,35 @@ def _short(text: str, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _change_groups(report: FeedbackReport) -> list[dict[str, Any]]:
+class _ChangeRow(NamedTuple):
+    """One row of a change table. Attributes, not dict keys: jinja looks an attribute up first,
+    and a dict makes it raise (and catch) AttributeError for every cell of the page."""
+
+    student: str
+    name: str
+    column: str
+    old: str
+    new: str
+
+
+class _Group(NamedTuple):
+    status: str
+    label: str
+    rows: list[_ChangeRow]
+
+
+def _change_groups(report: FeedbackReport) -> list[_Group]:
     """One group per status, in a fixed order, with its rows (empty groups too, for counts)."""
-    groups = []
-    for status in ChangeStatus:
-        rows = [
-            {
-                "student": c.student_code,
-                "name": report.student_names.get(c.student_code, ""),
-                "column": NOTE_HEADER if c.column == NOTE_KEY else c.column,
-                "old": _short(show_value(c.old)),
-                "new": _short(show_value(c.new)),
-            }
-            for c in report.changes
-            if ChangeStatus(c.status) is status
-        ]
-        groups.append({"status": status.value, "label": status.label, "rows": rows})
-    return groups
+    rows: dict[ChangeStatus, list[_ChangeRow]] = {status: [] for status in ChangeStatus}
+    names = report.student_names
+    for c in report.changes:  # one pass, each row in its status's group, in the given order
+        rows[ChangeStatus(c.status)].append(
+            _ChangeRow(
+                c.student_code,
+                names.get(c.student_code, ""),
+                NOTE_HEADER if c.column == NOTE_KEY else c.column,
+                _short(show_value(c.old)),
+                _short(show_value(c.new)),
+            )
+        )
+    return [_Group(status.value, status.label, found) for status, found in rows.items()]

@@ -42,6 +42,29 @@ _REFERENCE = re.compile(
     r")(?![\w.!(\[])"
 )
 _QUOTED = re.compile(r"\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*'")
+# The bulk scan (:func:`_bulk_scan`) of a sheet in the form Excel, LibreOffice and openpyxl write
+_BULK_MAX = 4 * 1024 * 1024  # larger parts are streamed through the handlers, never held
+_PROLOGUE = re.compile(  # an optional UTF-8 BOM and declaration, then the first start tag
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml[ \t\r\n]+version=[\"']1\.0[\"']"
+    rb"(?:[ \t\r\n]+encoding=[\"'](?i:utf-8)[\"'])?(?:[ \t\r\n]+standalone=[\"'](?:yes|no)[\"'])?"
+    rb"[ \t\r\n]*\?>[ \t\r\n]*)?(?=<[A-Za-z_])"
+)
+_OTHER_MARKUP = re.compile(rb"<[!?]")  # a comment, CDATA, processing instruction, DTD
+_PREFIXED = re.compile(rb":(?:c|f|row|mergeCell)[ \t\r\n/>]")  # a prefixed tag of those names
+_ODD_TAG = re.compile(  # a c, row or mergeCell start tag not of the usual form
+    rb'<(?:c(?! r="[A-Z]{1,3}[0-9]{1,7}"[ />])|row(?! r="[0-9]{1,9}"[ />])'
+    rb'|mergeCell(?! ref="[^"<&\t\n\r]*"[ />]))[ \t\r\n/>]'
+)
+_ANY_FORMULA = re.compile(rb"<f[ \t\r\n/>]")
+_ATTRIBUTES = rb'(?: [A-Za-z]+="[^"<&\t\n\r]*")*'
+_CELL_FORMULA = re.compile(  # a cell whose first child is its formula: r, attributes, text
+    rb'<c r="([A-Z]{1,3}[0-9]{1,7})"' + _ATTRIBUTES + rb">"
+    rb"<f(" + _ATTRIBUTES + rb")(?:/>|>([^<]*)</f>)"
+)
+_ATTRIBUTE = re.compile(rb'([A-Za-z]+)="([^"]*)"')
+_MERGE_REF = re.compile(rb'<mergeCell ref="([^"]*)"')
+_REFERENCE_ENTITY = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|lt|gt|amp|quot|apos);")
+_ENTITIES = {"lt": "<", "gt": ">", "amp": "&", "quot": '"', "apos": "'"}
 
 
 class UnsafeXml(ValueError):
@@ -185,7 +208,8 @@ class _ColumnScan:
         self.address: str | None = None  # r of the current cell; None before a row's first cell
         self.formula: dict[str, str] = {}  # attributes of the open <f>
         self.text: list[str] = []
-        parser.StartElementHandler = self.start
+        if parser is not None:  # None: fed by :func:`_bulk_scan`
+            parser.StartElementHandler = self.start
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         if tag in _CELL:
@@ -217,8 +241,12 @@ class _ColumnScan:
             return
         self.parser.CharacterDataHandler = self.parser.EndElementHandler = None
         assert self.address is not None
-        row, col = self._where(self.address)
-        value = self._value(self.formula, "".join(self.text), row, col)
+        self.found_formula(self.address, self.formula, "".join(self.text))
+
+    def found_formula(self, address: str, attrs: dict[str, str], text: str) -> None:
+        """The formula ``text`` (``attrs`` of its ``<f>``) of the cell at ``address``."""
+        row, col = self._where(address)
+        value = self._value(attrs, text, row, col)
         if row in self.rows:
             self.anywhere[(row - 1, col - 1)] = value
             if col in self.cols:
@@ -271,12 +299,79 @@ def scan_sheet(
     range, in one streaming pass. :class:`KeyError` if no such sheet."""
     wanted = set(cols)
     file = io.BytesIO(source) if isinstance(source, bytes) else source
-    with zipfile.ZipFile(file) as archive, archive.open(sheet_part(archive, sheet_name)) as xml:
-        parser = _parser()
-        scan = _ColumnScan(parser, wanted, rows)
-        parser.ParseFile(xml)
+    with zipfile.ZipFile(file) as archive:
+        part = sheet_part(archive, sheet_name)
+        scan = _bulk_scan(archive, part, wanted, rows)
+        if scan is None:  # the handlers decide (and raise what they raise)
+            with archive.open(part) as xml:
+                parser = _parser()
+                scan = _ColumnScan(parser, wanted, rows)
+                parser.ParseFile(xml)
     formulas = {col: {row: scan.found.get((row, col)) for row in rows} for col in wanted}
     return SheetScan(formulas, scan.anywhere, tuple(scan.merged))
+
+
+def _bulk_scan(
+    archive: zipfile.ZipFile, part: str, cols: set[int], rows: range
+) -> _ColumnScan | None:
+    """What the handlers of :class:`_ColumnScan` would collect from the sheet ``part``, found
+    by byte patterns; None (the handlers then read it) unless the part is at most ``_BULK_MAX``,
+    reads without error, is UTF-8, parses (expat, DTDs refused as by the handlers' parser)
+    with one default namespace, SpreadsheetML's, declared on its root, has no comment, CDATA,
+    processing instruction, nor prefixed ``c``, ``f``, ``row``, ``mergeCell``, every ``c``,
+    ``row`` and ``mergeCell`` start tag has its ``r``/``ref`` first after one space, plain,
+    and every ``<f>`` is the first child of a cell, written plainly. Once expat accepts such
+    a part every ``<`` opens a tag, so the patterns see the elements the handlers see."""
+    try:
+        if archive.getinfo(part).file_size > _BULK_MAX:
+            return None
+        data = archive.read(part)
+    except Exception:  # whatever the streamed read raises, it raises
+        return None
+    prologue = _PROLOGUE.match(data)
+    if prologue is None:
+        return None
+    body = data[prologue.end() :]
+    if _OTHER_MARKUP.search(body) or _PREFIXED.search(body) or _ODD_TAG.search(body):
+        return None
+    defaults: list[tuple[str | None, int]] = []  # (namespace, where declared)
+    parser = _parser()
+    parser.StartNamespaceDeclHandler = lambda prefix, uri: (
+        defaults.append((uri, parser.CurrentByteIndex)) if prefix is None else None
+    )
+    try:
+        parser.Parse(data, True)
+    except Exception:  # not well-formed, a DTD: the handlers' pass raises it
+        return None
+    if len(defaults) != 1 or defaults[0][0] not in _MAIN or defaults[0][1] != prologue.end():
+        return None  # elements without prefix are SpreadsheetML's everywhere, or we do not know
+    found = _CELL_FORMULA.findall(body)
+    if len(found) != len(_ANY_FORMULA.findall(body)):
+        return None
+    scan = _ColumnScan(None, cols, rows)
+    for address, attributes, text in found:
+        attrs = {k.decode(): v.decode() for k, v in _ATTRIBUTE.findall(attributes)}
+        scan.found_formula(address.decode(), attrs, _xml_text(text.decode()))
+    scan.merged = [ref.decode() for ref in _MERGE_REF.findall(body)]
+    return scan
+
+
+def _xml_text(raw: str) -> str:
+    """Character data as expat reports it: line ends made ``\\n``, references replaced."""
+    if "\r" in raw:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    if "&" in raw:
+        raw = _REFERENCE_ENTITY.sub(_reference, raw)
+    return raw
+
+
+def _reference(match: re.Match[str]) -> str:
+    name = match[1]
+    if name.startswith("#x"):
+        return chr(int(name[2:], 16))
+    if name.startswith("#"):
+        return chr(int(name[1:]))
+    return _ENTITIES[name]
 
 
 def range_bounds(ref: str) -> tuple[int, int, int, int]:

@@ -11,7 +11,9 @@ A dropped ``.xlsx`` is a zip of XML parts. Before python-calamine, expat or defu
    declared size (so never past the limits), CRC-checked, and scanned for ``<!DOCTYPE`` and
    ``<!ENTITY`` (also when the marker straddles two chunks). XML parts go through expat (DTDs
    refused, so no entity can be declared), and in every worksheet the declared ``<dimension>``
-   and every cell address must stay within the rows and columns a school sheet can have:
+   and every cell address (checked in bulk by byte patterns when the sheet is written as Excel,
+   LibreOffice and openpyxl write it, else element by element) must stay within the rows and
+   columns a school sheet can have:
    calamine allocates the whole rectangle from A1 to the farthest cell, so one stray cell at
    XFD1048576 asks for 550 GB and aborts the process.
 
@@ -23,6 +25,7 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import string
 import struct
 import zipfile
 import zlib
@@ -54,6 +57,15 @@ _NOT_XML = (".vml", ".bin", ".png", ".jpg", ".jpeg", ".gif", ".bmp", ".emf", ".w
             ".tiff")  # fmt: skip
 _OFFICE_DOCUMENT = "/officeDocument"
 _BLANK = b"\xef\xbb\xbf\xff\xfe \t\r\n\x00"  # BOMs, white space, UTF-16 zero bytes
+# The bulk check of a worksheet (:class:`_Cells`), by byte patterns
+_PREFIXED = re.compile(rb":(?:c|row|dimension)[ \t\r\n/>]")  # a prefixed tag of those names
+_OTHER_MARKUP = re.compile(rb"<[!?]")  # a comment, CDATA, processing instruction, DTD
+_PROLOGUE = re.compile(  # an optional UTF-8 BOM and declaration, then the first start tag
+    rb"(?:\xef\xbb\xbf)?(?:<\?xml[ \t\r\n]+version=[\"']1\.0[\"']"
+    rb"(?:[ \t\r\n]+encoding=[\"'](?i:utf-8)[\"'])?(?:[ \t\r\n]+standalone=[\"'](?:yes|no)[\"'])?"
+    rb"[ \t\r\n]*\?>[ \t\r\n]*)?(?=<[A-Za-z_])"
+)
+_TAIL = 4096  # longest unfinished tag (and text after it) carried to the next chunk
 
 
 @dataclass(frozen=True)
@@ -300,8 +312,22 @@ class _Guard:
             sheet = self.sheets.get(lower)
             if sheet is None and lower.startswith("xl/worksheets/") and "/_rels/" not in lower:
                 sheet = ""
-            handler = _Extent(self, sheet, info.filename).start if sheet is not None else None
-            self.scan_part(info, handler)
+            if sheet is None:
+                self.scan_part(info, None)
+            elif not self.vouched(info):  # the exact scan decides (and words any refusal)
+                self.scan_part(info, _Extent(self, sheet, info.filename).start)
+
+    def vouched(self, info: zipfile.ZipInfo) -> bool:
+        """True when the bulk check (:class:`_Cells`) finds the worksheet part sound; then the
+        exact scan by :class:`_Extent` would pass it too. False on anything else: a refusal,
+        damage, any form it does not know; the caller then scans the part again exactly."""
+        cells = _Cells(self.limits)
+        try:
+            self.scan_part(info, None, cells.feed)
+            cells.finish()
+        except (_Refused, _Unusual):
+            return False
+        return True
 
     def find_sheets(self) -> None:
         """The worksheet parts, by the workbook's sheets and relationships; every target of the
@@ -345,9 +371,13 @@ class _Guard:
     # --- streaming one part
 
     def scan_part(
-        self, info: zipfile.ZipInfo, handler: Callable[[str, dict[str, str]], None] | None
+        self,
+        info: zipfile.ZipInfo,
+        handler: Callable[[str, dict[str, str]], None] | None,
+        bulk: Callable[[bytes], None] | None = None,
     ) -> None:
-        """Stream the part, refusing a DTD marker anywhere; XML parts through expat too."""
+        """Stream the part, refusing a DTD marker anywhere; XML parts through expat too (and
+        ``bulk``, when given, sees every chunk expat parses, before it does)."""
         lower = info.filename.lower()
         xml = lower.endswith((".xml", ".rels")) or lower in self.must_parse or lower in self.sheets
         parser: Any = None
@@ -365,6 +395,8 @@ class _Guard:
                         xml = chunk.lstrip(_BLANK).startswith(b"<")
                     parser = self.parser(info.filename, handler) if xml else None
                 if parser is not None:
+                    if bulk is not None:
+                        bulk(chunk)
                     parser.Parse(chunk, False)
             if parser is not None:
                 parser.Parse(b"", True)
@@ -447,6 +479,83 @@ class _Guard:
         return start, end
 
 
+class _Unusual(Exception):
+    """The bulk check does not vouch for a worksheet: the exact scan decides."""
+
+
+def _numerals(last: str, digits: str, lowest: int) -> str:
+    """A pattern of every numeral from the first to ``last`` in a positional system written
+    with ``digits``, in order, whose first digit is at least ``digits[lowest]``: no leading
+    zero for numbers (``"5000"``, ``"0123456789"``, 1), columns as letters (``"GR"``, A-Z, 0)."""
+
+    def among(low: int, high: int) -> str:
+        return digits[low] if low == high else f"[{digits[low]}-{digits[high]}]"
+
+    top, size = len(digits) - 1, len(last)
+    options = [f"{among(lowest, top)}{among(0, top)}{{0,{size - 2}}}"] if size > 1 else []
+    for i, char in enumerate(last):  # as long as ``last`` up to i, then a smaller digit
+        below, floor, rest = digits.index(char) - 1, lowest if i == 0 else 0, size - i - 1
+        if below >= floor:
+            tail = f"{among(0, top)}{{{rest}}}" if rest else ""
+            options.append(f"{last[:i]}{among(floor, below)}{tail}")
+    options.append(last)
+    return f"(?:{'|'.join(options)})"
+
+
+@cache
+def _odd_tag(max_cols: int, max_rows: int) -> re.Pattern[bytes]:
+    """A start tag named ``c``, ``row`` or ``dimension`` (no prefix) that is not of the form
+    every writer uses (``r``/``ref`` first after one space) with an address within the limits
+    (capped where :class:`_Extent` reads an address as too long to be real)."""
+    last_column = column_letter(min(max_cols, _LAST_COLUMN) - 1)
+    address = _numerals(last_column, string.ascii_uppercase, 0)
+    address += _numerals(str(min(max_rows, 10**9 - 1)), string.digits, 1)
+    plain = address.encode()
+    return re.compile(
+        rb'<(?:c(?! r="' + plain + rb'")|row(?! r="[0-9]{1,9}")'
+        rb'|dimension(?! ref="(?:[A-Z]{1,3}[0-9]{1,9}:)?' + plain + rb'"))[ \t\r\n/>]'
+    )
+
+
+class _Cells:
+    """The bulk check of a worksheet part, fed the chunks expat parses (expat still refuses
+    what is not well-formed): vouches for it only when it is UTF-8 XML without comments, CDATA,
+    processing instructions or DTD (so, once expat accepts it, every ``<`` opens a tag), no tag
+    named ``c``, ``row`` or ``dimension`` has a prefix, and every such start tag is of the form
+    Excel, LibreOffice and openpyxl write (``r``/``ref`` first, one space before it) with an
+    address within the limits. :class:`_Extent` looks at a subset of these (only the cells
+    holding a value), so what passes here passes there. Anything else raises :class:`_Unusual`.
+    Chunks are cut at their last ``<``: a tag cut between two is carried over whole."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.odd = _odd_tag(limits.max_cols, limits.max_rows)
+        self.carry = b""
+        self.first = True
+
+    def feed(self, chunk: bytes) -> None:
+        if self.first:
+            self.first = False
+            prologue = _PROLOGUE.match(chunk)
+            if prologue is None:
+                raise _Unusual
+            chunk = chunk[prologue.end() :]
+        window = self.carry + chunk
+        cut = window.rfind(b"<")
+        if cut < 0:
+            cut = len(window)
+        self.check(window[:cut])
+        self.carry = window[cut:]
+        if len(self.carry) > _TAIL:
+            raise _Unusual
+
+    def finish(self) -> None:
+        self.check(self.carry)
+
+    def check(self, tags: bytes) -> None:
+        if _OTHER_MARKUP.search(tags) or _PREFIXED.search(tags) or self.odd.search(tags):
+            raise _Unusual
+
+
 class _Extent:
     """Expat start handler of a worksheet: its ``<dimension>`` and the address of every cell
     holding a value (``<v>``, ``<is>``: what calamine places) must stay within the limits. A cell
@@ -494,7 +603,7 @@ class _Extent:
             text = attrs.get("r")
             if text is None:
                 self.row += 1
-            elif text.isdigit() and len(text) <= 9:
+            elif text.isdecimal() and len(text) <= 9:  # isdigit() takes "²", int() does not
                 self.row = int(text)
             else:
                 self.guard.broken(f"{self.where()} có số dòng không hợp lệ «{_shown(text[:20])}»")

@@ -1098,7 +1098,7 @@ class Ledger:
 
 def _payload(row: dict[str, object]) -> str:
     """The hashed form of a chained row (late columns left out while NULL)."""
-    if any(k in LATE_COLUMNS and v is None for k, v in row.items()):
+    if any(row.get(k, "") is None for k in LATE_COLUMNS):  # two look-ups, not one per column
         row = {k: v for k, v in row.items() if not (k in LATE_COLUMNS and v is None)}
     return canonical(row)
 
