@@ -494,3 +494,20 @@ def test_a_1_gb_shared_string_stays_far_under_300_mb(school: School, tmp_path: P
     assert verdict in ("file-compression-suspicious", "file-too-large")
     peak_mb = int(peak) / (1024 * 1024 if sys.platform == "darwin" else 1024)
     assert peak_mb < PEAK_MB, f"peak {peak_mb:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    ("odd", "code"),
+    [  # a superscript 2 is no row number; two spaces, r not first: never vouched for in bulk
+        (b'<row r="\xc2\xb2"><c><v>1</v></c></row></sheetData>', "file-unreadable"),
+        (b'<row  r="9"><c r="D9"><v>1</v></c></row></sheetData>', None),
+        (b'<row r="9"><c s="1" r="XFD1048576"><v>1</v></c></row></sheetData>', "file-dimension"),
+    ],
+)
+def test_an_unusual_sheet_is_decided_by_the_exact_scan(
+    school: School, tmp_path: Path, odd: bytes, code: str | None
+) -> None:
+    """Rows and cells not written the usual way are never vouched for by the byte patterns:
+    the element-by-element scan decides, and a far cell is refused wherever its ``r`` stands."""
+    problem = refusal(rebuilt(school, tmp_path, _sheet_edit(school, b"</sheetData>", odd)))
+    assert (problem.code if problem is not None else None) == code
