@@ -51,6 +51,7 @@ from workbook_engine.render.books.hocba import (
     Signer,
     approval_line,
     final_text,
+    gc_paused,
     principal,
 )
 from workbook_engine.render.common import BLANK, date_text, day_of, render, score_text, write_pdf
@@ -753,7 +754,7 @@ def write_class_books(
         else list(dict.fromkeys(classes))
     )
     rooms = [setup.class_by_code(code) for code in codes]
-    with ledger.reading():  # the chain head printed is that of the values printed
+    with gc_paused(), ledger.reading():  # the chain head printed is that of the values printed
         chain = ledger.chain_head()
         books = [class_book(ledger, setup, room.code, day, semester, chain) for room in rooms]
     total = len(books)
@@ -762,8 +763,9 @@ def write_class_books(
     written = []
     for done, book in enumerate(books, start=1):
         path = class_book_path(outbox, book.class_code, semester)
-        written.append(write_pdf(path, render_class_book_html(book)))
-        written.append(write_class_book_xlsx(path.with_suffix(".xlsx"), book))
+        with gc_paused():  # a book's garbage collected once, after it
+            written.append(write_pdf(path, render_class_book_html(book)))
+            written.append(write_class_book_xlsx(path.with_suffix(".xlsx"), book))
         if progress is not None:
             progress(done, total)
     return written

@@ -43,6 +43,7 @@ from workbook_engine.render.books.hocba import (
     Fact,
     Signer,
     class_path,
+    gc_paused,
     record_path,
     split_records,
     write_pages,
@@ -221,7 +222,7 @@ def write_primary_hocba(
     <class>/<pupil code> <name>.pdf`` for each pupil, then ``outbox/books/tieu-hoc/hoc-ba/
     <class>.pdf`` (every pupil, each from a new page), and ``<class>.xlsx`` beside it (a sheet
     per pupil, print-ready: :mod:`~workbook_engine.render.books.primary_hocba_xlsx`); returns
-    the PDFs written (the xlsx is ``class_path(...).with_suffix(".xlsx")``). ``KeyError`` for a
+    the paths written, the class's PDF and xlsx last. ``KeyError`` for a
     class the setup does not have, ``ValueError`` for a class that is not primary."""
     # here, not at the top: primary_hocba_xlsx reads this module's records
     from workbook_engine.render.books.primary_hocba_xlsx import write_primary_hocba_xlsx
@@ -229,14 +230,16 @@ def write_primary_hocba(
     records = class_records(ledger, setup, class_code, day)
     if not records:
         return []
-    document, parts = lay_out(records)
     written = []
-    for record, pages in zip(records, parts, strict=True):
-        title = f"Học bạ – {record.pupil_name} ({record.pupil_code}) – lớp {record.class_code}"
-        written.append(write_pages(pupil_path(outbox, record), document, pages, title))
-    room = records[0].class_code
-    title = f"Học bạ lớp {room} – năm học {setup.school.school_year}"
-    whole = class_path(outbox, room, BOOK_FOLDER)
-    written.append(write_pages(whole, document, document.pages, title))
-    written.append(write_primary_hocba_xlsx(whole.with_suffix(".xlsx"), records, title))
+    with gc_paused():  # the class's layout garbage collected once, after it
+        document, parts = lay_out(records)
+        for record, pages in zip(records, parts, strict=True):
+            title = f"Học bạ – {record.pupil_name} ({record.pupil_code}) – lớp {record.class_code}"
+            written.append(write_pages(pupil_path(outbox, record), document, pages, title))
+        room = records[0].class_code
+        title = f"Học bạ lớp {room} – năm học {setup.school.school_year}"
+        whole = class_path(outbox, room, BOOK_FOLDER)
+        written.append(write_pages(whole, document, document.pages, title))
+        written.append(write_primary_hocba_xlsx(whole.with_suffix(".xlsx"), records, title))
+        del document, parts
     return written
