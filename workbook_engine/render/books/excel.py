@@ -319,3 +319,37 @@ def page_setup(
     options = None if scaled_header else {"scale_with_doc": False}
     ws.set_header(f"&L&8{excel_text(head)}", options)
     ws.set_footer(f"&L&8{excel_text(chain)}&R&8Trang &P/&N", options)
+
+
+def national_heading(
+    ws: Worksheet, f: dict[str, Any], authority: str, school: str, widths: Sequence[float],
+    split: int,
+) -> None:  # fmt: skip
+    """Rows 0–1 of a record: the authority and the school on the left (columns up to
+    ``split - 1``), the national motto on the right, up to the last of ``widths``."""
+    last = len(widths) - 1
+    span(ws, 0, 0, split - 1, authority.upper(), f["centre"])
+    span(ws, 0, split, last, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", f["centre_bold"])
+    span(ws, 1, 0, split - 1, school.upper(), f["centre_bold"])
+    span(ws, 1, split, last, "Độc lập - Tự do - Hạnh phúc", f["centre_bold"])
+    for row, text in enumerate((authority, school)):
+        fit_row(ws, row, text.upper(), widths[:split])
+
+
+def record_end(
+    ws: Worksheet, f: dict[str, Any], row: int, widths: Sequence[float], rendered_on: str,
+    chain_head: str, head: str, chain_text: str, repeat: int,
+) -> None:  # fmt: skip
+    """The line saying when and from which chain head a record was printed, at ``row``, and its
+    sheet's page setup: A4 portrait, row ``repeat`` repeated, pages counted from 1 (as each
+    record's are in its PDF)."""
+    last = len(widths) - 1
+    text = (
+        f"In ngày {rendered_on} từ sổ điểm điện tử của nhà trường. "
+        f"Mã kiểm tra sổ (chuỗi nhật ký) lúc in: {chain_head}"
+    )
+    span(ws, row, 0, last, text, f["note_italic"])
+    fit_row(ws, row, text, widths)
+    page_setup(ws, landscape=False, repeat=(repeat, repeat), last_row=row, last_col=last,
+               head=head, chain=chain_text, scaled_header=False)  # fmt: skip
+    ws.set_start_page(1)

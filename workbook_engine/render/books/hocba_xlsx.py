@@ -24,7 +24,8 @@ from workbook_engine.render.books.excel import (
     DOTS,
     ROW_HEIGHT,
     fit_row,
-    page_setup,
+    national_heading,
+    record_end,
     rows_to_next_page,
     sheet_name,
     signers_height,
@@ -77,26 +78,13 @@ def _record(ws: Worksheet, f: Any, r: StudentRecord) -> None:
     row = _outcome(ws, f, r, row + 1)
     row = _homeroom(ws, f, r, row + 1)
     row = _signing(ws, f, r, row + 1)
-    text = (
-        f"In ngày {r.rendered_on} từ sổ điểm điện tử của nhà trường. "
-        f"Mã kiểm tra sổ (chuỗi nhật ký) lúc in: {r.chain_head}"
-    )
-    span(ws, row + 1, 0, LAST, text, f["note_italic"])
-    fit_row(ws, row + 1, text, WIDTHS)
-    page_setup(ws, landscape=False, repeat=(IDENTITY, IDENTITY), last_row=row + 1,
-               last_col=LAST, head=r.running_head, chain=r.chain_text,
-               scaled_header=False)  # fmt: skip
-    ws.set_start_page(1)  # each student's pages counted from 1, as in the PDF
+    record_end(ws, f, row + 1, WIDTHS, r.rendered_on, r.chain_head, r.running_head,
+               r.chain_text, IDENTITY)  # fmt: skip
 
 
 def _top(ws: Worksheet, f: Any, r: StudentRecord) -> int:
     """The national heading, the title, the identity block; returns the next row."""
-    span(ws, 0, 0, 4, r.authority.upper(), f["centre"])
-    span(ws, 0, 5, LAST, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", f["centre_bold"])
-    span(ws, 1, 0, 4, r.school.upper(), f["centre_bold"])
-    span(ws, 1, 5, LAST, "Độc lập - Tự do - Hạnh phúc", f["centre_bold"])
-    for row, text in enumerate((r.authority, r.school)):
-        fit_row(ws, row, text.upper(), WIDTHS[:5])
+    national_heading(ws, f, r.authority, r.school, WIDTHS, 5)
     ws.set_row(3, 24)
     span(ws, 3, 0, LAST, "HỌC BẠ", f["big"])
     span(ws, 4, 0, LAST, f"Trung học cơ sở – Năm học {r.school_year}", f["subtitle"])
