@@ -7,6 +7,7 @@ that streams each part (a 1 GB part is written as one compressed block repeated,
 
 from __future__ import annotations
 
+import random
 import struct
 import subprocess
 import sys
@@ -511,3 +512,42 @@ def test_an_unusual_sheet_is_decided_by_the_exact_scan(
     the element-by-element scan decides, and a far cell is refused wherever its ``r`` stands."""
     problem = refusal(rebuilt(school, tmp_path, _sheet_edit(school, b"</sheetData>", odd)))
     assert (problem.code if problem is not None else None) == code
+
+
+def _random_rows(rng: random.Random) -> bytes:
+    """A few rows and cells written in the usual and unusual ways a hostile file might use."""
+    addresses = ["D9", "Q50", "GR5000", "GS1", "A5001", "XFD1048576", "d9", "$D$9", "D09", ""]
+    rows = []
+    for _ in range(rng.randint(1, 4)):
+        address = rng.choice(addresses)
+        space = rng.choice([" ", " ", "\t", "  "])
+        quote = rng.choice(['"', '"', "'"])
+        before = rng.choice(["", "", ' s="1"', ' t="a r=&quot;XFD1&quot;"'])
+        prefix = rng.choice(["", "", "", "x:"])
+        ref = f"{space}r={quote}{address}{quote}" if address else ""
+        value = rng.choice(["<v>1</v>", "<is><t>x</t></is>", ""])
+        cell = f"<{prefix}c{before}{ref}>{value}</{prefix}c>"
+        row = rng.choice(
+            ['<row r="9">{}</row>', "<row>{}</row>", "<!-- {} -->", '<row r="²">{}</row>']
+        )
+        rows.append(row.format(cell))
+    return "".join(rows).encode()
+
+
+def test_the_bulk_check_never_decides_otherwise_than_the_exact_scan(
+    school: School, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Differential: 200 seeded variants of a sheet, each inspected with the bulk check and with
+    the element-by-element scan alone; the verdicts (refused or not, and why) are the same."""
+    from workbook_engine.io import zip_guard
+
+    rng = random.Random(27)
+    for case in range(200):
+        edit = _sheet_edit(school, b"</sheetData>", _random_rows(rng) + b"</sheetData>")
+        path = rebuilt(school, tmp_path, edit)
+        fast = refusal(path)
+        with monkeypatch.context() as patched:
+            patched.setattr(zip_guard._Guard, "vouched", lambda self, info: False)
+            exact = refusal(path)
+        verdict = [(p.code, p.message) if p is not None else None for p in (fast, exact)]
+        assert verdict[0] == verdict[1], (case, edit)
