@@ -4,6 +4,7 @@ filled-down formula (shared formulas)."""
 
 from __future__ import annotations
 
+import random
 import shutil
 import zipfile
 from pathlib import Path
@@ -279,3 +280,67 @@ def test_an_unknown_sheet_is_a_key_error(files: dict[str, Path], tmp_path: Path)
         FIRST_ROW: None,
         FIRST_ROW + 1: None,
     }
+
+
+def _usual(rng: random.Random, usual: str, *others: str) -> str:
+    """Mostly what Excel writes, now and then one of ``others``."""
+    return usual if rng.random() < 0.8 else rng.choice(others)
+
+
+def _random_formula_rows(rng: random.Random, first: int) -> bytes:
+    """Rows whose cells hold formulas written the usual and unusual ways."""
+    texts = ["SUM(D8:G8)", "IF(A1&lt;2,&quot;x&quot;,1)", "A1&amp;B1", "&#60;A1", "", "D8*2"]
+    rows = []
+    for n in range(rng.randint(1, 3)):
+        row = first + n
+        cells = []
+        for col in rng.sample(["D", "H", "J", "K"], k=rng.randint(1, 3)):
+            text = rng.choice(texts)
+            shared = f'<f t="shared" ref="{col}{row}:{col}{row + 3}" si="0">{text}</f>'
+            formula = rng.choice([f"<f>{text}</f>", shared, '<f t="shared" si="0"/>'])
+            formula = _usual(rng, formula, f"<f><![CDATA[{text}]]></f>", f"<f >{text}</f >",
+                             f"<x:f>{text}</x:f>")  # fmt: skip
+            ref = _usual(rng, f' r="{col}{row}"', f" r='{col}{row}'", f'  r="{col}{row}"', "")
+            body = _usual(rng, f"{formula}<v>1</v>", "<v>1</v>", f"<v>1</v>{formula}", formula)
+            cells.append(f"<c{ref}>{body}</c>")
+        shape = _usual(rng, '<row r="{}">{}</row>', "<row>{1}</row>", "<!-- {1} -->")
+        rows.append(shape.format(row, "".join(cells)))
+    merged = rng.choice(["", '<mergeCells count="1"><mergeCell ref="D9:E9"/></mergeCells>'])
+    return ("".join(rows) + "</sheetData>" + merged).encode()
+
+
+def test_the_bulk_formula_scan_reads_what_the_handlers_read(
+    school: School, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Differential: 150 seeded variants of a score sheet, each scanned by byte patterns and by
+    the expat handlers alone; the formulas, the formula cells and the merged ranges agree."""
+    from workbook_engine.io import formulas
+
+    issued = school.issued("6A1", "TOAN")
+    with zipfile.ZipFile(issued) as archive:
+        part = formulas.sheet_part(archive, SCORE)
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    rng = random.Random(22)
+    rows = range(FIRST_ROW, FIRST_ROW + 12)
+    for case in range(150):
+        xml = parts[part].replace(b"</sheetData>", _random_formula_rows(rng, FIRST_ROW + 2), 1)
+        target = tmp_path / f"case{case}.xlsx"
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as out:
+            for name, data in parts.items():
+                out.writestr(name, xml if name == part else data)
+
+        fast = _scanned(target, rows)
+        with monkeypatch.context() as patched:
+            patched.setattr(formulas, "_bulk_scan", lambda *args: None)
+            exact = _scanned(target, rows)
+        assert fast == exact, (case, xml[-600:])
+
+
+def _scanned(path: Path, rows: range) -> object:
+    """The scan of the result and comment columns, or the error's type (the same either way)."""
+    from workbook_engine.io import formulas
+
+    try:
+        return formulas.scan_sheet(path.read_bytes(), SCORE, [7, 9], rows)
+    except Exception as exc:
+        return type(exc).__name__
