@@ -356,10 +356,14 @@ class PrimaryTraitsKind(SheetKind):
     in_master = True
 
     def master_columns(self, setup: Setup, class_code: str) -> list[Column]:
+        """The traits at both points, then the year end's «Tiêu biểu» flag (blank in HKI)."""
         return [
-            Column(column(t.code, point), f"{t.name} {point}", QUALITY_LEVEL)
-            for point in (MIDDLE, END)
-            for t in TRAITS
+            *(
+                Column(column(t.code, point), f"{t.name} {point}", QUALITY_LEVEL)
+                for point in (MIDDLE, END)
+                for t in TRAITS
+            ),
+            Column(column(EXEMPLARY_KEY, END), "Tiêu biểu", EXEMPLARY),
         ]
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
