@@ -166,6 +166,18 @@ def test_the_flag_is_stored_and_gives_the_award(year: tuple[Setup, Path]) -> Non
     assert PrimaryAward.EXEMPLARY.value in render_primary_hocba_html(records[:1])
     assert "Tiêu biểu" not in render_primary_hocba_html(records[2:3])  # the refusal stays inside
 
+    # the master's class sheet: the flag in its own column, as entered
+    from workbook_engine.render.publish import publish
+
+    with Ledger.open(root / "data" / "ledger.sqlite") as ledger:
+        publish(ledger, setup, root / "outbox")
+    ws = openpyxl.load_workbook(root / "outbox" / "master.xlsx", read_only=True)["3A1"]
+    table = list(ws.iter_rows(min_row=4, values_only=True))
+    block = table[0].index("Phẩm chất, năng lực")  # its semesters, then its columns
+    flag = table[2].index("Tiêu biểu", table[1].index("Học kì II", block))
+    shown = {r[1]: r[flag] for r in table[3:] if r[1] in PUPILS}
+    assert [shown[p] for p in PUPILS] == ["Có", "Có", "Có", None, "Không"]
+
 
 def test_a_flag_the_row_rules_out_is_a_located_refusal(year: tuple[Setup, Path]) -> None:
     """Hoàn thành tốt needs every quality and competence Tốt: a flag beside an Đ or a C on the
@@ -312,13 +324,3 @@ def test_no_warning_where_no_test_exists(school: tuple[Setup, Path]) -> None:
     write_setup(data.setup, dataclasses.replace(setup, school=info))
     outcome = _accepted(_send((load_setup(data.setup), root), "3A1_DD_CK1.xlsx", {"D8": "C"}))
     assert not [p for p in outcome.problems if p.code == "primary-level-score-mismatch"]
-    # the master's class sheet: the flag in its own column, as entered
-    from workbook_engine.render.publish import publish
-
-    with Ledger.open(root / "data" / "ledger.sqlite") as ledger:
-        publish(ledger, setup, root / "outbox")
-    ws = openpyxl.load_workbook(root / "outbox" / "master.xlsx", read_only=True)["3A1"]
-    table = list(ws.iter_rows(min_row=4, values_only=True))
-    flag = table[2].index("Tiêu biểu", table[1].index("Phẩm chất, năng lực – Học kì II"))
-    shown = {r[1]: r[flag] for r in table[3:] if r[1] in PUPILS}
-    assert [shown[p] for p in PUPILS] == ["Có", "Có", "Có", None, "Không"]
