@@ -300,7 +300,7 @@ def primary(
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     _known("unknown-class", classes, setup.find_class)
-    primary_codes = [c.code for c in setup.classes if c.grade <= 5]
+    primary_codes = [c.code for c in setup.classes if c.primary]
     codes = list(dict.fromkeys(classes)) if classes else primary_codes
     if not codes:
         out.print("Trường không có lớp tiểu học (khối 1–5).", markup=False)

@@ -53,7 +53,7 @@ class SchoolLevel(StrEnum):
     def includes(self, grade: int) -> bool:
         """Whether a class of ``grade`` belongs to this school: grades 1–5 are primary, the
         others secondary."""
-        primary = 1 <= grade <= 5
+        primary = grade in PRIMARY_GRADES
         return self is SchoolLevel.BOTH or (self is SchoolLevel.PRIMARY) == primary
 
 
@@ -87,11 +87,19 @@ class Semester:
     end: date
 
 
+PRIMARY_GRADES = range(1, 6)  # Circular 27; the grades above follow Circular 22
+
+
 @dataclass(frozen=True)
 class ClassRoom:
     code: str
     grade: int
     homeroom_teacher: str
+
+    @property
+    def primary(self) -> bool:
+        """A primary class (grades 1–5, Circular 27): no averages, its own sheets and books."""
+        return self.grade in PRIMARY_GRADES
 
 
 @dataclass(frozen=True)
@@ -271,7 +279,7 @@ class Setup:
     @cached_property
     def secondary_classes(self) -> tuple[ClassRoom, ...]:
         """The classes of grades 6 and up (Circular 22): averages, conduct, promotion."""
-        return tuple(c for c in self.classes if c.grade > 5)
+        return tuple(c for c in self.classes if not c.primary)
 
     @cached_property
     def student_names(self) -> dict[str, str]:
@@ -285,6 +293,11 @@ class Setup:
 
     def find_class(self, code: str) -> ClassRoom | None:
         return self._index.classes.get(code)
+
+    def is_primary(self, class_code: str) -> bool:
+        """The class exists and is a primary one (:attr:`ClassRoom.primary`)."""
+        room = self.find_class(class_code)
+        return room is not None and room.primary
 
     def find_teacher(self, code: str) -> Teacher | None:
         return self._index.teachers.get(code)

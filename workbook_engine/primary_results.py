@@ -177,7 +177,7 @@ def primary_results(
     (``decisions``: pupil → promoted, from the approval of the summer) decide the year.
     """
     room = setup.class_by_code(class_code)
-    if not 1 <= room.grade <= 5:
+    if not room.primary:
         raise ValueError(f"{class_code} is not a primary class (grade {room.grade})")
     subjects = setup.subjects_of_grade(room.grade)
     wanted = {s.code for s in subjects} | {TRAITS_CODE, SUPPLEMENTARY_CODE}

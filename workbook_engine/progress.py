@@ -55,7 +55,7 @@ from workbook_engine.model import (
     Teacher,
 )
 from workbook_engine.results import ATTENDANCE_PREFIX, CONDUCT_CODE, CONDUCT_LEVEL
-from workbook_engine.rules.primary import GRADES, TRAITS, test_required
+from workbook_engine.rules.primary import TRAITS, test_required
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value
 
@@ -294,7 +294,7 @@ def subject_line(
         if semesters is not None and semester.number not in semesters:
             continue
         key = SheetKey(room.code, subject.code, semester.number)
-        if room.grade in GRADES:
+        if room.primary:
             columns += _primary_subject(setup, as_of, room.grade, key, students, values)
             continue
         for column in subject.columns:
@@ -385,7 +385,7 @@ def homeroom_line(
     for semester in _begun(setup, as_of):
         if semesters is not None and semester.number not in semesters:
             continue
-        if room.grade in GRADES:  # primary: the traits of its points, no conduct
+        if room.primary:  # primary: the traits of its points, no conduct
             traits += _primary_traits(setup, as_of, semester, class_code, values)
         for year, month in semester_months(semester):
             due = attendance_deadline(setup.calendar, year, month)
@@ -393,7 +393,7 @@ def homeroom_line(
                 key = month_key(class_code, year, month, semester.number)
                 months.append(Month(semester.number, year, month, due, key in received,
                                     key in late))  # fmt: skip
-        if room.grade not in GRADES and as_of > conduct_due(setup, semester):
+        if not room.primary and as_of > conduct_due(setup, semester):
             key = SheetKey(class_code, CONDUCT_CODE, semester.number)
             filled = sum(1 for s in students if (values.get((key, s, CONDUCT_LEVEL)) or "").strip())
             conduct.append((semester.number, Cells(len(students), filled)))

@@ -317,7 +317,7 @@ def class_table(
     blocks: list[Block] = []
     subjects: list[tuple[Subject, int]] = []
     col = ROSTER_COLUMNS
-    primary = 1 <= room.grade <= 5  # Circular 27: its subjects are a sheet kind's blocks
+    primary = room.primary  # Circular 27: its subjects are a sheet kind's blocks
     for subject in () if primary else setup.subjects_of_grade(room.grade):
         subjects.append((subject, col))
         blocks.append(_subject_block(subject, col))

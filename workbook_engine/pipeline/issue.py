@@ -37,7 +37,6 @@ from workbook_engine.model import SUMMER, Setup, SummerList
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.refresh import Status as Refreshed
 from workbook_engine.pipeline.refresh import refresh_file
-from workbook_engine.rules.primary import GRADES as PRIMARY_GRADES
 from workbook_engine.share import ShareLayout
 
 Progress = Callable[[int, int], None]
@@ -125,7 +124,7 @@ def plan_templates(
 
 def primary_classes(setup: Setup) -> dict[str, int]:
     """Class code → grade of the classes of grades 1–5 (Circular 27)."""
-    return {c.code: c.grade for c in setup.classes if c.grade in PRIMARY_GRADES}
+    return {c.code: c.grade for c in setup.classes if c.primary}
 
 
 def _for_primary(setup: Setup, job: Plan, primary: dict[str, int]) -> bool:

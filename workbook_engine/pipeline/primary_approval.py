@@ -22,11 +22,6 @@ from workbook_engine.rules.primary import YearDecision
 SHOWN_PER_PUPIL = 2
 
 
-def is_primary_class(setup: Setup, class_code: str) -> bool:
-    room = setup.find_class(class_code)
-    return room is not None and room.grade <= 5
-
-
 def principal_decisions(ledger: Ledger, class_code: str) -> dict[str, bool]:
     """Pupil → promoted, as the principal decided after the supplementary assessment."""
     approved = ledger.approved_results(class_code).get("HE")

@@ -129,7 +129,6 @@ def approve_period(
     who ``by`` is, their PIN or their folder, and :func:`period_problem`."""
     from workbook_engine.pipeline.primary_approval import (
         decision_snapshot,
-        is_primary_class,
         primary_class_results,
         primary_problem,
         primary_snapshot,
@@ -137,7 +136,7 @@ def approve_period(
 
     outcome = ApprovalResult()
     for code in classes:
-        if is_primary_class(setup, code):  # Circular 27: the year's result, no averages
+        if setup.is_primary(code):  # Circular 27: the year's result, no averages
             after = period == "HE"  # the principal decides for those still not completing
             pupils = primary_class_results(setup, ledger, code, promoted if after else None)
             problem = primary_problem(ledger, code, period, pupils, promoted)
@@ -182,7 +181,7 @@ def summer_list(setup: Setup, ledger: Ledger) -> tuple[SummerList, list[str]]:
         )
     supplementary: dict[str, tuple[str, ...]] = {}
     for room in setup.classes:
-        if room.grade > 5:
+        if not room.primary:
             continue
         year = ledger.approved_results(room.code).get("CN")
         if year is None:

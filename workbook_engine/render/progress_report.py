@@ -41,7 +41,6 @@ from workbook_engine.progress import (
 )
 from workbook_engine.render.charts import progress_bars
 from workbook_engine.render.common import date_text, render, write_html, write_pdf
-from workbook_engine.rules.primary import GRADES
 
 FOLDER = Path("reports") / "tien-do"
 NAMES_SHOWN = 6  # the blank students named in a line; more are counted
@@ -145,7 +144,7 @@ def build_report(
     return ProgressReport(
         setup.school.name, setup.school.school_year, progress.as_of, group, progress,
         tuple(gaps), chain_head, chart(progress), tuple(locks),
-        primary=any(room.grade in GRADES for room in setup.classes),
+        primary=any(room.primary for room in setup.classes),
     )  # fmt: skip
 
 

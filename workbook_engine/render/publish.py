@@ -263,7 +263,7 @@ class Publisher:
                 results = (  # a primary class: no Circular 22 averages nor results
                     student_results(self.setup, room.code, scores, today, received=months,
                                     late=overdue)
-                    if room.grade > 5
+                    if not room.primary
                     else None
                 )  # fmt: skip
                 approvals = self.ledger.approved_results(room.code)

@@ -151,9 +151,7 @@ class SheetKind:
         """Whether the class's level (primary: grades 1–5) takes this kind's sheets."""
         if not self.level:
             return True
-        room = setup.find_class(class_code)
-        primary = room is not None and 1 <= room.grade <= 5
-        return primary == (self.level == "primary")
+        return setup.is_primary(class_code) == (self.level == "primary")
 
     @property
     def code(self) -> str:

@@ -43,7 +43,6 @@ from workbook_engine.model import SUMMER, Assignment, Setup, SheetKey, SummerLis
 from workbook_engine.rules.primary import (
     COMPETENCES,
     EXEMPLARY_NOT_GOOD,
-    GRADES,
     QUALITIES,
     TRAITS,
     AssessmentPoint,
@@ -79,11 +78,6 @@ RowProblem = tuple[str, str, str, dict[str, object]]
 def column(key: str, point: str) -> str:
     """The ledger's column of ``key`` at the semester's ``point``: ``MUC_GK``, ``KT_CK``."""
     return f"{key}_{point}"
-
-
-def is_primary(setup: Setup, class_code: str) -> bool:
-    room = setup.find_class(class_code)
-    return room is not None and room.grade in GRADES
 
 
 def official_score(values: Mapping[str, str], point: str) -> str | None:
@@ -261,7 +255,7 @@ class PrimarySubjectKind(SheetKind):
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         assignments = sorted(
-            (a for a in setup.assignments_of(teacher_code) if is_primary(setup, a.class_code)),
+            (a for a in setup.assignments_of(teacher_code) if setup.is_primary(a.class_code)),
             key=lambda a: (a.class_code, a.subject_code),
         )
         return [
@@ -368,9 +362,7 @@ class PrimaryTraitsKind(SheetKind):
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         rooms = sorted(
-            r.code
-            for r in setup.classes
-            if r.homeroom_teacher == teacher_code and r.grade in GRADES
+            r.code for r in setup.classes if r.homeroom_teacher == teacher_code and r.primary
         )
         return [
             Plan(self.kind, teacher_code, traits_sheet_name(code, semester, point),
