@@ -63,7 +63,9 @@ def correction_sheet_name(semester: int) -> str:
 
 def _scope(setup: Setup, teacher_code: str) -> tuple[list[str], list[str], list[str]]:
     """The teacher's classes, subject codes and every assessment column they may name."""
-    assignments = setup.assignments_of(teacher_code)
+    assignments = [
+        a for a in setup.assignments_of(teacher_code) if not setup.is_primary(a.class_code)
+    ]
     classes = sorted({a.class_code for a in assignments})
     subjects = sorted({a.subject_code for a in assignments})
     tx = max(

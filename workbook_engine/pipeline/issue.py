@@ -16,7 +16,8 @@ Re-issuing never destroys a teacher's work. For each target, the existing file i
   beside it (the next free or reusable ``_vN`` name, checked by the same rules).
 
 Classes of grades 1–5 (Circular 27) are never given Circular 22 sheets (score, conduct, summer,
-correction): they get the primary kinds' sheets (:mod:`workbook_engine.io.kinds.primary`).
+correction: each of those kinds plans for secondary classes only); they get the primary kinds'
+sheets (:mod:`workbook_engine.io.kinds.primary`).
 """
 
 from __future__ import annotations
@@ -116,28 +117,7 @@ def plan_templates(
         raise IssueError(
             f"giáo viên «{teacher_code}» không được phân công giảng dạy hay chủ nhiệm lớp nào"
         )
-    primary = primary_classes(setup)
-    if primary:
-        jobs = [job for job in jobs if not _for_primary(setup, job, primary)]
     return jobs
-
-
-def primary_classes(setup: Setup) -> dict[str, int]:
-    """Class code → grade of the classes of grades 1–5 (Circular 27)."""
-    return {c.code: c.grade for c in setup.classes if c.primary}
-
-
-def _for_primary(setup: Setup, job: Plan, primary: dict[str, int]) -> bool:
-    """A Circular 22 sheet of a primary class, or the correction form of a teacher who teaches
-    primary classes only: never issued (a kind for every level, attendance, is)."""
-    kind = KINDS.get(job.kind)
-    if kind is None or kind.level != "secondary":
-        return False
-    class_code = job.identity().class_code
-    if class_code:
-        return class_code in primary
-    taught = setup.assignments_of(job.teacher_code)
-    return bool(taught) and all(a.class_code in primary for a in taught)
 
 
 def _jobs_of(setup: Setup, semester: int, code: str, summer: SummerList | None) -> list[Plan]:

@@ -23,8 +23,8 @@ class CorrectionKind(SheetKind):
     per_student = False
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
-        if not setup.assignments_of(teacher_code):
-            return []
+        if not any(not setup.is_primary(a.class_code) for a in setup.assignments_of(teacher_code)):
+            return []  # a form of Circular 22 scores: for a teacher of a secondary class
         return [
             Plan(
                 self.kind,

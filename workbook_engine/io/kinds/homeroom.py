@@ -234,6 +234,7 @@ class ConductKind(SheetKind):
                 partial(conduct_identity, setup, code, semester),
             )
             for code in _homerooms(setup, teacher_code)
+            if not setup.is_primary(code)  # Circular 27 has no conduct levels
         ]
 
     def layout(self, setup: Setup, identity: Identity) -> Layout:

@@ -140,8 +140,9 @@ class ScoreKind(SheetKind):
     deadlines = True
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
-        assignments = sorted(
-            setup.assignments_of(teacher_code), key=lambda a: (a.class_code, a.subject_code)
+        assignments = sorted(  # a primary class has its own sheets (kinds.primary)
+            (a for a in setup.assignments_of(teacher_code) if not setup.is_primary(a.class_code)),
+            key=lambda a: (a.class_code, a.subject_code),
         )
         return [
             Plan(
