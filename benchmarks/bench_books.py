@@ -34,23 +34,23 @@ import time
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from workbook_engine.demo.run import RESULTS_DAY, run_demo
-from workbook_engine.demo.school import DemoOptions
-from workbook_engine.io.setup_reader import check_setup
-from workbook_engine.paths import DataDir
-from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.render.books.attendance import write_attendance_books
-from workbook_engine.render.books.batch import print_books, school_jobs
-from workbook_engine.render.books.class_book import write_class_books
-from workbook_engine.render.books.hocba import write_hocba
-from workbook_engine.render.books.teacher import write_teacher_books
+if TYPE_CHECKING:
+    from workbook_engine.paths import DataDir
+
+# Everything else is imported in the functions, as the CLI does: a spawned worker imports this
+# module first, and should not pay for more than `wbe`'s own worker does.
 
 TARGETS = {"class book (year)": 1.5, "học bạ of a class": 5.0, "every book of the school": 60.0}
 
 
 def demo_year(cache: Path, per_grade: int, students: int) -> DataDir:
     """The demo's whole year, played once per set of options."""
+    from workbook_engine.demo.run import run_demo
+    from workbook_engine.demo.school import DemoOptions
+    from workbook_engine.paths import DataDir
+
     mark = cache / f"played-{per_grade}x{students}"
     data = DataDir(cache / "data")
     if not mark.exists():
@@ -100,6 +100,15 @@ def page_count(folder: Path) -> int:
 
 
 def main() -> None:
+    from workbook_engine.demo.run import RESULTS_DAY
+    from workbook_engine.io.setup_reader import check_setup
+    from workbook_engine.pipeline.ledger import Ledger
+    from workbook_engine.render.books.attendance import write_attendance_books
+    from workbook_engine.render.books.batch import HOCBA, BookJob, print_books, school_jobs
+    from workbook_engine.render.books.class_book import write_class_books
+    from workbook_engine.render.books.hocba import write_hocba
+    from workbook_engine.render.books.teacher import write_teacher_books
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--classes-per-grade", type=int, default=2)
     parser.add_argument("--students", type=int, default=45)
@@ -124,7 +133,10 @@ def main() -> None:
                   lambda: write_class_books(ledger, setup, out, day, None, [first]),
                   repeat)  # fmt: skip
         if "hocba" in only:
+            job = [BookJob(HOCBA, first)]  # as `wbe books hocba --class`: in shares, every core
             timed("học bạ of a class", figures,
+                  lambda: print_books(data.ledger, setup, out, day, job), repeat)  # fmt: skip
+            timed("học bạ of a class, one core", figures,
                   lambda: write_hocba(ledger, setup, out, day, [first]), repeat)  # fmt: skip
         if "attendance" in only:
             timed("attendance, one class-month", figures,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import openpyxl
+import pypdf
 import pytest
 from typer.testing import CliRunner
 
@@ -19,9 +21,14 @@ from workbook_engine.render.books.batch import (
     HOCBA,
     TEACHER,
     BookJob,
+    Printed,
+    joined,
     print_books,
     school_jobs,
+    shared,
 )
+from workbook_engine.render.books.hocba import Share, share_of
+from workbook_engine.render.books.pdf_parts import join_pdfs
 
 DemoYear = tuple[DataDir, Path, DemoResult]  # the session's ``demo_year`` (tests/conftest.py)
 runner = CliRunner()
@@ -123,3 +130,90 @@ def test_wbe_books_all_prints_every_book_of_the_classes_chosen(
     assert f"Đã ghi {written} tệp sổ" in done.stdout
     neither = runner.invoke(app, [a for a in args if a != "--year"])
     assert neither.exit_code == 1 and "cần chọn đúng một kì" in neither.output
+
+
+@pytest.mark.parametrize(
+    ("total", "count", "sizes"),
+    [
+        (45, 2, [22, 23]),
+        (45, 4, [11, 11, 11, 12]),
+        (3, 2, [1, 2]),
+        (1, 2, [0, 1]),
+        (0, 3, [0, 0, 0]),
+    ],
+)
+def test_the_shares_of_a_class_take_each_student_once_in_roster_order(
+    total: int, count: int, sizes: list[int]
+) -> None:
+    roster = list(range(total))
+    shares = [roster[share_of(total, index, count)] for index in range(count)]
+    assert [len(share) for share in shares] == sizes
+    assert [student for share in shares for student in share] == roster
+
+
+def test_a_class_hocba_is_shared_only_when_cores_would_wait(demo_year: DemoYear) -> None:
+    setup = demo_year[2].setup
+    first, second = (room.code for room in setup.classes[:2])
+    whole = BookJob(HOCBA, first)
+    assert shared([whole], setup, 2) == [BookJob(HOCBA, first, share=(0, 2)),
+                                         BookJob(HOCBA, first, share=(1, 2))]  # fmt: skip
+    assert shared([whole], setup, 1) == [whole]  # one core: nothing to share
+    assert shared([whole, BookJob(HOCBA, second)], setup, 2) == [whole, BookJob(HOCBA, second)]
+    named = BookJob(HOCBA, first, students=(setup.students_of(first)[0].code,))
+    other = BookJob(CLASS, first, 1)
+    assert shared([named, other], setup, 4) == [named, other]  # not a whole class, not a học bạ
+
+
+@pytest.mark.slow
+def test_a_class_hocba_printed_in_shares_equals_the_one_printed_whole(
+    demo_year: DemoYear, tmp_path: Path
+) -> None:
+    data, _, demo = demo_year
+    room = demo.setup.classes[0].code
+    roster = demo.setup.students_of(room)
+    jobs = [BookJob(HOCBA, room)]
+    seen: list[tuple[int, int]] = []
+    whole = print_books(data.ledger, demo.setup, tmp_path / "one", RESULTS_DAY, jobs, workers=1)
+    split = print_books(
+        data.ledger, demo.setup, tmp_path / "two", RESULTS_DAY, jobs,
+        lambda done, total: seen.append((done, total)), workers=2,
+    )  # fmt: skip
+    assert seen[-1] == (2, 2)  # two shares, one per core
+    assert whole.held == split.held == [] and split.shares == []
+    assert relative(whole.written, tmp_path / "one") == relative(split.written, tmp_path / "two")
+    assert len(split.written) == len(roster) + 2  # each student, the class's PDF and workbook
+    one, two = (tmp_path / name / "books" / "hoc-ba" for name in ("one", "two"))
+    assert not [p for p in two.rglob(".*")]  # no share's temporary left behind
+    a, b = pypdf.PdfReader(one / f"{room}.pdf"), pypdf.PdfReader(two / f"{room}.pdf")
+    assert len(a.pages) == len(b.pages) and len(b.outline) == len(roster)
+    assert [p.extract_text() for p in a.pages] == [p.extract_text() for p in b.pages]
+    assert (
+        a.metadata is not None and b.metadata is not None and a.metadata.title == b.metadata.title
+    )
+    sheets = [
+        openpyxl.load_workbook(f / f"{room}.xlsx", read_only=True).sheetnames for f in (one, two)
+    ]
+    assert sheets[0] == sheets[1] and len(sheets[0]) >= len(roster)
+
+
+def test_a_class_missing_a_share_is_not_joined_and_its_temporaries_go(
+    demo_year: DemoYear, tmp_path: Path
+) -> None:
+    setup = demo_year[2].setup
+    room = setup.classes[0].code
+    page = tmp_path / "page.pdf"
+    writer = pypdf.PdfWriter()
+    writer.add_blank_page(595, 842)
+    with page.open("wb") as out:
+        writer.write(out)
+    parts = []
+    for index in range(2):
+        part = tmp_path / f".{room}.{index:012x}.pdf"
+        join_pdfs([page], part, "phần")
+        parts.append(part)
+    printed = Printed(shares=[Share(room, 0, 3, (), parts[0]), Share(room, 1, 3, (), parts[1])])
+    waiting = joined(printed, setup, tmp_path / "outbox")
+    assert waiting.shares == printed.shares and all(p.exists() for p in parts)  # one still out
+    done = joined(waiting, setup, tmp_path / "outbox", final=True)
+    assert done.shares == [] and done.written == []
+    assert not any(p.exists() for p in parts) and not (tmp_path / "outbox").exists()

@@ -13,6 +13,7 @@ from collections.abc import Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
+import pypdf
 import pytest
 from typer.testing import CliRunner
 
@@ -33,8 +34,8 @@ from workbook_engine.render.books.hocba import (
     render_hocba_html,
     student_record,
     write_hocba,
-    write_pages,
 )
+from workbook_engine.render.books.pdf_parts import Part, write_parts
 from workbook_engine.results import (
     CONDUCT_CODE,
     SemesterResult,
@@ -332,6 +333,16 @@ def test_the_class_book_is_one_page_group_per_student(
         # the student's own file holds the same pages
         own = next(p for p in written if p.name.startswith(f"{student.code} "))
         assert own.parent.name == room.code and pdf_text(own) == group
+        # cut from the class's PDF, titled and bookmarked as the student's own
+        pdf = pypdf.PdfReader(own)
+        name = f"{student.full_name} ({student.code})"
+        assert pdf.metadata is not None
+        assert pdf.metadata.title == f"Học bạ – {name} – lớp {room.code}"
+        assert [item.title for item in pdf.outline] == [name]
+    whole = pypdf.PdfReader(class_path(tmp_path, room.code))
+    assert whole.metadata is not None
+    assert whole.metadata.title == f"Học bạ lớp {room.code} – năm học {setup.school.school_year}"
+    assert len(whole.outline) == len(roster)
 
 
 @pytest.mark.slow
@@ -359,7 +370,7 @@ def test_a_student_who_left_mid_year_still_gets_a_record(
     record = student_record(setup, room, result, values, first_only,
                             demo_ledger.chain_head(), RESULTS_DAY)  # fmt: skip
     document, parts = lay_out([record])
-    path = write_pages(tmp_path / "leaver.pdf", document, parts[0], "học bạ")
+    [path] = write_parts(document, [Part(tmp_path / "leaver.pdf", "học bạ", parts[0])])
     pages = pdf_text(path)
     text = "\n".join(pages)
     assert f"Trang 1/{len(pages)}" in pages[0]

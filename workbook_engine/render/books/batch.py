@@ -7,6 +7,11 @@ head in one read transaction, so every book's footer names the head of the value
 Workers are spawned (the same on Windows); with one core, or a single job, everything runs in
 this process. An output held open elsewhere (a PDF reader, Excel) costs only its own job: the
 others are written and the held ones reported.
+
+When there are fewer jobs than cores (one class's học bạ), each whole class's học bạ is split
+into shares of its students, one per core; each worker writes its students' PDFs and its pages
+as one PDF, and this process joins a class's shares into the class's PDF and workbook as soon as
+the last one is in (:func:`~workbook_engine.render.books.hocba.join_hocba`).
 """
 
 from __future__ import annotations
@@ -16,14 +21,18 @@ import os
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from multiprocessing import get_context
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.model import Setup
 from workbook_engine.pipeline.ledger import Ledger
+
+if TYPE_CHECKING:
+    from workbook_engine.render.books.hocba import Share
 
 log = logging.getLogger("workbook_engine.render")
 
@@ -40,13 +49,14 @@ class BookJob:
     """One book to print: ``kind`` (CLASS, HOCBA, ATTENDANCE, TEACHER) of class or teacher
     ``code``, for semester ``semester`` (None: the year; the class and teacher books);
     ``months`` (attendance; None: every month begun), ``students`` (học bạ; None: the class
-    whole)."""
+    whole), ``share`` (học bạ of the class whole: share ``index`` of ``count``)."""
 
     kind: str
     code: str
     semester: int | None = None
     months: tuple[Month, ...] | None = None
     students: tuple[str, ...] | None = None
+    share: tuple[int, int] | None = None
 
 
 @dataclass
@@ -55,10 +65,12 @@ class Printed:
 
     written: list[Path] = field(default_factory=list)
     held: list[str] = field(default_factory=list)  # the Vietnamese message of each
+    shares: list[Share] = field(default_factory=list)  # học bạ shares not joined yet
 
     def add(self, other: Printed) -> None:
         self.written += other.written
         self.held += other.held
+        self.shares += other.shares
 
 
 def school_jobs(
@@ -95,6 +107,11 @@ def run_book_job(ledger: Ledger, setup: Setup, outbox: Path, day: date, job: Boo
             from workbook_engine.render.books.class_book import write_class_books
 
             paths = write_class_books(ledger, setup, outbox, day, job.semester, [job.code])
+        elif job.kind == HOCBA and job.share is not None:
+            from workbook_engine.render.books.hocba import write_hocba_share
+
+            paths, share = write_hocba_share(ledger, setup, outbox, day, job.code, *job.share)
+            return Printed(written=paths, shares=[share])
         elif job.kind == HOCBA:
             from workbook_engine.render.books.hocba import write_hocba
 
@@ -126,9 +143,12 @@ def print_books(
     workers: int | None = None,
 ) -> Printed:
     """Run ``jobs`` on ``workers`` processes (default: every core, at most MAX_WORKERS; one
-    job or one worker: in this process). ``progress(done, total)`` counts jobs. A ValueError
-    of a job (a month outside the year…) ends the run with its message."""
-    count = min(workers or os.cpu_count() or 1, MAX_WORKERS, len(jobs))
+    job or one worker: in this process), a class's học bạ in shares when cores would be idle
+    (:func:`shared`). ``progress(done, total)`` counts jobs (a share is one). A ValueError of a
+    job (a month outside the year…) ends the run with its message."""
+    cores = min(workers or os.cpu_count() or 1, MAX_WORKERS)
+    jobs = shared(jobs, setup, cores)
+    count = min(cores, len(jobs))
     printed = Printed()
     if progress is not None:
         progress(0, len(jobs))
@@ -138,7 +158,7 @@ def print_books(
                 printed.add(run_book_job(ledger, setup, outbox, day, job))
                 if progress is not None:
                     progress(done, len(jobs))
-        return printed
+        return joined(printed, setup, outbox, final=True)
     try:
         with ProcessPoolExecutor(
             count,
@@ -153,15 +173,64 @@ def print_books(
                     finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                     for future in finished:
                         printed.add(future.result())
+                        printed = joined(printed, setup, outbox)
                         done += 1
                         if progress is not None:
                             progress(done, len(jobs))
             except BaseException:  # a refusal, Ctrl+C: the jobs not begun are dropped
                 pool.shutdown(wait=True, cancel_futures=True)
+                joined(printed, setup, outbox, final=True)  # the shares' temporaries removed
                 raise
     except BrokenProcessPool:  # workers could not start here: print in this process
         log.warning("Không chạy được tiến trình phụ; in tuần tự trong tiến trình này")
-        return print_books(ledger_path, setup, outbox, day, jobs, progress, workers=1)
+        joined(printed, setup, outbox, final=True)
+        whole = list(dict.fromkeys(replace(job, share=None) for job in jobs))  # unshared
+        return print_books(ledger_path, setup, outbox, day, whole, progress, workers=1)
+    return joined(printed, setup, outbox, final=True)
+
+
+def shared(jobs: Sequence[BookJob], setup: Setup, cores: int) -> list[BookJob]:
+    """``jobs``, each whole class's học bạ split into ``cores`` shares when there are fewer
+    jobs than cores (and the class more students than cores)."""
+    if len(jobs) >= cores:
+        return list(jobs)
+    split: list[BookJob] = []
+    for job in jobs:
+        whole = job.kind == HOCBA and job.students is None and job.share is None
+        if whole and len(setup.students_of(job.code)) > cores:
+            split += [replace(job, share=(index, cores)) for index in range(cores)]
+        else:
+            split.append(job)
+    return split
+
+
+def joined(printed: Printed, setup: Setup, outbox: Path, final: bool = False) -> Printed:
+    """``printed`` with each class whose học bạ shares are all in joined into the class's PDF
+    and workbook (:func:`~workbook_engine.render.books.hocba.join_hocba`). ``final``: the
+    run is over; the shares of a class missing one (its job stopped by a file held open) are
+    dropped, their temporaries removed: that class's PDF is not written, as when not shared."""
+    if not printed.shares:
+        return printed
+    from workbook_engine.render.books.hocba import join_hocba
+
+    by_class: dict[str, list[Share]] = {}
+    for share in printed.shares:
+        by_class.setdefault(share.class_code, []).append(share)
+    waiting: list[Share] = []
+    for shares in by_class.values():
+        if len(shares) == shares[0].count:
+            try:
+                printed.written += join_hocba(setup, outbox, shares)
+            except FileLockedError as exc:
+                log.warning("%s", exc)
+                printed.held.append(str(exc))
+        elif final:
+            for share in shares:
+                if share.pages is not None:
+                    share.pages.unlink(missing_ok=True)
+        else:
+            waiting += shares
+    printed.shares = waiting
     return printed
 
 

@@ -20,8 +20,8 @@ in one read transaction, so the chain head printed is that of the values printed
 
 from __future__ import annotations
 
-import copy
 import gc
+import uuid
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,13 +36,13 @@ from workbook_engine.approvals import (
     approved_result,
     result_text,
 )
-from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.kinds.score import NOTE_KEY
 from workbook_engine.io.master_workbook import missing_text, proposal_text, re_exam_text
 from workbook_engine.model import SUMMER, ClassRoom, Role, Setup, SheetKey, Student, Teacher
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results, class_values
+from workbook_engine.render.books.pdf_parts import Part, join_pdfs, write_parts
 from workbook_engine.render.common import TEMPLATES, date_text, day_of, render
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
@@ -440,16 +440,6 @@ def split_records(html: str, count: int, end_mark: str) -> tuple[Document, list[
     return document, parts
 
 
-def write_pages(path: Path, document: Document, pages: Sequence[Page], title: str) -> Path:
-    """``pages`` of ``document`` as a PDF titled ``title``, written atomically."""
-    part = document.copy(list(pages))
-    part.metadata = copy.copy(document.metadata)
-    part.metadata.title = title
-    with atomic_path(Path(path)) as tmp:
-        part.write_pdf(tmp)
-    return Path(path)
-
-
 def student_path(outbox: Path, record: StudentRecord) -> Path:
     return record_path(outbox, BOOK_FOLDER, record.class_code, record.student_code,
                        record.student_name)  # fmt: skip
@@ -500,20 +490,97 @@ def write_hocba(
         if not records:
             continue
         with gc_paused():
-            document, parts = lay_out(records)
-            for record, pages in zip(records, parts, strict=True):
-                title = f"Học bạ – {record.student_name} ({record.student_code}) – lớp {room.code}"
-                written.append(write_pages(student_path(outbox, record), document, pages, title))
+            document, pages = lay_out(records)
+            parts = [
+                Part(student_path(outbox, record), student_title(record), of_record)
+                for record, of_record in zip(records, pages, strict=True)
+            ]
+            title = class_title(setup, room.code)
+            whole = (class_path(outbox, room.code), title) if wanted is None else None
+
+            def one_more() -> None:
+                nonlocal done
                 done += 1
                 if progress is not None:
                     progress(done, total)
-            if wanted is None:
-                title = f"Học bạ lớp {room.code} – năm học {setup.school.school_year}"
-                whole = class_path(outbox, room.code)
-                written.append(write_pages(whole, document, document.pages, title))
-                written.append(write_hocba_xlsx(whole.with_suffix(".xlsx"), records, title))
-            del document, parts  # garbage for the collection that follows
+
+            written += write_parts(document, parts, whole, one_more)
+            if whole is not None:
+                written.append(write_hocba_xlsx(whole[0].with_suffix(".xlsx"), records, title))
+            del document, pages, parts  # garbage for the collection that follows
     return written
+
+
+@dataclass(frozen=True)
+class Share:
+    """One share of a class's học bạ, laid out on a core of its own (:func:`write_hocba_share`):
+    its students' records in roster order, and their pages as one PDF, a hidden temporary
+    beside the class's until :func:`join_hocba` makes the class's PDF of the shares."""
+
+    class_code: str
+    index: int
+    count: int
+    records: tuple[StudentRecord, ...]
+    pages: Path | None  # None: no student in this share
+
+
+def share_of(total: int, index: int, count: int) -> slice:
+    """The students (positions in the roster) of share ``index`` of ``count``."""
+    return slice(total * index // count, total * (index + 1) // count)
+
+
+def write_hocba_share(
+    ledger: Ledger, setup: Setup, outbox: Path, day: date, class_code: str, index: int, count: int
+) -> tuple[list[Path], Share]:
+    """Share ``index`` of ``count`` of the class's học bạ: its students' PDFs, written, and the
+    share (their pages as one temporary PDF) for :func:`join_hocba`. Each share reads the
+    ledger in a read transaction of its own: each student's pages show the chain head of the
+    values they print."""
+    with gc_paused(), ledger.reading():
+        records = class_records(ledger, setup, class_code, day)
+    mine = records[share_of(len(records), index, count)]
+    if not mine:
+        return [], Share(class_code, index, count, (), None)
+    whole = class_path(outbox, class_code)
+    pages_path = whole.with_name(f".{whole.stem}.{uuid.uuid4().hex[:12]}.pdf")  # as atomic_path
+    with gc_paused():
+        document, pages = lay_out(mine)
+        parts = [
+            Part(student_path(outbox, record), student_title(record), of_record)
+            for record, of_record in zip(mine, pages, strict=True)
+        ]
+        written = write_parts(document, parts, (pages_path, class_title(setup, class_code)))
+        del document, pages, parts
+    return written[:-1], Share(class_code, index, count, tuple(mine), pages_path)
+
+
+def join_hocba(setup: Setup, outbox: Path, shares: Sequence[Share]) -> list[Path]:
+    """The class's PDF made of its ``shares`` (all of them) in order, and its Excel workbook;
+    the shares' temporaries removed in any case. Returns the two paths written."""
+    from workbook_engine.render.books.hocba_xlsx import write_hocba_xlsx
+
+    ordered = sorted(shares, key=lambda share: share.index)
+    try:
+        records = [record for share in ordered for record in share.records]
+        if not records:
+            return []
+        code = ordered[0].class_code
+        title = class_title(setup, code)
+        sources = [share.pages for share in ordered if share.pages is not None]
+        whole = join_pdfs(sources, class_path(outbox, code), title)
+        return [whole, write_hocba_xlsx(whole.with_suffix(".xlsx"), records, title)]
+    finally:
+        for share in ordered:
+            if share.pages is not None:
+                share.pages.unlink(missing_ok=True)
+
+
+def class_title(setup: Setup, class_code: str) -> str:
+    return f"Học bạ lớp {class_code} – năm học {setup.school.school_year}"
+
+
+def student_title(record: StudentRecord) -> str:
+    return f"Học bạ – {record.student_name} ({record.student_code}) – lớp {record.class_code}"
 
 
 def chosen_classes(

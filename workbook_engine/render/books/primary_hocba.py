@@ -46,8 +46,8 @@ from workbook_engine.render.books.hocba import (
     gc_paused,
     record_path,
     split_records,
-    write_pages,
 )
+from workbook_engine.render.books.pdf_parts import Part, write_parts
 from workbook_engine.render.books.primary_summary import TRAIT_ORDER
 from workbook_engine.render.common import date_text, render
 from workbook_engine.render.correction_record import place_date
@@ -230,16 +230,21 @@ def write_primary_hocba(
     records = class_records(ledger, setup, class_code, day)
     if not records:
         return []
-    written = []
+    written: list[Path] = []
     with gc_paused():  # the class's layout garbage collected once, after it
-        document, parts = lay_out(records)
-        for record, pages in zip(records, parts, strict=True):
-            title = f"Học bạ – {record.pupil_name} ({record.pupil_code}) – lớp {record.class_code}"
-            written.append(write_pages(pupil_path(outbox, record), document, pages, title))
+        document, pages = lay_out(records)
+        parts = [
+            Part(
+                pupil_path(outbox, record),
+                f"Học bạ – {record.pupil_name} ({record.pupil_code}) – lớp {record.class_code}",
+                of_record,
+            )
+            for record, of_record in zip(records, pages, strict=True)
+        ]
         room = records[0].class_code
         title = f"Học bạ lớp {room} – năm học {setup.school.school_year}"
         whole = class_path(outbox, room, BOOK_FOLDER)
-        written.append(write_pages(whole, document, document.pages, title))
+        written += write_parts(document, parts, (whole, title))
         written.append(write_primary_hocba_xlsx(whole.with_suffix(".xlsx"), records, title))
-        del document, parts
+        del document, pages, parts
     return written
