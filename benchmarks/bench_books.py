@@ -13,12 +13,13 @@ every book of a 40-class school ≤ 60 s (run with --classes-per-grade 10 for 40
 ``--only hocba class`` times only those books; ``--repeat 3`` runs each three times and reports
 the best (the machine may be shared: compare figures of one run, not across runs).
 
-Compare figures of one way of starting it, too: on CPython 3.11 the call depth at which a book is
-laid out can make the interpreter map and unmap a frame-stack chunk on every crossing of a chunk
-boundary (CPython issue 142183, fixed in later versions only), seen as system time and page
-faults. When this was written, started as a script this benchmark hit it (the class book about
-0.6 s slower, a class's học bạ about 0.9 s) and started with ``python -m benchmarks.bench_books``
-it did not; any change of depth (a wrapper, a thread) can move it.
+"học bạ of a class" is printed as ``wbe books hocba --class`` does (in shares on every core);
+"…, one core" is the same book in this process.
+
+Before ``render/stack_room.py``, the call depth at which a book was laid out decided whether
+CPython 3.11 mapped and unmapped a frame-stack chunk on every call crossing a chunk boundary
+(the class book 1.0–1.7 s by depth): weasyprint is now called from a frame with room above it,
+and the figures no longer depend on how this benchmark is started.
 """
 
 from __future__ import annotations

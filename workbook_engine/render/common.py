@@ -15,6 +15,7 @@ from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import Setup, SheetKey, Subject, Teacher
+from workbook_engine.render.stack_room import with_room
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -142,5 +143,5 @@ def write_pdf(path: Path, html: str) -> Path:
     path = Path(path)
     document = weasyprint.HTML(string=html, base_url=str(path.parent.resolve()))
     with atomic_path(path) as tmp:
-        document.write_pdf(tmp)
+        with_room(document.write_pdf, tmp)  # laid out and drawn with room on the frame stack
     return path

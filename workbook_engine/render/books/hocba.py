@@ -45,6 +45,7 @@ from workbook_engine.pipeline.result_approval import class_results, class_values
 from workbook_engine.render.books.pdf_parts import Part, join_pdfs, write_parts
 from workbook_engine.render.common import TEMPLATES, date_text, day_of, render
 from workbook_engine.render.correction_record import place_date
+from workbook_engine.render.stack_room import with_room
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
 from workbook_engine.rules import Level, Outcome
 
@@ -427,7 +428,7 @@ def split_records(html: str, count: int, end_mark: str) -> tuple[Document, list[
     as one document, and each record's pages (weasyprint imported here: it takes a while)."""
     import weasyprint
 
-    document = weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render()
+    document = with_room(weasyprint.HTML(string=html, base_url=str(TEMPLATES)).render)
     ends = {f"{end_mark}{i}" for i in range(1, count + 1)}
     parts: list[list[Page]] = [[]]
     for page in document.pages:

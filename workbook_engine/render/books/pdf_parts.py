@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.render.stack_room import with_room
 
 if TYPE_CHECKING:
     from pypdf import PdfReader
@@ -87,7 +88,7 @@ def _pdf(document: Document, title: str) -> bytes:
     shown = metadata.title
     metadata.title = title
     try:
-        return bytes(document.write_pdf())
+        return bytes(with_room(document.write_pdf))
     finally:
         metadata.title = shown
 
