@@ -3,6 +3,9 @@ look-ups that tolerate a setup changed since the ledger was written, and the wri
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -135,13 +138,30 @@ def write_html(path: Path, html: str) -> Path:
     return Path(path)
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off (for the whole process) while a book is laid out
+    and written, and as it was afterwards: weasyprint makes about a million objects for a class's
+    học bạ, and every automatic full collection walks all of them while they are still in use
+    (a quarter of the time of the học bạ); collected once, after the book, they cost one walk.
+    Drop the document before leaving, so that the one collection frees it."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def write_pdf(path: Path, html: str) -> Path:
-    """Lay ``html`` out with weasyprint and write the PDF atomically."""
+    """Lay ``html`` out with weasyprint and write the PDF atomically (the collector paused,
+    room on the frame stack: :func:`gc_paused`, :mod:`~workbook_engine.render.stack_room`)."""
     # imported here: weasyprint loads pango and takes a while, and most commands never print
     import weasyprint
 
     path = Path(path)
     document = weasyprint.HTML(string=html, base_url=str(path.parent.resolve()))
-    with atomic_path(path) as tmp:
+    with gc_paused(), atomic_path(path) as tmp:
         with_room(document.write_pdf, tmp)  # laid out and drawn with room on the frame stack
     return path

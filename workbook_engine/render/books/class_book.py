@@ -51,10 +51,17 @@ from workbook_engine.render.books.hocba import (
     Signer,
     approval_line,
     final_text,
-    gc_paused,
     principal,
 )
-from workbook_engine.render.common import BLANK, date_text, day_of, render, score_text, write_pdf
+from workbook_engine.render.common import (
+    BLANK,
+    date_text,
+    day_of,
+    gc_paused,
+    render,
+    score_text,
+    write_pdf,
+)
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import StudentResult, Values
 from workbook_engine.rules import AssessmentMode, Level, Outcome

@@ -20,10 +20,8 @@ in one read transaction, so the chain head printed is that of the values printed
 
 from __future__ import annotations
 
-import gc
 import uuid
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -43,7 +41,7 @@ from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results, class_values
 from workbook_engine.render.books.pdf_parts import Part, join_pdfs, write_parts
-from workbook_engine.render.common import TEMPLATES, date_text, day_of, render
+from workbook_engine.render.common import TEMPLATES, date_text, day_of, gc_paused, render
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.render.stack_room import with_room
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
@@ -399,22 +397,6 @@ def class_records(
 def render_hocba_html(records: Sequence[StudentRecord]) -> str:
     """The HTML of ``records``, each starting on a new page as a page group of its own."""
     return render("hocba.html.j2", records=records)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off (for the whole process) while a book is laid out
-    and written, and as it was afterwards: weasyprint makes about a million objects for a class's
-    học bạ, and every automatic full collection walks all of them while they are still in use
-    (a quarter of the time of the học bạ); collected once, after the book, they cost one walk.
-    Drop the document before leaving, so that the one collection frees it."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def lay_out(records: Sequence[StudentRecord]) -> tuple[Document, list[list[Page]]]:

@@ -43,13 +43,12 @@ from workbook_engine.render.books.hocba import (
     Fact,
     Signer,
     class_path,
-    gc_paused,
     record_path,
     split_records,
 )
 from workbook_engine.render.books.pdf_parts import Part, write_parts
 from workbook_engine.render.books.primary_summary import TRAIT_ORDER
-from workbook_engine.render.common import date_text, render
+from workbook_engine.render.common import date_text, gc_paused, render
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.rules.primary import AssessmentPoint, OverallResult
 
