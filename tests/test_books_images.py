@@ -1,9 +1,9 @@
 """Page images of the books against committed references (issue 12): a changed layout must be a
 deliberate update of ``tests/references/*.png`` (``WBE_UPDATE_REFERENCES=1`` rewrites them).
 
-Each book's first page is rendered at 30 dpi in grey; the bands that change from run to run (the
-footer's chain head, the running header's time) are left out; the rest must match the reference
-pixel for pixel but for anti-aliasing noise."""
+Each book's first page (and the teacher's book's first table) is rendered at 30 dpi in grey;
+the bands that change from run to run (the footer's chain head, the running header's time) are
+left out; the rest must match the reference pixel for pixel but for anti-aliasing noise."""
 
 from __future__ import annotations
 
@@ -35,11 +35,12 @@ pytestmark = [
 ]
 
 
-def first_page(pdf: Path, target: Path) -> Image.Image:
-    """Page 1 of ``pdf`` as a grey image, its header and footer bands cut off."""
+def first_page(pdf: Path, target: Path, number: int = 1) -> Image.Image:
+    """Page ``number`` (the first) of ``pdf`` as a grey image, its header and footer bands cut
+    off."""
     stem = target.with_suffix("")
-    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-f", "1", "-l", "1",
-                    "-singlefile", str(pdf), str(stem)], check=True)  # fmt: skip
+    subprocess.run(["pdftoppm", "-r", str(DPI), "-gray", "-png", "-f", str(number), "-l",
+                    str(number), "-singlefile", str(pdf), str(stem)], check=True)  # fmt: skip
     page = Image.open(stem.with_suffix(".png")).convert("L")
     band = int(page.height * BAND)
     return page.crop((0, band, page.width, page.height - band))
@@ -96,3 +97,5 @@ def test_the_teacher_book_looks_as_it_did(school: School, tmp_path: Path) -> Non
                                       date(2026, 1, 20), 1, [teacher])  # fmt: skip
     (pdf,) = [p for p in written if p.suffix == ".pdf"]
     matches("teacher-book-first-page", first_page(pdf, tmp_path / "teacher"))
+    # a class-subject's table: each student's values one monospaced line, rules behind
+    matches("teacher-book-table-page", first_page(pdf, tmp_path / "table", 2))

@@ -3,10 +3,12 @@ Excel, every value and result read back and compared with the ledger and the rul
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import unicodedata
-from dataclasses import dataclass
+import urllib.parse
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
@@ -25,10 +27,18 @@ from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.issue import issue_templates
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import Status
+from workbook_engine.render.books.class_book import MM, Slot
 from workbook_engine.render.books.teacher import (
+    PENDING_MARK,
+    ROSTER_MM,
+    TABLE_WIDTH,
+    Cell,
     SheetValues,
+    _slot,
     book_path,
     build_table,
+    column_widths,
+    table_lines,
     write_teacher_books,
 )
 from workbook_engine.render.common import score_text
@@ -221,6 +231,46 @@ def test_a_commented_subject_a_moved_student_and_the_year_s_comments(small_schoo
     assert not any(note.startswith("Miễn:") for note in table.notes)  # nobody wholly exempt
 
 
+@pytest.mark.parametrize(
+    ("text", "pending", "chars", "shown"),
+    [
+        ("8,5", "", 7, "  8,5  "),  # the comma under the others'
+        ("10,0", "", 7, " 10,0  "),
+        ("8,5", "chờ duyệt: 9,0", 7, "  8,5* "),  # marked right after the value
+        ("10,0", "chờ duyệt: 9,0", 5, "10,0*"),  # a full slot: the mark takes its last place
+        ("", "chờ duyệt: 9,0", 5, "  *  "),  # a value to come where none was
+        ("CĐ", "", 6, "  CĐ  "),
+    ],
+)
+def test_a_value_s_slot_and_its_pending_mark(
+    text: str, pending: str, chars: int, shown: str
+) -> None:
+    assert _slot(Slot("TX1", chars=chars), Cell(text, pending)) == shown
+
+
+def test_the_rules_begin_where_the_names_end(small_school: Setup) -> None:
+    """The values' rules and shading are one image as wide as the table: they begin after STT,
+    the code and the name, whose width is set (comments) or all that the values leave."""
+    assignment = next(a for a in small_school.assignments if a.class_code == "6A1")
+    values = {1: {(small_school.students_of("6A1")[0].code, "TX1"): "8"}}
+    for comments in (False, True):
+        sheet = SheetValues({**values, 2: {}} if comments else values, {})
+        table = build_table(small_school, 1, assignment, None if comments else 1, sheet, [])
+        table = replace(table, comments=comments)
+        widths = column_widths(table)
+        lines = table_lines(table, widths)
+        assert len(lines.slots) == len(table.columns) and len(lines.rows) == len(table.rows)
+        assert {len(line) for line in lines.rows.values()} == {sum(s.chars for s in lines.slots)}
+        svg = urllib.parse.unquote(lines.rules)
+        table_pt = TABLE_WIDTH * MM
+        assert f'width="{table_pt:.2f}"' in svg
+        first_rule = float(re.findall(r"M([0-9.]+) 0V10", svg)[0])
+        names_end = table_pt - sum(s.width_pt for s in lines.slots)
+        if comments:
+            names_end = (ROSTER_MM["stt"] + ROSTER_MM["code"] + ROSTER_MM["name"]) * MM
+        assert first_rule == pytest.approx(names_end + lines.slots[0].width_pt, abs=0.01)
+
+
 def test_an_unknown_teacher_or_semester_is_refused_before_anything_is_written(
     tmp_path: Path, small_school: Setup
 ) -> None:
@@ -262,8 +312,17 @@ def test_pdf_values_and_averages_equal_the_ledger_and_the_rules(rendered: Render
                 continue
             values = [v for v in stored(rendered, code, 1, student.code) if v]
             average = text_of(rules_average(rendered, code, 1, student.code))
-            shown = [t for t in tokens if t[0].isdigit()]
+            shown = [t.removesuffix(PENDING_MARK) for t in tokens if t[0].isdigit()]
             assert shown == values + ([average] if average else []), student.code
+            # only the value whose correction waits is marked
+            waits = [
+                c
+                for c in rendered.pending
+                if (c.key.class_code, c.student_code) == (code, student.code)
+            ]
+            assert [t for t in tokens if t.endswith(PENDING_MARK)] == [
+                f"{score_text(c.old)}{PENDING_MARK}" for c in waits
+            ]
             checked += bool(average)
     assert checked >= 15  # most rows complete: the comparison is not vacuous
 
@@ -277,11 +336,12 @@ def test_pdf_marks_the_pending_correction_and_keeps_the_value_in_the_ledger(
     text = pdf_text(rendered.hk1[0])
     first = rendered.setup.students_of("6A1")[0]
     old = score_text(change.old)
-    assert student_tokens(text, first.code, first.full_name)[0] == old  # the ledger's value
-    assert "chờ duyệt: 9,0" in text  # under the value
+    # the ledger's value, marked; what it would become listed under the table
+    assert student_tokens(text, first.code, first.full_name)[0] == f"{old}{PENDING_MARK}"
     words = flat(text)
     assert f"{first.full_name} ({first.code}), TX1: {old} → chờ duyệt: 9,0" in words
-    assert "Điểm sửa đang chờ duyệt (1)" in words
+    assert f"Điểm sửa đang chờ duyệt (1), đánh dấu {PENDING_MARK} trong bảng" in words
+    assert words.count(PENDING_MARK) == 2  # the value and the legend, nothing else
 
 
 @pytest.mark.slow
@@ -328,7 +388,7 @@ def test_pdf_year_shows_both_semesters_and_the_year_average(rendered: Rendered) 
     complete = 0
     for student in rendered.setup.students_of("6A1"):
         tokens = student_tokens(text, student.code, student.full_name)
-        shown = [t for t in tokens if t[0].isdigit()]
+        shown = [t.removesuffix(PENDING_MARK) for t in tokens if t[0].isdigit()]
         expected: list[str] = []
         averages = []
         for semester in (1, 2):
@@ -339,11 +399,8 @@ def test_pdf_year_shows_both_semesters_and_the_year_average(rendered: Rendered) 
         year = year_average(*averages)
         expected += [text_of(year)] if year is not None else []
         complete += year is not None
-        if student.code == rendered.pending[0].student_code:
-            # the narrow column of the year: the value, then «chờ duyệt: 9,0» over three lines
-            # around the row's line
-            assert tokens[0] == "chờ" and expected[0] == score_text(rendered.pending[0].old)
-            expected = expected[1:]
+        if student.code == rendered.pending[0].student_code:  # the value waiting, marked
+            assert tokens[0] == f"{score_text(rendered.pending[0].old)}{PENDING_MARK}"
         assert shown == expected, student.code
     assert complete >= 10
     # each semester's comment, labelled

@@ -367,14 +367,15 @@ def slot_line(slots: Sequence[Slot], values: Sequence[str]) -> str:
     return "".join(slot_text(value, slot.chars) for slot, value in zip(slots, values, strict=True))
 
 
-def slot_rules(slots: Sequence[Slot]) -> str:
-    """An SVG (data URI) as wide as ``slots``: a rule between two slots, a heavier one between
-    two groups, each slot shaded in its :attr:`Slot.fill` (the result slots grey). Stretched to
-    the cell's height: the rules stay thin."""
-    width = sum(slot.width_pt for slot in slots)
+def slot_rules(slots: Sequence[Slot], left_pt: float = 0.0, width_pt: float = 0.0) -> str:
+    """An SVG (data URI) as wide as ``slots`` (or ``width_pt``, the slots beginning at
+    ``left_pt``): a rule between two slots, a heavier one between two groups, each slot shaded
+    in its :attr:`Slot.fill` (the result slots grey). Stretched to the box's height: the rules
+    stay thin."""
+    width = width_pt or sum(slot.width_pt for slot in slots)
     shades: dict[str, list[str]] = {}  # fill → its areas, in the order the fills first come
     rules = []
-    x = 0.0
+    x = left_pt
     for k, slot in enumerate(slots):
         if slot.fill:
             area = f"M{x:.2f} 0h{slot.width_pt:.2f}v10h-{slot.width_pt:.2f}z"

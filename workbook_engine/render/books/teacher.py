@@ -46,6 +46,14 @@ from workbook_engine.model import (
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
+from workbook_engine.render.books.class_book import (
+    CHAR_MM,
+    MM,
+    SLOT_CHARS,
+    Slot,
+    slot_rules,
+    slot_text,
+)
 from workbook_engine.render.books.excel import (
     LINE_HEIGHT,
     PAGE_PIXELS,
@@ -560,12 +568,15 @@ def read_sheet(ledger: Ledger, assignment: Assignment, semester: int | None) -> 
 # A4 landscape less books.css's margins (14 mm each side), in mm. The number and the code have
 # set widths; an assessment column is as wide as «chờ duyệt: 10,0» at 8 pt when there is room,
 # a result column as wide as its heading (ĐTBmhk) at least; with comments the name has a set
-# width and the comments take the rest, else the name does.
+# width and the comments take the rest, else the name does. Each value column is then a whole
+# number of monospaced characters: a student's values are one line of slots
+# (:func:`~workbook_engine.render.books.class_book.slot_line`), its rules drawn under it.
 TABLE_WIDTH = 269.0
 ROSTER_MM = {"stt": 8.0, "code": 20.0, "name": 44.0}
 VALUE_MAX_MM = 21.5
 RESULT_MIN_MM = 14.0
 REMARK_MIN_MM = {True: 40.0, False: 45.0}  # the year's table (two semesters) / a semester's
+PENDING_MARK = "*"  # after a value whose correction waits for approval (listed under the table)
 
 
 @dataclass(frozen=True)
@@ -593,12 +604,60 @@ def column_widths(table: SubjectTable) -> Widths:
     return Widths(round(value, 1), round(result, 1), name)
 
 
+@dataclass(frozen=True)
+class Lines:
+    """A table's values as monospaced slots: the slots (one per column), the rules and shading
+    drawn behind them (an SVG as wide as the table, for the table's body: drawn once a page,
+    not once a row), and each student's line (by row number; exempt rows have none)."""
+
+    slots: tuple[Slot, ...]
+    rules: str
+    rows: Mapping[int, str]
+
+
+def table_lines(table: SubjectTable, widths: Widths) -> Lines:
+    slots = tuple(
+        Slot(column.label, group, column.result,
+             max(SLOT_CHARS, int((widths.result if column.result else widths.value) / CHAR_MM)))
+        for group, g in enumerate(table.groups)
+        for column in g.columns
+    )  # fmt: skip
+    rows = {
+        row.number: "".join(_slot(slot, cell) for slot, cell in zip(slots, row.cells, strict=True))
+        for row in table.rows
+        if not row.exempt
+    }
+    # where the slots begin: after STT, the code and the name (its set width, or all the
+    # table leaves it when the comments do not take the rest)
+    values_pt = sum(slot.width_pt for slot in slots)
+    table_pt = TABLE_WIDTH * MM
+    if widths.name is None:
+        left_pt = table_pt - values_pt
+    else:
+        left_pt = (ROSTER_MM["stt"] + ROSTER_MM["code"] + widths.name) * MM
+    return Lines(slots, slot_rules(slots, left_pt, table_pt), rows)
+
+
+def _slot(slot: Slot, cell: Cell) -> str:
+    """A cell's value in its slot, marked when a correction of it waits for approval."""
+    if not cell.pending:
+        return slot_text(cell.text, slot.chars)
+    if not cell.text:
+        return slot_text(PENDING_MARK, slot.chars)
+    text = slot_text(cell.text, slot.chars)
+    end = min(len(text.rstrip()), slot.chars - 1)
+    return text[:end] + PENDING_MARK + text[end + 1 :]
+
+
 def render_teacher_html(book: TeacherBook) -> str:
+    widths = {t.number: column_widths(t) for t in book.tables}
     return render(
         "teacher_book.html.j2",
         book=book,
-        widths={t.number: column_widths(t) for t in book.tables},
+        widths=widths,
+        lines={t.number: table_lines(t, widths[t.number]) for t in book.tables},
         roster=ROSTER_MM,
+        mark=PENDING_MARK,
     )
 
 
