@@ -474,10 +474,7 @@ def write_hocba(
             continue
         with gc_paused():
             document, pages = lay_out(records)
-            parts = [
-                Part(student_path(outbox, record), student_title(record), of_record)
-                for record, of_record in zip(records, pages, strict=True)
-            ]
+            parts = student_parts(outbox, records, pages)
             title = class_title(setup, room.code)
             whole = (class_path(outbox, room.code), title) if wanted is None else None
 
@@ -528,10 +525,7 @@ def write_hocba_share(
     pages_path = whole.with_name(f".{whole.stem}.{uuid.uuid4().hex[:12]}.pdf")  # as atomic_path
     with gc_paused():
         document, pages = lay_out(mine)
-        parts = [
-            Part(student_path(outbox, record), student_title(record), of_record)
-            for record, of_record in zip(mine, pages, strict=True)
-        ]
+        parts = student_parts(outbox, mine, pages)
         written = write_parts(document, parts, (pages_path, class_title(setup, class_code)))
         del document, pages, parts
     return written[:-1], Share(class_code, index, count, tuple(mine), pages_path)
@@ -556,6 +550,16 @@ def join_hocba(setup: Setup, outbox: Path, shares: Sequence[Share]) -> list[Path
         for share in ordered:
             if share.pages is not None:
                 share.pages.unlink(missing_ok=True)
+
+
+def student_parts(
+    outbox: Path, records: Sequence[StudentRecord], pages: Sequence[Sequence[Page]]
+) -> list[Part]:
+    """Each student's pages (``pages``, as :func:`lay_out` splits them), their file, title."""
+    return [
+        Part(student_path(outbox, record), student_title(record), of_record)
+        for record, of_record in zip(records, pages, strict=True)
+    ]
 
 
 def class_title(setup: Setup, class_code: str) -> str:
