@@ -130,6 +130,30 @@ def test_edit_of_another_teachers_subject_is_flagged_not_merged(school: School) 
         assert "được gửi vào thư mục " + intruder in flagged.reason
 
 
+@pytest.mark.parametrize("named", ["{code} - {name}", "{code}", "{lower} - {name}"])
+def test_a_file_in_the_inbox_folder_named_as_the_teacher_s_share_folder_is_theirs(
+    school: School, named: str
+) -> None:
+    """The clerk may copy a teacher's folder from the share (``GV005 - Lê Tuệ Thảo``) into the
+    inbox: its code decides whose it is."""
+    code = school.teacher_of("6A1", "TOAN")
+    name = school.setup.teacher_by_code(code).full_name
+    folder = named.format(code=code, lower=code.lower(), name=name)
+    (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 8}, folder=folder))
+    assert outcome.status is Status.ACCEPTED, outcome.problems
+
+
+def test_an_inbox_folder_of_another_teacher_with_this_teacher_s_name_is_not_theirs(
+    school: School,
+) -> None:
+    """The code decides, not the name after it: the intruder's code with the owner's name."""
+    owner, intruder = school.teacher_of("6A1", "TOAN"), school.teacher_of("6A1", "NV")
+    folder = f"{intruder} - {school.setup.teacher_by_code(owner).full_name}"
+    (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 10}, folder=folder))
+    assert outcome.status is Status.REJECTED
+    assert [c.status for c in outcome.changes] == ["unauthorised"]
+
+
 def test_roster_rename_is_flagged(school: School) -> None:
     target = school.fill("6A1", "TOAN", {"D8": 7, "C9": "Tên Đã Sửa"})
     (outcome,) = school.ingest(target)

@@ -99,7 +99,7 @@ class ShareLayout:
         prefix = _key(code)
         try:
             for entry in os.scandir(self.root):
-                if entry.is_dir() and _owner_code(entry.name) == prefix:
+                if entry.is_dir() and owner_code(entry.name) == prefix:
                     return Path(entry.path)
         except OSError:
             pass
@@ -133,7 +133,7 @@ class ShareLayout:
             return None
         if len(parts) < 3:
             return None
-        code = _owner_code(parts[0])
+        code = owner_code(parts[0])
         teacher = next((t for t in self.setup.teachers if _key(t.code) == code), None)
         if teacher is None or not _same(parts[0], self.owner_folder(teacher.code).name):
             return None  # only the person's own folder, never a look-alike beside it
@@ -151,5 +151,7 @@ class ShareLayout:
         return folders
 
 
-def _owner_code(folder: str) -> str:
+def owner_code(folder: str) -> str:
+    """The code a person's folder begins with (``GV005 - Lê Tuệ Thảo`` → ``gv005``), compared
+    as the share compares names (case and Unicode form folded)."""
     return _key(folder.split(" - ", 1)[0])

@@ -40,7 +40,7 @@ from workbook_engine.pipeline.results_decision import (
 from workbook_engine.pipeline.roster_change import only, outdated_problem, still_in_class
 from workbook_engine.pipeline.sheet_check import SheetCheck, check_sheet
 from workbook_engine.pipeline.year import closed_problem
-from workbook_engine.share import OFFICE, Arrival, Channel
+from workbook_engine.share import OFFICE, Arrival, Channel, owner_code
 
 __all__ = ["CRASH_ENV", "IngestContext", "Outcome", "Status", "ingest_file", "three_way"]
 
@@ -60,8 +60,9 @@ def _crash_point(name: str) -> None:
 
 def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
     """Who sent ``path``, from where it arrived: a person's ``Nộp/`` or ``Duyệt/`` on the share;
-    else the office, for the teacher whose subfolder of the inbox holds it (``inbox/<code>/``)
-    or for the teacher the signed identity names."""
+    else the office, for the teacher whose subfolder of the inbox holds it (``inbox/<code>/``,
+    or named as the teacher's folder on the share: ``inbox/GV005 - Lê Tuệ Thảo/``, the code
+    deciding) or for the teacher the signed identity names."""
     if ctx.share is not None:
         found = ctx.share.arrival(path)
         if found is not None:
@@ -73,8 +74,10 @@ def arrival_of(path: Path, ctx: IngestContext) -> Arrival:
     if len(parts) < 2:
         return OFFICE
     codes = {t.code.casefold(): t.code for t in ctx.setup.teachers}
+    folder = parts[0]
+    code = codes.get(folder.casefold()) or codes.get(owner_code(folder))
     # the clerk put it in that teacher's subfolder: the office delivered it, for that teacher
-    return Arrival(Channel.OFFICE, codes.get(parts[0].casefold(), parts[0]))
+    return Arrival(Channel.OFFICE, code or folder)
 
 
 class Refused(WorkbookEngineError):
