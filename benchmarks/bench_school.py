@@ -165,8 +165,14 @@ class Corpus:
         return [self.root / "filled" / rel for rel in self.files]
 
     def extra(self) -> list[tuple[Path, str]]:
-        """(file, teacher code) of each re-filled file."""
-        return [(self.root / "extra" / rel, Path(rel).parts[0]) for rel in self.extras]
+        """(file, teacher code) of each re-filled file (its folder: the code, or the share's
+        «GV005 - Lê Tuệ Thảo»)."""
+        return [(self.root / "extra" / rel, teacher_code(rel)) for rel in self.extras]
+
+
+def teacher_code(rel: str) -> str:
+    """The teacher code of a corpus file's folder (``GV005`` or ``GV005 - Lê Tuệ Thảo``)."""
+    return Path(rel).parts[0].split(" - ", 1)[0]
 
 
 def ensure_corpus(cache: Path, scale: int, regenerate: bool) -> Corpus:
