@@ -129,7 +129,13 @@ def in_child(fn: Callable[..., Any], *args: Any) -> Any:
     """Run ``fn`` in a fresh interpreter (its own peak RSS, no state from earlier scales)."""
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(fn, *args).result()
+        return pool.submit(stopping_children, fn, *args).result()
+
+
+def stopping_children(fn: Callable[..., Any], *args: Any) -> Any:
+    """``fn(*args)`` in the measuring child, which takes its own workers with it when killed."""
+    stop_children_on_sigterm()
+    return fn(*args)
 
 
 # --- the corpus: generated once, cached -----------------------------------------------------------
@@ -734,8 +740,23 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
+def stop_children_on_sigterm() -> None:
+    """A process of the benchmark killed (SIGTERM) takes its spawned children with it (the
+    measuring child, its publishing workers): they otherwise run on alone, for minutes at ×16,
+    and skew whatever runs next. (A ``wbe watch`` the child started is not one of them.)"""
+
+    def stop(signum: int, frame: object) -> None:
+        for child in multiprocessing.active_children():
+            child.terminate()
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+
+    signal.signal(signal.SIGTERM, stop)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
+    stop_children_on_sigterm()
     if args.compare and len(args.compare) == 2:
         print_compare(load(args.compare[0]), load(args.compare[1]))
         return 0
