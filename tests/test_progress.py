@@ -20,7 +20,9 @@ from workbook_engine.model import (
 )
 from workbook_engine.pipeline.progress_check import Entries, calendar_locks
 from workbook_engine.progress import (
+    FILLED,
     Cells,
+    FilledCells,
     column_due,
     missing_lines,
     month_key,
@@ -140,6 +142,35 @@ def test_the_located_lines_name_teacher_class_subject_column_and_deadline(setup:
     gk = next(c for c in toan.columns if c.column == "GK")
     names = [s.full_name for s in setup.students_of("6A1")]
     assert students_missing(setup, toan, gk, _values(setup)) == names
+
+
+def test_filled_cells_keep_which_cells_hold_a_value_and_nothing_else() -> None:
+    a, b = SheetKey("6A1", "TOAN", 1), SheetKey("6A2", "TOAN", 1)
+    values = {(a, "HS1", "TX1"): "8,5", (a, "HS2", "TX1"): "  ", (a, "HS2", "GK"): "7",
+              (b, "HS1", "TX1"): "", (b, "HS9", "TX1"): "0"}  # fmt: skip
+    cells = FilledCells.of(values)
+    assert set(cells) == {(a, "HS1", "TX1"), (a, "HS2", "GK"), (b, "HS9", "TX1")}
+    assert len(cells) == 3 and cells[a, "HS2", "GK"] == FILLED
+    assert cells.get((a, "HS2", "TX1")) is None  # blanks are not a value
+    assert cells.get((b, "HS1", "TX1")) is None and cells.get((a, "HS3", "TX1")) is None
+    assert cells.get((b, "HS9", "GK")) is None and cells.get((a, "HS1", "CK")) is None
+    assert cells.get((SheetKey("7A1", "TOAN", 1), "HS1", "TX1")) is None
+    with pytest.raises(KeyError):
+        cells[a, "HS2", "TX1"]
+
+
+def test_progress_on_filled_cells_is_progress_on_the_values(setup: Setup) -> None:
+    values = _values(setup)
+    for day in (date(2025, 10, 9), date(2025, 11, 25), date(2026, 5, 30)):
+        received = {month_key("6A1", 2025, 9, 1)}
+        assert school_progress(setup, day, FilledCells.of(values), received) == school_progress(
+            setup, day, values, received
+        )
+    toan = next(t for t in _progress(setup, date(2025, 11, 25)).teachers if t.code == "GV006")
+    gk = next(c for c in toan.subjects[0].columns if c.column == "GK")
+    assert students_missing(setup, toan.subjects[0], gk, FilledCells.of(values)) == [
+        s.full_name for s in setup.students_of("6A1")
+    ]
 
 
 def test_a_cell_is_required_the_day_after_it_is_due(setup: Setup) -> None:

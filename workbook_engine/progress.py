@@ -28,7 +28,7 @@ Comments are not counted. Nothing here reads a value beyond blank or not: no ave
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -58,6 +58,49 @@ from workbook_engine.results import ATTENDANCE_PREFIX, CONDUCT_CODE, CONDUCT_LEV
 from workbook_engine.rules.primary import TRAITS, test_required
 
 Values = Mapping[tuple[SheetKey, str, str], str]  # (sheet, student, column) → value
+
+FILLED = "x"  # what :class:`FilledCells` gives for a cell that holds a value
+
+
+class FilledCells(Mapping[tuple[SheetKey, str, str], str]):
+    """Which cells hold a value, all progress needs of the ledger's values, held small: a bit
+    mask of students per (sheet, column), so a school's cells fit in megabytes, not the
+    gigabytes a dict of every value takes at district scale. A filled cell reads ``FILLED``;
+    a blank or absent one is missing."""
+
+    def __init__(self, cells: Iterable[tuple[SheetKey, str, str]] = ()) -> None:
+        self._bits: dict[tuple[SheetKey, str], int] = {}
+        self._index: dict[str, dict[str, int]] = {}  # class → student → bit
+        self._columns: dict[str, str] = {}  # one string object per column name
+        for key, student, column in cells:
+            self.add(key, student, column)
+
+    @classmethod
+    def of(cls, values: Values) -> FilledCells:
+        """The cells of ``values`` that hold more than blanks."""
+        return cls(k for k, v in values.items() if (v or "").strip())
+
+    def add(self, key: SheetKey, student: str, column: str) -> None:
+        index = self._index.setdefault(key.class_code, {})
+        bit = index.setdefault(student, len(index))
+        column = self._columns.setdefault(column, column)
+        self._bits[key, column] = self._bits.get((key, column), 0) | (1 << bit)
+
+    def __getitem__(self, cell: tuple[SheetKey, str, str]) -> str:
+        key, student, column = cell
+        bit = self._index.get(key.class_code, {}).get(student)
+        if bit is None or not self._bits.get((key, column), 0) >> bit & 1:
+            raise KeyError(cell)
+        return FILLED
+
+    def __iter__(self) -> Iterator[tuple[SheetKey, str, str]]:
+        for (key, column), bits in self._bits.items():
+            for student, bit in self._index[key.class_code].items():
+                if bits >> bit & 1:
+                    yield key, student, column
+
+    def __len__(self) -> int:
+        return sum(bits.bit_count() for bits in self._bits.values())
 
 
 @dataclass(frozen=True)

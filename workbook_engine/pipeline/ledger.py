@@ -1045,6 +1045,22 @@ class Ledger:
         )
         return {(SheetKey(class_code, r[0], r[1]), r[2], r[3]): r[4] for r in rows}
 
+    def filled_cells(self) -> Iterator[tuple[SheetKey, str, str]]:
+        """Every accepted cell that holds more than blanks, as (sheet, student code, column),
+        streamed class by class (what entry progress counts, without holding the values)."""
+        keys: dict[tuple[str, str, int], SheetKey] = {}
+        rows = self.db.execute(
+            "SELECT class_code, subject_code, semester, student_code, column_name, value"
+            " FROM scores ORDER BY class_code, subject_code, semester"
+        )
+        for class_code, subject, semester, student, column, value in rows:
+            if not value.strip():
+                continue
+            key = keys.get((class_code, subject, semester))
+            if key is None:
+                key = keys[class_code, subject, semester] = SheetKey(class_code, subject, semester)
+            yield key, student, column
+
     def senders(self) -> list[tuple[str, str, str, str]]:
         """Who sent the accepted sheets of each class-subject: (class, subject, teacher, the
         last one's receipt time), oldest sender first."""

@@ -16,6 +16,7 @@ from workbook_engine.model import (
 )
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.progress import (
+    FilledCells,
     HomeroomLine,
     Progress,
     SubjectLine,
@@ -43,11 +44,8 @@ class Entries:
 
 def read_entries(ledger: Ledger, setup: Setup) -> Entries:
     with ledger.reading():
-        values: dict[tuple[SheetKey, str, str], str] = {}
-        for room in setup.classes:  # both levels: a primary class's points too
-            values.update(ledger.scores_of_class(room.code))
         return Entries(
-            values,
+            FilledCells(ledger.filled_cells()),  # both levels: a primary class's points too
             ledger.received_keys(None),
             confirmed_late(setup, ledger.first_received(None)),
             ledger.pending(),
