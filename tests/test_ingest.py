@@ -301,6 +301,18 @@ def test_regression_ingest_never_deletes_files_outside_the_inbox(school: School)
     assert issued.exists()  # the teacher's issued copy in the share stays
 
 
+def test_each_file_is_answered_before_the_next_is_read(school: School) -> None:
+    first = school.fill("6A1", "TOAN", {"D8": 8})
+    second = school.fill("6A1", "NV", {"D8": 7})
+    with school.pipeline() as pipeline:
+        each = pipeline.process_each(sorted([first, second]))
+        done = next(each)
+        assert done.status is Status.ACCEPTED and done.name == sorted([first, second])[0].name
+        assert sorted([first, second])[1].exists()  # not read yet: nothing of it is held
+        assert [o.status for o in each] == [Status.ACCEPTED]
+    assert not first.exists() and not second.exists()
+
+
 def test_regression_sheets_issued_before_the_periods_changed_are_still_accepted(
     school: School,
 ) -> None:

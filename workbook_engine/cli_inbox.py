@@ -114,18 +114,20 @@ def ingest(
         hold_data_dir(data, "wbe ingest"),
         open_pipeline(data, inbox, outbox, day, share) as pipeline,
     ):
-        outcomes = pipeline.process_all(files, after=lambda: after_batch(pipeline))
+        # each file's changes are kept only when they are printed
+        kept = [outcome_json(o) if json_output else o.status for o in pipeline.process_each(files)]
+        after_batch(pipeline)
         if json_output:
             print_json(
                 {
-                    "files": [outcome_json(o) for o in outcomes],
-                    "processed": len(outcomes),
+                    "files": kept,
+                    "processed": len(kept),
                     "rejected": pipeline.rejected,
                     "failed": pipeline.failures,
                 }
             )
         else:
-            out.print(f"Đã xử lí {len(outcomes)} tệp, trả lại {pipeline.rejected}.", markup=False)
+            out.print(f"Đã xử lí {len(kept)} tệp, trả lại {pipeline.rejected}.", markup=False)
         if pipeline.rejected or pipeline.failures:
             raise typer.Exit(1)
 

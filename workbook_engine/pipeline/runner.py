@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date
 from pathlib import Path
 
@@ -115,21 +115,29 @@ class Pipeline:
     ) -> list[Outcome]:
         """Process files (folders are walked for workbooks), then call ``after`` once (the
         caller's publisher: everything school-wide is derived from the ledger afterwards)."""
-        outcomes = []
+        outcomes = list(self.process_each(paths))
+        if after is not None:
+            after()
+        return outcomes
+
+    def process_each(self, paths: Iterable[Path]) -> Iterator[Outcome]:
+        """Process files one by one as :meth:`process_all` does, each outcome yielded as soon
+        as its file is done: a caller keeps what it needs of each, not a burst's every change
+        (15,360 files hold 480 MB of them)."""
         for path in expand(paths):
             if self._working_copy(path):
                 continue
             try:
-                outcomes.append(self.process(path))
+                outcome = self.process(path)
             except Refused:  # answered, never read
                 self.rejected += 1
+                continue
             except Exception:  # one file must never stop the batch; it stays in the inbox
                 self.failures += 1
                 log.exception("%s: lỗi khi xử lí tệp, tệp được giữ lại trong hộp thư",
                               printable(path.name))  # fmt: skip
-        if after is not None:
-            after()
-        return outcomes
+                continue
+            yield outcome
 
 
 def expand(paths: Iterable[Path]) -> list[Path]:
