@@ -223,3 +223,16 @@ def test_version_1_ledger_is_upgraded_in_place_with_its_history_chained(tmp_path
         assert [e.kind for e in ledger.events()] == ["file", "change"]
         assert ledger.verify() is None
         assert [c.reason for c in ledger.changes()] == [""]
+
+
+def test_a_files_changes_are_found_through_an_index_not_by_reading_every_change(
+    tmp_path: Path,
+) -> None:
+    """A burst's file pages ask for the changes of 50 files at a time: a scan of every change
+    each time made publishing grow with the square of the files."""
+    with Ledger.open(tmp_path / "ledger.sqlite") as ledger:
+        plan = ledger.db.execute(
+            "EXPLAIN QUERY PLAN SELECT * FROM changes WHERE file_id IN (1, 2)"
+        ).fetchall()
+    details = " ".join(str(row[-1]) for row in plan)
+    assert "changes_by_file" in details and "SCAN" not in details, details

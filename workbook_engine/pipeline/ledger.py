@@ -158,6 +158,10 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "locks of some columns only (after the monthly progress check): their names",
         "ALTER TABLE locks ADD COLUMN columns TEXT",
     ),
+    (
+        "each file's changes found without reading every change (its page, a repeat's answer)",
+        "CREATE INDEX changes_by_file ON changes (file_id)",
+    ),
 )
 
 # Columns added to a chained table after rows were chained: NULL (an older row) is left out of
