@@ -28,7 +28,7 @@ from workbook_engine.render.books.batch import (
     shared,
 )
 from workbook_engine.render.books.hocba import Share, share_of
-from workbook_engine.render.books.pdf_parts import join_pdfs
+from workbook_engine.render.pdf_chunks import join_pdfs
 
 DemoYear = tuple[DataDir, Path, DemoResult]  # the session's ``demo_year`` (tests/conftest.py)
 runner = CliRunner()

@@ -4,13 +4,15 @@ look-ups that tolerate a setup changed since the ledger was written, and the wri
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterator
+import tempfile
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
 
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.io.cells import format_time
@@ -18,12 +20,22 @@ from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.kinds.score import NOTE_HEADER, NOTE_KEY
 from workbook_engine.io.sheet_base import SEMESTER_NAMES
 from workbook_engine.model import Setup, SheetKey, Subject, Teacher
+from workbook_engine.render.pdf_chunks import (
+    chunks,
+    cut,
+    join_pdfs,
+    numbered,
+    places,
+    title_of,
+    whole,
+)
 from workbook_engine.render.stack_room import with_room
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 BLANK = "(trống)"
 UNKNOWN = "(không rõ)"
+CHUNK_PIECES = 10  # a PDF with this many places to cut at or more is laid out in chunks
 COLUMN_NAMES = {"GK": "Đánh giá giữa kì", "CK": "Đánh giá cuối kì"}
 
 ENV = Environment(
@@ -34,6 +46,10 @@ ENV = Environment(
     lstrip_blocks=True,
     keep_trailing_newline=True,
 )
+
+
+ENV.globals["cut"] = lambda close="", reopen="": Markup(cut(close, reopen))
+ENV.globals["ROWS_PER_PIECE"] = 50  # a long table may be cut after so many rows
 
 
 def render(template: str, **context: Any) -> str:
@@ -133,8 +149,9 @@ class Directory:
 
 
 def write_html(path: Path, html: str) -> Path:
+    """``html`` written atomically, as one document (no places to cut it at: :func:`write_pdf`)."""
     with atomic_path(Path(path)) as tmp:
-        tmp.write_text(html, encoding="utf-8")
+        tmp.write_text(whole(html), encoding="utf-8")
     return Path(path)
 
 
@@ -154,14 +171,41 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def write_pdf(path: Path, html: str) -> Path:
+def write_pdf(path: Path, html: str, per_chunk: int = CHUNK_PIECES) -> Path:
     """Lay ``html`` out with weasyprint and write the PDF atomically (the collector paused,
-    room on the frame stack: :func:`gc_paused`, :mod:`~workbook_engine.render.stack_room`)."""
+    room on the frame stack: :func:`gc_paused`, :mod:`~workbook_engine.render.stack_room`);
+    a document with ``per_chunk`` places to cut at or more is laid out a chunk of that many
+    pieces at a time (:mod:`~workbook_engine.render.pdf_chunks`)."""
     # imported here: weasyprint loads pango and takes a while, and most commands never print
     import weasyprint
 
     path = Path(path)
-    document = weasyprint.HTML(string=html, base_url=str(path.parent.resolve()))
+    base = str(path.parent.resolve())
+    if places(html) >= per_chunk:
+        return _write_chunked(path, chunks(html, per_chunk), base, title_of(html))
+    document = weasyprint.HTML(string=whole(html), base_url=base)
     with gc_paused(), atomic_path(path) as tmp:
         with_room(document.write_pdf, tmp)  # laid out and drawn with room on the frame stack
     return path
+
+
+def _write_chunked(path: Path, documents: Sequence[str], base: str, title: str) -> Path:
+    import weasyprint
+
+    counts = []
+    for document in documents:  # first their pages are counted, one chunk in memory at a time
+        with gc_paused():
+            counts.append(
+                len(with_room(weasyprint.HTML(string=document, base_url=base).render).pages)
+            )
+    with tempfile.TemporaryDirectory(prefix="wbe-pdf-") as folder:
+        sources, first = [], 1
+        for number, (document, count) in enumerate(zip(documents, counts, strict=True)):
+            source = Path(folder) / f"{number:04d}.pdf"
+            laid = weasyprint.HTML(string=numbered(document, first, sum(counts)), base_url=base)
+            with gc_paused():
+                with_room(laid.write_pdf, source)
+            del laid
+            sources.append(source)
+            first += count
+        return join_pdfs(sources, path, title)

@@ -40,9 +40,10 @@ from workbook_engine.model import SUMMER, ClassRoom, Role, Setup, SheetKey, Stud
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results, class_values
-from workbook_engine.render.books.pdf_parts import Part, join_pdfs, write_parts
+from workbook_engine.render.books.pdf_parts import Part, write_parts
 from workbook_engine.render.common import TEMPLATES, date_text, day_of, gc_paused, render
 from workbook_engine.render.correction_record import place_date
+from workbook_engine.render.pdf_chunks import join_pdfs
 from workbook_engine.render.stack_room import with_room
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
 from workbook_engine.rules import Level, Outcome

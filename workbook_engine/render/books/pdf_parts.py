@@ -5,7 +5,7 @@ writing the class's PDF and then each student's pages of the same document drew 
 twice (a third of a class's học bạ). Here the document is written once, and each student's PDF
 is cut from that PDF (pypdf copies the pages as drawn, with the fonts they use): the same pages,
 about ten times faster. A class laid out in shares on several cores is joined back into one
-PDF by :func:`join_pdfs`.
+PDF by :func:`~workbook_engine.render.pdf_chunks.join_pdfs`.
 """
 
 from __future__ import annotations
@@ -62,25 +62,6 @@ def write_parts(
             tmp.write_bytes(data)
         written.append(whole[0])
     return written
-
-
-def join_pdfs(sources: Sequence[Path], target: Path, title: str) -> Path:
-    """The PDFs ``sources`` one after the other, outlines included, as ``target`` titled
-    ``title`` (the other document information taken from the first), written atomically."""
-    import pypdf
-
-    writer = pypdf.PdfWriter()
-    info: dict[str, str] = {}
-    for source in sources:
-        reader = pypdf.PdfReader(source)
-        if not info:
-            info = {str(k): str(v) for k, v in (reader.metadata or {}).items()}
-        writer.append(reader)
-    info["/Title"] = title
-    writer.add_metadata(info)
-    with atomic_path(target) as tmp, tmp.open("wb") as out:
-        writer.write(out)
-    return target
 
 
 def _pdf(document: Document, title: str) -> bytes:
