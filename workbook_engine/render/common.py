@@ -173,39 +173,37 @@ def gc_paused() -> Iterator[None]:
 
 def write_pdf(path: Path, html: str, per_chunk: int = CHUNK_PIECES) -> Path:
     """Lay ``html`` out with weasyprint and write the PDF atomically (the collector paused,
-    room on the frame stack: :func:`gc_paused`, :mod:`~workbook_engine.render.stack_room`);
+    room on the frame stack: :func:`gc_paused`, :mod:`~workbook_engine.render.stack_room`;
+    the lean user-agent stylesheet: :mod:`~workbook_engine.render.lean_html`);
     a document with ``per_chunk`` places to cut at or more is laid out a chunk of that many
     pieces at a time (:mod:`~workbook_engine.render.pdf_chunks`)."""
     # imported here: weasyprint loads pango and takes a while, and most commands never print
-    import weasyprint
+    from workbook_engine.render.lean_html import LeanHTML
 
     path = Path(path)
     base = str(path.parent.resolve())
     if places(html) >= per_chunk:
         return _write_chunked(path, chunks(html, per_chunk), base, title_of(html))
-    document = weasyprint.HTML(string=whole(html), base_url=base)
+    document = LeanHTML(string=whole(html), base_url=base)
     with gc_paused(), atomic_path(path) as tmp:
         with_room(document.write_pdf, tmp)  # laid out and drawn with room on the frame stack
     return path
 
 
 def _write_chunked(path: Path, documents: Sequence[str], base: str, title: str) -> Path:
-    import weasyprint
+    from workbook_engine.render.lean_html import LeanHTML
 
     counts = []
     for document in documents:  # first their pages are counted, one chunk in memory at a time
         with gc_paused():
-            counts.append(
-                len(with_room(weasyprint.HTML(string=document, base_url=base).render).pages)
-            )
+            counts.append(len(with_room(LeanHTML(string=document, base_url=base).render).pages))
     with tempfile.TemporaryDirectory(prefix="wbe-pdf-") as folder:
         sources, first = [], 1
         for number, (document, count) in enumerate(zip(documents, counts, strict=True)):
             source = Path(folder) / f"{number:04d}.pdf"
-            laid = weasyprint.HTML(string=numbered(document, first, sum(counts)), base_url=base)
+            laid = LeanHTML(string=numbered(document, first, sum(counts)), base_url=base)
             with gc_paused():
                 with_room(laid.write_pdf, source)
-            del laid
             sources.append(source)
             first += count
         return join_pdfs(sources, path, title)
