@@ -186,9 +186,10 @@ def test_the_html_escapes_names_and_gives_each_student_a_page_group(small_school
     records = [record_of(small_school, hostile, {}), record_of(small_school, result, {})]
     html = render_hocba_html(records)
     assert "<b>An</b>" not in html and "&lt;b&gt;An&lt;/b&gt;" in html
-    assert html.count('<section class="book-part" id="hb-') == 2
-    assert 'id="hb-end-1"' in html and 'id="hb-end-2"' in html
-    assert 'target-counter("#hb-end-2", page)' in html
+    assert html.count('<section class="book-part" ') == 2
+    assert 'id="hb-pages-2"' in html and 'id="hb-end-1"' in html and 'id="hb-end-2"' in html
+    assert '#hb-pages-2 { string-set: hb-pages target-counter("#hb-end-2", page); }' in html
+    assert 'id="hb-1"' not in html and "style=" not in html  # styles shared between records
 
 
 # --- the demo's year, rendered and read back ------------------------------------------------------
