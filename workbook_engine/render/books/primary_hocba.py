@@ -48,7 +48,7 @@ from workbook_engine.render.books.hocba import (
 )
 from workbook_engine.render.books.pdf_parts import Part, write_parts
 from workbook_engine.render.books.primary_summary import TRAIT_ORDER
-from workbook_engine.render.common import date_text, gc_paused, render
+from workbook_engine.render.common import compact, date_text, gc_paused, render
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.rules.primary import AssessmentPoint, OverallResult
 
@@ -201,7 +201,7 @@ def class_records(
 
 
 def render_primary_hocba_html(records: Sequence[PupilRecord]) -> str:
-    return render("primary_hocba.html.j2", records=records)
+    return compact(render("primary_hocba.html.j2", records=records))
 
 
 def lay_out(records: Sequence[PupilRecord]) -> tuple[Document, list[list[Page]]]:
