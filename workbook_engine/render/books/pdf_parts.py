@@ -51,10 +51,11 @@ def write_parts(
     data = _pdf(document, title)
     reader = pypdf.PdfReader(io.BytesIO(data))
     index = {id(page): number for number, page in enumerate(document.pages)}
+    outline = _outline(reader)
     written = []
     for part in parts:
         numbers = [index[id(page)] for page in part.pages]
-        written.append(_write_part(reader, numbers, part))
+        written.append(_write_part(reader, numbers, part, outline))
         if each is not None:
             each()
     if whole is not None:
@@ -74,7 +75,21 @@ def _pdf(document: Document, title: str) -> bytes:
         metadata.title = shown
 
 
-def _write_part(reader: PdfReader, numbers: Sequence[int], part: Part) -> Path:
+def _outline(reader: PdfReader) -> list[tuple[str, int | None]]:
+    """The top-level entries of the PDF's outline: (title, page number), read once for all
+    the parts (pypdf reads the outline again each time it is asked)."""
+    import pypdf
+
+    return [
+        (str(item.title), reader.get_destination_page_number(item))
+        for item in reader.outline
+        if isinstance(item, pypdf.generic.Destination)
+    ]
+
+
+def _write_part(
+    reader: PdfReader, numbers: Sequence[int], part: Part, outline: Sequence[tuple[str, int | None]]
+) -> Path:
     import pypdf
 
     writer = pypdf.PdfWriter()
@@ -84,11 +99,9 @@ def _write_part(reader: PdfReader, numbers: Sequence[int], part: Part) -> Path:
     info["/Title"] = part.title
     writer.add_metadata(info)
     place = {number: i for i, number in enumerate(numbers)}
-    for item in reader.outline:  # the top-level entries whose page is in the part
-        if isinstance(item, pypdf.generic.Destination):
-            page = reader.get_destination_page_number(item)
-            if page in place:
-                writer.add_outline_item(title=str(item.title), page_number=place[page])
+    for title, page in outline:  # the top-level entries whose page is in the part
+        if page in place:
+            writer.add_outline_item(title=title, page_number=place[page])
     with atomic_path(part.path) as tmp, tmp.open("wb") as out:
         writer.write(out)
     return part.path
