@@ -190,7 +190,7 @@ def write_pdf(path: Path, html: str, per_chunk: int = CHUNK_PIECES) -> Path:
     a document with ``per_chunk`` places to cut at or more is laid out a chunk of that many
     pieces at a time (:mod:`~workbook_engine.render.pdf_chunks`)."""
     # imported here: weasyprint loads pango and takes a while, and most commands never print
-    from workbook_engine.render.lean_html import LeanHTML
+    from workbook_engine.render.lean_html import LeanHTML, font_config
 
     path = Path(path)
     base = str(path.parent.resolve())
@@ -198,7 +198,8 @@ def write_pdf(path: Path, html: str, per_chunk: int = CHUNK_PIECES) -> Path:
         return _write_chunked(path, chunks(html, per_chunk), base, title_of(html))
     document = LeanHTML(string=whole(html), base_url=base)
     with gc_paused(), atomic_path(path) as tmp:
-        with_room(document.write_pdf, tmp)  # laid out and drawn with room on the frame stack
+        # laid out and drawn with room on the frame stack
+        with_room(document.write_pdf, tmp, font_config=font_config())
     return path
 
 

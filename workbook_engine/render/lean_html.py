@@ -24,6 +24,7 @@ from typing import Any
 import weasyprint
 import weasyprint.html
 from weasyprint.css.counters import CounterStyle
+from weasyprint.text.fonts import FontConfiguration
 
 # the universal pseudo-element rules of html5_ua.css, each on a line of its own
 _MARKER = re.compile(r"^::marker \{", re.MULTILINE)
@@ -53,3 +54,11 @@ class LeanHTML(weasyprint.HTML):
         lean = lean_ua_stylesheet()
         html5 = getattr(weasyprint.html, "UA_STYLESHEET", None)  # the one read from html5_ua.css
         return [lean if lean is not None and sheet is html5 else sheet for sheet in sheets]
+
+
+@functools.cache
+def font_config() -> FontConfiguration:
+    """One font configuration for every document of the process (weasyprint makes one per
+    document otherwise): the fonts pango loaded, and what it cached of them, serve the next
+    document too. A class book took about 4 % less CPU (the sum of 24 books in one process)."""
+    return FontConfiguration()

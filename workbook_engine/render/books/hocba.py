@@ -416,9 +416,10 @@ def lay_out(records: Sequence[StudentRecord]) -> tuple[Document, list[list[Page]
 def split_records(html: str, count: int, end_mark: str) -> tuple[Document, list[list[Page]]]:
     """``html`` holding ``count`` records, each closed by an anchor ``<end_mark><n>``, laid out
     as one document, and each record's pages (weasyprint imported here: it takes a while)."""
-    from workbook_engine.render.lean_html import LeanHTML
+    from workbook_engine.render.lean_html import LeanHTML, font_config
 
-    document = with_room(LeanHTML(string=html, base_url=str(TEMPLATES)).render)
+    html_document = LeanHTML(string=html, base_url=str(TEMPLATES))
+    document = with_room(html_document.render, font_config=font_config())
     ends = {f"{end_mark}{i}" for i in range(1, count + 1)}
     parts: list[list[Page]] = [[]]
     for page in document.pages:
