@@ -204,19 +204,20 @@ def write_pdf(path: Path, html: str, per_chunk: int = CHUNK_PIECES) -> Path:
 
 
 def _write_chunked(path: Path, documents: Sequence[str], base: str, title: str) -> Path:
-    from workbook_engine.render.lean_html import LeanHTML
+    from workbook_engine.render.lean_html import LeanHTML, font_config
 
     counts = []
     for document in documents:  # first their pages are counted, one chunk in memory at a time
+        laid = LeanHTML(string=document, base_url=base)
         with gc_paused():
-            counts.append(len(with_room(LeanHTML(string=document, base_url=base).render).pages))
+            counts.append(len(with_room(laid.render, font_config=font_config()).pages))
     with tempfile.TemporaryDirectory(prefix="wbe-pdf-") as folder:
         sources, first = [], 1
         for number, (document, count) in enumerate(zip(documents, counts, strict=True)):
             source = Path(folder) / f"{number:04d}.pdf"
             laid = LeanHTML(string=numbered(document, first, sum(counts)), base_url=base)
             with gc_paused():
-                with_room(laid.write_pdf, source)
+                with_room(laid.write_pdf, source, font_config=font_config())
             sources.append(source)
             first += count
         return join_pdfs(sources, path, title)
