@@ -6,7 +6,9 @@ may be cut (:func:`cut`, between class sections, every so many table rows); a do
 such places is laid out in chunks of them, each written as a PDF and the PDFs joined, so that
 memory holds one chunk. Each chunk is laid out twice: first to count its pages, then with its
 pages numbered from where the chunk before ended and the whole document's page count
-(:func:`numbered`), so that «Trang x/y» reads as in one document.
+(:func:`numbered`), so that «Trang x/y» reads as in one document. The price: each chunk starts
+on a page of its own (a partly filled page more per chunk) and the two passes take about 1.8×
+the time of one (960 files: 454 → 263 MB, 9 → 16 s; 3,840 files: 1,399 → 302 MB, 36 → 67 s).
 """
 
 from __future__ import annotations
