@@ -87,11 +87,19 @@ class FilledCells(Mapping[tuple[SheetKey, str, str], str]):
         self._bits[key, column] = self._bits.get((key, column), 0) | (1 << bit)
 
     def __getitem__(self, cell: tuple[SheetKey, str, str]) -> str:
+        found = self.get(cell)
+        if found is None:
+            raise KeyError(cell)
+        return found
+
+    def get(self, cell: tuple[SheetKey, str, str], default: str | None = None) -> str | None:  # type: ignore[override]
+        """``FILLED`` or ``default``, without raising for a blank cell (progress asks mostly
+        about blanks early in a semester)."""
         key, student, column = cell
         bit = self._index.get(key.class_code, {}).get(student)
-        if bit is None or not self._bits.get((key, column), 0) >> bit & 1:
-            raise KeyError(cell)
-        return FILLED
+        if bit is not None and self._bits.get((key, column), 0) >> bit & 1:
+            return FILLED
+        return default
 
     def __iter__(self) -> Iterator[tuple[SheetKey, str, str]]:
         for (key, column), bits in self._bits.items():
