@@ -11,12 +11,13 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from workbook_engine.model import Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
 from workbook_engine.pipeline.runner import Pipeline
-from workbook_engine.render.publish import publish
+from workbook_engine.render.publish import MASTER_NAME, class_master_path, publish
 from workbook_engine.share import ShareLayout
 
 
@@ -125,3 +126,29 @@ class School:
                 paths or [self.inbox],
                 after=lambda: publish(pipeline.ledger, self.setup, self.outbox),
             )
+
+
+def master_sheet(outbox: Path, class_code: str) -> Worksheet:
+    """A class's sheet of the published master (the class's own workbook, ``lop/6A1.xlsx``)."""
+    return openpyxl.load_workbook(class_master_path(outbox, class_code))[class_code]
+
+
+def master_values(outbox: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every sheet of the published master, values only: ``master.xlsx``'s under their names,
+    each class workbook's as ``"6A1"`` (its class sheet) and ``"6A1/Nhận xét"``."""
+    found: dict[str, list[tuple[object, ...]]] = {}
+    paths = [
+        Path(outbox) / MASTER_NAME,
+        *sorted(class_master_path(outbox, "x").parent.glob("*.xlsx")),
+    ]
+    for path in paths:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        for ws in book.worksheets:
+            name = (
+                ws.title
+                if path.name == MASTER_NAME or ws.title == path.stem
+                else f"{path.stem}/{ws.title}"
+            )
+            found[name] = [tuple(row) for row in ws.iter_rows(values_only=True)]
+        book.close()
+    return found

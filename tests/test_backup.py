@@ -19,11 +19,10 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import OCTOBER, School
+from tests.helpers import OCTOBER, School, master_values
 from tests.test_cli_imports import LOADED, run_python
 from workbook_engine.cli import app
 from workbook_engine.errors import WorkbookEngineError
@@ -164,9 +163,7 @@ def test_backup_verify_restore_gives_back_the_same_school(
         with Ledger.open_readonly(data.ledger) as ledger:
             done = publish(ledger, received.setup, tmp_path / folder, OCTOBER)
         assert done.master is not None
-        book = openpyxl.load_workbook(done.master, read_only=True)
-        masters.append({ws.title: list(ws.iter_rows(values_only=True)) for ws in book.worksheets})
-        book.close()
+        masters.append(master_values(tmp_path / folder))
     assert masters[0] == masters[1] and len(masters[0]["6A1"]) > 5
 
 

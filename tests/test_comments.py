@@ -15,6 +15,7 @@ from workbook_engine.model import ExemptionScope, SheetKey
 from workbook_engine.pipeline.ingest import Outcome, Status, three_way
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.common import column_name
+from workbook_engine.render.publish import class_master_path
 
 TOAN = SheetKey("6A1", "TOAN", 1)
 # 6A1 Toán: 4 TX in D..G, GK H, CK I, ĐTBmhk J, Nhận xét K; the first student on row 8
@@ -46,8 +47,8 @@ def test_a_filled_comment_is_stored_and_shown_in_the_master(commented: School) -
     with Ledger.open(school.data.ledger) as ledger:
         assert ledger.scores(TOAN)[(student, NOTE_KEY)] == FIRST
         assert ledger.verify() is None
-    master = openpyxl.load_workbook(school.outbox / "master.xlsx")
-    assert master.sheetnames[-2:] == [NOTES_SHEET, LOG_SHEET]
+    master = openpyxl.load_workbook(class_master_path(school.outbox, "6A1"))
+    assert master.sheetnames == ["6A1", NOTES_SHEET]  # the class's workbook
     notes = master[NOTES_SHEET]
     assert [c.value for c in notes[4]] == [
         "Lớp", "Mã học sinh", "Họ và tên", "Môn", "Học kì", NOTE_HEADER,
@@ -80,7 +81,7 @@ def test_changing_an_accepted_comment_merges_and_is_logged(commented: School) ->
     rows = [[c.value for c in log[r]][8:12] for r in range(5, log.max_row + 1)]
     assert [NOTE_HEADER, FIRST, SECOND, "Đã cập nhật"] in rows
     assert [NOTE_HEADER, None, FIRST, "Đã cập nhật"] in rows
-    notes = openpyxl.load_workbook(school.outbox / "master.xlsx")[NOTES_SHEET]
+    notes = openpyxl.load_workbook(class_master_path(school.outbox, "6A1"))[NOTES_SHEET]
     assert notes["F5"].value == SECOND
     folder = school.share.receipts(outcome.teacher_code)
     pages = [page.read_text("utf-8") for page in folder.glob("*.html")]
@@ -95,7 +96,7 @@ def test_clearing_an_accepted_comment_merges(commented: School) -> None:
     with Ledger.open(school.data.ledger) as ledger:
         assert (first_student(school), NOTE_KEY) not in ledger.scores(TOAN)
         assert not ledger.pending()
-    notes = openpyxl.load_workbook(school.outbox / "master.xlsx")[NOTES_SHEET]
+    notes = openpyxl.load_workbook(class_master_path(school.outbox, "6A1"))[NOTES_SHEET]
     assert notes.max_row == 4  # the headings only
 
 

@@ -1,4 +1,4 @@
-"""The demo plays the whole school year: after it, ``outbox/master.xlsx`` shows a computed year
+"""The demo plays the whole school year: after it, the master (``outbox/lop/``) shows a year
 result for every student, and the year's story is there (re-exams, one student kept back for
 absences, one summer training, awards), the rest promoted; the change log verifies."""
 
@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.helpers import master_values
 from workbook_engine.demo.run import DemoResult
 from workbook_engine.io.master_workbook import (
     HEADER_ROWS,
@@ -36,18 +37,17 @@ ABSENT = (("Số buổi nghỉ", "P"), ("Số buổi nghỉ", "K"))
 DemoYear = tuple[DataDir, Path, DemoResult]  # the session's ``demo_year`` (tests/conftest.py)
 
 
-def summaries(master: Path, classes: list[str]) -> dict[str, dict[tuple[str, str], object]]:
+def summaries(outbox: Path, classes: list[str]) -> dict[str, dict[tuple[str, str], object]]:
     """Student code → the «Tổng hợp» block of their row, keyed by (group, heading)."""
-    book = openpyxl.load_workbook(master, read_only=True)
+    sheets = master_values(outbox)
     found: dict[str, dict[tuple[str, str], object]] = {}
     for code in classes:
-        rows = [list(r) for r in book[code].iter_rows(values_only=True)]
+        rows = [list(r) for r in sheets[code]]
         start = rows[3].index(SUMMARY_TITLE)  # the block titles' row
         assert rows[HEADER_ROWS - 1][start : start + len(HEADS)] == [h for _, h in HEADS]
         for row in rows[HEADER_ROWS:]:
             if row[1] is not None:
                 found[str(row[1])] = dict(zip(HEADS, row[start : start + len(HEADS)], strict=True))
-    book.close()
     return found
 
 
@@ -56,7 +56,7 @@ def test_every_student_has_a_computed_year_result(
 ) -> None:
     _, outbox, result = demo_year
     setup = result.setup
-    rows = summaries(outbox / "master.xlsx", [room.code for room in setup.classes])
+    rows = summaries(outbox, [room.code for room in setup.classes])
     assert sorted(rows) == sorted(s.code for s in setup.students)
     levels = {level.value for level in Level}
     for code, row in rows.items():
@@ -78,7 +78,7 @@ def test_every_student_has_a_computed_year_result(
 def test_the_years_story_ends_as_drawn(demo_year: DemoYear) -> None:
     _, outbox, result = demo_year
     setup, cohort = result.setup, result.cohort
-    rows = summaries(outbox / "master.xlsx", [room.code for room in setup.classes])
+    rows = summaries(outbox, [room.code for room in setup.classes])
     proposals = {code: str(row[PROPOSAL]) for code, row in rows.items()}
     assert len(cohort.failing) >= 2 and cohort.kept_back and cohort.training and cohort.strong
     class_of = {s.code: s.class_code for s in setup.students}

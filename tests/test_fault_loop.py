@@ -15,10 +15,9 @@ import sys
 import time
 from pathlib import Path
 
-import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, School
+from tests.helpers import OCTOBER, School, master_values
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.publish import publish
 from workbook_engine.rules import AssessmentMode
@@ -62,14 +61,6 @@ def drop(path: Path, staging: Path, inbox: Path) -> None:
     partial = target.with_suffix(".part")
     shutil.copyfile(path, partial)
     os.replace(partial, target)
-
-
-def values(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    book = openpyxl.load_workbook(path, read_only=True)
-    try:
-        return {ws.title: [tuple(r) for r in ws.iter_rows(values_only=True)] for ws in book}
-    finally:
-        book.close()
 
 
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
@@ -117,6 +108,6 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(
         assert len(cells) == len(set(cells)), "a change recorded twice"
         rebuilt = tmp_path / "rebuilt"
         publish(ledger, school.setup, rebuilt, OCTOBER)
-    assert values(school.outbox / "master.xlsx") == values(rebuilt / "master.xlsx")
+    assert master_values(school.outbox) == master_values(rebuilt)
     leftovers = [p for p in tmp_path.rglob(".*") if TEMPORARY.match(p.name)]
     assert leftovers == [], "temporary files left by a killed run"

@@ -11,7 +11,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import School
+from tests.helpers import School, master_sheet
 from workbook_engine.io.class_sheets import conduct_identity
 from workbook_engine.io.identity import load_or_create_secret
 from workbook_engine.io.kind_sheet import write_sheet
@@ -84,7 +84,7 @@ def test_conduct_levels_are_stored_and_shown_in_the_master(school: School) -> No
         drop(school, issued, {"D8": "Khá", "E8": "Cần cố gắng hơn", "D9": "tốt"}, teacher)
     )
     assert accepted.status is Status.ACCEPTED
-    master = openpyxl.load_workbook(school.outbox / "master.xlsx")["6A1"]
+    master = master_sheet(school.outbox, "6A1")
     start = next(c.column for c in master[4] if c.value == "Rèn luyện")
     assert [master.cell(r, start).value for r in (5, 6, 7, 8)] == [
         "Học kì I", "KQRL", "Khá", "Tốt"

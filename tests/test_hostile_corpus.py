@@ -13,10 +13,10 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import openpyxl
 import pytest
 
 from tests.helpers import OCTOBER, School
+from tests.helpers import master_values as every_master_value
 from tests.hostile_corpus import ANSWER, CASES, LEDGER, Case
 from workbook_engine.errors import CATALOGUE
 from workbook_engine.io.master_workbook import LOG_SHEET
@@ -56,18 +56,12 @@ CHAIN = "Mã kiểm tra chuỗi nhật ký"  # the log sheet quotes the chain he
 
 
 def master_values(outbox: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every value of master.xlsx but the quoted chain head (compared with the ledger's)."""
-    book = openpyxl.load_workbook(outbox / "master.xlsx", read_only=True, data_only=True)
-    try:
-        return {
-            ws.title: [
-                tuple(CHAIN if str(v).startswith(CHAIN) else v for v in row)
-                for row in ws.iter_rows(values_only=True)
-            ]
-            for ws in book
-        }
-    finally:
-        book.close()
+    """Every value of the master (master.xlsx and every class's workbook) but the quoted chain
+    head (compared with the ledger's)."""
+    return {
+        name: [tuple(CHAIN if str(v).startswith(CHAIN) else v for v in row) for row in rows]
+        for name, rows in every_master_value(outbox).items()
+    }
 
 
 def state(school: School) -> State:

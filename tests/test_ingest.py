@@ -14,7 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, SCORE, School, soffice_convert
+from tests.helpers import OCTOBER, SCORE, School, master_sheet, soffice_convert
 from workbook_engine.io.feedback import SUMMARY_SHEET
 from workbook_engine.io.identity import IDENTITY_SHEET
 from workbook_engine.io.master_workbook import LOG_SHEET
@@ -129,7 +129,7 @@ def test_good_file_merges_and_the_same_file_twice_is_a_no_op(school: School) -> 
         assert len(ledger.files()) == 1
         assert len(ledger.changes()) == 6
     master = openpyxl.load_workbook(school.outbox / "master.xlsx")
-    row = [c.value for c in master["6A1"][7]]
+    row = [c.value for c in master_sheet(school.outbox, "6A1")[7]]
     # TOAN block: (8.5+7.5+9+7.8 + 2*6 + 3*10)/9 = 74.8/9 = 8.31 → 8.3
     assert 8.3 in row
     (month,) = (school.outbox / "nhat-ky").glob("*/6A1.xlsx")  # one log per month and class

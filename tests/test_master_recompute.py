@@ -1,4 +1,4 @@
-"""The acceptance test of the year's results: after the demo, ``outbox/master.xlsx`` shows a
+"""The acceptance test of the year's results: after the demo, the master (``outbox/lop/``) shows a
 computed result for every student, and every one of them is recomputed here from the cells of
 that same workbook with the rules module alone (never through ``workbook_engine.results``).
 
@@ -21,9 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-import openpyxl
 import pytest
 
+from tests.helpers import master_values
 from workbook_engine.demo.run import RESULTS_DAY, DemoResult
 from workbook_engine.io.kinds.homeroom import ConductKind
 from workbook_engine.io.master_workbook import (
@@ -338,11 +338,11 @@ def test_every_students_results_are_recomputed_from_the_masters_cells(
 ) -> None:
     data, outbox, result = demo_year
     setup = result.setup
-    book = openpyxl.load_workbook(outbox / "master.xlsx", read_only=True)
+    sheets = master_values(outbox)
     checked: list[Checked] = []
     with Ledger.open(data.ledger) as ledger:
         for room in setup.classes:
-            sheet = ClassSheet.read([list(r) for r in book[room.code].iter_rows(values_only=True)])
+            sheet = ClassSheet.read([list(r) for r in sheets[room.code]])
             students = setup.students_of(room.code)
             assert sorted(sheet.rows) == sorted(s.code for s in students), room.code
             subjects = setup.subjects_of_grade(room.grade)
@@ -354,7 +354,6 @@ def test_every_students_results_are_recomputed_from_the_masters_cells(
                     if who == student.code and key.semester == SUMMER
                 }
                 checked.append(check_student(setup, sheet, student.code, subjects, summer_values))
-    book.close()
     # not vacuous: every student's year is computed (the demo's intent), the summer is there;
     # the final outcome of every student once the summer's results are in, else of the others
     assert all(c.year for c in checked)
@@ -369,15 +368,15 @@ def test_the_summary_sheet_counts_the_class_sheets_final_outcomes(demo_year: Dem
     for the summer's results)."""
     _, outbox, result = demo_year
     setup = result.setup
-    book = openpyxl.load_workbook(outbox / "master.xlsx", read_only=True)
-    rows = [list(r) for r in book[SUMMARY_SHEET].iter_rows(values_only=True)]
+    sheets = master_values(outbox)
+    rows = [list(r) for r in sheets[SUMMARY_SHEET]]
     group = rows[3].index(FINAL[0])
     assert rows[4][group] == FINAL[1]
     assert rows[5][group : group + 3] == ["Lên lớp", "Ở lại lớp", "Chờ kết quả hè"]
     counts = {r[0]: r[group : group + 3] for r in rows[6:]}
     total = [0, 0, 0]
     for room in setup.classes:
-        sheet = ClassSheet.read([list(r) for r in book[room.code].iter_rows(values_only=True)])
+        sheet = ClassSheet.read([list(r) for r in sheets[room.code]])
         finals = Counter(sheet.summary(s, FINAL) for s in sheet.rows)
         waiting = sum(
             1
@@ -387,6 +386,5 @@ def test_the_summary_sheet_counts_the_class_sheets_final_outcomes(demo_year: Dem
         expected = [finals[FINALS[0]], finals[FINALS[1]], waiting]
         assert counts[room.code] == expected, room.code
         total = [a + b for a, b in zip(total, expected, strict=True)]
-    book.close()
     assert counts["Toàn trường"] == total
     assert sum(total) == len(setup.students)  # every student's year is computed

@@ -15,7 +15,7 @@ import pytest
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from tests.helpers import OCTOBER, School
+from tests.helpers import OCTOBER, School, master_sheet
 from workbook_engine.io.master_workbook import (
     SUMMARY_SHEET,
     SUMMARY_TITLE,
@@ -23,8 +23,10 @@ from workbook_engine.io.master_workbook import (
     class_table,
     missing_text,
     proposal_text,
+    write_class_master,
     write_master,
 )
+from workbook_engine.io.master_workbook import summary_row as master_row
 from workbook_engine.model import Setup, SheetKey
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger
@@ -149,6 +151,10 @@ def master(school: School) -> openpyxl.Workbook:
     return openpyxl.load_workbook(school.outbox / "master.xlsx")
 
 
+def class_sheet(school: School, code: str = CLASS) -> Worksheet:
+    return master_sheet(school.outbox, code)
+
+
 def block_start(ws: Worksheet, title: str) -> int:
     """1-based first column of the block titled ``title`` (merged over row 4)."""
     return next(c.column for c in ws[4] if c.value == title)
@@ -160,7 +166,7 @@ def summary_row(ws: Worksheet, row: int) -> list[Any]:
 
 
 def test_the_class_sheet_ends_with_each_students_results(semester: School) -> None:
-    ws = master(semester)[CLASS]
+    ws = class_sheet(semester)
     start = block_start(ws, SUMMARY_TITLE)
     assert start + len(SUMMARY_HEADS) - 1 == ws.max_column  # the last block
     assert [ws.cell(5, start + i).value for i in (0, 2, 5, 8, 10, 13, 14)] == [
@@ -221,7 +227,7 @@ def test_the_results_are_recomputed_from_the_masters_own_cells(semester: School)
     «Tổng hợp» block; absences summed from the attendance blocks' month cells (and against the
     ledger's marks)."""
     setup = semester.setup
-    ws = master(semester)[CLASS]
+    ws = class_sheet(semester)
     subjects = setup.subjects_of_grade(setup.class_by_code(CLASS).grade)
     conduct = block_start(ws, "Rèn luyện")
     attendance = block_start(ws, "Điểm danh HKI")
@@ -281,7 +287,7 @@ def test_the_class_sheet_shows_each_months_attendance(semester: School) -> None:
     """Before the «Tổng hợp» block, a block per semester gives each student's P and K of every
     month (January in both, each semester's own); 0 once the month is in (January's sheet stored
     no mark: nobody was absent), blank while it is not (semester 2)."""
-    ws = master(semester)[CLASS]
+    ws = class_sheet(semester)
     first = block_start(ws, "Điểm danh HKI")
     second = block_start(ws, "Điểm danh HKII")
     assert second == first + 2 * len(MONTHS) and block_start(ws, SUMMARY_TITLE) == second + 10
@@ -311,7 +317,7 @@ def test_a_month_confirmed_late_is_flagged(tmp_path: Path, small_school: Setup) 
     values = {(october, student, "2025-10-06"): "P", (october, student, "2025-10-07"): "K"}
     results = student_results(small_school, CLASS, values, HK1_OVER, late={october})
     table = class_table(small_school, CLASS, values, results, None, {november}, {october})
-    ws = openpyxl.load_workbook(write_master(tmp_path / "m.xlsx", small_school, [table]))[CLASS]
+    ws = openpyxl.load_workbook(write_class_master(tmp_path / "m.xlsx", small_school, table))[CLASS]
     first = block_start(ws, "Điểm danh HKI (tháng muộn: P tính là K)")
     assert block_start(ws, "Điểm danh HKII") == first + 10
     assert [ws.cell(5, first + 2 * i).value for i in range(5)] == [
@@ -335,14 +341,18 @@ def test_a_new_day_recomputes_every_class_else_only_the_touched_one(school: Scho
 
     def more(code: str) -> str:
         """What the first student's «Còn thiếu» ends with: how many more items are missing."""
-        ws = openpyxl.load_workbook(school.outbox / "master.xlsx")[code]
+        ws = master_sheet(school.outbox, code)
         return str(summary_row(ws, MASTER_ROW)[MISSING]).rpartition("; … ")[2]
 
     with school.pipeline(OCTOBER) as pipeline:
         pipeline.process(score)
         publisher = Publisher(pipeline.ledger, school.setup, school.outbox)
         classes = [c.code for c in school.setup.classes]
-        assert publisher.publish(today=OCTOBER).classes == classes
+        # every class (a first publish), the one the file touched first
+        assert publisher.publish(today=OCTOBER).classes == [
+            "7A1",
+            *(c for c in classes if c != "7A1"),
+        ]
         # 12 subjects, the conduct, September (overdue on 10 October), October (begun)
         assert more(CLASS) == more("7A1") == "và 12 mục khác"
         assert not publisher.publish(today=OCTOBER)  # the same day, nothing new
@@ -457,10 +467,12 @@ def test_the_summer_and_the_final_outcome_of_every_student(
     student), blank while a summer result is awaited, «Còn thiếu» naming it; the «Tổng hợp»
     sheet counts the final outcomes."""
     results = summer_results(small_school)
-    tables = [class_table(small_school, CLASS, {}, results)]
-    path = write_master(tmp_path / "master.xlsx", small_school, tables)
+    table = class_table(small_school, CLASS, {}, results)
+    ws = openpyxl.load_workbook(write_class_master(tmp_path / "6A1.xlsx", small_school, table))[
+        CLASS
+    ]
+    path = write_master(tmp_path / "master.xlsx", small_school, [master_row(small_school, table)])
     book = openpyxl.load_workbook(path)
-    ws = book[CLASS]
     rows = [summary_row(ws, MASTER_ROW + i)[8:] for i in range(6)]
     assert rows == [
         ["Lên lớp", "Học sinh Giỏi", None, None, None, "Lên lớp", None],

@@ -13,7 +13,9 @@ from workbook_engine.io.master_workbook import (
     SUMMARY_SHEET,
     LogVolume,
     class_table,
+    summary_row,
     write_change_log,
+    write_class_master,
     write_master,
 )
 from workbook_engine.model import ChangeRecord, ExemptionScope, Setup, SheetKey
@@ -45,10 +47,10 @@ def test_values_and_averages_per_class(tmp_path: Path, small_school: Setup) -> N
         values[(gdtc2, student, col)] = "Đ"
     values[(gdtc2, student, "CK")] = "CĐ"
 
-    tables = [class_table(small_school, c.code, values) for c in small_school.classes]
-    path = write_master(tmp_path / "master.xlsx", small_school, tables)
-
-    ws = openpyxl.load_workbook(path)["6A1"]
+    table = class_table(small_school, "6A1", values)
+    ws = openpyxl.load_workbook(write_class_master(tmp_path / "6A1.xlsx", small_school, table))[
+        "6A1"
+    ]
     row = 7
     assert ws.cell(row, 2).value == student
     t = subject_start(ws, "TOAN")
@@ -86,19 +88,32 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
         status="merged",
     )
     tables = [class_table(small_school, c.code, {}) for c in small_school.classes]
-    volume = LogVolume("2025-10", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx")
-    path = write_master(tmp_path / "master.xlsx", small_school, tables, "ab12", [volume])
-    wb = openpyxl.load_workbook(path)
-    ws = wb[student.class_code]
+    own = next(t for t in tables if t.class_code == student.class_code)
+    book = openpyxl.load_workbook(write_class_master(tmp_path / "own.xlsx", small_school, own))
+    assert book.sheetnames == [student.class_code, NOTES_SHEET]
+    ws = book[student.class_code]
     row = next(r for r in range(7, ws.max_row + 1) if ws.cell(r, 2).value == student.code)
     start = subject_start(ws, exemption.subject_code)
     assert ws.cell(row, start).value == "Miễn"
-    assert wb.sheetnames == [
-        SUMMARY_SHEET,
-        *(c.code for c in small_school.classes),
-        NOTES_SHEET,
-        LOG_SHEET,
+
+    volume = LogVolume("2025-10", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx")
+    rows = [summary_row(small_school, t, f"lop/{t.class_code}.xlsx") for t in tables]
+    path = write_master(tmp_path / "master.xlsx", small_school, rows, "ab12", [volume])
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == [SUMMARY_SHEET, LOG_SHEET]  # the classes have their own books
+    summary = wb[SUMMARY_SHEET]
+    classes = [c.code for c in small_school.classes]
+    assert [summary.cell(7 + i, 1).value for i in range(len(classes) + 1)] == [
+        *classes,
+        "Toàn trường",
     ]
+    first = summary.cell(7, 1).hyperlink.target.replace("\\", "/")
+    assert first == f"lop/{classes[0]}.xlsx"  # each class opens its own workbook
+    enrolled = [len(small_school.students_of(code)) for code in classes]
+    assert [summary.cell(7 + i, 2).value for i in range(len(classes) + 1)] == [
+        *enrolled,
+        sum(enrolled),
+    ]  # no results: the roster sizes
     index = wb[LOG_SHEET]
     assert "ab12" in str(index["A2"].value)
     assert [c.value for c in index[5]] == ["10/2025", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx"]

@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, SCORE, School
+from tests.helpers import OCTOBER, SCORE, School, master_sheet
 from workbook_engine.io.setup_reader import check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import (
@@ -298,13 +298,13 @@ def test_values_before_the_date_stay_with_the_old_class_and_nothing_is_lost(
         book = class_book(ledger, setup, "6A1", AFTER_YEAR, None)
         results, _ = class_results(setup, ledger, "6A2", AFTER_YEAR)
     # the master: his 6A1 row (and TX1 = 7) stays, marked; 6A2 lists him after its own student
-    master = openpyxl.load_workbook(school.outbox / "master.xlsx", read_only=True)
-    rows = {r[1]: r for r in master["6A1"].iter_rows(values_only=True) if r[1] and r[1][0] == "3"}
+    old, new = master_sheet(school.outbox, "6A1"), master_sheet(school.outbox, "6A2")
+    rows = {r[1]: r for r in old.iter_rows(values_only=True) if r[1] and r[1][0] == "3"}
     assert MOVER in rows and "(đã chuyển sang lớp 6A2 từ ngày 19/01/2026)" in rows[MOVER][2]
     assert "(đã chuyển trường (THCS Hòa Bình) từ ngày 02/03/2026)" in rows[OTHER][2]
-    toan = _column_of(master["6A1"], "TOAN", "TX1")
+    toan = _column_of(old, "TOAN", "TX1")
     assert rows[MOVER][toan] == rows[OTHER][toan] == 7
-    names_6a2 = [r[2] for r in master["6A2"].iter_rows(values_only=True) if r[1] == MOVER]
+    names_6a2 = [r[2] for r in new.iter_rows(values_only=True) if r[1] == MOVER]
     assert names_6a2 and names_6a2[0].endswith("(từ lớp 6A1, từ ngày 19/01/2026)")
     # the class book of 6A1: the roster marks him, the mathematics page keeps his 7
     marked = [line for line in book.roster if line.code == MOVER]

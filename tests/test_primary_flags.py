@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 
 import tests.test_primary_sheets as primary_sheets
+from tests.helpers import master_sheet
 from tests.test_primary_results import _year_end
 from tests.test_primary_sheets import _school, _send, issued, school
 from workbook_engine.errors import CATALOGUE, Severity
@@ -171,7 +172,7 @@ def test_the_flag_is_stored_and_gives_the_award(year: tuple[Setup, Path]) -> Non
 
     with Ledger.open(root / "data" / "ledger.sqlite") as ledger:
         publish(ledger, setup, root / "outbox")
-    ws = openpyxl.load_workbook(root / "outbox" / "master.xlsx", read_only=True)["3A1"]
+    ws = master_sheet(root / "outbox", "3A1")
     table = list(ws.iter_rows(min_row=4, values_only=True))
     block = table[0].index("Phẩm chất, năng lực")  # its semesters, then its columns
     flag = table[2].index("Tiêu biểu", table[1].index("Học kì II", block))

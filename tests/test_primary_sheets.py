@@ -12,8 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.helpers import master_sheet
 from workbook_engine.demo.school import DemoOptions, build_demo_school
 from workbook_engine.io.identity import load_or_create_secret
+from workbook_engine.io.master_workbook import SUMMARY_SHEET
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import (
     Assignment,
@@ -188,7 +190,7 @@ def test_the_master_shows_levels_and_tests_and_no_average(school: tuple[Setup, P
     _send(school, "3A1_PCNL_CK1.xlsx", {"D8": "T", "E8": "đ"})
     with Ledger.open(root / "data" / "ledger.sqlite") as ledger:
         publish(ledger, setup, root / "outbox")
-    ws = openpyxl.load_workbook(root / "outbox" / "master.xlsx", read_only=True)["3A1"]
+    ws = master_sheet(root / "outbox", "3A1")
     rows = list(ws.iter_rows(min_row=4, values_only=True))
     groups, heads = rows[1], rows[2]
     start = groups.index("Toán – Học kì I")
@@ -223,8 +225,12 @@ def test_the_primary_demo_plays_its_year_through_the_inbox(tmp_path: Path) -> No
     assert {traits[(p, "YEU_NUOC_CK")] for p in setup.students_of("1A1") for p in [p.code]} <= {
         "T", "Đ", "C",
     }  # fmt: skip
+    classes = ["1A1", "2A1", "3A1", "4A1", "5A1"]
+    assert sorted(p.stem for p in (tmp_path / "outbox" / "lop").glob("*.xlsx")) == classes
     master = openpyxl.load_workbook(tmp_path / "outbox" / "master.xlsx", read_only=True)
-    assert [n for n in master.sheetnames if n[0].isdigit()] == ["1A1", "2A1", "3A1", "4A1", "5A1"]
+    rows = master[SUMMARY_SHEET].iter_rows(min_row=7, values_only=True)
+    assert [r[0] for r in rows] == [*classes, "Toàn trường"]
+    master.close()
     books = tmp_path / "outbox" / "books" / "tieu-hoc"
     assert {p.relative_to(books).as_posix() for p in result.books} >= {
         "tong-hop/CN/1A1.pdf", "tong-hop/CN/5A1.xlsx", "hoc-ba/5A1.pdf",

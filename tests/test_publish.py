@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, School
+from tests.helpers import OCTOBER, School, master_sheet
 from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import ChangeStatus
 from workbook_engine.pipeline.ledger import Ledger
@@ -29,7 +29,7 @@ def ingest(school: School, class_code: str, subject: str, cells: dict[str, objec
 
 def master_value(outbox: Path, class_code: str, subject: str) -> object:
     """The first student's TX1 of ``subject`` in the master."""
-    ws = openpyxl.load_workbook(outbox / "master.xlsx")[class_code]
+    ws = master_sheet(outbox, class_code)
     start = next(c.column for c in ws[4] if str(c.value).endswith(f"({subject})"))
     return ws.cell(7, start).value
 
@@ -51,7 +51,8 @@ def test_a_publish_redoes_only_the_classes_days_and_files_that_changed(school: S
         publisher = Publisher(ledger, school.setup, school.outbox)  # a new process: state on disk
         second = publisher.publish(today=OCTOBER)
     assert not second.full
-    assert second.classes[0] == "6A1"  # the changed class (then the ones not yet in memory)
+    assert second.classes == ["6A1"]  # the changed class; the others' rows from the state
+    assert [p.relative_to(school.outbox).as_posix() for p in second.class_files] == ["lop/6A1.xlsx"]
     pages = [p.name for p in second.reports]
     assert pages == ["2025-10-10.html", next(p.name for p in second.reports if "6A1_NV" in p.name)]
     assert [p.relative_to(school.outbox).as_posix() for p in second.logs] == [
@@ -82,6 +83,10 @@ def test_an_emptied_outbox_or_another_ledger_rebuilds_everything(school: School)
         (school.outbox / "master.xlsx").unlink()
         assert publish(ledger, school.setup, school.outbox, today=OCTOBER).full
         assert master_value(school.outbox, "6A1", SUBJECT) == 8.5
+        (school.outbox / "lop" / "7A1.xlsx").unlink()  # one class's workbook lost: that class
+        again = publish(ledger, school.setup, school.outbox, today=OCTOBER)
+        assert not again.full and again.classes == ["7A1"]
+        assert (school.outbox / "lop" / "7A1.xlsx").exists()
     with Ledger.open(":memory:") as other:  # a state from another ledger is not trusted
         result = publish(other, school.setup, school.outbox, today=OCTOBER)
     assert result.full

@@ -12,7 +12,7 @@ from tests.helpers import OCTOBER, School
 from workbook_engine.model import ChangeStatus
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.outcome import Outcome
-from workbook_engine.render.publish import Publisher, publish
+from workbook_engine.render.publish import Publisher, class_master_path, publish
 
 CLOCK = "2025-10-10T09:00:00+07:00"
 
@@ -23,8 +23,9 @@ def ingest(school: School, class_code: str, subject: str, cells: dict[str, objec
         return pipeline.process(school.fill(class_code, subject, cells))
 
 
-def master_value(outbox: Path, class_code: str, subject: str, name: str = "master.xlsx") -> object:
-    ws = openpyxl.load_workbook(outbox / name)[class_code]
+def master_value(outbox: Path, class_code: str, subject: str, path: Path | None = None) -> object:
+    """The first student's TX1 of ``subject`` in the class's master workbook (or ``path``)."""
+    ws = openpyxl.load_workbook(path or class_master_path(outbox, class_code))[class_code]
     start = next(c.column for c in ws[4] if str(c.value).endswith(f"({subject})"))
     return ws.cell(7, start).value
 
@@ -159,18 +160,40 @@ def test_a_master_open_in_libreoffice_is_left_alone_and_the_new_one_written_besi
     ingest(school, "6A1", "TOAN", {"D8": 6})
     with Ledger.open(school.data.ledger) as ledger:
         publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    book = class_master_path(school.outbox, "6A1")
+    lock = book.with_name(".~lock.6A1.xlsx#")
+    lock.write_text("Phó hiệu trưởng,PC-VANPHONG,vp,26.11.2026 10:00,file:///home/vp;")
+    before = book.read_bytes()
+    ingest(school, "6A1", "NV", {"D8": 7})
+    with Ledger.open(school.data.ledger) as ledger:
+        held = publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    beside = book.with_name("6A1 (bản mới).xlsx")
+    assert book.read_bytes() == before  # not replaced while open
+    assert master_value(school.outbox, "6A1", "NV") is None
+    assert master_value(school.outbox, "6A1", "NV", path=beside) == 7
+    assert held.master is not None  # master.xlsx, not held, is written
+    lock.unlink()  # closed
+    with Ledger.open(school.data.ledger) as ledger:
+        again = publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    assert master_value(school.outbox, "6A1", "NV") == 7 and not beside.exists()
+    assert again.class_files == [book]  # the class held open is redone, no other
+
+
+def test_master_xlsx_open_in_libreoffice_waits_beside_too(school: School) -> None:
+    ingest(school, "6A1", "TOAN", {"D8": 6})
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
     master = school.outbox / "master.xlsx"
     lock = school.outbox / ".~lock.master.xlsx#"
     lock.write_text("Phó hiệu trưởng,PC-VANPHONG,vp,26.11.2026 10:00,file:///home/vp;")
     before = master.read_bytes()
-    ingest(school, "6A1", "NV", {"D8": 7})
+    ingest(school, "7A1", "NV", {"D8": 7})
     with Ledger.open(school.data.ledger) as ledger:
-        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+        held = publish(ledger, school.setup, school.outbox, today=OCTOBER)
     beside = school.outbox / "master (bản mới).xlsx"
-    assert master.read_bytes() == before  # not replaced while open
-    assert master_value(school.outbox, "6A1", "NV") is None
-    assert master_value(school.outbox, "6A1", "NV", name=beside.name) == 7
-    lock.unlink()  # closed
+    assert held.master is None and master.read_bytes() == before and beside.exists()
+    assert master_value(school.outbox, "7A1", "NV") == 7  # the class's workbook is not held
+    lock.unlink()
     with Ledger.open(school.data.ledger) as ledger:
-        publish(ledger, school.setup, school.outbox, today=OCTOBER)
-    assert master_value(school.outbox, "6A1", "NV") == 7 and not beside.exists()
+        again = publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    assert again.master == master and not beside.exists()

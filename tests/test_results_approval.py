@@ -16,7 +16,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import School, master_sheet
 from tests.test_master_results import (
     CLASS,
     FIRST_ROW,
@@ -246,8 +246,7 @@ def test_the_master_shows_the_approved_results_and_the_class_as_approved(school:
     _, _, at = approvals(school)["HK1"]
     day = f"{at[8:10]}/{at[5:7]}/{at[:4]}"
     name = school.setup.find_teacher(head).full_name  # type: ignore[union-attr]
-    book = master(school)
-    ws = book[CLASS]
+    book, ws = master(school), master_sheet(school.outbox, CLASS)
     assert ws.cell(3, 1).value == (
         f"Kết quả đã được Hiệu trưởng duyệt — HKI: Đã duyệt (ngày {day}, {name})"
     )
@@ -269,11 +268,11 @@ def test_a_later_correction_is_flagged_until_the_principal_approves_again(
     with_pin(school, principal(school))
     assert approve(school, "--semester", "1", "--class", CLASS)[0] == 0
     correct_first_gdcd_ck(school)  # GDCD 6 → 7.3: the first student is now Tốt
-    book = master(school)
-    first = summary_row(book[CLASS], 0)
+    book, sheet = master(school), master_sheet(school.outbox, CLASS)
+    first = summary_row(sheet, 0)
     assert first[2] == "Khá"  # frozen: the approved value
     assert first[NOTE_COLUMN] == FIRST_NOTE
-    assert summary_row(book[CLASS], 1)[NOTE_COLUMN] is None
+    assert summary_row(sheet, 1)[NOTE_COLUMN] is None
     row = class_row(book)
     assert row[2:6] == [11, 1, 0, 0]  # counted as approved
     assert str(row[-1]).endswith(", 1 học sinh thay đổi sau khi duyệt")
@@ -284,7 +283,7 @@ def test_a_later_correction_is_flagged_until_the_principal_approves_again(
     code, output = approve(school, "--semester", "1", "--class", CLASS)  # approved again
     assert code == 0, output
     book = master(school)
-    first = summary_row(book[CLASS], 0)
+    first = summary_row(master_sheet(school.outbox, CLASS), 0)
     assert first[2] == "Tốt" and first[NOTE_COLUMN] is None
     assert class_row(book)[2:6] == [12, 0, 0, 0]
     assert "thay đổi sau khi duyệt" not in str(class_row(book)[-1])

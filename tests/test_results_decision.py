@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import School, master_sheet
 from tests.test_master_results import CLASS, HK1_OVER, semester_one
 from tests.test_results_approval import correct_first_gdcd_ck, score_cells
 from workbook_engine.approvals import approval_snapshot
@@ -178,7 +178,7 @@ def test_dong_y_from_the_principals_duyet_approves_the_class(school: School) -> 
     assert "Kết quả đã duyệt (1 lớp)" in page and "Mã học sinh" not in page
     assert f"Lớp {CLASS}, HKI: Đã duyệt kết quả 12 học sinh" in page
     assert f"Lớp {OTHER}, HKI: {size} học sinh" in page  # the row left blank, a warning
-    master = openpyxl.load_workbook(school.outbox / "master.xlsx")[CLASS]
+    master = master_sheet(school.outbox, CLASS)
     assert str(master.cell(3, 1).value).startswith("Kết quả đã được Hiệu trưởng duyệt — HKI")
     # the same form saved and sent again approves nothing twice
     (again,) = school.ingest(mark_results_form(form, school.share.decide(head), note="Lần 2"),

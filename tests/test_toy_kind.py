@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import School
+from tests.helpers import School, master_sheet
 from workbook_engine.io.identity import Identity, load_or_create_secret
 from workbook_engine.io.kinds import KINDS, CellError, Column, Layout, Plan, SheetKind, ValueType
 from workbook_engine.io.kinds.base import class_identity
@@ -131,7 +131,7 @@ def test_a_kind_defined_only_by_its_spec_goes_all_the_way(school: School, readin
         (first, "3", "4", ChangeStatus.PENDING)  # an accepted value changed: a correction
     ]
 
-    master = openpyxl.load_workbook(school.outbox / "master.xlsx")["6A1"]
+    master = master_sheet(school.outbox, "6A1")
     start = next(c.column for c in master[4] if c.value == "Đọc sách")
     assert [master.cell(5, start).value, master.cell(6, start).value] == [
         "Học kì I",

@@ -14,6 +14,7 @@ import pytest
 
 from tests.helpers import OCTOBER, School
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.publish import class_master_path
 
 
 @pytest.mark.slow
@@ -29,7 +30,7 @@ def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: Schoo
     try:
         time.sleep(1.0)
         school.fill("6A1", "TOAN", {"D8": 8.5})
-        master = school.outbox / "master.xlsx"
+        master = class_master_path(school.outbox, "6A1")  # the class's workbook
         deadline = time.monotonic() + 30
         while not master.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
@@ -46,6 +47,7 @@ def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: Schoo
         assert [(c.column, c.new) for c in ledger.changes()] == [("TX1", "8.5")]
     row = [c.value for c in openpyxl.load_workbook(master)["6A1"][7]]
     assert 8.5 in row
+    assert (school.outbox / "master.xlsx").exists()
     day = date.today().isoformat()  # changes are stamped with the real time of receipt
     assert (school.outbox / "reports" / "diff" / f"{day}.html").exists()
     # the day's PDF is rendered once the day is over (tests/test_publish.py), not on every file

@@ -40,8 +40,10 @@ def test_the_year_archive_holds_books_excel_and_a_backup(school: School) -> None
 
     excel = root / "excel"
     master = openpyxl.load_workbook(excel / "master.xlsx", read_only=True)
-    assert "6A1" in master.sheetnames
+    assert master.sheetnames[0] == "Tổng hợp"
     master.close()
+    classes = {p.stem for p in (excel / "lop").glob("*.xlsx")}
+    assert classes == {room.code for room in school.setup.classes}
     (export,) = (excel / "exports").glob("*.xlsx")
     sheet = openpyxl.load_workbook(export, read_only=True).worksheets[0]
     rows = [r for r in sheet.iter_rows(min_row=2, values_only=True) if any(r)]

@@ -84,6 +84,7 @@ DEMO_STATE = ("ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "archiv
 DEMO_OUTPUT = (
     "master.xlsx",
     "master (bản mới).xlsx",
+    "lop",
     "records",
     "reports",
     "nhat-ky",

@@ -1,16 +1,20 @@
-"""The master workbook (every accepted value of every class, the teachers' comments, and the
-index of the change logs) and the change logs themselves, one per class and month.
+"""The master: one workbook per class (every accepted value of the class, its teachers'
+comments) and the master workbook itself (every class's results counted, each class linked to
+its workbook, and the index of the change logs), and the change logs, one per class and month.
+
+One workbook per class, so that a file received rewrites its class's workbook and the small
+master, never the whole school's values (a district's data directory holds hundreds of classes).
 
 Written from the ledger by the publisher, atomically, so a reader (or Excel on the office PC)
-never sees a half-written file. A class's sheet is computed once as a :class:`ClassTable` and
-written as often as needed. Averages are computed here with the rules module, not with Excel
-formulas, so the printed master equals what the books will say.
+never sees a half-written file. A class's sheet is computed once as a :class:`ClassTable`.
+Averages are computed here with the rules module, not with Excel formulas, so the printed
+master equals what the books will say.
 
 The teachers' comments («Nhận xét», up to a few hundred characters per student, subject and
 semester) are not columns of the class sheets: two more wrapped columns per subject would make
 a sheet already over a hundred columns wider still, and every row of scores many lines tall.
-They are listed on one «Nhận xét» sheet instead, a row per comment (class, student, subject,
-semester), the text wrapped in one wide column, with a filter.
+They are listed on the class workbook's «Nhận xét» sheet instead, a row per comment (class,
+student, subject, semester), the text wrapped in one wide column, with a filter.
 
 Before it, an attendance block per semester («Điểm danh HKI», «Điểm danh HKII») gives each
 student's P and K marks of every month of the semester (January may belong to both: one column
@@ -25,8 +29,8 @@ the re-exams, the conduct after the summer training), the final outcome after th
 every student whose year is computed (the year's own for a student the summer does not concern,
 so the final list reads from that one column), and what is still missing. Those results are
 computed by :mod:`workbook_engine.results` (the caller passes them: they depend on the day) from
-the same values as the sheet. A first «Tổng hợp» sheet counts them per class (one row per class
-and a school total): with 40 classes, one sheet per class would bury the book.
+the same values as the sheet. The master's «Tổng hợp» sheet counts them per class (one row per
+class and a school total).
 
 Once the principal approved a period's results of a class (``wbe results approve``), they are
 frozen: the block and the counts show the approved values (the ledger's snapshot), and a value
@@ -798,24 +802,25 @@ NOTES_COLUMNS = (
 )
 
 
-def _write_notes(ws: Worksheet, setup: Setup, tables: Sequence[ClassTable], fmt: _Formats) -> None:
-    """Every teacher's comment, one row each: class, student, subject, semester, the text."""
-    ws.write_string(0, 0, f"NHẬN XÉT CỦA GIÁO VIÊN — NĂM HỌC {setup.school.school_year}", fmt.title)
+def _write_notes(ws: Worksheet, setup: Setup, table: ClassTable, fmt: _Formats) -> None:
+    """The class's teachers' comments, one row each: class, student, subject, semester, text."""
+    year = setup.school.school_year
+    ws.write_string(0, 0, f"NHẬN XÉT CỦA GIÁO VIÊN — LỚP {table.class_code} — NĂM HỌC {year}",
+                    fmt.title)  # fmt: skip
     ws.write_string(1, 0, setup.school.name)
     ws.write_string(2, 0, "Mỗi dòng một nhận xét của giáo viên bộ môn (học sinh, môn, học kì); "
-                    "lọc theo lớp hoặc môn ở dòng tiêu đề.")  # fmt: skip
+                    "lọc theo môn ở dòng tiêu đề.")  # fmt: skip
     for c, (head, width) in enumerate(NOTES_COLUMNS):
         ws.write_string(3, c, head, fmt.head)
         ws.set_column(c, c, width)
     r = 4
-    for table in tables:
-        for index, subject, semester, text in table.notes:
-            code, name = table.students[index]
-            row = (table.class_code, code, name, subject, SEMESTER_NAMES.get(semester, ""))
-            for c, value in enumerate(row):
-                ws.write_string(r, c, value, fmt.top)
-            ws.write_string(r, len(row), text, fmt.wrap)
-            r += 1
+    for index, subject, semester, text in table.notes:
+        code, name = table.students[index]
+        row = (table.class_code, code, name, subject, SEMESTER_NAMES.get(semester, ""))
+        for c, value in enumerate(row):
+            ws.write_string(r, c, value, fmt.top)
+        ws.write_string(r, len(row), text, fmt.wrap)
+        r += 1
     ws.freeze_panes(4, 0)
     ws.autofilter(3, 0, max(r - 1, 4), len(NOTES_COLUMNS) - 1)
 
@@ -835,7 +840,18 @@ def _summary_heads() -> list[tuple[str, str, str]]:
     return [*heads, ("", "", "Còn thiếu dữ liệu")]
 
 
-SummaryRow = tuple[str, int, tuple[int, ...], tuple[str, ...]]
+@dataclass(frozen=True)
+class SummaryRow:
+    """One class on the «Tổng hợp» sheet: its roster size, :func:`class_counts` (none without
+    results), its approvals, and its own workbook relative to the master ("" for none)."""
+
+    class_code: str
+    enrolled: int
+    counts: tuple[int, ...]
+    approved: tuple[str, ...]
+    file_name: str = ""
+
+
 APPROVED_HEAD = "Phê duyệt"
 
 
@@ -850,7 +866,8 @@ def _write_summary(ws: Worksheet, setup: Setup, rows: Sequence[SummaryRow], fmt:
     ws.write_string(2, 0, "Số học sinh ở mỗi mức, tính từ điểm và dữ liệu đã nhận; học sinh "
                     "vừa kiểm tra lại vừa rèn luyện hè được tính ở cả hai cột. Xét lên lớp sau "
                     "hè: kết quả cuối cùng (học sinh không phải kiểm tra lại, rèn luyện hè giữ "
-                    "kết quả cả năm). Từng học sinh: khối «Tổng hợp» cuối trang của lớp."
+                    "kết quả cả năm). Từng học sinh: bấm vào tên lớp để mở sổ của lớp, khối "
+                    "«Tổng hợp» ở cuối bảng."
                     )  # fmt: skip
     heads = _summary_heads()
     # header rows one at a time (constant_memory): groups, then periods, then headings
@@ -864,7 +881,7 @@ def _write_summary(ws: Worksheet, setup: Setup, rows: Sequence[SummaryRow], fmt:
     ws.write_string(5, 0, "Lớp", fmt.head)
     for c, (_, _, head) in enumerate(heads, start=1):
         ws.write_string(5, c, head, fmt.head)
-    approvals = any(approved for *_, approved in rows)
+    approvals = any(line.approved for line in rows)
     if approvals:
         ws.write_string(5, len(heads) + 1, APPROVED_HEAD, fmt.head)
     ws.set_column(0, 0, 12)
@@ -874,13 +891,16 @@ def _write_summary(ws: Worksheet, setup: Setup, rows: Sequence[SummaryRow], fmt:
         ws.set_column(len(heads) + 1, len(heads) + 1, 60)
     total = [0] * len(heads)
     r = SUMMARY_HEAD_ROWS
-    for class_code, students, counts, approved in rows:
-        ws.write_string(r, 0, class_code)
-        for c, value in enumerate(counts or (students,)):
+    for line in rows:
+        if line.file_name:  # the class opens its own workbook
+            ws.write_url(r, 0, f"external:{line.file_name}", string=line.class_code)
+        else:
+            ws.write_string(r, 0, line.class_code)
+        for c, value in enumerate(line.counts or (line.enrolled,)):
             ws.write_number(r, c + 1, value, fmt.count)
             total[c] += value
-        if approved:
-            ws.write_string(r, len(heads) + 1, "; ".join(approved))
+        if line.approved:
+            ws.write_string(r, len(heads) + 1, "; ".join(line.approved))
         r += 1
     ws.write_string(r, 0, "Toàn trường", fmt.total_name)
     for c, value in enumerate(total, start=1):
@@ -902,31 +922,39 @@ def _runs(keys: Sequence[tuple[str, ...]]) -> list[tuple[tuple[str, ...], int]]:
     return runs
 
 
+def write_class_master(path: Path, setup: Setup, table: ClassTable) -> Path:
+    """Write one class's master workbook atomically: its sheet, then its teachers' comments."""
+    with atomic_path(Path(path)) as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
+        title = f"Sổ điểm tổng hợp lớp {table.class_code}"
+        book.set_properties({"title": title, "author": "workbook_engine"})
+        fmt = _Formats(book)
+        _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
+        _write_notes(book.add_worksheet(NOTES_SHEET), setup, table, fmt)
+        book.close()
+    return Path(path)
+
+
+def summary_row(setup: Setup, table: ClassTable, file_name: str = "") -> SummaryRow:
+    """The class's row of the «Tổng hợp» sheet (who left are not counted in its roster)."""
+    enrolled = len(setup.students_of(table.class_code))
+    return SummaryRow(table.class_code, enrolled, table.counts, table.approved, file_name)
+
+
 def write_master(
     path: Path,
     setup: Setup,
-    tables: Iterable[ClassTable],
+    rows: Iterable[SummaryRow],
     chain_head: str = "",
     volumes: Sequence[LogVolume] = (),
 ) -> Path:
-    """Write the master workbook atomically: the «Tổng hợp» sheet (every class's counts), one
-    sheet per class, the teachers' comments, then the index of the change logs (one per class
-    and month) with the chain head."""
+    """Write the master workbook atomically: the «Tổng hợp» sheet (every class's counts, each
+    class linked to its own workbook), then the index of the change logs with the chain head."""
     with atomic_path(Path(path)) as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True})
         book.set_properties({"title": "Sổ điểm tổng hợp", "author": "workbook_engine"})
         fmt = _Formats(book)
-        summary = book.add_worksheet(SUMMARY_SHEET)  # first, filled once every class is done
-        counted: list[SummaryRow] = []
-        noted: list[ClassTable] = []  # only the comments are kept: tables may come one by one
-        for table in tables:
-            _write_class(book.add_worksheet(table.class_code), setup, table, fmt)
-            enrolled = len(setup.students_of(table.class_code))  # who left are not counted
-            counted.append((table.class_code, enrolled, table.counts, table.approved))
-            if table.notes:
-                noted.append(ClassTable.of(table.class_code, (), table.students, [], table.notes))
-        _write_summary(summary, setup, counted, fmt)
-        _write_notes(book.add_worksheet(NOTES_SHEET), setup, noted, fmt)
+        _write_summary(book.add_worksheet(SUMMARY_SHEET), setup, list(rows), fmt)
         _write_log_index(book.add_worksheet(LOG_SHEET), volumes, chain_head, fmt)
         book.close()
     return Path(path)

@@ -1,6 +1,7 @@
-"""Everything school-wide, derived from the ledger: the master workbook, the change logs (one per
-class and month), the day reports and file pages for vice-principals, a biên bản per approved
-correction.
+"""Everything school-wide, derived from the ledger: the master (one workbook per class under
+``lop/`` and ``master.xlsx``, which counts every class's results and links to them), the change
+logs (one per class and month), the day reports and file pages for vice-principals, a biên bản
+per approved correction.
 
 Publishing is incremental: the outbox remembers the last event of the hash chain it reflects
 (``.wbe-publish.json``), and a publish redoes only the classes, months, days and files touched by
@@ -10,8 +11,11 @@ progress report (``reports/tien-do/``, HTML and xlsx; its PDF on demand) is writ
 publish of each day, as of that day.
 
 The master shows each student's results (:mod:`workbook_engine.results`), which depend on the
-class's own values and on the day (what is due, what is overdue): a publish on a new day
-recomputes every class once; otherwise only the classes touched since the last publish.
+class's own values and on the day (what is due, what is overdue): a publish on a new day (or
+after the setup changed) recomputes every class once; otherwise only the classes touched since
+the last publish are recomputed and their workbooks rewritten, the touched ones first. The other
+classes' rows of ``master.xlsx`` come from the publish state, so a file received costs one
+class, whatever the size of the school.
 
 Results the principal approved (``wbe results approve``) are shown as approved; a class whose
 results computed now differ from its approval (a score corrected since) is named in an alert at
@@ -21,6 +25,7 @@ list changes (an approval again clears it).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -36,7 +41,9 @@ from workbook_engine.io.kinds.homeroom import AttendanceKind
 from workbook_engine.io.master_workbook import (
     ClassTable,
     LogVolume,
+    SummaryRow,
     class_table,
+    write_class_master,
     write_master,
 )
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
@@ -57,6 +64,7 @@ Merged = dict[tuple[SheetKey, str, int], int]
 T = TypeVar("T")
 
 MASTER_NAME = "master.xlsx"
+CLASS_FOLDER = "lop"  # one master workbook per class
 STATE_NAME = ".wbe-publish.json"
 
 
@@ -64,10 +72,44 @@ def record_path(outbox: Path, change_id: int) -> Path:
     return Path(outbox) / "records" / f"bien-ban-sua-diem-{change_id}.pdf"
 
 
+def class_master_path(outbox: Path, class_code: str) -> Path:
+    """The class's own master workbook: ``lop/6A1.xlsx``."""
+    return Path(outbox) / CLASS_FOLDER / f"{class_code}.xlsx"
+
+
+def waiting_path(target: Path) -> Path:
+    """Where a new output waits while ``target`` is held open: ``master (bản mới).xlsx``."""
+    return target.with_name(f"{target.stem} (bản mới){target.suffix}")
+
+
+def setup_fingerprint(setup: Setup) -> str:
+    """A digest of everything the setup declares (its parts are tuples of frozen records)."""
+    digest = hashlib.sha256()
+    for part in (setup.school, setup.semesters, setup.classes, setup.students, setup.subjects,
+                 setup.teachers, setup.assignments, setup.exemptions, setup.calendar,
+                 setup.movements):  # fmt: skip
+        digest.update(repr(part).encode("utf-8"))
+    return digest.hexdigest()
+
+
+@dataclass
+class ClassRow:
+    """What ``master.xlsx`` shows of a class whose workbook is up to date: its counts, its
+    approvals and how its results drifted from them (see :class:`ClassTable`)."""
+
+    counts: list[int] = field(default_factory=list)
+    approved: list[str] = field(default_factory=list)
+    drift: list[str] = field(default_factory=list)
+
+    @classmethod
+    def of(cls, table: ClassTable) -> ClassRow:
+        return cls(list(table.counts), list(table.approved), list(table.drift))
+
+
 @dataclass
 class PublishState:
-    """The last event the outbox reflects, the days whose PDF is still to render, and the day
-    the master's results were computed for."""
+    """The last event the outbox reflects, the days whose PDF is still to render, the day the
+    master's results were computed for, from which setup, and each class's row of the master."""
 
     event_id: int = 0
     hash: str = ""
@@ -75,6 +117,8 @@ class PublishState:
     day: str = ""  # ISO day of the master's results ("" in a state written before results)
     # the classes whose approved results would change, as the day reports' alert names them
     alerts: list[str] = field(default_factory=list)
+    setup: str = ""  # the setup's fingerprint the class workbooks were written from
+    classes: dict[str, ClassRow] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> PublishState | None:
@@ -82,8 +126,16 @@ class PublishState:
             raw = json.loads(path.read_text("utf-8"))
             due = [str(d) for d in raw["pdf_due"]]
             alerts = [str(a) for a in raw.get("alerts", [])]
-            day = str(raw.get("day", ""))
-            return cls(int(raw["event_id"]), str(raw["hash"]), due, day, alerts)
+            day, setup = str(raw.get("day", "")), str(raw.get("setup", ""))
+            rows = {
+                str(code): ClassRow(
+                    [int(n) for n in row["counts"]],
+                    [str(a) for a in row["approved"]],
+                    [str(d) for d in row["drift"]],
+                )
+                for code, row in raw.get("classes", {}).items()
+            }
+            return cls(int(raw["event_id"]), str(raw["hash"]), due, day, alerts, setup, rows)
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
 
@@ -97,7 +149,8 @@ class Published:
     """What one publish wrote (empty lists when nothing had changed)."""
 
     master: Path | None = None
-    classes: list[str] = field(default_factory=list)
+    classes: list[str] = field(default_factory=list)  # the classes recomputed
+    class_files: list[Path] = field(default_factory=list)  # their workbooks written
     logs: list[Path] = field(default_factory=list)
     reports: list[Path] = field(default_factory=list)
     records: list[Path] = field(default_factory=list)
@@ -106,32 +159,27 @@ class Published:
     seconds: float = 0.0
 
     def __bool__(self) -> bool:
-        return bool(self.master or self.logs or self.reports or self.records or self.progress)
+        return bool(
+            self.master
+            or self.class_files
+            or self.logs
+            or self.reports
+            or self.records
+            or self.progress
+        )
 
 
 class Publisher:
-    """Bring ``outbox`` up to date with the ledger. Keep one per process: class tables computed
-    once are reused, so a publish after one file costs one class, not the school."""
+    """Bring ``outbox`` up to date with the ledger. A publish after one file recomputes and
+    rewrites one class (the others' rows of the master come from the publish state)."""
 
-    def __init__(
-        self,
-        ledger: Ledger,
-        setup: Setup,
-        outbox: Path,
-        witness: str = "",
-        keep_tables: bool = True,
-    ) -> None:
+    def __init__(self, ledger: Ledger, setup: Setup, outbox: Path, witness: str = "") -> None:
         self.ledger, self.setup, self.outbox = ledger, setup, Path(outbox)
         self.witness = witness
-        self.keep_tables = keep_tables  # a long-running publisher keeps class tables warm
-        self._tables: dict[str, ClassTable] = {}
-        self._tables_day: date | None = None  # the day the cached tables' results were computed for
-        self._saved: tuple[int, str] | None = None  # the state this publisher wrote last
+        self.fingerprint = setup_fingerprint(setup)
         self._locked: list[Path] = []  # outputs held open elsewhere during this publish
-        # class → periods whose approved results changed since ("HKI: 1 học sinh"), from the
-        # tables of the master written in this publish; the day reports' alert once every class
-        # was seen (None: not known in this publish, the last one's stands)
-        self._drift: dict[str, tuple[str, ...]] = {}
+        # the day reports' alert (the classes whose approved results would change), once the
+        # master was written in this publish (None: not known, the last one's stands)
         self._alerts: list[str] | None = None
 
     @property
@@ -152,19 +200,20 @@ class Publisher:
             full, since = True, self.ledger.since(0)
         if state is None or full:
             state = PublishState()
-            self._tables.clear()
-        elif self._saved != (state.event_id, state.hash):
-            self._tables.clear()  # another process published meanwhile: the cache may be stale
-        if self._tables_day != today:  # results depend on the day: what is due, overdue
-            self._tables.clear()
-            self._tables_day = today
         new_day = state.day != today.isoformat()
+        # results depend on the day (what is due, overdue), rosters and subjects on the setup
+        every_class = new_day or state.setup != self.fingerprint
+        lost = {  # a class's workbook removed by hand: that class is written again
+            room.code
+            for room in self.setup.classes
+            if not class_master_path(self.outbox, room.code).exists()
+        }
         self._locked = []
         self._alerts = None
         result = Published(full=full)
         with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
-            if since or full or new_day:  # meanwhile, in this process: the master and day pages
-                self._outputs(since, result, head, counts, today)
+            if since or full or every_class or lost:  # meanwhile, here: master and day pages
+                self._outputs(since, result, head, counts, today, state, every_class, lost)
             alerts = state.alerts if self._alerts is None else self._alerts
             result.reports += self._reports(since, state, today, all_pdfs, alerts)
             if new_day:  # the entry progress: once a day, as of the day
@@ -175,9 +224,8 @@ class Publisher:
                 self._locked += held
         if not self._locked:  # else the next publish redoes it all
             state.event_id, state.hash, state.day = event_id, head, today.isoformat()
-            state.alerts = alerts
+            state.alerts, state.setup = alerts, self.fingerprint
         state.save(self.state_path)
-        self._saved = (state.event_id, state.hash)
         result.seconds = time.perf_counter() - started
         if result:
             log.info("Đã cập nhật thư mục kết quả %s (%.1f giây)", self.outbox, result.seconds)
@@ -199,80 +247,101 @@ class Publisher:
         head: str,
         counts: list[tuple[str, str, int]],
         today: date,
+        state: PublishState,
+        every_class: bool,
+        lost: set[str],
     ) -> None:
-        classes = {code for code, _ in since.touched}
+        """Recompute the classes touched since (every class on a new day), rewrite their
+        workbooks, the touched ones first, then ``master.xlsx`` from every class's row."""
+        touched = {code for code, _ in since.touched}
         # an attendance sheet without any absence changes no value, yet its month is now in
-        classes |= {
+        touched |= {
             f.class_code
             for f in since.files
             if f.kind == AttendanceKind.kind and f.status == Status.ACCEPTED
         }
-        classes |= since.approved  # its results are now shown as approved
-        known = {room.code for room in self.setup.classes}
+        touched |= since.approved  # its results are now shown as approved
         # a student who moved on is summed up by their new class, from their values here too
-        classes |= {
+        touched |= {
             self.setup.result_class(stay.student_code)
-            for code in classes
+            for code in touched
             for stay in self.setup.members_of(code)
             if stay.end is not None
         }
-        stale = (classes & known) | (known - set(self._tables))
-        result.classes = sorted(stale)
+        known = [room.code for room in self.setup.classes]
+        rows = {} if every_class else {c: r for c, r in state.classes.items() if c in known}
+        stale = touched | lost | (set(known) - set(rows))
+        order = [c for c in known if c in touched] + [c for c in known if c in stale - touched]
+        result.classes = order
+        for table in self._class_tables(order, today):
+            target = class_master_path(self.outbox, table.class_code)
+            write = partial(write_class_master, setup=self.setup, table=table)
+            if self._write(target, write) is not None:
+                result.class_files.append(target)
+            rows[table.class_code] = ClassRow.of(table)
+        state.classes = rows
+        if result.full:  # a class no longer in the setup keeps no workbook
+            for path in (self.outbox / CLASS_FOLDER).glob("*.xlsx"):
+                if path.stem not in rows and not path.stem.endswith("(bản mới)"):
+                    path.unlink(missing_ok=True)
         volumes = [
             LogVolume(month, code, count, log_path(Path(), month, code).as_posix())
             for month, code, count in counts
         ]
-        target = self.outbox / MASTER_NAME
-        beside = target.with_name(f"{target.stem} (bản mới){target.suffix}")
-        write = partial(write_master, setup=self.setup, chain_head=head, volumes=volumes)
-        tables = partial(self._class_tables, stale, today)
-        self._drift = {}
-        result.master = self._unlocked(target, lambda: write(target, tables=tables()))
-        if result.master is None and target in self._locked:
-            # the book stays readable where it is; the up-to-date one waits beside it
-            unless_held(beside, lambda: write(beside, tables=tables()), [])
-            log.warning("Sổ tổng hợp mới được ghi vào %s; đóng %s để lần sau ghi đè", beside.name,
-                        target.name)  # fmt: skip
-        elif result.master is not None:
-            beside.unlink(missing_ok=True)
-        if known <= set(self._drift):  # every class's table was made: the alert is known
-            self._alerts = [
-                f"lớp {room.code} ({'; '.join(self._drift[room.code])})"
-                for room in self.setup.classes
-                if self._drift[room.code]
-            ]
+        summary = [
+            SummaryRow(
+                code,
+                len(self.setup.students_of(code)),
+                tuple(rows[code].counts),
+                tuple(rows[code].approved),
+                class_master_path(Path(), code).as_posix(),
+            )
+            for code in known
+        ]
+        write_index = partial(
+            write_master, setup=self.setup, rows=summary, chain_head=head, volumes=volumes
+        )
+        result.master = self._write(self.outbox / MASTER_NAME, write_index)
+        self._alerts = [
+            f"lớp {code} ({'; '.join(rows[code].drift)})" for code in known if rows[code].drift
+        ]
         result.records = self._records(since.decided)
 
-    def _class_tables(self, stale: set[str], today: date) -> Iterator[ClassTable]:
-        """Every class's table with its students' results on ``today``, in setup order: cached
-        ones reused, stale ones computed. A one-off publish keeps none (one class in memory at a
-        time)."""
-        received: dict[str, list[SheetKey]] | None = None  # attendance months in, per class
+    def _class_tables(self, order: Sequence[str], today: date) -> Iterator[ClassTable]:
+        """The tables of the classes in ``order``, each with its students' results on
+        ``today``, one at a time."""
+        if not order:
+            return
+        received: dict[str, list[SheetKey]] = {}  # attendance months in, per class
+        for key in self.ledger.received_keys(kind=AttendanceKind.kind):
+            received.setdefault(key.class_code, []).append(key)
         late: dict[str, set[SheetKey]] = {}  # months confirmed after their deadline, per class
-        for room in self.setup.classes:
-            table = None if room.code in stale else self._tables.get(room.code)
-            if table is None:
-                if received is None:  # one query for every class (the files have no index)
-                    received = {}
-                    for key in self.ledger.received_keys(kind=AttendanceKind.kind):
-                        received.setdefault(key.class_code, []).append(key)
-                    for key in confirmed_late(self.setup, self.ledger.first_received()):
-                        late.setdefault(key.class_code, set()).add(key)
-                scores = class_values(self.setup, self.ledger, room.code)
-                months, overdue = received.get(room.code, ()), late.get(room.code, set())
-                results = (  # a primary class: no Circular 22 averages nor results
-                    student_results(self.setup, room.code, scores, today, received=months,
-                                    late=overdue)
-                    if not room.primary
-                    else None
-                )  # fmt: skip
-                approvals = self.ledger.approved_results(room.code)
-                table = class_table(self.setup, room.code, scores, results, approvals, months,
-                                    overdue)  # fmt: skip
-                if self.keep_tables:
-                    self._tables[room.code] = table
-            self._drift[room.code] = table.drift
-            yield table
+        for key in confirmed_late(self.setup, self.ledger.first_received()):
+            late.setdefault(key.class_code, set()).add(key)
+        for code in order:
+            room = self.setup.find_class(code)
+            scores = class_values(self.setup, self.ledger, code)
+            months, overdue = received.get(code, ()), late.get(code, set())
+            results = (  # a primary class: no Circular 22 averages nor results
+                student_results(self.setup, code, scores, today, received=months, late=overdue)
+                if room is not None and not room.primary
+                else None
+            )
+            approvals = self.ledger.approved_results(code)
+            yield class_table(self.setup, code, scores, results, approvals, months, overdue)
+
+    def _write(self, target: Path, write: Callable[[Path], Path]) -> Path | None:
+        """Write one workbook; one held open (Excel) stays readable where it is while the new
+        one waits beside it (``… (bản mới).xlsx``), which the next publish replaces."""
+        written = self._unlocked(target, lambda: write(target))
+        waiting = waiting_path(target)
+        if written is None and target in self._locked:
+            unless_held(waiting, lambda: write(waiting), [])
+            log.warning("Bản mới được ghi vào %s; đóng %s để lần sau ghi đè", waiting.name,
+                        target.name)  # fmt: skip
+        elif written is not None:
+            waiting.unlink(missing_ok=True)
+        return written
 
     def _unlocked(self, target: Path, write: Callable[[], T]) -> T | None:
         """Write one output; one held open (Excel, a PDF reader) is skipped and redone by the
@@ -364,4 +433,4 @@ def publish(
     ledger: Ledger, setup: Setup, outbox: Path, today: date | None = None, all_pdfs: bool = False
 ) -> Published:
     """One-off publish (a CLI command, the demo); long-running services keep a Publisher."""
-    return Publisher(ledger, setup, outbox, keep_tables=False).publish(today, all_pdfs)
+    return Publisher(ledger, setup, outbox).publish(today, all_pdfs)

@@ -71,7 +71,8 @@ def write_year_archive(
         tick(0, 3)
     with Ledger.open_readonly(data.ledger) as ledger:
         done = publish(ledger, setup, excel, day, all_pdfs=True)
-        result.excel += [p for p in [done.master] if p] + done.logs + done.reports + done.records
+        result.excel += [p for p in [done.master] if p] + done.class_files + done.logs
+        result.excel += done.reports + done.records
         if tick:
             tick(1, 3)
         school = school_results(ledger, setup, day)
