@@ -244,3 +244,26 @@ def test_many_logs_and_pages_are_written_by_worker_processes(
     assert [name.split("-")[0] for name in pages] == ["6A1_TOAN_HK1", "7A1_TOAN_HK1"]
     log = openpyxl.load_workbook(school.outbox / "nhat-ky" / "2025-10" / "7A1.xlsx")[LOG_SHEET]
     assert [log["I5"].value, log["K5"].value] == ["TX1", "7,0"]
+
+
+def test_a_changed_setup_rewrites_every_class_and_a_new_day_too(school: School) -> None:
+    """A class's workbook shows its roster from the setup: a student renamed in the setup (no
+    ledger event) reaches every class's workbook at the next publish, as a new day does."""
+    import dataclasses
+
+    ingest(school, "6A1", "TOAN", {"D8": 8.5})
+    every = [c.code for c in school.setup.classes]
+    with Ledger.open(school.data.ledger) as ledger:
+        assert publish(ledger, school.setup, school.outbox, today=OCTOBER).classes == every
+        assert not publish(ledger, school.setup, school.outbox, today=OCTOBER)
+        first = school.setup.students_of("7A1")[0]
+        renamed = dataclasses.replace(first, full_name="Trần Thị Đổi Tên")
+        students = tuple(renamed if s == first else s for s in school.setup.students)
+        setup = dataclasses.replace(school.setup, students=students)
+        again = publish(ledger, setup, school.outbox, today=OCTOBER)
+        assert again.classes == every and not again.full
+        assert master_sheet(school.outbox, "7A1").cell(7, 3).value == "Trần Thị Đổi Tên"
+        assert not publish(ledger, setup, school.outbox, today=OCTOBER)  # the same setup
+        later = publish(ledger, setup, school.outbox, today=OCTOBER + timedelta(days=1))
+        assert later.classes == every and len(later.class_files) == len(every)
+    assert master_value(school.outbox, "6A1", SUBJECT) == 8.5
