@@ -246,9 +246,12 @@ def test_many_logs_and_pages_are_written_by_worker_processes(
     assert [log["I5"].value, log["K5"].value] == ["TX1", "7,0"]
 
 
-def test_a_changed_setup_rewrites_every_class_and_a_new_day_too(school: School) -> None:
+def test_a_changed_setup_rewrites_every_class_and_a_new_day_recomputes_them(
+    school: School,
+) -> None:
     """A class's workbook shows its roster from the setup: a student renamed in the setup (no
-    ledger event) reaches every class's workbook at the next publish, as a new day does."""
+    ledger event) reaches every class's workbook at the next publish. A new day recomputes
+    every class (what is due), and writes the workbooks that change."""
     import dataclasses
 
     ingest(school, "6A1", "TOAN", {"D8": 8.5})
@@ -264,6 +267,13 @@ def test_a_changed_setup_rewrites_every_class_and_a_new_day_too(school: School) 
         assert again.classes == every and not again.full
         assert master_sheet(school.outbox, "7A1").cell(7, 3).value == "Trần Thị Đổi Tên"
         assert not publish(ledger, setup, school.outbox, today=OCTOBER)  # the same setup
+        # a new day recomputes every class; a workbook is written only when it would change
+        stamps = {c: (school.outbox / "lop" / f"{c}.xlsx").stat().st_mtime_ns for c in every}
         later = publish(ledger, setup, school.outbox, today=OCTOBER + timedelta(days=1))
-        assert later.classes == every and len(later.class_files) == len(every)
+        assert later.classes == every and later.class_files == []  # nothing fell due
+        assert {
+            c: (school.outbox / "lop" / f"{c}.xlsx").stat().st_mtime_ns for c in every
+        } == stamps
+        november = publish(ledger, setup, school.outbox, today=date(2025, 11, 6))
+        assert [p.stem for p in november.class_files] == every  # October's attendance is due
     assert master_value(school.outbox, "6A1", SUBJECT) == 8.5

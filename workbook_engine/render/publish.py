@@ -95,15 +95,19 @@ def setup_fingerprint(setup: Setup) -> str:
 @dataclass
 class ClassRow:
     """What ``master.xlsx`` shows of a class whose workbook is up to date: its counts, its
-    approvals and how its results drifted from them (see :class:`ClassTable`)."""
+    approvals and how its results drifted from them (see :class:`ClassTable`); and a digest of
+    everything its workbook shows, so that a class recomputed on a new day whose workbook
+    would not change is not written again ("" once its workbook was held open)."""
 
     counts: list[int] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
+    digest: str = ""
 
     @classmethod
-    def of(cls, table: ClassTable) -> ClassRow:
-        return cls(list(table.counts), list(table.approved), list(table.drift))
+    def of(cls, table: ClassTable, fingerprint: str) -> ClassRow:
+        digest = hashlib.sha256(f"{fingerprint}{table!r}".encode()).hexdigest()
+        return cls(list(table.counts), list(table.approved), list(table.drift), digest)
 
 
 @dataclass
@@ -132,6 +136,7 @@ class PublishState:
                     [int(n) for n in row["counts"]],
                     [str(a) for a in row["approved"]],
                     [str(d) for d in row["drift"]],
+                    str(row.get("digest", "")),
                 )
                 for code, row in raw.get("classes", {}).items()
             }
@@ -269,16 +274,22 @@ class Publisher:
             if stay.end is not None
         }
         known = [room.code for room in self.setup.classes]
-        rows = {} if every_class else {c: r for c, r in state.classes.items() if c in known}
+        before = state.classes
+        rows = {} if every_class else {c: r for c, r in before.items() if c in known}
         stale = touched | lost | (set(known) - set(rows))
         order = [c for c in known if c in touched] + [c for c in known if c in stale - touched]
         result.classes = order
         for table in self._class_tables(order, today):
-            target = class_master_path(self.outbox, table.class_code)
-            write = partial(write_class_master, setup=self.setup, table=table)
-            if self._write(target, write) is not None:
-                result.class_files.append(target)
-            rows[table.class_code] = ClassRow.of(table)
+            code, row = table.class_code, ClassRow.of(table, self.fingerprint)
+            target = class_master_path(self.outbox, code)
+            kept = code in before and before[code].digest == row.digest and code not in lost
+            if not (kept and row.digest and not result.full):
+                write = partial(write_class_master, setup=self.setup, table=table)
+                if self._write(target, write) is not None:
+                    result.class_files.append(target)
+                elif target in self._locked:
+                    row.digest = ""  # the new one waits beside it: written again next time
+            rows[code] = row
         state.classes = rows
         if result.full:  # a class no longer in the setup keeps no workbook
             for path in (self.outbox / CLASS_FOLDER).glob("*.xlsx"):
