@@ -19,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,16 @@ class ProgressReport:
         return f"Mã kiểm tra sổ: {self.chain_head[:CHAIN_SHOWN]}…"
 
     def gaps_of(self, teacher: TeacherLine) -> list[Gap]:
-        return [g for g in self.gaps if g.teacher == teacher.name and g.group == teacher.group]
+        return self._gaps_by_teacher.get((teacher.name, teacher.group), [])
+
+    @cached_property
+    def _gaps_by_teacher(self) -> dict[tuple[str, str], list[Gap]]:
+        """The gaps per (teacher, group), in order: a look-up per teacher, not a scan of every
+        gap of the school (1,051 teachers at 16 schools' size took 10 s)."""
+        found: dict[tuple[str, str], list[Gap]] = {}
+        for gap in self.gaps:
+            found.setdefault((gap.teacher, gap.group), []).append(gap)
+        return found
 
 
 def build_report(
