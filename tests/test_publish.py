@@ -9,7 +9,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, School, master_sheet
+from tests.helpers import OCTOBER, School, master_sheet, master_values
 from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import ChangeStatus
 from workbook_engine.pipeline.ledger import Ledger
@@ -277,3 +277,49 @@ def test_a_changed_setup_rewrites_every_class_and_a_new_day_recomputes_them(
         november = publish(ledger, setup, school.outbox, today=date(2025, 11, 6))
         assert [p.stem for p in november.class_files] == every  # October's attendance is due
     assert master_value(school.outbox, "6A1", SUBJECT) == 8.5
+
+
+def test_a_publish_that_leaves_work_over_runs_again_without_a_request() -> None:
+    clock, calls = FakeClock(), []
+    answers = [True, True, False]
+
+    def publish() -> bool:
+        calls.append(clock.now)
+        return answers[len(calls) - 1]
+
+    loop = loop_with(clock, publish)
+    loop.request()
+    clock.now = 2.0
+    assert loop.step()  # work left over (a new day's classes): due again at once
+    clock.now = 2.2
+    assert loop.step()
+    clock.now = 2.4
+    assert loop.step()  # done
+    clock.now = 10.0
+    assert not loop.step()
+    assert calls == [2.0, 2.2, 2.4]
+
+
+def test_a_new_days_classes_are_spread_over_publishes_in_watch_mode(school: School) -> None:
+    """Under ``wbe watch`` (a time allowed for a new day's classes), a file received in the
+    morning is published with its class first; the other classes follow, one publish after
+    another, each at least one class further, until every class is of the new day."""
+    ingest(school, "6A1", "TOAN", {"D8": 8.5})
+    november = date(2025, 11, 6)  # October's attendance now due: every class changes
+    with Ledger.open(school.data.ledger) as ledger:
+        publish(ledger, school.setup, school.outbox, today=OCTOBER)
+    ingest(school, "8A1", "TOAN", {"D8": 7})
+    with Ledger.open(school.data.ledger) as ledger:
+        watch = Publisher(ledger, school.setup, school.outbox, day_seconds=0)
+        first = watch.publish(today=november)
+        assert first.classes == ["8A1", "6A1"]  # the touched class, then one of another day
+        assert first.behind == ["7A1", "9A1"]
+        assert master_value(school.outbox, "8A1", SUBJECT) == 7
+        rest = [watch.publish(today=november) for _ in range(2)]
+        assert [r.classes for r in rest] == [["7A1"], ["9A1"]]
+        assert [r.behind for r in rest] == [["9A1"], []]
+        assert not watch.publish(today=november)  # every class is of the new day
+    with Ledger.open(school.data.ledger) as ledger:
+        rebuilt = school.outbox.parent / "rebuilt"
+        publish(ledger, school.setup, rebuilt, today=november)  # all at once, for comparison
+    assert master_values(school.outbox) == master_values(rebuilt)

@@ -86,12 +86,14 @@ class PublishLoop:
             self._first = self._last = None
             self._day = self.today()
         try:
-            self.publish()
+            more = self.publish() is True  # work left over: publish again at once
         except Exception:
             self._schedule_retry()
             return False
         with self._lock:
             self._retry_at, self._backoff = None, self.options.retry_seconds
+            if more and self._first is None:
+                self._first = self._last = self.clock() - self.options.quiet_seconds
         self.published += 1
         return True
 
@@ -144,20 +146,24 @@ class PublishLoop:
             self._thread.join(timeout)
 
 
+DAY_SECONDS = 5.0  # a publish's time for the classes a new day recomputes, the rest next time
+
+
 class LedgerPublisher:
     """The loop's ``publish``: its own ledger connection, opened in the loop's thread (SQLite
-    connections stay in the thread that made them), and one :class:`Publisher` kept warm."""
+    connections stay in the thread that made them), and one :class:`Publisher` kept warm. It
+    answers True while a new day's classes are left for the next publish."""
 
     def __init__(self, ledger_path: Path, setup: Setup, outbox: Path,
                  today: Callable[[], date] = date.today) -> None:  # fmt: skip
         self.ledger_path, self.setup, self.outbox, self.today = ledger_path, setup, outbox, today
         self._publisher: Publisher | None = None
 
-    def __call__(self) -> None:
+    def __call__(self) -> bool:
         if self._publisher is None:
             ledger = Ledger.open(self.ledger_path)
-            self._publisher = Publisher(ledger, self.setup, self.outbox)
-        self._publisher.publish(self.today())
+            self._publisher = Publisher(ledger, self.setup, self.outbox, day_seconds=DAY_SECONDS)
+        return bool(self._publisher.publish(self.today()).behind)
 
     def close(self) -> None:
         if self._publisher is not None:

@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from functools import partial
+from itertools import chain, takewhile
 from pathlib import Path
 from typing import TypeVar
 
@@ -97,17 +98,20 @@ class ClassRow:
     """What ``master.xlsx`` shows of a class whose workbook is up to date: its counts, its
     approvals and how its results drifted from them (see :class:`ClassTable`); and a digest of
     everything its workbook shows, so that a class recomputed on a new day whose workbook
-    would not change is not written again ("" once its workbook was held open)."""
+    would not change is not written again ("" once its workbook was held open); and the day its
+    results were computed for."""
 
     counts: list[int] = field(default_factory=list)
     approved: list[str] = field(default_factory=list)
     drift: list[str] = field(default_factory=list)
     digest: str = ""
+    day: str = ""  # ISO
 
     @classmethod
-    def of(cls, table: ClassTable, fingerprint: str) -> ClassRow:
+    def of(cls, table: ClassTable, fingerprint: str, day: date) -> ClassRow:
         digest = hashlib.sha256(f"{fingerprint}{table!r}".encode()).hexdigest()
-        return cls(list(table.counts), list(table.approved), list(table.drift), digest)
+        counts, approved, drift = list(table.counts), list(table.approved), list(table.drift)
+        return cls(counts, approved, drift, digest, day.isoformat())
 
 
 @dataclass
@@ -137,6 +141,7 @@ class PublishState:
                     [str(a) for a in row["approved"]],
                     [str(d) for d in row["drift"]],
                     str(row.get("digest", "")),
+                    str(row.get("day", "")),
                 )
                 for code, row in raw.get("classes", {}).items()
             }
@@ -160,6 +165,9 @@ class Published:
     reports: list[Path] = field(default_factory=list)
     records: list[Path] = field(default_factory=list)
     progress: list[Path] = field(default_factory=list)  # the day's entry progress report
+    # classes whose results are still of an earlier day: the time allowed ran out (a new day's
+    # first publish under ``wbe watch``); the next publish goes on with them
+    behind: list[str] = field(default_factory=list)
     full: bool = False
     seconds: float = 0.0
 
@@ -176,11 +184,24 @@ class Published:
 
 class Publisher:
     """Bring ``outbox`` up to date with the ledger. A publish after one file recomputes and
-    rewrites one class (the others' rows of the master come from the publish state)."""
+    rewrites one class (the others' rows of the master come from the publish state).
 
-    def __init__(self, ledger: Ledger, setup: Setup, outbox: Path, witness: str = "") -> None:
+    On a new day every class is recomputed (what is due). With ``day_seconds``, a publish
+    spends at most about that long on classes nothing new touched, and leaves the rest to the
+    next publish (:attr:`Published.behind`): a file that arrives in the morning does not wait
+    for the whole school's new day. Their rows of the master meanwhile are of the day before."""
+
+    def __init__(
+        self,
+        ledger: Ledger,
+        setup: Setup,
+        outbox: Path,
+        witness: str = "",
+        day_seconds: float | None = None,
+    ) -> None:
         self.ledger, self.setup, self.outbox = ledger, setup, Path(outbox)
         self.witness = witness
+        self.day_seconds = day_seconds
         self.fingerprint = setup_fingerprint(setup)
         self._locked: list[Path] = []  # outputs held open elsewhere during this publish
         # the day reports' alert (the classes whose approved results would change), once the
@@ -207,7 +228,9 @@ class Publisher:
             state = PublishState()
         new_day = state.day != today.isoformat()
         # results depend on the day (what is due, overdue), rosters and subjects on the setup
-        every_class = new_day or state.setup != self.fingerprint
+        day = today.isoformat()
+        recompute = state.setup != self.fingerprint
+        recompute |= any(row.day != day for row in state.classes.values())
         lost = {  # a class's workbook removed by hand: that class is written again
             room.code
             for room in self.setup.classes
@@ -217,8 +240,8 @@ class Publisher:
         self._alerts = None
         result = Published(full=full)
         with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
-            if since or full or every_class or lost:  # meanwhile, here: master and day pages
-                self._outputs(since, result, head, counts, today, state, every_class, lost)
+            if since or full or recompute or lost:  # meanwhile, here: master and day pages
+                self._outputs(since, result, head, counts, today, state, lost)
             alerts = state.alerts if self._alerts is None else self._alerts
             result.reports += self._reports(since, state, today, all_pdfs, alerts)
             if new_day:  # the entry progress: once a day, as of the day
@@ -253,11 +276,11 @@ class Publisher:
         counts: list[tuple[str, str, int]],
         today: date,
         state: PublishState,
-        every_class: bool,
         lost: set[str],
     ) -> None:
-        """Recompute the classes touched since (every class on a new day), rewrite their
-        workbooks, the touched ones first, then ``master.xlsx`` from every class's row."""
+        """Recompute the classes touched since, and those computed for another day or setup;
+        rewrite their workbooks, the touched ones first, then ``master.xlsx`` from every
+        class's row."""
         touched = {code for code, _ in since.touched}
         # an attendance sheet without any absence changes no value, yet its month is now in
         touched |= {
@@ -275,12 +298,23 @@ class Publisher:
         }
         known = [room.code for room in self.setup.classes]
         before = state.classes
-        rows = {} if every_class else {c: r for c, r in before.items() if c in known}
-        stale = touched | lost | (set(known) - set(rows))
-        order = [c for c in known if c in touched] + [c for c in known if c in stale - touched]
-        result.classes = order
-        for table in self._class_tables(order, today):
-            code, row = table.class_code, ClassRow.of(table, self.fingerprint)
+        setup_changed = state.setup != self.fingerprint
+        rows = {} if setup_changed else {c: r for c, r in before.items() if c in known}
+        must = touched | lost | (set(known) - set(rows))  # then those of another day
+        late = [c for c in known if c not in must and rows[c].day != today.isoformat()]
+        order = [c for c in known if c in touched] + [c for c in known if c in must - touched]
+        started = time.perf_counter()
+
+        def in_time(code: str) -> bool:
+            """Whether to go on with ``code`` now: at least one class of another day per
+            publish, so that every publish makes progress."""
+            if code in must or self.day_seconds is None or code == late[0]:
+                return True
+            return time.perf_counter() - started < self.day_seconds
+
+        for table in self._class_tables(takewhile(in_time, [*order, *late]), today):
+            code, row = table.class_code, ClassRow.of(table, self.fingerprint, today)
+            result.classes.append(code)
             target = class_master_path(self.outbox, code)
             kept = code in before and before[code].digest == row.digest and code not in lost
             if not (kept and row.digest and not result.full):
@@ -291,6 +325,7 @@ class Publisher:
                     row.digest = ""  # the new one waits beside it: written again next time
             rows[code] = row
         state.classes = rows
+        result.behind = [c for c in late if rows[c].day != today.isoformat()]
         if result.full:  # a class no longer in the setup keeps no workbook
             for path in (self.outbox / CLASS_FOLDER).glob("*.xlsx"):
                 if path.stem not in rows and not path.stem.endswith("(bản mới)"):
@@ -318,10 +353,12 @@ class Publisher:
         ]
         result.records = self._records(since.decided)
 
-    def _class_tables(self, order: Sequence[str], today: date) -> Iterator[ClassTable]:
+    def _class_tables(self, order: Iterable[str], today: date) -> Iterator[ClassTable]:
         """The tables of the classes in ``order``, each with its students' results on
-        ``today``, one at a time."""
-        if not order:
+        ``today``, one at a time (``order`` is read as they are asked for)."""
+        codes = iter(order)
+        first = next(codes, None)
+        if first is None:
             return
         received: dict[str, list[SheetKey]] = {}  # attendance months in, per class
         for key in self.ledger.received_keys(kind=AttendanceKind.kind):
@@ -329,7 +366,7 @@ class Publisher:
         late: dict[str, set[SheetKey]] = {}  # months confirmed after their deadline, per class
         for key in confirmed_late(self.setup, self.ledger.first_received()):
             late.setdefault(key.class_code, set()).add(key)
-        for code in order:
+        for code in chain([first], codes):
             room = self.setup.find_class(code)
             scores = class_values(self.setup, self.ledger, code)
             months, overdue = received.get(code, ()), late.get(code, set())
