@@ -182,3 +182,24 @@ def test_the_monthly_check_proposes_the_lock_for_the_principal_to_confirm(school
     assert complete.endswith("vẫn mở. 1 ")  # one class-subject complete: 6A1 Toán
     assert "6A1 Ngữ văn: TX1" in rest and "6A1 Toán" not in rest.split("</div>")[0]
     assert "đề nghị khóa sổ tháng" not in outside.read_text(encoding="utf-8")  # no check
+
+
+def test_the_chart_draws_the_furthest_behind_and_says_so(school: School, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A district's data directory has a thousand teachers: the chart draws the furthest
+    behind (the table lists everyone) and says how many it leaves out."""
+    import base64
+
+    from workbook_engine.render import progress_report
+
+    _toan_tx1(school)  # one teacher at a third of the cells due; everyone else at 0 %
+    teacher = school.setup.teacher_by_code(school.teacher_of("6A1", "TOAN"))
+    monkeypatch.setattr(progress_report, "CHART_TEACHERS", 2)
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        write_progress(ledger, school.setup, school.outbox, AS_OF, pdf=False)
+    html = (school.outbox / FOLDER / f"{AS_OF}.html").read_text(encoding="utf-8")
+    owing = len(_rows(school.outbox / FOLDER / f"{AS_OF}.xlsx", "Giáo viên"))
+    assert owing > 2
+    assert f"Biểu đồ vẽ 2 giáo viên có tỉ lệ thấp nhất trong {owing} giáo viên" in html
+    uri = html.split('<div class="chart"><img src="', 1)[1].split('"', 1)[0]
+    svg = base64.b64decode(uri.split(",", 1)[1]).decode("utf-8")
+    assert svg.count(" 0,0") == 2 and teacher.full_name not in svg  # two bars, both at 0 %

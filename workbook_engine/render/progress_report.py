@@ -183,18 +183,23 @@ def monthly_lock(setup: Setup, progress: Progress) -> MonthlyLock | None:
                        tuple(incomplete), command)  # fmt: skip
 
 
-def chart(progress: Progress) -> str:
-    """A bar per teacher who owes something, the furthest behind on top (an SVG data URI; ""
-    when nobody owes anything yet)."""
+CHART_TEACHERS = 40  # bars at most: the furthest behind (the table below lists everyone)
+
+
+def chart(progress: Progress, most: int | None = None) -> str:
+    """A bar per teacher who owes something, the furthest behind on top, ``most`` of them (an
+    SVG data URI; "" when nobody owes anything yet). A thousand bars were a chart four metres
+    tall that nobody reads, and 150 MB to draw."""
     owing = sorted((t for t in progress.teachers if t.cells.required),
-                   key=lambda t: (t.cells.percent, t.name))  # fmt: skip
+                   key=lambda t: (t.cells.percent, t.name))[:most or CHART_TEACHERS]  # fmt: skip
     if not owing:
         return ""
     return progress_bars([t.name for t in owing], [t.cells.percent for t in owing], BEHIND)
 
 
 def render_progress_html(report: ProgressReport, printed: bool = False) -> str:
-    return render("progress.html.j2", report=report, printed=printed, behind=BEHIND)
+    return render("progress.html.j2", report=report, printed=printed, behind=BEHIND,
+                  chart_teachers=CHART_TEACHERS)  # fmt: skip
 
 
 def progress_stem(as_of: date, group: str | None) -> str:
