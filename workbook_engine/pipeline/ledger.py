@@ -503,6 +503,13 @@ class Ledger:
             events,
         )
 
+    def version(self) -> tuple[str, int]:
+        """What changes whenever the ledger does: its chain head (every value comes with an
+        event, whoever writes it) and this connection's own changes so far. Read inside
+        :meth:`reading`, that of the ledger the reads see: what was computed from the ledger
+        holds while its version is the same."""
+        return self.chain_head(), self.db.total_changes
+
     def chain_head(self) -> str:
         """Hash of the newest event: print it, and a later check proves nothing changed since."""
         row = self.db.execute("SELECT hash FROM events ORDER BY id DESC LIMIT 1").fetchone()

@@ -23,6 +23,7 @@ from workbook_engine.results import (
     ATTENDANCE_PREFIX,
     CONFIRM_DAY,
     StudentResult,
+    Values,
     attendance_missing,
     confirmed_late,
     student_results,
@@ -75,11 +76,17 @@ def class_values(
 
 
 def class_results(
-    setup: Setup, ledger: Ledger, class_code: str, day: date
+    setup: Setup,
+    ledger: Ledger,
+    class_code: str,
+    day: date,
+    values: Values | None = None,
 ) -> tuple[list[StudentResult], dict[int, list[str]]]:
     """The class's results on ``day``, and per semester the attendance months not yet in,
-    labelled exactly as the results list them among the missing inputs."""
-    values = class_values(setup, ledger, class_code)
+    labelled exactly as the results list them among the missing inputs. ``values``: the
+    class's :func:`class_values`, when the caller has read them already."""
+    if values is None:
+        values = class_values(setup, ledger, class_code)
     received = ledger.received_keys(class_code)
     late = confirmed_late(setup, ledger.first_received(class_code))
     results = student_results(setup, class_code, values, day, received=received, late=late)

@@ -41,8 +41,8 @@ from workbook_engine.io.master_workbook import missing_text, proposal_text, re_e
 from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Stay, Subject
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.render.books.class_book_xlsx import MOVES_LEGEND, write_class_book_xlsx
+from workbook_engine.render.books.class_data import book_results
 from workbook_engine.render.books.hocba import (
     CHAIN_SHOWN,
     EXEMPT,
@@ -720,7 +720,7 @@ def class_book(
 ) -> ClassBook:
     """The book of ``class_code`` as of ``day`` from the ledger (reads only)."""
     room = setup.class_by_code(class_code)
-    results, months = class_results(setup, ledger, class_code, day)
+    results, months = book_results(setup, ledger, class_code, day)
     values = ledger.scores_of_class(class_code)
     approvals = ledger.approved_results(class_code)
     chain = chain_head if chain_head is not None else ledger.chain_head()

@@ -39,7 +39,7 @@ from workbook_engine.io.master_workbook import missing_text, proposal_text, re_e
 from workbook_engine.model import SUMMER, ClassRoom, Role, Setup, SheetKey, Student, Teacher
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.result_approval import class_results, class_values
+from workbook_engine.render.books.class_data import book_results, book_values
 from workbook_engine.render.books.pdf_parts import Part, write_parts
 from workbook_engine.render.common import (
     TEMPLATES,
@@ -388,8 +388,8 @@ def class_records(
     """The records of the class's students (only ``students`` when given), in roster order,
     as of ``day``."""
     room = setup.class_by_code(class_code)
-    results, _ = class_results(setup, ledger, class_code, day)
-    values = class_values(setup, ledger, class_code)  # a mover's earlier classes' comments too
+    results, _ = book_results(setup, ledger, class_code, day)
+    values = book_values(setup, ledger, class_code)  # a mover's earlier classes' comments too
     approvals = ledger.approved_results(class_code)
     chain = chain_head if chain_head is not None else ledger.chain_head()
     return [

@@ -45,7 +45,6 @@ from workbook_engine.model import (
 )
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.render.books.class_book import (
     CHAR_MM,
     MM,
@@ -54,6 +53,7 @@ from workbook_engine.render.books.class_book import (
     slot_rules,
     slot_text,
 )
+from workbook_engine.render.books.class_data import book_results
 from workbook_engine.render.books.excel import (
     LINE_HEIGHT,
     PAGE_PIXELS,
@@ -532,7 +532,7 @@ def write_teacher_books(
             for number, assignment in enumerate(assignments, start=1):
                 code = assignment.class_code
                 if code not in results:
-                    results[code] = class_results(setup, ledger, code, day)[0]
+                    results[code] = book_results(setup, ledger, code, day)[0]
                 sheet = read_sheet(ledger, assignment, semester)
                 handed = handover_notes(setup, assignment, former)
                 tables.append(build_table(setup, number, assignment, semester, sheet,
