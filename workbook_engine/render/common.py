@@ -167,6 +167,16 @@ def write_html(path: Path, html: str) -> Path:
     return Path(path)
 
 
+def write_rendered(path: Path, template: str, **context: Any) -> Path:
+    """``template`` rendered straight into ``path`` (atomically, as one document): a piece at a
+    time, never the whole page in memory (a district's progress report is 15 million
+    characters). A place to cut at is one piece (:func:`cut`), left out like :func:`whole`."""
+    pieces = ENV.get_template(template).generate(**context)
+    with atomic_path(Path(path)) as tmp, tmp.open("w", encoding="utf-8") as out:
+        out.writelines(whole(piece) for piece in pieces)
+    return Path(path)
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off (for the whole process) while a book is laid out

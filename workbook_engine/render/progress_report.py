@@ -41,7 +41,7 @@ from workbook_engine.progress import (
     students_missing,
 )
 from workbook_engine.render.charts import progress_bars
-from workbook_engine.render.common import date_text, render, write_html, write_pdf
+from workbook_engine.render.common import date_text, render, write_pdf, write_rendered
 
 FOLDER = Path("reports") / "tien-do"
 NAMES_SHOWN = 6  # the blank students named in a line; more are counted
@@ -198,8 +198,12 @@ def chart(progress: Progress, most: int | None = None) -> str:
 
 
 def render_progress_html(report: ProgressReport, printed: bool = False) -> str:
-    return render("progress.html.j2", report=report, printed=printed, behind=BEHIND,
-                  chart_teachers=CHART_TEACHERS)  # fmt: skip
+    return render("progress.html.j2", **_context(report, printed))
+
+
+def _context(report: ProgressReport, printed: bool) -> dict[str, Any]:
+    return {"report": report, "printed": printed, "behind": BEHIND,
+            "chart_teachers": CHART_TEACHERS}  # fmt: skip
 
 
 def progress_stem(as_of: date, group: str | None) -> str:
@@ -226,7 +230,8 @@ def write_progress(
     report = replace(report, monthly=monthly_lock(setup, progress))
     folder = Path(outbox) / FOLDER
     stem = progress_stem(as_of, group)
-    written = [write_html(folder / f"{stem}.html", render_progress_html(report))]
+    html = folder / f"{stem}.html"  # written as rendered: 15 million characters at ×16
+    written = [write_rendered(html, "progress.html.j2", **_context(report, printed=False))]
     written.append(write_progress_xlsx(folder / f"{stem}.xlsx", report))
     if pdf:
         written.append(write_pdf(folder / f"{stem}.pdf", render_progress_html(report, True)))
@@ -244,8 +249,10 @@ def write_progress_xlsx(path: Path, report: ProgressReport) -> Path:
 
     path = Path(path)
     with atomic_path(path) as tmp:
+        # row by row to disk (constant_memory): a district's «Chi tiết» is 44,000 rows
         wb = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False,
-                                            "strings_to_formulas": False})  # fmt: skip
+                                            "strings_to_formulas": False,
+                                            "constant_memory": True})  # fmt: skip
         wb.set_properties({"title": report.title, "author": "workbook_engine",
                            "comments": f"Mã kiểm tra sổ: {report.chain_head}"})  # fmt: skip
         teachers = [
