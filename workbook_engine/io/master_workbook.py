@@ -237,12 +237,12 @@ class Block:
 
 @dataclass(frozen=True)
 class ClassTable:
-    """One class's sheet of the master, computed once and written as often as needed."""
+    """One class's sheet of the master (its own workbook), computed from the ledger."""
 
     class_code: str
     blocks: tuple[Block, ...]
     students: tuple[tuple[str, str], ...]  # (code, full name)
-    # the filled cells in row order, kept compact: a warm publisher holds every class's table
+    # the filled cells in row order, kept compact (arrays, one byte a style)
     rows: array[int]
     cols: array[int]
     values: tuple[float | str, ...]
