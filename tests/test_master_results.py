@@ -471,7 +471,11 @@ def test_the_summer_and_the_final_outcome_of_every_student(
     ws = openpyxl.load_workbook(write_class_master(tmp_path / "6A1.xlsx", small_school, table))[
         CLASS
     ]
-    path = write_master(tmp_path / "master.xlsx", small_school, [master_row(small_school, table)])
+    path = write_master(
+        tmp_path / "master.xlsx",
+        small_school,
+        [master_row(small_school, CLASS, table.counts, table.approved)],
+    )
     book = openpyxl.load_workbook(path)
     rows = [summary_row(ws, MASTER_ROW + i)[8:] for i in range(6)]
     assert rows == [

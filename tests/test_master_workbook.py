@@ -97,7 +97,10 @@ def test_exempt_student_and_change_log(tmp_path: Path, small_school: Setup) -> N
     assert ws.cell(row, start).value == "Miễn"
 
     volume = LogVolume("2025-10", "6A1", 1, "nhat-ky/2025-10/6A1.xlsx")
-    rows = [summary_row(small_school, t, f"lop/{t.class_code}.xlsx") for t in tables]
+    rows = [
+        summary_row(small_school, t.class_code, t.counts, t.approved, f"lop/{t.class_code}.xlsx")
+        for t in tables
+    ]
     path = write_master(tmp_path / "master.xlsx", small_school, rows, "ab12", [volume])
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == [SUMMARY_SHEET, LOG_SHEET]  # the classes have their own books

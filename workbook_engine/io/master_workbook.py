@@ -935,10 +935,17 @@ def write_class_master(path: Path, setup: Setup, table: ClassTable) -> Path:
     return Path(path)
 
 
-def summary_row(setup: Setup, table: ClassTable, file_name: str = "") -> SummaryRow:
-    """The class's row of the «Tổng hợp» sheet (who left are not counted in its roster)."""
-    enrolled = len(setup.students_of(table.class_code))
-    return SummaryRow(table.class_code, enrolled, table.counts, table.approved, file_name)
+def summary_row(
+    setup: Setup,
+    class_code: str,
+    counts: Sequence[int],
+    approved: Sequence[str],
+    file_name: str = "",
+) -> SummaryRow:
+    """The class's row of the «Tổng hợp» sheet (who left are not counted in its roster), from
+    its :attr:`ClassTable.counts` and :attr:`ClassTable.approved`."""
+    enrolled = len(setup.students_of(class_code))
+    return SummaryRow(class_code, enrolled, tuple(counts), tuple(approved), file_name)
 
 
 def write_master(

@@ -177,6 +177,14 @@ def write_rendered(path: Path, template: str, **context: Any) -> Path:
     return Path(path)
 
 
+def freeze_long_lived() -> None:
+    """In a worker process: what lives as long as it (the setup, the modules and their caches)
+    moved out of the cyclic collector's sight (``gc.freeze``), its garbage collected first, so
+    that the full collections a long document or workbook sets off no longer walk them all."""
+    gc.collect()
+    gc.freeze()
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """Python's cyclic garbage collector off (for the whole process) while a book is laid out

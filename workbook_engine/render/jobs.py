@@ -10,7 +10,6 @@ students, 5.7 MB pickled) cost more than the jobs themselves.
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 from collections import defaultdict
@@ -29,6 +28,7 @@ from workbook_engine.io.lockfiles import lock_owner
 from workbook_engine.io.master_workbook import write_change_log
 from workbook_engine.model import ChangeRecord, Setup
 from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.render.common import freeze_long_lived
 from workbook_engine.render.diff_report import file_page, write_file_page
 
 log = logging.getLogger("workbook_engine.render")
@@ -123,10 +123,7 @@ _worker_setup: list[Setup] = []  # in a worker process: the setup it was started
 
 def _start_worker(setup: Setup) -> None:
     _worker_setup[:] = [setup]
-    # the setup and the modules live as long as the worker: kept out of the cyclic collector's
-    # full passes, which a change log's hundreds of thousands of cells set off again and again
-    gc.collect()
-    gc.freeze()
+    freeze_long_lived()  # a change log's hundreds of thousands of cells set off full passes
 
 
 def _in_worker(ledger_path: str, outbox: Path, head: str, job: Job) -> Done:

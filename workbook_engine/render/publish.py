@@ -42,8 +42,8 @@ from workbook_engine.io.kinds.homeroom import AttendanceKind
 from workbook_engine.io.master_workbook import (
     ClassTable,
     LogVolume,
-    SummaryRow,
     class_table,
+    summary_row,
     write_class_master,
     write_master,
 )
@@ -229,8 +229,8 @@ class Publisher:
         new_day = state.day != today.isoformat()
         # results depend on the day (what is due, overdue), rosters and subjects on the setup
         day = today.isoformat()
-        recompute = state.setup != self.fingerprint
-        recompute |= any(row.day != day for row in state.classes.values())
+        setup_changed = state.setup != self.fingerprint
+        recompute = setup_changed or any(row.day != day for row in state.classes.values())
         lost = {  # a class's workbook removed by hand: that class is written again
             room.code
             for room in self.setup.classes
@@ -241,7 +241,7 @@ class Publisher:
         result = Published(full=full)
         with running(self._jobs(since), self.ledger, self.setup, self.outbox, head) as collect:
             if since or full or recompute or lost:  # meanwhile, here: master and day pages
-                self._outputs(since, result, head, counts, today, state, lost)
+                self._outputs(since, result, head, counts, today, state, lost, setup_changed)
             alerts = state.alerts if self._alerts is None else self._alerts
             result.reports += self._reports(since, state, today, all_pdfs, alerts)
             if new_day:  # the entry progress: once a day, as of the day
@@ -277,6 +277,7 @@ class Publisher:
         today: date,
         state: PublishState,
         lost: set[str],
+        setup_changed: bool,
     ) -> None:
         """Recompute the classes touched since, and those computed for another day or setup;
         rewrite their workbooks, the touched ones first, then ``master.xlsx`` from every
@@ -298,7 +299,6 @@ class Publisher:
         }
         known = [room.code for room in self.setup.classes]
         before = state.classes
-        setup_changed = state.setup != self.fingerprint
         rows = {} if setup_changed else {c: r for c, r in before.items() if c in known}
         must = touched | lost | (set(known) - set(rows))  # then those of another day
         late = [c for c in known if c not in must and rows[c].day != today.isoformat()]
@@ -335,11 +335,11 @@ class Publisher:
             for month, code, count in counts
         ]
         summary = [
-            SummaryRow(
+            summary_row(
+                self.setup,
                 code,
-                len(self.setup.students_of(code)),
-                tuple(rows[code].counts),
-                tuple(rows[code].approved),
+                rows[code].counts,
+                rows[code].approved,
                 class_master_path(Path(), code).as_posix(),
             )
             for code in known

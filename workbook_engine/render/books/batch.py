@@ -16,7 +16,6 @@ the last one is in (:func:`~workbook_engine.render.books.hocba.join_hocba`).
 
 from __future__ import annotations
 
-import gc
 import logging
 import os
 from collections.abc import Callable, Iterable, Sequence
@@ -266,6 +265,7 @@ def _freeze() -> None:
     all: the collector took half as long in the teacher and attendance books (some 25 ms a
     job, 5 s of CPU for the 190 jobs of a 40-class school). The first job's garbage is
     collected first."""
-    gc.collect()
-    gc.freeze()
+    from workbook_engine.render.common import freeze_long_lived
+
+    freeze_long_lived()
     _worker["frozen"] = True
