@@ -196,6 +196,26 @@ def test_pipeline_changes_give_a_daily_page_pdf_and_one_page_per_file(school: Sc
     assert "Không có thay đổi điểm nào." in read_page(pages[4]).all_text
 
 
+@pytest.mark.parametrize("summary", [False, True])
+def test_a_day_page_is_written_as_rendered_the_same_page(school: School, summary: bool) -> None:
+    """A day's page goes to its file a piece at a time (15 MB on a district's burst day): the
+    same page as rendered whole, as the publisher's summary and as the full page."""
+    from workbook_engine.render.diff_report import write_day_report
+    from workbook_engine.render.pdf_chunks import whole
+
+    changes, files = changed_by_a_teacher(school)
+    day = date.fromisoformat(changes[0].at[:10])
+    folder = school.outbox / "reports" / "diff"
+    (page,) = write_day_report(folder, day, changes, files, school.setup, False, summary)
+    title = f"Báo cáo thay đổi điểm ngày {day:%d/%m/%Y}"
+    report = build_diff_report(changes, sorted(files, key=lambda f: (f.received_at, f.id)),
+                               school.setup, title)  # fmt: skip
+    report = replace(report, file_link_prefix="files/")
+    text = page.read_text(encoding="utf-8")
+    assert text == whole(render_diff_html(report, printed=summary))
+    assert read_page(page).balanced and len(read_page(page).rows) == (2 if summary else 5)
+
+
 def test_since_leaves_out_earlier_days_and_empty_days_are_not_written(school: School) -> None:
     changes, files = changed_by_a_teacher(school)
     day = date.fromisoformat(changes[0].at[:10])
