@@ -208,8 +208,6 @@ def test_the_chart_draws_the_furthest_behind_and_says_so(school: School, monkeyp
 def test_the_html_is_written_as_rendered_the_same_page(school: School) -> None:
     """The report's HTML goes to its file a piece at a time (a district's is 15 million
     characters): the same page as rendered whole."""
-    from dataclasses import replace
-
     from workbook_engine.render import progress_report as pr
     from workbook_engine.render.pdf_chunks import whole
 
@@ -217,12 +215,6 @@ def test_the_html_is_written_as_rendered_the_same_page(school: School) -> None:
     with Ledger.open_readonly(school.data.ledger) as ledger:
         (html,) = [p for p in write_progress(ledger, school.setup, school.outbox, AS_OF, pdf=False)
                    if p.suffix == ".html"]  # fmt: skip
-        entries = pr.read_entries(ledger, school.setup)
-    progress = pr.progress_of(school.setup, entries, AS_OF, None)
-    locks = [pr.Lock(e.note or "Khóa sổ", e.start, e.end, tuple(gaps))
-             for e, gaps in pr.calendar_locks(school.setup, entries, AS_OF)]  # fmt: skip
-    report = pr.build_report(school.setup, progress, entries.values, entries.chain_head, None,
-                             locks)  # fmt: skip
-    report = replace(report, monthly=pr.monthly_lock(school.setup, progress))
+        report = pr.progress_report(ledger, school.setup, AS_OF)
     page = html.read_text(encoding="utf-8")
     assert page == whole(pr.render_progress_html(report)) and "Toán – HK1 – TX2" in page

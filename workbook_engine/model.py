@@ -519,7 +519,7 @@ class SheetKey:
     semester: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class FileRecord:
     id: int
     sha256: str

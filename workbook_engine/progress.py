@@ -111,7 +111,7 @@ class FilledCells(Mapping[tuple[SheetKey, str, str], str]):
         return sum(bits.bit_count() for bits in self._bits.values())
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cells:
     """Cells required by the date and, of those, filled."""
 
@@ -131,7 +131,7 @@ class Cells:
         return Cells(self.required + other.required, self.filled + other.filled)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ColumnLine:
     """One assessment column of one class-subject and semester."""
 

@@ -49,7 +49,7 @@ BEHIND = 80.0  # a share below this is highlighted
 CHAIN_SHOWN = 16
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     """One overdue item, located: whose, which class, what, since when, how much is missing."""
 
@@ -212,6 +212,19 @@ def progress_stem(as_of: date, group: str | None) -> str:
     return as_of.isoformat() + (f" {safe_stem(group)}" if group else "")
 
 
+def progress_report(
+    ledger: Ledger, setup: Setup, as_of: date, group: str | None = None
+) -> ProgressReport:
+    """The report as of ``as_of``; the school's values it was built from (every file and filled
+    cell: tens of MB at district scale) are let go before it is written."""
+    entries = read_entries(ledger, setup)
+    progress = progress_of(setup, entries, as_of, group)
+    locks = [Lock(e.note or "Khóa sổ", e.start, e.end, tuple(gaps))
+             for e, gaps in calendar_locks(setup, entries, as_of)]  # fmt: skip
+    report = build_report(setup, progress, entries.values, entries.chain_head, group, locks)
+    return replace(report, monthly=monthly_lock(setup, progress))
+
+
 def write_progress(
     ledger: Ledger,
     setup: Setup,
@@ -222,12 +235,7 @@ def write_progress(
 ) -> list[Path]:
     """``<outbox>/reports/tien-do/<date>[ <group>].html|.xlsx|.pdf`` as of ``as_of`` (the PDF
     when ``pdf``); returns the written paths."""
-    entries = read_entries(ledger, setup)
-    progress = progress_of(setup, entries, as_of, group)
-    locks = [Lock(e.note or "Khóa sổ", e.start, e.end, tuple(gaps))
-             for e, gaps in calendar_locks(setup, entries, as_of)]  # fmt: skip
-    report = build_report(setup, progress, entries.values, entries.chain_head, group, locks)
-    report = replace(report, monthly=monthly_lock(setup, progress))
+    report = progress_report(ledger, setup, as_of, group)
     folder = Path(outbox) / FOLDER
     stem = progress_stem(as_of, group)
     html = folder / f"{stem}.html"  # written as rendered: 15 million characters at ×16
