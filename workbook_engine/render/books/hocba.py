@@ -40,9 +40,8 @@ from workbook_engine.model import SUMMER, ClassRoom, Role, Setup, SheetKey, Stud
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.books.class_data import book_results, book_values
-from workbook_engine.render.books.pdf_parts import Part, write_parts
+from workbook_engine.render.books.pdf_parts import Part, split_records, write_parts
 from workbook_engine.render.common import (
-    TEMPLATES,
     compact,
     date_text,
     day_of,
@@ -51,7 +50,6 @@ from workbook_engine.render.common import (
 )
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.render.pdf_chunks import join_pdfs
-from workbook_engine.render.stack_room import with_room
 from workbook_engine.results import CONDUCT_CODE, StudentResult, Values
 from workbook_engine.rules import Level, Outcome
 
@@ -411,25 +409,6 @@ def lay_out(records: Sequence[StudentRecord]) -> tuple[Document, list[list[Page]
     """``records`` laid out as one document (one layout for a whole class: much faster than one
     per student), and the pages of each record."""
     return split_records(render_hocba_html(records), len(records), PART_END)
-
-
-def split_records(html: str, count: int, end_mark: str) -> tuple[Document, list[list[Page]]]:
-    """``html`` holding ``count`` records, each closed by an anchor ``<end_mark><n>``, laid out
-    as one document, and each record's pages (weasyprint imported here: it takes a while)."""
-    from workbook_engine.render.lean_html import LeanHTML, font_config
-
-    html_document = LeanHTML(string=html, base_url=str(TEMPLATES))
-    document = with_room(html_document.render, font_config=font_config())
-    ends = {f"{end_mark}{i}" for i in range(1, count + 1)}
-    parts: list[list[Page]] = [[]]
-    for page in document.pages:
-        parts[-1].append(page)
-        if ends.intersection(page.anchors):  # the record ends on this page
-            parts.append([])
-    parts.pop()  # the one opened after the last record's end
-    if len(parts) != count:
-        raise RuntimeError(f"học bạ: {count} học sinh nhưng {len(parts)} phần trang")
-    return document, parts
 
 
 def student_path(outbox: Path, record: StudentRecord) -> Path:

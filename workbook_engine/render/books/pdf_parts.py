@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from workbook_engine.io.atomic import atomic_path
+from workbook_engine.render.common import TEMPLATES
 from workbook_engine.render.stack_room import with_room
 
 if TYPE_CHECKING:
@@ -63,6 +64,26 @@ def write_parts(
             tmp.write_bytes(data)
         written.append(whole[0])
     return written
+
+
+def split_records(html: str, count: int, end_mark: str) -> tuple[Document, list[list[Page]]]:
+    """``html`` holding ``count`` records (a student's học bạ, a month's attendance…), each closed
+    by an anchor ``<end_mark><n>``, laid out as one document, and each record's pages
+    (weasyprint imported here: it takes a while)."""
+    from workbook_engine.render.lean_html import LeanHTML, font_config
+
+    html_document = LeanHTML(string=html, base_url=str(TEMPLATES))
+    document = with_room(html_document.render, font_config=font_config())
+    ends = {f"{end_mark}{i}" for i in range(1, count + 1)}
+    parts: list[list[Page]] = [[]]
+    for page in document.pages:
+        parts[-1].append(page)
+        if ends.intersection(page.anchors):  # the record ends on this page
+            parts.append([])
+    parts.pop()  # the one opened after the last record's end
+    if len(parts) != count:
+        raise RuntimeError(f"{count} phần nhưng tách được {len(parts)} phần trang")
+    return document, parts
 
 
 def _pdf(document: Document, title: str) -> bytes:

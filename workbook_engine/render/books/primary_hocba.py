@@ -44,9 +44,8 @@ from workbook_engine.render.books.hocba import (
     Signer,
     class_path,
     record_path,
-    split_records,
 )
-from workbook_engine.render.books.pdf_parts import Part, write_parts
+from workbook_engine.render.books.pdf_parts import Part, split_records, write_parts
 from workbook_engine.render.books.primary_summary import TRAIT_ORDER
 from workbook_engine.render.common import compact, date_text, gc_paused, render
 from workbook_engine.render.correction_record import place_date
