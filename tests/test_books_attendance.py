@@ -29,8 +29,10 @@ from workbook_engine.pipeline.outcome import Status
 from workbook_engine.render.books.attendance import (
     attendance_months,
     build_attendance_book,
+    class_months,
     render_attendance_html,
     write_attendance_books,
+    write_month_pdfs,
 )
 from workbook_engine.render.common import write_pdf
 from workbook_engine.results import confirmed_late, student_results
@@ -71,6 +73,7 @@ class Rendered:
     received: set[SheetKey]
     late: set[SheetKey]
     head: str
+    ledger: Path
 
     def month(self, year: int, month: int, suffix: str, name: str = CLASS) -> Path:
         return self.outbox / "books" / "diem-danh" / f"{year}-{month:02d}" / f"{name}{suffix}"
@@ -105,7 +108,8 @@ def rendered(
         late = confirmed_late(small_school, ledger.first_received(CLASS))
         head = ledger.chain_head()
     assert len(values) == len(MARKS) and students  # every mark stored
-    return Rendered(small_school, school.outbox, paths, values, received, late, head)
+    return Rendered(small_school, school.outbox, paths, values, received, late, head,
+                    data.ledger)  # fmt: skip
 
 
 def key(year: int, month: int, semester: int = 1) -> SheetKey:
@@ -133,6 +137,11 @@ def pdf_text(path: Path, layout: bool = True) -> str:
     args = ["pdftotext", "-enc", "UTF-8", *(["-layout"] if layout else []), str(path), "-"]
     done = subprocess.run(args, capture_output=True, check=True, timeout=60)
     return unicodedata.normalize("NFC", done.stdout.decode("utf-8"))
+
+
+def pdf_pages(path: Path) -> list[str]:
+    """The text of each page (pdftotext's layout), in order."""
+    return pdf_text(path).split("\f")[:-1]
 
 
 def flat(text: str) -> str:
@@ -405,6 +414,41 @@ def test_45_students_and_31_days_fit_the_width_headings_repeated_rows_whole(
         marks, totals = student_line(page, student.code, student.full_name)
         expected = 1 if (student.code, "2025-12-31") in values else 0
         assert (marks, totals) == (["K"] * expected, ["0", str(expected)])
+
+
+@pytest.mark.slow
+def test_the_months_cut_from_one_class_document_read_as_each_month_laid_out_alone(
+    rendered: Rendered, tmp_path: Path
+) -> None:
+    """A class's months are laid out as one document and each month's PDF cut from it: each
+    reads as the month laid out on its own (page count, every page's text with its running head,
+    chain head and «Trang x/y»)."""
+    sheets = attendance_months(rendered.setup, date.today(), MONTHS)
+    with Ledger.open_readonly(rendered.ledger) as ledger, ledger.reading():
+        months = class_months(ledger, rendered.setup, tmp_path, CLASS, sheets, ledger.chain_head())
+    assert len(months) == 5
+    for base, book in months:
+        alone = write_pdf(base.with_suffix(".pdf"), render_attendance_html(book))
+        cut = rendered.month(book.year, book.month, ".pdf", base.name)
+        assert pdf_pages(cut) == pdf_pages(alone), base.name
+
+
+@pytest.mark.slow
+def test_months_of_two_pages_cut_from_one_document_count_their_own_pages(tmp_path: Path) -> None:
+    setup = build_demo_school(DemoOptions(classes_per_grade=1, students_per_class=45, seed=7))
+    books = [
+        build_attendance_book(setup, CLASS, semester, year, month, {}, received=True,
+                              chain_head="ab" * 32)
+        for semester, year, month in ((1, 2025, 11), (1, 2025, 12), (2, 2026, 1))
+    ]  # fmt: skip
+    cut = write_month_pdfs([(tmp_path / "cut" / f"{b.year}-{b.month:02d}", b) for b in books])
+    for path, book in zip(cut, books, strict=True):
+        alone = write_pdf(tmp_path / "alone" / path.name, render_attendance_html(book))
+        pages = pdf_pages(path)
+        assert pages == pdf_pages(alone)
+        assert len(pages) == 2
+        for number, page in enumerate(pages, start=1):
+            assert f"Trang {number}/2" in page and f"tháng {book.month_label}" in page
 
 
 def test_wbe_books_attendance_writes_the_month_and_refuses_a_bad_one(school: School) -> None:

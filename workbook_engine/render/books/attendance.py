@@ -17,6 +17,11 @@ no student's line is split.
 
 January belongs to both semesters: each semester's January is a sheet of its own (its ledger
 key's semester), written as ``<class>-HK1`` and ``<class>-HK2``.
+
+A class's months are laid out as one document, each month from a new page and a page group of
+its own (its running head, «Trang x/y» counting its pages), and each month's PDF is cut from it
+(:mod:`~workbook_engine.render.books.pdf_parts`): weasyprint's cost of a document (styles,
+fonts, the PDF) is paid once a class rather than once a month, and the pages are the same.
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
 from xlsxwriter.workbook import Workbook
@@ -54,13 +59,18 @@ from workbook_engine.render.books.class_book import (
     rows_per_page,
     slot_line,
 )
-from workbook_engine.render.common import date_text, render, semester_name, write_pdf
+from workbook_engine.render.books.pdf_parts import Part, split_records, write_parts
+from workbook_engine.render.common import date_text, gc_paused, render, semester_name
 from workbook_engine.render.correction_record import place_date
 from workbook_engine.results import ATTENDANCE_PREFIX, confirmed_late
+
+if TYPE_CHECKING:
+    from weasyprint import Document, Page
 
 FOLDER = Path("books") / "diem-danh"
 CHECK_LENGTH = 16  # hex digits of the chain head printed on each page
 MISSING = "Chưa nhận bảng điểm danh tháng này"
+PART_END = "dd-end-"  # the id of the mark ending each month: dd-end-1, dd-end-2… (the template's)
 
 Progress = Callable[[int, int], None]
 
@@ -387,35 +397,51 @@ def write_attendance_books(
     if unknown:
         raise ValueError(f"Không có lớp {', '.join(unknown)} trong danh sách lớp của trường")
     sheets = attendance_months(setup, today or date.today(), months)
-    shared = _shared_months(setup)
-    books = []
     with ledger.reading():  # the chain head printed is that of the values printed
         head = ledger.chain_head()
-        for code in codes:
-            received = ledger.received_keys(code)
-            first = ledger.first_received(code)
-            late = confirmed_late(setup, first)
-            for year, month, semester in sheets:
-                key = month_key(code, year, month, semester)
-                arrived = first.get(key)
-                book = build_attendance_book(
-                    setup, code, semester, year, month,
-                    ledger.scores(key),
-                    received=key in received,
-                    confirmed_on=date.fromisoformat(arrived[:10]) if arrived else None,
-                    late=key in late,
-                    chain_head=head,
-                )  # fmt: skip
-                base = attendance_path(outbox, code, year, month, semester,
-                                       (year, month) in shared)  # fmt: skip
-                books.append((base, book))
+        by_class = [class_months(ledger, setup, outbox, code, sheets, head) for code in codes]
+    total = sum(len(of_class) for of_class in by_class)
     written: list[Path] = []
-    for done, (base, book) in enumerate(books, start=1):
-        written.append(write_pdf(base.with_suffix(".pdf"), render_attendance_html(book)))
-        written.append(write_attendance_xlsx(base.with_suffix(".xlsx"), book))
-        if progress is not None:
-            progress(done, len(books))
+    for of_class in by_class:
+        pdfs = write_month_pdfs(of_class)
+        for pdf, (base, book) in zip(pdfs, of_class, strict=True):
+            written += [pdf, write_attendance_xlsx(base.with_suffix(".xlsx"), book)]
+            if progress is not None:
+                progress(len(written) // 2, total)
     return written
+
+
+def class_months(
+    ledger: Ledger,
+    setup: Setup,
+    outbox: Path,
+    class_code: str,
+    sheets: Sequence[tuple[int, int, int]],
+    chain_head: str,
+) -> list[tuple[Path, AttendanceBook]]:
+    """The sheet of each of ``sheets`` ((year, month, semester), :func:`attendance_months`) of
+    the class, and where it is written (:func:`attendance_path`, no suffix); ``chain_head`` is
+    the ledger's, read in the same read transaction."""
+    shared = _shared_months(setup)
+    received = ledger.received_keys(class_code)
+    first = ledger.first_received(class_code)
+    late = confirmed_late(setup, first)
+    books = []
+    for year, month, semester in sheets:
+        key = month_key(class_code, year, month, semester)
+        arrived = first.get(key)
+        book = build_attendance_book(
+            setup, class_code, semester, year, month,
+            ledger.scores(key),
+            received=key in received,
+            confirmed_on=date.fromisoformat(arrived[:10]) if arrived else None,
+            late=key in late,
+            chain_head=chain_head,
+        )  # fmt: skip
+        base = attendance_path(outbox, class_code, year, month, semester,
+                               (year, month) in shared)  # fmt: skip
+        books.append((base, book))
+    return books
 
 
 def _shared_months(setup: Setup) -> set[tuple[int, int]]:
@@ -429,8 +455,33 @@ def _shared_months(setup: Setup) -> set[tuple[int, int]]:
 # --- PDF ------------------------------------------------------------------------------------
 
 
-def render_attendance_html(book: AttendanceBook) -> str:
-    return render("attendance_book.html.j2", book=book, row_rule=ROW_RULE)
+def render_attendance_html(*books: AttendanceBook) -> str:
+    """The HTML of ``books`` (one class's months), each from a new page, a page group of its
+    own: its running head and «Trang x/y» as when alone."""
+    return render("attendance_book.html.j2", books=books, row_rule=ROW_RULE)
+
+
+def lay_out(books: Sequence[AttendanceBook]) -> tuple[Document, list[list[Page]]]:
+    """``books`` laid out as one document (one layout for a class's months: weasyprint's cost
+    of a document, some 20 ms even for an empty one, paid once), and the pages of each."""
+    return split_records(render_attendance_html(*books), len(books), PART_END)
+
+
+def write_month_pdfs(months: Sequence[tuple[Path, AttendanceBook]]) -> list[Path]:
+    """The PDF of each of one class's ``months`` (base path, book), cut from one document of
+    them all (:func:`~workbook_engine.render.books.pdf_parts.write_parts`): the same pages as
+    each laid out alone."""
+    if not months:
+        return []
+    with gc_paused():
+        document, pages = lay_out([book for _, book in months])
+        parts = [
+            Part(base.with_suffix(".pdf"), book.title, of_book)
+            for (base, book), of_book in zip(months, pages, strict=True)
+        ]
+        written = write_parts(document, parts)
+        del document, pages, parts  # garbage for the collection that follows
+    return written
 
 
 # --- Excel ----------------------------------------------------------------------------------

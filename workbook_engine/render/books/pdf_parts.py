@@ -1,4 +1,5 @@
-"""A book laid out once and written as one PDF for the class and one per student.
+"""A book laid out once and written as one PDF for the class and one per student (or, for the
+attendance sheets, one per month of the class).
 
 weasyprint paints every page again, and subsets the fonts again, for each PDF it writes, so
 writing the class's PDF and then each student's pages of the same document drew every page
