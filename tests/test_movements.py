@@ -354,6 +354,97 @@ def _filled_semester_2(school: School, cells: dict[str, object], setup: Setup) -
     return copy
 
 
+def _issue(school: School, semester: int, today: date) -> str:
+    """``wbe templates issue --semester N --today D`` on the school's data and share."""
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+
+    args = ["templates", "issue", "--semester", str(semester), "--today", today.isoformat(),
+            "--data-dir", str(school.data.root), "--share", str(school.share.root)]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _roster(path: Path) -> list[str]:
+    """The student codes an issued sheet's signed identity holds, in order."""
+    from workbook_engine.io.identity import read_identity
+
+    return list(read_identity(path).student_codes)
+
+
+def _typed(school: School, copy: Path, cells: dict[str, object]) -> Path:
+    """The teacher types ``cells`` into their copy of 6A1 Toán and puts it in «Nộp»."""
+    teacher = school.teacher_of("6A1", "TOAN")
+    book = openpyxl.load_workbook(copy)
+    for ref, value in cells.items():
+        book[SCORE][ref] = value
+    book.properties.lastModifiedBy = school.username(teacher)
+    book.save(copy)
+    target = school.share.submit(teacher) / copy.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(copy, target)
+    return target
+
+
+def test_sheets_issued_before_a_movements_date_list_the_class_of_that_day(school: School) -> None:
+    """Moves recorded ahead, two dated 2 March: the semester-2 sheets issued on 19 January list
+    the two in 6A1 (the mover not yet in 6A2), as ingest takes them until then; that copy sent
+    after the date has their rows flagged; the sheets issued after the date follow the moves
+    (not yet a dropout dated April), and that copy is the one the old copy's sender is sent to."""
+    dropout = _codes(school.setup)[4]
+    setup = _moved(
+        _with_6a2(school.setup),
+        Movement(MOVER, MovementKind.CLASS_CHANGE, MARCH, "6A1", "6A2"),
+        Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
+        Movement(dropout, MovementKind.DROPOUT, date(2026, 4, 13), "6A1"),
+    )
+    write_setup(school.data.setup, setup)
+    assert school.setup.as_of(JANUARY) is school.setup  # nothing dated later: as it is
+    everyone = _codes(school.setup)  # the 12 of 6A1 before the moves
+    staying = [code for code in everyone if code not in {MOVER, OTHER}]
+    toan = school.teacher_of("6A1", "TOAN")
+    homeroom = school.sheets(setup.class_by_code("6A1").homeroom_teacher)
+    _issue(school, 2, JANUARY)
+    copy = school.sheets(toan) / "6A1_TOAN_HK2.xlsx"
+    assert _roster(copy) == everyone
+    assert _roster(homeroom / "6A1_RenLuyen_HK2.xlsx") == everyone
+    assert _roster(homeroom / "6A1_DiemDanh_2026-02_HK2.xlsx") == everyone
+    assert _roster(school.sheets(toan) / "6A2_TOAN_HK2.xlsx") == ["3125008888"]
+    # sent in February: every row merges, the mover's and the leaver's included
+    share = school.share.root
+    sent = _typed(school, copy, {f"D{r}": 7 for r in ROWS})
+    with Pipeline(school.data, school.inbox, school.outbox, date(2026, 2, 10), setup,
+                  share) as pipeline:  # fmt: skip
+        (outcome,) = pipeline.process_all([sent])
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    assert not {p.code for p in outcome.problems} & {"student-left-class", "roster-outdated"}
+    assert sorted(c.student_code for c in outcome.changes) == sorted(everyone)
+    # the same copy sent after the date: the two rows are flagged and not merged
+    after = date(2026, 3, 10)
+    sent = _typed(school, copy, {f"E{r}": 8 for r in ROWS})
+    with Pipeline(school.data, school.inbox, school.outbox, after, setup, share) as pipeline:
+        (outcome,) = pipeline.process_all([sent])
+    assert outcome.status is Status.ACCEPTED, [str(p) for p in outcome.problems]
+    flagged = {p.row for p in outcome.problems if p.code == "student-left-class"}
+    assert flagged == {10, 11}
+    (outdated,) = [p for p in outcome.problems if p.code == "roster-outdated"]
+    assert "văn phòng chưa phát lại bảng theo danh sách mới" in outdated.message
+    assert sorted(c.student_code for c in outcome.changes) == sorted(staying)
+    # issued again after the date: the moves hold (a new version beside the filled copy)
+    _issue(school, 2, after)
+    assert _roster(school.sheets(toan) / "6A1_TOAN_HK2_v2.xlsx") == staying
+    assert _roster(homeroom / "6A1_RenLuyen_HK2.xlsx") == staying
+    assert _roster(school.sheets(toan) / "6A2_TOAN_HK2.xlsx") == ["3125008888", MOVER]
+    # the old copy sent once more: its sender is sent to that copy
+    sent = _typed(school, copy, {f"F{r}": 9 for r in ROWS})
+    with Pipeline(school.data, school.inbox, school.outbox, after, setup, share) as pipeline:
+        (outcome,) = pipeline.process_all([sent])
+    (outdated,) = [p for p in outcome.problems if p.code == "roster-outdated"]
+    assert "bản phát lại «6A1_TOAN_HK2_v2.xlsx»" in outdated.message
+
+
 def _column_of(ws: object, subject: str, column: str) -> int:
     """The 0-based column of ``subject``'s semester-1 ``column`` in a class sheet of the master
     (row 4: the subjects, row 6: the columns)."""
@@ -422,6 +513,27 @@ def test_a_movement_recorded_ahead_holds_from_its_date(base: Setup) -> None:
     reissued = score_identity(setup, toan, 2)  # without him
     assert [s.code for s in newcomers(setup, reissued, date(2026, 2, 20))] == [OTHER]
     assert newcomers(setup, reissued, MARCH) == []
+
+
+def test_the_setup_as_of_a_day_leaves_out_the_movements_dated_after_it(base: Setup) -> None:
+    newcomer = Student("3125007777", "Phạm Văn Đến", date(2014, 1, 2), Gender.MALE, "6A1")
+    setup = _moved(
+        dataclasses.replace(base, students=(*base.students, newcomer)),
+        Movement(MOVER, MovementKind.CLASS_CHANGE, JANUARY, "6A1", "6A2"),
+        Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="X"),
+        Movement(newcomer.code, MovementKind.TRANSFER_IN, MARCH, "", "6A1", "THCS Lê Lợi"),
+    )
+    february = setup.as_of(date(2026, 2, 20))
+    # the class change holds; the leaver is still in 6A1; the newcomer is not in the school yet
+    assert _codes(february) == [c for c in _codes(base) if c != MOVER]
+    assert _codes(february, "6A2") == ["3125008888", MOVER]
+    assert february.find_student(newcomer.code) is None
+    assert february.stays(MOVER) == setup.stays(MOVER)
+    assert [(s.class_code, s.end) for s in february.stays(OTHER)] == [("6A1", None)]
+    # on the day a movement is dated it holds, as ingest takes it
+    assert _codes(setup.as_of(MARCH)) == _codes(setup) and setup.as_of(AFTER_YEAR) is setup
+    before = setup.as_of(date(2026, 1, 18))
+    assert _codes(before) == _codes(base) and before.movements == ()
 
 
 def test_a_newcomers_earlier_results_are_said_to_come_from_the_old_school(base: Setup) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from contextlib import AbstractContextManager, nullcontext
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +12,7 @@ import typer
 from workbook_engine.cli_common import (
     DataDirOption,
     ShareOption,
+    TodayOption,
     engine_error,
     fail,
     new_app,
@@ -46,14 +48,17 @@ def issue(
             "đã duyệt.",
         ),
     ] = False,
+    today: TodayOption = None,
 ) -> None:
     """Phát bảng điểm, điểm danh, rèn luyện, phiếu sửa điểm vào thư mục «Sổ điểm» của từng
-    giáo viên trên thư mục chia sẻ; với --summer, bảng kiểm tra lại và rèn luyện hè."""
+    giáo viên trên thư mục chia sẻ; với --summer, bảng kiểm tra lại và rèn luyện hè. Mỗi bảng
+    ghi danh sách học sinh của lớp vào ngày phát (biến động ghi trước chỉ tính từ ngày của nó)."""
     from workbook_engine.model import SUMMER
     from workbook_engine.pipeline.issue import issue_templates
 
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
+    day = today.date() if today else date.today()
     secret = load_or_create_secret(data.secret)  # the first issue creates the school's secret
     concerned = None
     if summer:
@@ -62,7 +67,7 @@ def issue(
     try:
         with _accepted(data) as ledger, progress_bar("Đang ghi mẫu") as update:
             result = issue_templates(setup, share, secret, semester, teacher, progress=update,
-                                     summer=concerned, ledger=ledger)  # fmt: skip
+                                     summer=concerned, ledger=ledger, today=day)  # fmt: skip
     except FileLockedError as exc:
         raise fail(str(exc)) from exc
     for issued in result.files:

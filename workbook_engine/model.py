@@ -338,6 +338,24 @@ class Setup:
                   if s.end < came.effective]  # fmt: skip
         return " và ".join(f"học kì {'I' * n}" for n in before)
 
+    def as_of(self, day: date) -> Setup:
+        """The setup with its roster as it stood on ``day``: the movements dated after it not
+        made yet (a student moving later still in their class then, one coming later not in
+        the school yet); everything else as it is. ``self`` when no movement is dated after
+        ``day``. A sheet issued on ``day`` lists the students ingest takes on that day."""
+        if all(m.effective <= day for m in self.movements):
+            return self
+        students = []
+        for student in self.students:
+            begun = [s for s in self.stays(student.code) if s.start is None or s.start <= day]
+            if not begun:
+                continue  # comes to the school after ``day``
+            then = begun[-1].class_code
+            moved = then != student.class_code
+            students.append(replace(student, class_code=then) if moved else student)
+        movements = tuple(m for m in self.movements if m.effective <= day)
+        return replace(self, students=tuple(students), movements=movements)
+
     def class_on(self, student_code: str, day: date) -> str:
         """The class the student was in on ``day``; "" when not in the school that day."""
         return next((s.class_code for s in self.stays(student_code) if s.holds(day)), "")

@@ -372,7 +372,7 @@ def _judge_sheet(
     verdict.changes, verdict.flagged = _changes(ctx, path.name, check, ledger, verdict.problems)
     if check.identity is not None:
         outdated = outdated_problem(verdict.problems, path.name, check.identity, ctx.setup,
-                                    ctx.secret, ctx.share)  # fmt: skip
+                                    ctx.secret, ctx.share, ctx.today)  # fmt: skip
         verdict.problems += [outdated] if outdated is not None else []
     return verdict
 

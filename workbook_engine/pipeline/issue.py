@@ -18,12 +18,17 @@ Re-issuing never destroys a teacher's work. For each target, the existing file i
 Classes of grades 1–5 (Circular 27) are never given Circular 22 sheets (score, conduct, summer,
 correction: each of those kinds plans for secondary classes only); they get the primary kinds'
 sheets (:mod:`workbook_engine.io.kinds.primary`).
+
+A sheet lists its class's students on the day it is issued, the ones ingest takes that day: a
+movement of the setup's «Biến động» sheet recorded ahead of its date changes only the sheets
+issued from that date on.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 from itertools import count
 from pathlib import Path
@@ -149,30 +154,39 @@ def issue_templates(
     progress: Progress | None = None,
     summer: SummerList | None = None,
     ledger: Ledger | None = None,
+    today: date | None = None,
 ) -> IssueResult:
     """Write the sheets of one semester (or of the summer, for ``summer``'s students) into each
     teacher's ``Sổ điểm/`` (see module doc); with ``ledger`` (only read), a file written carries
     the values already accepted for its students (a copy re-issued after a roster change).
 
+    Each class's sheets list its students on ``today`` (default: the real today), those ingest
+    takes that day: a movement recorded ahead of its date changes them only from that date
+    (:meth:`~workbook_engine.model.Setup.as_of`).
+
     ``progress(done, total)`` is called after each file. Raises :class:`IssueError` for an
     unknown teacher or semester.
     """
+    day = today or date.today()
+    setup = setup.as_of(day)
     jobs = plan_templates(setup, semester, teacher_code, summer)
     result = IssueResult()
     layout = ShareLayout(Path(share), setup)
     for done, job in enumerate(jobs, start=1):
         issued = _issue_one(job, layout, secret)
         if ledger is not None and issued.written:
-            issued = _carried(issued, setup, secret, ledger)
+            issued = _carried(issued, setup, secret, ledger, day)
         result.files.append(issued)
         if progress is not None:
             progress(done, len(jobs))
     return result
 
 
-def _carried(issued: IssuedFile, setup: Setup, secret: bytes, ledger: Ledger) -> IssuedFile:
+def _carried(
+    issued: IssuedFile, setup: Setup, secret: bytes, ledger: Ledger, today: date
+) -> IssuedFile:
     """The new copy filled from the ledger, as ``wbe templates refresh`` fills a blank one."""
-    filled = refresh_file(issued.path, issued.teacher_code, setup, secret, ledger)
+    filled = refresh_file(issued.path, issued.teacher_code, setup, secret, ledger, today)
     if filled.status is not Refreshed.REFRESHED:
         return issued
     note = f"{issued.message} Đã chép {filled.cells} ô đã nhận từ sổ điểm vào tệp."

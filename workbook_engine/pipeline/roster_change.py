@@ -113,12 +113,13 @@ def outdated_problem(
     setup: Setup,
     secret: bytes,
     share: ShareLayout | None,
+    today: date | None = None,
 ) -> Problem | None:
     """The file-wide warning that sends the teacher to the re-issued copy, when the check found
-    the class's roster changed."""
+    the class's roster changed (on ``today``, when given)."""
     if not any(p.code in CODES for p in problems):
         return None
-    copy = current_copy(share, setup, secret, identity)
+    copy = current_copy(share, setup, secret, identity, today)
     follow = (
         f"lần sau thầy/cô nhập điểm vào bản phát lại «{copy}» trong thư mục «Sổ điểm»"
         if copy
@@ -128,10 +129,17 @@ def outdated_problem(
 
 
 def current_copy(
-    share: ShareLayout | None, setup: Setup, secret: bytes, identity: Identity
+    share: ShareLayout | None,
+    setup: Setup,
+    secret: bytes,
+    identity: Identity,
+    today: date | None = None,
 ) -> str | None:
     """The name of the copy of the same sheet in its teacher's ``Sổ điểm/`` issued for the
-    current roster, or None when there is none yet."""
+    current roster (the class on ``today``, when given, as a sheet issued that day lists it),
+    or None when there is none yet."""
+    if today is not None:
+        setup = setup.as_of(today)
     kind = KINDS.get(identity.kind)
     if share is None or kind is None or not _of_a_semester(setup, identity):
         return None
