@@ -265,6 +265,85 @@ def test_summer_sheets_are_not_issued_before_any_year_approval(school: School) -
     assert not list(school.share.root.glob("*/Sổ điểm/*KiemTraLai*"))
 
 
+def _summer_issue(
+    tmp_path: Path, setup: Setup, approved: dict[str, dict[str, dict[str, str]]]
+) -> tuple[int, str]:
+    """``wbe templates issue --summer`` once the classes of ``approved`` have their year
+    approved as given (class → student → field → value): its exit code and output."""
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+    from workbook_engine.io.identity import load_or_create_secret
+    from workbook_engine.io.setup_writer import write_setup
+    from workbook_engine.paths import DataDir
+    from workbook_engine.pipeline.ledger import Ledger
+
+    data = DataDir(tmp_path / "data").ensure()
+    write_setup(data.setup, setup)
+    load_or_create_secret(data.secret)
+    principal = next(t.code for t in setup.teachers
+                     if "Hiệu trưởng" in {r.value for r in t.roles})  # fmt: skip
+    with Ledger.open(data.ledger) as ledger, ledger.transaction():
+        for code, snapshot in approved.items():
+            ledger.approve_results(code, "CN", principal, snapshot)
+    args = ["templates", "issue", "--summer", "--data-dir", str(data.root),
+            "--share", str(tmp_path / "share")]  # fmt: skip
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, " ".join(result.output.split())
+
+
+SECONDARY_WAITING = "Các lớp chưa duyệt kết quả cả năm, chưa phát bảng kiểm tra lại, rèn luyện hè"
+PRIMARY_WAITING = "Các lớp tiểu học chưa duyệt kết quả cả năm, chưa phát bảng đánh giá bổ sung"
+NOBODY = "Không có học sinh nào phải kiểm tra lại hay rèn luyện hè."
+NO_PUPIL = "Không có học sinh tiểu học nào phải đánh giá bổ sung."
+
+
+def test_the_summer_issue_of_a_mixed_school_keeps_primary_classes_apart(tmp_path: Path) -> None:
+    """Primary classes have no re-exam or summer training: they are never among the classes
+    waiting for those sheets, only for their own «Đánh giá bổ sung» (Circular 27)."""
+    from tests.test_primary_sheets import _school
+
+    setup = _school()  # 6A1 … 9A1, 3A1, 4A1
+    secondary = [c.code for c in setup.secondary_classes]
+    code, output = _summer_issue(tmp_path / "none", setup, {})
+    assert code == 1
+    assert ("chưa biết học sinh nào phải kiểm tra lại, rèn luyện hè hay đánh giá bổ sung"
+            in output)  # fmt: skip
+    code, output = _summer_issue(tmp_path / "a", setup, {code: {} for code in secondary})
+    assert code == 0, output
+    assert SECONDARY_WAITING not in output and NOBODY in output
+    assert f"{PRIMARY_WAITING}: 3A1, 4A1." in output
+    # the primary year approved with a pupil not completing it, one secondary class waiting
+    pupil = setup.students_of("3A1")[0].code
+    approved: dict[str, dict[str, dict[str, str]]] = {code: {} for code in secondary[1:]}
+    approved |= {"3A1": {pupil: {"result": "Chưa hoàn thành"}}, "4A1": {}}
+    code, output = _summer_issue(tmp_path / "b", setup, approved)
+    assert code == 0, output
+    assert f"{SECONDARY_WAITING}: 6A1." in output and NOBODY in output
+    assert PRIMARY_WAITING not in output and NO_PUPIL not in output
+    assert "3A1_DanhGiaBoSung.xlsx" in output and "Đã ghi 1 tệp" in output
+
+
+def test_the_summer_issue_of_a_primary_school_speaks_of_the_supplementary_assessment(
+    tmp_path: Path,
+) -> None:
+    from workbook_engine.demo.primary import build_primary_school
+    from workbook_engine.demo.school import DemoOptions
+
+    setup = build_primary_school(DemoOptions(grades=(3, 4), classes_per_grade=1,
+                                             students_per_class=5))  # fmt: skip
+    code, output = _summer_issue(tmp_path / "a", setup, {})
+    assert code == 1
+    assert (
+        "chưa lớp nào được duyệt kết quả cả năm, chưa biết học sinh nào phải đánh giá bổ sung"
+        in output
+    )
+    assert "kiểm tra lại" not in output
+    code, output = _summer_issue(tmp_path / "b", setup, {c.code: {} for c in setup.classes})
+    assert code == 0, output
+    assert NO_PUPIL in output and "kiểm tra lại" not in output and "chưa duyệt" not in output
+
+
 def test_the_final_list_waits_while_the_year_differs_from_its_approval(school: School) -> None:
     """The summer sheets came from the approved year: a correction approved since (here: an
     approval that no longer matches what the ledger gives) asks for the year to be approved

@@ -44,15 +44,16 @@ def issue(
         bool,
         typer.Option(
             "--summer",
-            help="Phát bảng kiểm tra lại và rèn luyện hè cho các học sinh trong kết quả cả năm "
-            "đã duyệt.",
+            help="Phát bảng kiểm tra lại và rèn luyện hè (tiểu học: bảng đánh giá bổ sung) cho "
+            "các học sinh trong kết quả cả năm đã duyệt.",
         ),
     ] = False,
     today: TodayOption = None,
 ) -> None:
     """Phát bảng điểm, điểm danh, rèn luyện, phiếu sửa điểm vào thư mục «Sổ điểm» của từng
-    giáo viên trên thư mục chia sẻ; với --summer, bảng kiểm tra lại và rèn luyện hè. Mỗi bảng
-    ghi danh sách học sinh của lớp vào ngày phát (biến động ghi trước chỉ tính từ ngày của nó)."""
+    giáo viên trên thư mục chia sẻ; với --summer, bảng kiểm tra lại và rèn luyện hè (tiểu học:
+    bảng đánh giá bổ sung). Mỗi bảng ghi danh sách học sinh của lớp vào ngày phát (biến động ghi
+    trước chỉ tính từ ngày của nó)."""
     from workbook_engine.model import SUMMER
     from workbook_engine.pipeline.issue import issue_templates
 
@@ -85,21 +86,39 @@ def _accepted(data: DataDir) -> AbstractContextManager[Ledger | None]:
 
 def _summer_list(data: DataDir, setup: Setup) -> SummerList:
     """Who the summer concerns, from the approved year results; classes not approved yet are
-    named (they get no sheet until their year is approved)."""
+    named (they get no sheet until their year is approved). Each level is told apart: the
+    secondary classes' re-exam and summer training (Circular 22), the primary classes'
+    supplementary assessment (Circular 27, «Đánh giá bổ sung»)."""
     from workbook_engine.pipeline.ledger import Ledger
     from workbook_engine.pipeline.result_approval import summer_list
 
+    secondary = [c.code for c in setup.secondary_classes]
+    primary = [c.code for c in setup.classes if c.primary]
+    if not primary:
+        what = "kiểm tra lại hay rèn luyện hè"
+    elif not secondary:
+        what = "đánh giá bổ sung"
+    else:
+        what = "kiểm tra lại, rèn luyện hè hay đánh giá bổ sung"
     if not data.ledger.exists():
-        raise engine_error("summer-nothing-approved")
+        raise engine_error("summer-nothing-approved", what=what)
     with Ledger.open_readonly(data.ledger) as ledger:
         concerned, waiting = summer_list(setup, ledger)
     if len(waiting) == len(setup.classes):
-        raise engine_error("summer-nothing-approved")
-    if waiting:
-        out.print(f"Các lớp chưa duyệt kết quả cả năm, chưa phát: {', '.join(waiting)}.",
-                  markup=False)  # fmt: skip
-    if not concerned:
+        raise engine_error("summer-nothing-approved", what=what)
+    late = [code for code in waiting if code in secondary]
+    late_primary = [code for code in waiting if code in primary]
+    if late:
+        out.print("Các lớp chưa duyệt kết quả cả năm, chưa phát bảng kiểm tra lại, rèn luyện "
+                  f"hè: {', '.join(late)}.", markup=False)  # fmt: skip
+    if late_primary:
+        out.print("Các lớp tiểu học chưa duyệt kết quả cả năm, chưa phát bảng đánh giá bổ "
+                  f"sung: {', '.join(late_primary)}.", markup=False)  # fmt: skip
+    summer = any(concerned.re_exam.values()) or any(concerned.training.values())
+    if len(late) < len(secondary) and not summer:
         out.print("Không có học sinh nào phải kiểm tra lại hay rèn luyện hè.", markup=False)
+    if len(late_primary) < len(primary) and not any(concerned.supplementary.values()):
+        out.print("Không có học sinh tiểu học nào phải đánh giá bổ sung.", markup=False)
     return concerned
 
 

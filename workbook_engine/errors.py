@@ -1075,8 +1075,7 @@ OPERATION_KINDS = _kinds(
     ProblemKind(
         "summer-nothing-approved",
         "Chưa có kết quả cả năm được duyệt",
-        "chưa lớp nào được duyệt kết quả cả năm, chưa biết học sinh nào phải kiểm tra lại hay "
-        "rèn luyện hè",
+        "chưa lớp nào được duyệt kết quả cả năm, chưa biết học sinh nào phải {what}",
         "Duyệt kết quả cả năm (wbe results approve --year) rồi phát lại bảng hè.",
     ),
     ProblemKind(  # raised by pipeline/result_approval.py for the list after the summer
