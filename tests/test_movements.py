@@ -31,7 +31,9 @@ from workbook_engine.pipeline.ingest import Status
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.pipeline.runner import Pipeline
+from workbook_engine.progress import Cells, ColumnLine, Progress
 from workbook_engine.render.books.class_book import class_book
+from workbook_engine.render.progress_report import progress_report
 from workbook_engine.render.publish import publish
 from workbook_engine.results import student_results
 
@@ -451,6 +453,41 @@ def _column_of(ws: object, subject: str, column: str) -> int:
     rows = list(ws.iter_rows(min_row=4, max_row=6, values_only=True))  # type: ignore[attr-defined]
     start = next(c for c, head in enumerate(rows[0]) if head and f"({subject})" in str(head))
     return rows[2].index(column, start)
+
+
+# --- entry progress and the books, as of a day ----------------------------------------------
+
+
+def _toan(progress: Progress, class_code: str, column: str = "TX1") -> ColumnLine:
+    """The semester-1 ``column`` of ``class_code`` Toán in ``progress``."""
+    line = next(s for t in progress.teachers for s in t.subjects
+                if (s.class_code, s.subject_code) == (class_code, "TOAN"))  # fmt: skip
+    return next(c for c in line.columns if (c.semester, c.column) == (1, column))
+
+
+def test_progress_asks_each_class_for_its_students_on_the_day(school: School) -> None:
+    """Moves dated 2 March; TX1 of semester 1 (due 08/10/2025) entered in October for the 12
+    of 6A1. As of 25 February 6A1 owes it for all 12 (in) and 6A2 for its own student only;
+    as of 10 March 6A1 owes it for the 10 left, 6A2 for its own and the mover, whose value
+    entered in 6A1 fills it: only 6A2's own student is named blank."""
+    _send(school, _filled(school, {f"D{r}": 7 for r in ROWS}), school.setup)
+    setup = _moved(
+        _with_6a2(school.setup),
+        Movement(MOVER, MovementKind.CLASS_CHANGE, MARCH, "6A1", "6A2"),
+        Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
+    )
+    write_setup(school.data.setup, setup)
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        before = progress_report(ledger, setup, date(2026, 2, 25))
+        after = progress_report(ledger, setup, date(2026, 3, 10))
+    old, new = _toan(before.progress, "6A1"), _toan(before.progress, "6A2")
+    assert (old.students, old.cells, new.students, new.cells) == (12, Cells(12, 12), 1, Cells(1))
+    old, new = _toan(after.progress, "6A1"), _toan(after.progress, "6A2")
+    assert (old.students, old.cells, new.students, new.cells) == (10, Cells(10, 10), 2, Cells(2, 1))
+    for report in (before, after):
+        blank = {g.class_code: g.students for g in report.gaps
+                 if g.what == "Toán – HK1 – TX1" and g.class_code in ("6A1", "6A2")}  # fmt: skip
+        assert blank == {"6A2": "Lê Thị Riêng"}
 
 
 # --- wbe students --------------------------------------------------------------------------------

@@ -12,6 +12,17 @@ When a cell is due (the school's calendar, «Hạn nhập điểm» rows):
 A cell due on a day is required the day after. A student wholly exempt from a subject owes none
 of its cells. Who enters a subject's cells is the teacher the setup assigns to it.
 
+Who owes a class's cells as of a day is the class's students on that day
+(:meth:`~workbook_engine.model.Setup.as_of`, :meth:`~workbook_engine.model.Setup.class_on`):
+those whose values ingest takes in the class's sheets that day, every column due by then
+included. A movement of «Biến động» dated after the day does not hold yet: a student moving
+on 2 March still owes, as of February, a column due in January in their old class, and the
+new class owes nothing for them before 2 March. Once it holds, the student owes the columns
+due, earlier ones too, in their class then (the old class can no longer send their row, so is
+no longer asked for it), and a value they have in a class they were in earlier this year fills
+the cell, as the results take it (a value entered in the last class wins there). A student
+who left the school owes nothing from the day they left.
+
 A primary class (grades 1–5, Circular 27) has no TX and no conduct; it has four assessment
 points, the middle (GK) and the end (CK) of each semester (``io.kinds.primary.POINTS``).
 DOMAIN gives them no dates, so the same calendar serves both levels (:func:`point_due`): a point is
@@ -336,21 +347,29 @@ def subject_line(
     pending: int = 0,
     semesters: Collection[int] | None = None,
 ) -> SubjectLine:
-    """One class-subject as of ``as_of``, for the semesters begun (or those of ``semesters``)."""
+    """One class-subject as of ``as_of``, for the semesters begun (or those of ``semesters``):
+    owed by the class's students that day (module doc)."""
+    setup = setup.as_of(as_of)
     room = setup.class_by_code(assignment.class_code)
     subject = setup.subject(room.grade, assignment.subject_code)
     students = owing(setup, room.code, subject.code)
+    earlier = earlier_classes(setup, room.code, students)
     columns = []
     for semester in _begun(setup, as_of):
         if semesters is not None and semester.number not in semesters:
             continue
         key = SheetKey(room.code, subject.code, semester.number)
         if room.primary:
-            columns += _primary_subject(setup, as_of, room.grade, key, students, values)
+            columns += _primary_subject(setup, as_of, room.grade, key, students, values, earlier)
             continue
         for column in subject.columns:
             due = column_due(setup, semester, column, subject.tx_count)
-            filled = sum(1 for s in students if (values.get((key, s, column)) or "").strip())
+            filled = sum(
+                1
+                for s in students
+                if (values.get((key, s, column)) or "").strip()  # most students: one look-up
+                or (s in earlier and _filled(values, key, s, (column,), earlier))
+            )
             required = len(students) if as_of > due else 0
             cells = Cells(required, filled if required else 0)
             columns.append(ColumnLine(semester.number, column, due, cells, filled, len(students)))
@@ -358,21 +377,54 @@ def subject_line(
                        tuple(columns), late_files, pending)  # fmt: skip
 
 
-def _filled(values: Values, key: SheetKey, student: str, columns: Sequence[str]) -> bool:
-    return any((values.get((key, student, c)) or "").strip() for c in columns)
+def earlier_classes(
+    setup: Setup, class_code: str, students: Iterable[str]
+) -> dict[str, tuple[str, ...]]:
+    """Each of ``students`` (of ``class_code``) who was in other classes earlier this year →
+    those classes, whose values fill their cells (module doc); the others are left out."""
+    if not setup.movements:
+        return {}
+    found = {}
+    for code in students:
+        if len(setup.stays(code)) > 1:
+            others = tuple(c for c in setup.classes_of(code) if c != class_code)
+            if others:
+                found[code] = others
+    return found
+
+
+def _filled(
+    values: Values,
+    key: SheetKey,
+    student: str,
+    columns: Sequence[str],
+    earlier: Mapping[str, tuple[str, ...]] | None = None,
+) -> bool:
+    """A value in any of ``columns`` of the student's row of ``key``'s sheet or, for a student
+    in ``earlier``, of the same sheet of a class they were in before."""
+    if any((values.get((key, student, c)) or "").strip() for c in columns):
+        return True
+    if not earlier or student not in earlier:
+        return False
+    return any(
+        (values.get((SheetKey(other, key.subject_code, key.semester), student, c)) or "").strip()
+        for other in earlier[student]
+        for c in columns
+    )
 
 
 def _line(
     as_of: date, key: SheetKey, due: date, column: str, label: str, also: tuple[str, ...],
     students: Sequence[str], values: Values, per_student: int = 1,
+    earlier: Mapping[str, tuple[str, ...]] | None = None,
 ) -> ColumnLine:  # fmt: skip
     """A primary point's column: ``per_student`` cells a pupil; for the traits (``also`` their
     15 columns) the filled cells are counted column by column."""
     wanted = also if per_student > 1 else (column, *also)
     if per_student > 1:
-        filled = sum(_filled(values, key, s, (c,)) for s in students for c in wanted)
+        filled = sum(_filled(values, key, s, (c,), earlier) for s in students for c in wanted)
     else:
-        filled = sum(_filled(values, key, s, wanted) for s in students)
+        filled = sum(_filled(values, key, s, wanted, earlier) for s in students)
     required = len(students) * per_student if as_of > due else 0
     cells = Cells(required, filled if required else 0)
     return ColumnLine(key.semester, column, due, cells, filled, len(students), label, also)
@@ -386,8 +438,9 @@ def primary_columns(grade: int, subject_code: str, semester: int, point: str) ->
 
 
 def _primary_subject(
-    setup: Setup, as_of: date, grade: int, key: SheetKey, students: Sequence[str], values: Values
-) -> list[ColumnLine]:
+    setup: Setup, as_of: date, grade: int, key: SheetKey, students: Sequence[str], values: Values,
+    earlier: Mapping[str, tuple[str, ...]],
+) -> list[ColumnLine]:  # fmt: skip
     semester = next(s for s in setup.semesters if s.number == key.semester)
     lines = []
     for point in (MIDDLE, END):
@@ -397,7 +450,8 @@ def _primary_subject(
         for name_of, col in zip(("mức đạt được", "điểm KT")[: len(owed)], owed, strict=True):
             test = col == point_column(TEST_KEY, point)
             also = (point_column(RETEST_KEY, point),) if test else ()
-            lines.append(_line(as_of, key, due, col, f"{name} – {name_of}", also, students, values))
+            lines.append(_line(as_of, key, due, col, f"{name} – {name_of}", also, students, values,
+                               earlier=earlier))  # fmt: skip
     return lines
 
 
@@ -408,10 +462,12 @@ def _primary_traits(
     line a point (``PCNL_GK``), a cell a trait and pupil."""
     key = SheetKey(class_code, TRAITS_CODE, semester.number)
     students = [s.code for s in setup.students_of(class_code)]
+    earlier = earlier_classes(setup, class_code, students)
     return [
         _line(as_of, key, point_due(setup, semester, point), point_column(TRAITS_CODE, point),
               f"Phẩm chất, năng lực – {POINTS[semester.number, point].value}",
-              tuple(point_column(t.code, point) for t in TRAITS), students, values, len(TRAITS))
+              tuple(point_column(t.code, point) for t in TRAITS), students, values, len(TRAITS),
+              earlier)
         for point in (MIDDLE, END)
     ]  # fmt: skip
 
@@ -429,9 +485,12 @@ def homeroom_line(
     late: Collection[SheetKey] = (),
     semesters: Collection[int] | None = None,
 ) -> HomeroomLine:
-    """A homeroom class as of ``as_of``: the attendance months and conduct levels due."""
+    """A homeroom class as of ``as_of``: the attendance months and conduct levels due, the
+    conduct owed by the class's students that day (module doc)."""
+    setup = setup.as_of(as_of)
     room = setup.class_by_code(class_code)
     students = [s.code for s in setup.students_of(class_code)]
+    earlier = earlier_classes(setup, class_code, students)
     months, conduct, traits = [], [], []
     for semester in _begun(setup, as_of):
         if semesters is not None and semester.number not in semesters:
@@ -446,7 +505,7 @@ def homeroom_line(
                                     key in late))  # fmt: skip
         if not room.primary and as_of > conduct_due(setup, semester):
             key = SheetKey(class_code, CONDUCT_CODE, semester.number)
-            filled = sum(1 for s in students if (values.get((key, s, CONDUCT_LEVEL)) or "").strip())
+            filled = sum(1 for s in students if _filled(values, key, s, (CONDUCT_LEVEL,), earlier))
             conduct.append((semester.number, Cells(len(students), filled)))
     return HomeroomLine(room.homeroom_teacher, class_code, tuple(months), tuple(conduct),
                         tuple(traits))  # fmt: skip
@@ -465,7 +524,9 @@ def school_progress(
 ) -> Progress:
     """Every teacher's progress as of ``as_of`` (those of subject group ``group`` only when
     given), the furthest behind first: most cells missing, then lowest share, then name.
-    ``files`` are the ledger's files: those received late count against their class-subject."""
+    ``files`` are the ledger's files: those received late count against their class-subject.
+    Each class's cells are owed by its students on ``as_of`` (module doc)."""
+    setup = setup.as_of(as_of)
     waiting = Counter((c.key.class_code, c.key.subject_code) for c in pending)
     late = Counter((f.class_code, f.subject_code) for f in files if f.late)
     lines = []
@@ -541,12 +602,15 @@ def students_missing(
     setup: Setup, line: SubjectLine, column: ColumnLine, values: Values
 ) -> Sequence[str]:
     """The names of the students whose ``column`` of ``line`` is still blank (a primary test
-    score: neither the test nor the re-test)."""
+    score: neither the test nor the re-test). ``setup`` is the one the line was counted on, as
+    of its day (:meth:`~workbook_engine.model.Setup.as_of`)."""
     key = SheetKey(line.class_code, line.subject_code, column.semester)
+    students = owing(setup, line.class_code, line.subject_code)
+    earlier = earlier_classes(setup, line.class_code, students)
     return [
         setup.student_names[code]
-        for code in owing(setup, line.class_code, line.subject_code)
-        if not _filled(values, key, code, column.columns)
+        for code in students
+        if not _filled(values, key, code, column.columns, earlier)
     ]
 
 
@@ -554,12 +618,14 @@ def pupils_missing_traits(
     setup: Setup, line: HomeroomLine, point: ColumnLine, values: Values
 ) -> Sequence[str]:
     """The names of a primary class's pupils with any quality or competence of ``point`` (one
-    of ``line.traits``) still blank."""
+    of ``line.traits``) still blank (``setup`` as in :func:`students_missing`)."""
     key = SheetKey(line.class_code, TRAITS_CODE, point.semester)
+    pupils = [s.code for s in setup.students_of(line.class_code)]
+    earlier = earlier_classes(setup, line.class_code, pupils)
     return [
-        setup.student_names[s.code]
-        for s in setup.students_of(line.class_code)
-        if not all(_filled(values, key, s.code, (c,)) for c in point.also)
+        setup.student_names[code]
+        for code in pupils
+        if not all(_filled(values, key, code, (c,), earlier) for c in point.also)
     ]
 
 

@@ -132,10 +132,11 @@ def build_report(
     locks: Sequence[Lock] = (),
 ) -> ProgressReport:
     gaps: list[Gap] = []
+    then = setup.as_of(progress.as_of)  # the students who owe the cells, as progress counts them
     for t in progress.teachers:
         for s in t.subjects:
             for c in s.overdue:
-                blank = students_missing(setup, s, c, values)
+                blank = students_missing(then, s, c, values)
                 gaps.append(Gap(t.name, t.group, s.class_code, f"{s.subject_name} – {c.title}",
                                 f"{c.due:%d/%m/%Y}", f"{c.cells.missing}/{c.cells.required} ô",
                                 _names(blank)))  # fmt: skip
@@ -150,7 +151,7 @@ def build_report(
             for c in h.overdue_traits:
                 gaps.append(Gap(t.name, t.group, h.class_code, c.title, f"{c.due:%d/%m/%Y}",
                                 f"{c.cells.missing}/{c.cells.required} ô",
-                                _names(pupils_missing_traits(setup, h, c, values))))  # fmt: skip
+                                _names(pupils_missing_traits(then, h, c, values))))  # fmt: skip
     return ProgressReport(
         setup.school.name, setup.school.school_year, progress.as_of, group, progress,
         tuple(gaps), chain_head, chart(progress), tuple(locks),
