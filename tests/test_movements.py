@@ -33,6 +33,7 @@ from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.progress import Cells, ColumnLine, Progress
 from workbook_engine.render.books.class_book import class_book
+from workbook_engine.render.books.teacher import write_teacher_books
 from workbook_engine.render.progress_report import progress_report
 from workbook_engine.render.publish import publish
 from workbook_engine.results import student_results
@@ -488,6 +489,40 @@ def test_progress_asks_each_class_for_its_students_on_the_day(school: School) ->
         blank = {g.class_code: g.students for g in report.gaps
                  if g.what == "Toán – HK1 – TX1" and g.class_code in ("6A1", "6A2")}  # fmt: skip
         assert blank == {"6A2": "Lê Thị Riêng"}
+
+
+def test_books_rendered_before_a_movements_date_show_the_class_of_that_day(
+    school: School,
+) -> None:
+    """Moves dated 2 March, TX1 of semester 1 entered in October; the books rendered on 25
+    February: 6A1's class book lists its 12 unmarked (12 boys and girls), 6A2's its own student
+    only; the teacher's book lists the 12 in 6A1 in roster order, only its own in 6A2."""
+    _send(school, _filled(school, {f"D{r}": 7 for r in ROWS}), school.setup)
+    setup = _moved(
+        _with_6a2(school.setup),
+        Movement(MOVER, MovementKind.CLASS_CHANGE, MARCH, "6A1", "6A2"),
+        Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
+    )
+    write_setup(school.data.setup, setup)
+    february = date(2026, 2, 25)
+    everyone = _codes(school.setup)
+    teacher = school.teacher_of("6A1", "TOAN")
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        old, new = (class_book(ledger, setup, code, february, None) for code in ("6A1", "6A2"))
+        written = write_teacher_books(ledger, setup, school.outbox, february, 1, [teacher])
+    assert [line.code for line in old.roster] == everyone and old.moves == ()
+    assert not any(line.name.endswith("(*)") for line in old.roster)
+    assert (old.boys + old.girls, new.boys + new.girls) == (12, 1)
+    assert [line.code for line in new.roster] == ["3125008888"]
+    (xlsx,) = [p for p in written if p.suffix == ".xlsx"]
+    book = openpyxl.load_workbook(xlsx)
+
+    def roster(name: str) -> list[str]:
+        ws = book[name]
+        return [str(v) for r in range(8, ws.max_row + 1) if (v := ws.cell(r, 2).value)
+                and str(v).startswith("3125")]  # fmt: skip
+
+    assert roster("6A1 TOAN") == everyone and roster("6A2 TOAN") == ["3125008888"]
 
 
 # --- wbe students --------------------------------------------------------------------------------

@@ -342,9 +342,23 @@ class Setup:
         """The setup with its roster as it stood on ``day``: the movements dated after it not
         made yet (a student moving later still in their class then, one coming later not in
         the school yet); everything else as it is. ``self`` when no movement is dated after
-        ``day``. A sheet issued on ``day`` lists the students ingest takes on that day."""
-        if all(m.effective <= day for m in self.movements):
+        ``day``. A sheet issued on ``day`` lists the students ingest takes on that day. The
+        same setup is given for the same day (what is kept per setup stays kept)."""
+        if self._last_movement is None or self._last_movement <= day:
             return self
+        if day not in self._as_of:
+            self._as_of[day] = self._as_of_new(day)
+        return self._as_of[day]
+
+    @cached_property
+    def _last_movement(self) -> date | None:
+        return max((m.effective for m in self.movements), default=None)
+
+    @cached_property
+    def _as_of(self) -> dict[date, Setup]:
+        return {}
+
+    def _as_of_new(self, day: date) -> Setup:
         students = []
         for student in self.students:
             begun = [s for s in self.stays(student.code) if s.start is None or s.start <= day]

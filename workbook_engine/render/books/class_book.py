@@ -718,7 +718,10 @@ def class_book(
     semester: int | None,
     chain_head: str | None = None,
 ) -> ClassBook:
-    """The book of ``class_code`` as of ``day`` from the ledger (reads only)."""
+    """The book of ``class_code`` as of ``day`` from the ledger (reads only): its roster, its
+    boys and girls and its results as they stand that day, a «Biến động» movement dated later
+    not shown yet (:meth:`~workbook_engine.model.Setup.as_of`)."""
+    setup = setup.as_of(day)
     room = setup.class_by_code(class_code)
     results, months = book_results(setup, ledger, class_code, day)
     values = ledger.scores_of_class(class_code)

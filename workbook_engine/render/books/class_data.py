@@ -8,7 +8,9 @@ teachers' books), 15 s of CPU; a worker now computes each class's once. What is 
 the ledger it was read from: its :meth:`~workbook_engine.pipeline.ledger.Ledger.version` (its
 chain head…), read in the same read transaction, is part of the key, so a ledger written
 meanwhile (by the watcher) is read again. The setup and the ledger connection are kept with
-what was computed from them: another one starts afresh.
+what was computed from them: another one starts afresh. The class and teacher books pass the
+setup as of their day (:meth:`~workbook_engine.model.Setup.as_of`: the same object for the same
+day, so what is kept for it stays kept).
 
 What these return is shared by every book of the process: read it, never change it.
 """

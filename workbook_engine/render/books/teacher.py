@@ -514,8 +514,11 @@ def write_teacher_books(
     written paths. ``teachers`` (codes) default to every teacher with a class-subject; a teacher
     named without any is skipped. ``comments=False`` leaves the NX column out.
     ``progress(done, total)`` counts the teachers. ValueError (Vietnamese) for an unknown
-    teacher or a semester other than 1 or 2."""
+    teacher or a semester other than 1 or 2. Each class's roster and results are those of
+    ``day``: a «Biến động» movement dated later is not shown yet
+    (:meth:`~workbook_engine.model.Setup.as_of`)."""
     book_semesters(semester)
+    setup = setup.as_of(day)
     with ledger.reading():
         former = handovers(setup, ledger.senders())
     chosen = [
