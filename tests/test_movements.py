@@ -571,6 +571,34 @@ def test_wbe_students_records_movements_in_the_clerks_workbook(school: School) -
     ]
 
 
+def test_wbe_students_says_a_movement_dated_ahead_changes_the_sheets_from_its_date(
+    school: School,
+) -> None:
+    """Recorded on 20 February for 2 March: the sheets change from that date (not «Phát lại»
+    now); a movement dated on the day itself or before: re-issue now, as before."""
+    from typer.testing import CliRunner
+
+    from workbook_engine.cli import app
+
+    write_setup(school.data.setup, _with_6a2(school.setup))
+    data = ["--data-dir", str(school.data.root), "--today", "2026-02-20"]
+    runner = CliRunner()
+    moved = runner.invoke(app, ["students", "move", MOVER, "--to", "6A2", "--date", "02/03/2026",
+                                *data])  # fmt: skip
+    assert moved.exit_code == 0, moved.output
+    assert "Phát lại bảng điểm" not in moved.output
+    assert "Bảng điểm của lớp 6A1 và 6A2 thay đổi từ ngày 02/03/2026" in moved.output
+    assert "từ ngày 02/03/2026, phát lại bảng điểm (wbe templates issue)" in moved.output
+    joined = runner.invoke(app, ["students", "join", "3125007777", "--name", "Phạm Văn Đến",
+                                 "--birth", "02/01/2014", "--gender", "nam", "--class", "6A1",
+                                 "--date", "09/03/2026", *data])  # fmt: skip
+    assert "Bảng điểm của lớp 6A1 thay đổi từ ngày 09/03/2026" in joined.output
+    left = runner.invoke(app, ["students", "leave", OTHER, *data])  # today: holds now
+    assert left.exit_code == 0, left.output
+    assert "thôi học" not in left.output and "từ ngày 20/02/2026." in left.output
+    assert "Phát lại bảng điểm cho lớp 6A1 (wbe templates issue)" in left.output
+
+
 def test_a_movement_recorded_ahead_holds_from_its_date(base: Setup) -> None:
     from workbook_engine.io.kinds.score import score_identity
     from workbook_engine.pipeline.roster_change import leavers, newcomers

@@ -3,7 +3,7 @@ the setup's «Biến động» sheet (registered by cli.py)."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +11,7 @@ import typer
 
 from workbook_engine.cli_common import (
     DataDirOption,
+    TodayOption,
     engine_error,
     new_app,
     out,
@@ -37,11 +38,16 @@ DATE_FORMAT = "ngày dạng dd/mm/yyyy, ví dụ 19/01/2026"
 NoteOption = Annotated[str, typer.Option("--note", help="Ghi chú (số quyết định…) / a note.")]
 
 
-def _day(text: str) -> date:
+def _today(today: datetime | None) -> date:
+    return today.date() if today else date.today()
+
+
+def _day(text: str, today: date) -> date:
+    """The movement's first day, ``today`` when none is given."""
     from workbook_engine.io.cells import parse_date
 
     if not text:
-        return date.today()
+        return today
     day = parse_date(text)
     if day is None:
         raise engine_error("value-bad-format", value=text, expected=DATE_FORMAT)
@@ -61,18 +67,21 @@ def _record(data_arg: Path | None, movement: Movement, joining: Student | None =
         raise WorkbookEngineError(*exc.report.sorted(), headline) from exc
 
 
-def _current(setup: Setup, code: str, kind: str) -> str:
+def _current(setup: Setup, code: str, kind: str, today: date) -> str:
     """The student's class now, or why they cannot make a movement of ``kind``."""
     if setup.find_student(code) is None:
         raise engine_error("unknown-student", value=code)
     now = setup.current_class(code)
     if not now:
-        day = date.today().strftime("%d/%m/%Y")
+        day = today.strftime("%d/%m/%Y")
         raise engine_error("movement-not-in-school", student=code, kind=kind, day=day)
     return now
 
 
-def _done(setup: Setup, moved: Movement, classes: list[str]) -> None:
+def _done(setup: Setup, moved: Movement, classes: list[str], today: date) -> None:
+    """What was recorded and what it does to the sheets: re-issue them now, or, for a movement
+    dated after ``today``, from its date (a sheet lists the class as it is on its issue day,
+    and ingest takes the student in the old class until then)."""
     from workbook_engine.model import MovementKind
 
     student = setup.find_student(moved.student_code)
@@ -90,6 +99,14 @@ def _done(setup: Setup, moved: Movement, classes: list[str]) -> None:
         markup=False,
     )
     listed = " và ".join(dict.fromkeys(c for c in classes if c))
+    if moved.effective > today:
+        out.print(
+            f"Bảng điểm của lớp {listed} thay đổi từ ngày {day}: trước ngày đó, các bảng đang "
+            f"dùng vẫn nhận điểm như cũ; từ ngày {day}, phát lại bảng điểm (wbe templates "
+            "issue) theo danh sách mới, bản mới chép các điểm đã nhận.",
+            markup=False,
+        )
+        return
     out.print(
         f"Phát lại bảng điểm cho lớp {listed} (wbe templates issue): bản mới chép các điểm đã "
         "nhận; điểm trước ngày chuyển vẫn thuộc lớp cũ.",
@@ -104,14 +121,16 @@ def move(
     day: DateOption = "",
     note: NoteOption = "",
     data_dir_: DataDirOption = None,
+    today: TodayOption = None,
 ) -> None:
     """Chuyển lớp từ một ngày / a class change from a date."""
     from workbook_engine.model import Movement, MovementKind
 
     setup = setup_or_fail(data_dir(data_dir_))
-    old = _current(setup, student, MovementKind.CLASS_CHANGE.value)
-    moved = Movement(student, MovementKind.CLASS_CHANGE, _day(day), old, to, note=note)
-    _done(_record(data_dir_, moved), moved, [old, to])
+    now = _today(today)
+    old = _current(setup, student, MovementKind.CLASS_CHANGE.value, now)
+    moved = Movement(student, MovementKind.CLASS_CHANGE, _day(day, now), old, to, note=note)
+    _done(_record(data_dir_, moved), moved, [old, to], now)
 
 
 @students_app.command("leave")
@@ -124,15 +143,17 @@ def leave(
     school: SchoolOption = "",
     note: NoteOption = "",
     data_dir_: DataDirOption = None,
+    today: TodayOption = None,
 ) -> None:
     """Chuyển đi hoặc thôi học từ một ngày / leaves the school from a date."""
     from workbook_engine.model import Movement, MovementKind
 
     setup = setup_or_fail(data_dir(data_dir_))
     kind = MovementKind.DROPOUT if dropout else MovementKind.TRANSFER_OUT
-    old = _current(setup, student, kind.value)
-    moved = Movement(student, kind, _day(day), old, school=school, note=note)
-    _done(_record(data_dir_, moved), moved, [old])
+    now = _today(today)
+    old = _current(setup, student, kind.value, now)
+    moved = Movement(student, kind, _day(day, now), old, school=school, note=note)
+    _done(_record(data_dir_, moved), moved, [old], now)
 
 
 @students_app.command("join")
@@ -146,6 +167,7 @@ def join(
     school: SchoolOption = "",
     note: NoteOption = "",
     data_dir_: DataDirOption = None,
+    today: TodayOption = None,
 ) -> None:
     """Học sinh chuyển đến từ trường khác / a student joins from another school."""
     from workbook_engine.io.cells import parse_date
@@ -163,8 +185,10 @@ def join(
     if known is None:
         joining = Student(student, name.strip(), born, genders[gender.strip().casefold()],
                           class_code)  # fmt: skip
-    moved = Movement(student, MovementKind.TRANSFER_IN, _day(day), "", class_code, school, note)
-    _done(_record(data_dir_, moved, joining), moved, [class_code])
+    now = _today(today)
+    moved = Movement(student, MovementKind.TRANSFER_IN, _day(day, now), "", class_code, school,
+                     note)  # fmt: skip
+    _done(_record(data_dir_, moved, joining), moved, [class_code], now)
 
 
 @students_app.command("history")
