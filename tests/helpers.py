@@ -103,6 +103,23 @@ class School:
         wb.save(target)
         return target
 
+    def type_into(self, copy: Path, teacher: str, cells: dict[str, object]) -> Path:
+        """The teacher types ``cells`` into their copy's score sheet and saves it in Excel."""
+        book = openpyxl.load_workbook(copy)
+        for ref, value in cells.items():
+            book[SCORE][ref] = value
+        book.properties.lastModifiedBy = self.username(teacher)
+        book.save(copy)
+        return copy
+
+    def send(self, copy: Path, teacher: str, cells: dict[str, object]) -> Path:
+        """:meth:`type_into`, then a copy dropped into the teacher's ``Nộp/``."""
+        self.type_into(copy, teacher, cells)
+        target = self.share.submit(teacher) / copy.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(copy, target)
+        return target
+
     def fill_homeroom(self, class_code: str, name: str, cells: dict[str, object]) -> Path:
         """The homeroom teacher's issued sheet ``name`` (attendance, conduct) filled with
         ``cells``, in their inbox folder."""

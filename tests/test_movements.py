@@ -15,7 +15,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.helpers import OCTOBER, SCORE, School, master_sheet
+from tests.helpers import OCTOBER, School, master_sheet
 from workbook_engine.io.setup_reader import check_setup
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import (
@@ -274,13 +274,7 @@ def _send(school: School, sheet: Path, setup: Setup, today: date = OCTOBER) -> N
 
 
 def _filled(school: School, cells: dict[str, object]) -> Path:
-    copy = school.issued("6A1", "TOAN")
-    book = openpyxl.load_workbook(copy)
-    for ref, value in cells.items():
-        book[SCORE][ref] = value
-    book.properties.lastModifiedBy = school.username(school.teacher_of("6A1", "TOAN"))
-    book.save(copy)
-    return copy
+    return school.type_into(school.issued("6A1", "TOAN"), school.teacher_of("6A1", "TOAN"), cells)
 
 
 def test_values_before_the_date_stay_with_the_old_class_and_nothing_is_lost(
@@ -349,12 +343,7 @@ def _filled_semester_2(school: School, cells: dict[str, object], setup: Setup) -
     folder = school.data.root / "issued-before"
     issue_templates(school.setup, folder, load_secret(school.data.secret), 2, teacher)
     (copy,) = folder.rglob("6A1_TOAN_HK2.xlsx")
-    book = openpyxl.load_workbook(copy)
-    for ref, value in cells.items():
-        book[SCORE][ref] = value
-    book.properties.lastModifiedBy = school.username(teacher)
-    book.save(copy)
-    return copy
+    return school.type_into(copy, teacher, cells)
 
 
 def _issue(school: School, semester: int, today: date) -> str:
@@ -379,16 +368,7 @@ def _roster(path: Path) -> list[str]:
 
 def _typed(school: School, copy: Path, cells: dict[str, object]) -> Path:
     """The teacher types ``cells`` into their copy of 6A1 Toán and puts it in «Nộp»."""
-    teacher = school.teacher_of("6A1", "TOAN")
-    book = openpyxl.load_workbook(copy)
-    for ref, value in cells.items():
-        book[SCORE][ref] = value
-    book.properties.lastModifiedBy = school.username(teacher)
-    book.save(copy)
-    target = school.share.submit(teacher) / copy.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(copy, target)
-    return target
+    return school.send(copy, school.teacher_of("6A1", "TOAN"), cells)
 
 
 def test_sheets_issued_before_a_movements_date_list_the_class_of_that_day(school: School) -> None:
@@ -466,11 +446,9 @@ def _toan(progress: Progress, class_code: str, column: str = "TX1") -> ColumnLin
     return next(c for c in line.columns if (c.semester, c.column) == (1, column))
 
 
-def test_progress_asks_each_class_for_its_students_on_the_day(school: School) -> None:
-    """Moves dated 2 March; TX1 of semester 1 (due 08/10/2025) entered in October for the 12
-    of 6A1. As of 25 February 6A1 owes it for all 12 (in) and 6A2 for its own student only;
-    as of 10 March 6A1 owes it for the 10 left, 6A2 for its own and the mover, whose value
-    entered in 6A1 fills it: only 6A2's own student is named blank."""
+def _tx1_then_moves_in_march(school: School) -> Setup:
+    """TX1 of semester 1 entered in October for 6A1; then the setup (written) with 6A2 and two
+    moves dated 2 March: the mover to 6A2, another student out of the school."""
     _send(school, _filled(school, {f"D{r}": 7 for r in ROWS}), school.setup)
     setup = _moved(
         _with_6a2(school.setup),
@@ -478,6 +456,15 @@ def test_progress_asks_each_class_for_its_students_on_the_day(school: School) ->
         Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
     )
     write_setup(school.data.setup, setup)
+    return setup
+
+
+def test_progress_asks_each_class_for_its_students_on_the_day(school: School) -> None:
+    """Moves dated 2 March; TX1 of semester 1 (due 08/10/2025) entered in October for the 12
+    of 6A1. As of 25 February 6A1 owes it for all 12 (in) and 6A2 for its own student only;
+    as of 10 March 6A1 owes it for the 10 left, 6A2 for its own and the mover, whose value
+    entered in 6A1 fills it: only 6A2's own student is named blank."""
+    setup = _tx1_then_moves_in_march(school)
     with Ledger.open_readonly(school.data.ledger) as ledger:
         before = progress_report(ledger, setup, date(2026, 2, 25))
         after = progress_report(ledger, setup, date(2026, 3, 10))
@@ -497,13 +484,7 @@ def test_books_rendered_before_a_movements_date_show_the_class_of_that_day(
     """Moves dated 2 March, TX1 of semester 1 entered in October; the books rendered on 25
     February: 6A1's class book lists its 12 unmarked (12 boys and girls), 6A2's its own student
     only; the teacher's book lists the 12 in 6A1 in roster order, only its own in 6A2."""
-    _send(school, _filled(school, {f"D{r}": 7 for r in ROWS}), school.setup)
-    setup = _moved(
-        _with_6a2(school.setup),
-        Movement(MOVER, MovementKind.CLASS_CHANGE, MARCH, "6A1", "6A2"),
-        Movement(OTHER, MovementKind.TRANSFER_OUT, MARCH, "6A1", school="THCS Hòa Bình"),
-    )
-    write_setup(school.data.setup, setup)
+    setup = _tx1_then_moves_in_march(school)
     february = date(2026, 2, 25)
     everyone = _codes(school.setup)
     teacher = school.teacher_of("6A1", "TOAN")

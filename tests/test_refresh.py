@@ -93,16 +93,7 @@ def score_sheet(path: Path) -> Worksheet:
 
 def submit(school: School, working: Path, cells: dict[str, object]) -> Path:
     """The teacher edits the working copy in Excel, then drops a copy into ``Nộp/``."""
-    code = teacher(school)
-    wb = openpyxl.load_workbook(working)
-    for ref, value in cells.items():
-        wb[SCORE][ref] = value
-    wb.properties.lastModifiedBy = school.username(code)
-    wb.save(working)
-    target = school.share.submit(code) / working.name
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(working, target)
-    return target
+    return school.send(working, teacher(school), cells)
 
 
 def test_an_approved_correction_reaches_the_working_copy(school: School) -> None:
