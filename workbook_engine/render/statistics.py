@@ -117,6 +117,12 @@ class Table:
     widths: tuple[int, ...] = ()  # per column, percent of the width; () the first 22, others even
 
     @property
+    def grouped(self) -> bool:
+        """Whether a column has a group: the heading then takes two rows (else one; an empty
+        second row would give weasyprint a cell beyond the last column, and a warning)."""
+        return any(group for group, _ in self.columns)
+
+    @property
     def groups(self) -> list[tuple[str, int, int]]:
         """(group, first column, span) of the first heading row; "" groups span one column."""
         found: list[tuple[str, int, int]] = []
