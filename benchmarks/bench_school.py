@@ -433,6 +433,7 @@ class Watcher:
         args += ["--outbox", str(school.outbox), "--settle", "0.5", "--today", TODAY_ARG]
         with log.open("w", encoding="utf-8") as err:
             self.proc = subprocess.Popen([str(WBE), *args], stdout=subprocess.DEVNULL, stderr=err)
+        WATCHERS.add(self.proc)  # stopped with the benchmark, if it is killed
         self.exit_code: int | None = None
 
     def check(self) -> None:
@@ -474,12 +475,25 @@ class Watcher:
         return None
 
     def stop(self) -> None:
-        self.proc.send_signal(signal.SIGINT)
-        try:
-            self.exit_code = self.proc.wait(timeout=120)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.exit_code = self.proc.wait()
+        self.exit_code = stop_watcher(self.proc, signal.SIGINT, timeout=120)
+
+
+# ``wbe watch`` processes running (subprocess.Popen: not among multiprocessing's children)
+WATCHERS: set[subprocess.Popen[bytes]] = set()
+
+
+def stop_watcher(proc: subprocess.Popen[bytes], signum: int, timeout: float) -> int:
+    """``signum`` (SIGINT: Ctrl-C; SIGTERM: a service manager's stop) to a ``wbe watch``, which
+    finishes its file and its waiting publish; killed after ``timeout`` seconds."""
+    if proc.poll() is None:
+        proc.send_signal(signum)
+    try:
+        code = proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        code = proc.wait()
+    WATCHERS.discard(proc)
+    return code
 
 
 @contextmanager
@@ -743,12 +757,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def stop_children_on_sigterm() -> None:
     """A process of the benchmark killed (SIGTERM) takes its spawned children with it (the
-    measuring child, its publishing workers): they otherwise run on alone, for minutes at ×16,
-    and skew whatever runs next. (A ``wbe watch`` the child started is not one of them.)"""
+    measuring child, its publishing workers, the ``wbe watch`` it started): they otherwise run
+    on alone, for minutes at ×16, and skew whatever runs next. The watcher gets SIGTERM too
+    and stops as on Ctrl-C, killed if it is not gone within 10 s."""
 
     def stop(signum: int, frame: object) -> None:
         for child in multiprocessing.active_children():
             child.terminate()
+        for proc in list(WATCHERS):
+            stop_watcher(proc, signal.SIGTERM, timeout=10)
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
 

@@ -52,3 +52,34 @@ def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: Schoo
     assert (school.outbox / "reports" / "diff" / f"{day}.html").exists()
     # the day's PDF is rendered once the day is over (tests/test_publish.py), not on every file
     assert not (school.outbox / "reports" / "diff" / f"{day}.pdf").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM to a child process is POSIX here")
+def test_watch_stops_cleanly_on_sigterm_as_on_ctrl_c(school: School) -> None:
+    """What systemd, docker or a service manager sends: the watcher stops as on Ctrl-C, exits
+    with 143 (128 + SIGTERM) and says so in its log, on stderr and in ``wbe.log``."""
+    school.inbox.mkdir(parents=True)
+    command = [
+        sys.executable, "-m", "workbook_engine.cli", "watch",
+        "--data-dir", str(school.data.root), "--inbox", str(school.inbox),
+        "--outbox", str(school.outbox), "--settle", "0.3", "--today", OCTOBER.isoformat(),
+    ]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    log = school.data.root / "wbe.log"
+    try:
+        deadline = time.monotonic() + 30
+        while "Theo dõi" not in (log.read_text("utf-8") if log.exists() else ""):
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+        os.kill(process.pid, signal.SIGTERM)
+        stdout, stderr = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, stderr
+    for text in (stderr, log.read_text("utf-8")):
+        assert "Nhận tín hiệu dừng (SIGTERM)" in text
+        assert "Đã dừng theo dõi. Đã xử lí 0 tệp." in text
+    assert "Đã dừng. Đã xử lí 0 tệp." in stdout
+    assert not (school.data.root / "wbe.lock").exists()  # the data dir is free again

@@ -143,7 +143,9 @@ def watch(
     backup_dir: BackupDirOption = None,
     backup_keep: BackupKeepOption = 7,
 ) -> None:
-    """Theo dõi hộp thư và các thư mục Nộp, Duyệt của từng người / Watch (Ctrl-C to stop)."""
+    """Theo dõi hộp thư và các thư mục Nộp, Duyệt của từng người / Watch (Ctrl-C to stop).
+
+    Dừng bằng Ctrl-C (mã thoát 130) hoặc tín hiệu SIGTERM của trình quản lí dịch vụ (mã 143)."""
     from workbook_engine.pipeline.watcher import InboxWatcher, WatchOptions
     from workbook_engine.render.background import publish_in_background
 
@@ -172,21 +174,57 @@ def watch(
     watcher = InboxWatcher(
         inbox, pipeline.process, options, after_batch=publisher.request, share=pipeline.share
     )
-    stopped_by_signal = threading.Event()
+    received: list[int] = []
 
     def stop(signum: int, frame: object) -> None:
-        stopped_by_signal.set()
+        received.append(signum)
         watcher.stop.set()
 
-    previous = {s: signal.signal(s, stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous = catch_stop_signals(stop)
     try:
-        watcher.run()
+        watcher.run()  # the file being ingested is finished, then the watcher returns
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        restore_signals(previous)  # a second signal from here on stops the process at once
+        if received:
+            watch_log.info(
+                "Nhận tín hiệu dừng (%s): xuất nốt những gì đang chờ rồi dừng",
+                signal_name(received[0]),
+            )
         pipeline.ledger.close()
         publisher.close(timeout=300)  # what is still waiting is published before exit
         lock.release()
+    watch_log.info("Đã dừng theo dõi. Đã xử lí %d tệp.", watcher.processed)
     out.print(f"Đã dừng. Đã xử lí {watcher.processed} tệp.", markup=False)
-    if stopped_by_signal.is_set():
-        raise typer.Exit(130)
+    if received:
+        raise typer.Exit(STOP_EXIT_BASE + received[0])
+
+
+# Ctrl+C; a service manager's stop (systemd, docker: SIGTERM); on Windows also Ctrl+Break or the
+# console closed (SIGBREAK). ``wbe watch`` stopped by one exits with 128 + its number: 130 for
+# SIGINT, 143 for SIGTERM (the shells' convention).
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGBREAK")
+STOP_EXIT_BASE = 128
+watch_log = logging.getLogger("workbook_engine.watch")
+Handler = Any  # what signal.signal takes and returns
+
+
+def catch_stop_signals(handler: Handler) -> dict[int, Handler]:
+    """``handler`` for each of :data:`STOP_SIGNALS` this platform has; the handlers replaced.
+    Only the main thread may set them: elsewhere none is set (and {} returned)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    wanted = [getattr(signal, name) for name in STOP_SIGNALS if hasattr(signal, name)]
+    return {signum: signal.signal(signum, handler) for signum in wanted}
+
+
+def restore_signals(previous: dict[int, Handler]) -> None:
+    for signum, handler in previous.items():
+        # None: a handler not set from Python, which cannot be put back; the default then
+        signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+def signal_name(signum: int) -> str:
+    try:
+        return signal.Signals(signum).name
+    except ValueError:
+        return str(signum)
