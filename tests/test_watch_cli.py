@@ -17,16 +17,21 @@ from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.publish import class_master_path
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
-def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: School) -> None:
-    school.inbox.mkdir(parents=True)
+def _watch(school: School) -> subprocess.Popen[str]:
+    """``wbe watch`` on the school's inbox, as a process of its own."""
     command = [
         sys.executable, "-m", "workbook_engine.cli", "watch",
         "--data-dir", str(school.data.root), "--inbox", str(school.inbox),
         "--outbox", str(school.outbox), "--settle", "0.3", "--today", OCTOBER.isoformat(),
     ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
+def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: School) -> None:
+    school.inbox.mkdir(parents=True)
+    process = _watch(school)
     try:
         time.sleep(1.0)
         school.fill("6A1", "TOAN", {"D8": 8.5})
@@ -60,12 +65,7 @@ def test_watch_stops_cleanly_on_sigterm_as_on_ctrl_c(school: School) -> None:
     """What systemd, docker or a service manager sends: the watcher stops as on Ctrl-C, exits
     with 143 (128 + SIGTERM) and says so in its log, on stderr and in ``wbe.log``."""
     school.inbox.mkdir(parents=True)
-    command = [
-        sys.executable, "-m", "workbook_engine.cli", "watch",
-        "--data-dir", str(school.data.root), "--inbox", str(school.inbox),
-        "--outbox", str(school.outbox), "--settle", "0.3", "--today", OCTOBER.isoformat(),
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = _watch(school)
     log = school.data.root / "wbe.log"
     try:
         deadline = time.monotonic() + 30
