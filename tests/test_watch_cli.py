@@ -7,6 +7,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 
 import openpyxl
@@ -17,22 +19,33 @@ from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.publish import class_master_path
 
 
-def _watch(school: School) -> subprocess.Popen[str]:
-    """``wbe watch`` on the school's inbox, as a process of its own."""
+@contextmanager
+def _watching(school: School) -> Iterator[subprocess.Popen[str]]:
+    """``wbe watch`` on the school's inbox, as a process of its own (killed if still running)."""
+    school.inbox.mkdir(parents=True)
     command = [
         sys.executable, "-m", "workbook_engine.cli", "watch",
         "--data-dir", str(school.data.root), "--inbox", str(school.inbox),
         "--outbox", str(school.outbox), "--settle", "0.3", "--today", OCTOBER.isoformat(),
     ]  # fmt: skip
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def _stop(process: subprocess.Popen[str], signum: int, timeout: float) -> tuple[str, str]:
+    """``signum`` to the watcher; its stdout and stderr once it has exited."""
+    os.kill(process.pid, signum)
+    return process.communicate(timeout=timeout)
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX here")
 def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: School) -> None:
-    school.inbox.mkdir(parents=True)
-    process = _watch(school)
-    try:
+    with _watching(school) as process:
         time.sleep(1.0)
         school.fill("6A1", "TOAN", {"D8": 8.5})
         master = class_master_path(school.outbox, "6A1")  # the class's workbook
@@ -40,11 +53,7 @@ def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: Schoo
         while not master.exists() and time.monotonic() < deadline:
             time.sleep(0.1)
         assert master.exists()
-        os.kill(process.pid, signal.SIGINT)
-        stdout, stderr = process.communicate(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        stdout, stderr = _stop(process, signal.SIGINT, timeout=30)
     assert process.returncode == 130, stderr
     assert "6A1_TOAN_HK1.xlsx: ĐÃ NHẬN, 1 ô cập nhật" in stderr
     assert "Đã dừng. Đã xử lí 1 tệp." in stdout
@@ -64,19 +73,13 @@ def test_watch_ingests_a_dropped_sheet_and_stops_cleanly_on_ctrl_c(school: Schoo
 def test_watch_stops_cleanly_on_sigterm_as_on_ctrl_c(school: School) -> None:
     """What systemd, docker or a service manager sends: the watcher stops as on Ctrl-C, exits
     with 143 (128 + SIGTERM) and says so in its log, on stderr and in ``wbe.log``."""
-    school.inbox.mkdir(parents=True)
-    process = _watch(school)
     log = school.data.root / "wbe.log"
-    try:
+    with _watching(school) as process:
         deadline = time.monotonic() + 30
         while "Theo dõi" not in (log.read_text("utf-8") if log.exists() else ""):
             assert time.monotonic() < deadline and process.poll() is None
             time.sleep(0.1)
-        os.kill(process.pid, signal.SIGTERM)
-        stdout, stderr = process.communicate(timeout=10)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        stdout, stderr = _stop(process, signal.SIGTERM, timeout=10)
     assert process.returncode == 143, stderr
     for text in (stderr, log.read_text("utf-8")):
         assert "Nhận tín hiệu dừng (SIGTERM)" in text
