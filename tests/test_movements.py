@@ -33,6 +33,7 @@ from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.progress import Cells, ColumnLine, Progress
 from workbook_engine.render.books.class_book import class_book
+from workbook_engine.render.books.hocba import class_records
 from workbook_engine.render.books.teacher import write_teacher_books
 from workbook_engine.render.progress_report import progress_report
 from workbook_engine.render.publish import publish
@@ -504,6 +505,20 @@ def test_books_rendered_before_a_movements_date_show_the_class_of_that_day(
                 and str(v).startswith("3125")]  # fmt: skip
 
     assert roster("6A1 TOAN") == everyone and roster("6A2 TOAN") == ["3125008888"]
+
+
+def test_hocba_rendered_before_a_movements_date_keeps_the_class_of_that_day(
+    school: School,
+) -> None:
+    """Moves dated 2 March; the học bạ of 25 February: 6A1's records are its 12 in roster order,
+    the mover's record still in 6A1 with its homeroom teacher; 6A2 has its own student only."""
+    setup = _tx1_then_moves_in_march(school)
+    february = date(2026, 2, 25)
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        old, new = (class_records(ledger, setup, code, february) for code in ("6A1", "6A2"))
+    assert [r.student_code for r in old] == _codes(school.setup)
+    assert {r.class_code for r in old} == {"6A1"}
+    assert [r.student_code for r in new] == ["3125008888"]
 
 
 # --- wbe students --------------------------------------------------------------------------------

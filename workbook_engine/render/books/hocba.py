@@ -384,7 +384,9 @@ def class_records(
     chain_head: str | None = None,
 ) -> list[StudentRecord]:
     """The records of the class's students (only ``students`` when given), in roster order,
-    as of ``day``."""
+    as of ``day``: the class as it is that day, a «Biến động» movement dated later not made yet
+    (:meth:`~workbook_engine.model.Setup.as_of`)."""
+    setup = setup.as_of(day)
     room = setup.class_by_code(class_code)
     results, _ = book_results(setup, ledger, class_code, day)
     values = book_values(setup, ledger, class_code)  # a mover's earlier classes' comments too
@@ -445,6 +447,7 @@ def write_hocba(
     # here, not at the top: hocba_xlsx reads this module's records
     from workbook_engine.render.books.hocba_xlsx import write_hocba_xlsx
 
+    setup = setup.as_of(day)  # a student named is found in their class of that day
     rooms = chosen_classes(setup, classes, students)
     wanted = set(students) if students is not None else None
     with gc_paused(), ledger.reading():  # the chain head printed is that of the values printed
