@@ -21,6 +21,15 @@ SMALL = DemoOptions(classes_per_grade=1, students_per_class=12, seed=7)
 DEMO_YEAR = DemoOptions(students_per_class=6)  # every grade's classes, a small roster each
 
 
+@pytest.fixture(autouse=True)
+def _outbox_of_the_test(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A command run without ``--outbox`` (lock, unlock, corrections) writes under the test's
+    own folder, never into the repository's ``outbox/``."""
+    monkeypatch.setenv("WBE_OUTBOX", str(tmp_path_factory.mktemp("outbox")))
+
+
 @pytest.fixture(scope="session")
 def small_school() -> Setup:
     return build_demo_school(SMALL)

@@ -4,6 +4,8 @@ every file refused with ``year-closed``; ``wbe year new`` on the demo's closed y
 
 from __future__ import annotations
 
+import os
+import re
 import shutil
 from datetime import date, datetime
 from pathlib import Path
@@ -13,6 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.helpers import School
+from tests.test_books_attendance import pdf_text
 from workbook_engine.cli import app
 from workbook_engine.demo.run import RESULTS_DAY, DemoResult
 from workbook_engine.errors import WorkbookEngineError
@@ -320,12 +323,17 @@ def test_close_then_every_file_is_refused(
         at, by = ledger.year_closed() or ("", "")
         assert by == boss and ledger.verify() is None
     day = f"{at[8:10]}/{at[5:7]}/{at[:4]}"
+    record = Path(output.splitlines()[-1].partition(": ")[2])  # the record to sign, in the outbox
+    assert record.parent == Path(os.environ["WBE_OUTBOX"]) / "records"
+    assert re.fullmatch(r"bien-ban-khoa-so-nam-hoc-\d+\.pdf", record.name)
     assert output.splitlines()[1:] == [  # after the PIN's prompt
         f"Đã khóa sổ năm học 2025-2026 ngày {day} (người quyết định: {name} ({boss})).",
         "Từ nay mọi tệp gửi đến đều bị trả lại; sổ tổng hợp, sổ in và báo cáo của năm học vẫn "
         "xem, in được.",
         "Lập tệp thiết lập năm học mới: wbe year new 2026-2027",
+        f"  Biên bản để kí: {record}",
     ]
+    assert "BIÊN BẢN KHÓA SỔ NĂM HỌC" in pdf_text(record, layout=False)
     key, student_code, value, owner = accepted_score(data, setup)
     inbox = tmp_path / "inbox"
     files = [

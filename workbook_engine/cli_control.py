@@ -32,7 +32,7 @@ from workbook_engine.cli_people import require_pin
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.model import ChangeRecord, ChangeStatus, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
-from workbook_engine.pipeline.ledger import Ledger, LedgerError
+from workbook_engine.pipeline.ledger import Ledger, LedgerError, LockRow
 from workbook_engine.policy import Action, may, roles_text
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
@@ -224,7 +224,7 @@ GAPS_SHOWN = 30  # located gaps printed before a lock is refused; the rest count
 
 
 def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, by: str,
-          note: str, today: date | None = None, force: bool = False,
+          note: str, outbox: Path, today: date | None = None, force: bool = False,
           due: bool = False) -> None:  # fmt: skip
     scope = " ".join(filter(None, [f"học kì {semester}", class_ and f"lớp {class_}",
                                    subject and f"môn {subject}"]))  # fmt: skip
@@ -237,14 +237,30 @@ def _lock(action: str, data: DataDir, semester: int, class_: str, subject: str, 
             grade = room.grade if room else "nào"
             raise engine_error("unknown-subject", value=subject, grade=grade)
         if action == "lock" and due:
-            _lock_due(ledger, setup, semester, class_, subject, scope, day, force, note, by)
-            return
-        if action == "lock":
-            _complete(ledger, setup, semester, class_, subject, scope, day, force, note)
-        with ledger.transaction():
-            ledger.record_lock(action, semester, by, class_, subject, note)
-    verb = "Đã khóa sổ" if action == "lock" else "Đã mở sổ"
-    out.print(f"{verb} {scope} (người quyết định: {by}).", markup=False)
+            ids = _lock_due(ledger, setup, semester, class_, subject, scope, day, force, note, by)
+        else:
+            if action == "lock":
+                _complete(ledger, setup, semester, class_, subject, scope, day, force, note)
+            with ledger.transaction():
+                ids = [ledger.record_lock(action, semester, by, class_, subject, note)]
+            verb = "Đã khóa sổ" if action == "lock" else "Đã mở sổ"
+            out.print(f"{verb} {scope} (người quyết định: {by}).", markup=False)
+        rows = ledger.lock_rows(ids[0], ids[-1]) if ids else []
+    if rows:  # laid out once the data directory is free again
+        lock_record(outbox, setup, rows)
+
+
+def lock_record(outbox: Path, setup: Setup, rows: list[LockRow]) -> None:
+    """Write the decision's signed record (biên bản) and say where; the decision stands
+    whatever happens to its record."""
+    from workbook_engine.render.lock_record import write_lock_record
+
+    try:
+        path = write_lock_record(outbox, setup, rows)
+    except (FileLockedError, OSError) as exc:
+        err.print(f"Cảnh báo: chưa ghi được biên bản ({exc}).", markup=False)
+        return
+    out.print(f"  Biên bản để kí: {path}", markup=False)
 
 
 def _complete(ledger: Ledger, setup: Setup, semester: int, class_: str, subject: str,
@@ -260,10 +276,10 @@ def _complete(ledger: Ledger, setup: Setup, semester: int, class_: str, subject:
 
 
 def _lock_due(ledger: Ledger, setup: Setup, semester: int, class_: str, subject: str,
-              scope: str, today: date, force: bool, note: str, by: str) -> None:  # fmt: skip
+              scope: str, today: date, force: bool, note: str, by: str) -> list[int]:  # fmt: skip
     """The monthly lock: the columns of each class-subject due by ``today`` (TX, GK, CK as the
     progress report counts them), checked complete first; a value added there later waits
-    for approval; the columns not yet due stay open."""
+    for approval; the columns not yet due stay open. The rows recorded (none: nothing new)."""
     from workbook_engine.pipeline.progress_check import (
         due_columns,
         gaps_closed,
@@ -282,17 +298,21 @@ def _lock_due(ledger: Ledger, setup: Setup, semester: int, class_: str, subject:
         if fresh := tuple(c for c in columns if c not in locked):
             new[key] = fresh
     with ledger.transaction():
-        for key, columns in new.items():
-            ledger.record_lock("lock", semester, by, key.class_code, key.subject_code, note,
-                               columns)  # fmt: skip
+        ids = [
+            ledger.record_lock(
+                "lock", semester, by, key.class_code, key.subject_code, note, columns
+            )
+            for key, columns in new.items()
+        ]
     if not new:
         out.print(f"Không có cột nào mới đến hạn để khóa ({scope}, {until}).", markup=False)
-        return
+        return ids
     for key, columns in new.items():
         out.print(f"  {key.class_code} {key.subject_code}: {', '.join(columns)}", markup=False)
     out.print(f"Đã khóa các cột đến hạn {scope} ({until}) của {len(new)} lớp-môn (người quyết "
               f"định: {by}); thêm hay sửa điểm ở các cột này từ nay phải được duyệt.",
               markup=False)  # fmt: skip
+    return ids
 
 
 def _judge_gaps(gaps: list[str], scope: str, until: str, what: str, force: bool,
@@ -336,12 +356,14 @@ def lock(
     due: DueOption = False,
     data_dir_: DataDirOption = None,
     today: TodayOption = None,
+    outbox: OutboxOption = Path("outbox"),
 ) -> None:
     """Khóa sổ (Hiệu trưởng) / Lock a semester, a class or a subject. Trước khi khóa, kiểm tra
     điểm, điểm danh, rèn luyện đã đến hạn của phần sắp khóa; chưa đủ thì không khóa (trừ khi
     --force --note). --due: khóa tháng, chỉ các cột đã đến hạn."""
     day = today.date() if today else None
-    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note, day, force, due)
+    _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note, outbox, day, force,
+          due)  # fmt: skip
 
 
 def unlock(
@@ -351,9 +373,10 @@ def unlock(
     subject: SubjectOption = "",
     note: NoteOption = "",
     data_dir_: DataDirOption = None,
+    outbox: OutboxOption = Path("outbox"),
 ) -> None:
     """Mở sổ (Hiệu trưởng) / Unlock: overrides a calendar lock too."""
-    _lock("unlock", data_dir(data_dir_), semester, class_, subject, by, note)
+    _lock("unlock", data_dir(data_dir_), semester, class_, subject, by, note, outbox)
 
 
 @log_app.command("verify")

@@ -12,6 +12,7 @@ import typer
 
 from workbook_engine.cli_common import (
     DataDirOption,
+    OutboxOption,
     TodayOption,
     engine_error,
     err,
@@ -19,7 +20,7 @@ from workbook_engine.cli_common import (
     out,
     setup_or_fail,
 )
-from workbook_engine.cli_control import ByOption, NoteOption, decider, school
+from workbook_engine.cli_control import ByOption, NoteOption, decider, lock_record, school
 from workbook_engine.io.cells import format_day
 from workbook_engine.paths import data_dir
 from workbook_engine.policy import Action
@@ -48,18 +49,20 @@ def year_close(
     note: NoteOption = "",
     data_dir_: DataDirOption = None,
     today: TodayOption = None,
+    outbox: OutboxOption = Path("outbox"),
 ) -> None:
     """Khóa sổ năm học (Hiệu trưởng, có mã PIN): chỉ khi kết quả cuối năm của mọi lớp đã được
-    duyệt; từ đó mọi tệp gửi đến bị trả lại, sổ tổng hợp, sổ in và báo cáo vẫn xem được / Close
-    the school year: nothing more is entered."""
+    duyệt; từ đó mọi tệp gửi đến bị trả lại, sổ tổng hợp, sổ in và báo cáo vẫn xem được; lập
+    biên bản để kí / Close the school year: nothing more is entered."""
     from workbook_engine.pipeline.year import close_year
     from workbook_engine.rollover import following_year
 
     data = data_dir(data_dir_)
     setup = decider(data, by, Action.CLOSE_YEAR)
     with school(data, setup) as (setup, ledger):
-        close_year(ledger, setup, by, today.date() if today else date.today(), note)
+        number = close_year(ledger, setup, by, today.date() if today else date.today(), note)
         at, _ = ledger.year_closed() or ("", "")
+        rows = ledger.lock_rows(number)
     year, person = setup.school.school_year, setup.teacher_by_code(by)
     day = format_day(at)
     lines = [
@@ -70,6 +73,7 @@ def year_close(
     ]
     for line in lines:
         out.print(line, markup=False)
+    lock_record(outbox, setup, rows)
 
 
 @year_app.command("new")

@@ -818,6 +818,28 @@ class Ledger:
             row["columns"] = ",".join(columns)
         return self._insert("locks", row)
 
+    def lock_rows(self, first: int, last: int | None = None) -> list[LockRow]:
+        """The locks and unlocks numbered ``first`` to ``last`` (one decision), in order."""
+        rows = self.db.execute(
+            "SELECT id, at, action, semester, class_code, subject_code, decided_by, note, columns"
+            " FROM locks WHERE id BETWEEN ? AND ? ORDER BY id",
+            (first, first if last is None else last),
+        ).fetchall()
+        return [
+            LockRow(
+                id=int(row[0]),
+                at=str(row[1]),
+                action=str(row[2]),
+                semester=int(row[3]),
+                class_code=str(row[4]),
+                subject_code=str(row[5]),
+                decided_by=str(row[6]),
+                note=str(row[7]),
+                columns=tuple(str(row[8]).split(",")) if row[8] else (),
+            )
+            for row in rows
+        ]
+
     def manual_lock(self, key: SheetKey) -> tuple[str, str, str] | None:
         """The newest lock or unlock of the whole sheet covering it: (action, at, by), or None
         (a lock of some columns only does not refuse the sheet: :meth:`locked_columns`)."""
@@ -1173,6 +1195,20 @@ class Since:
 
     def __bool__(self) -> bool:
         return bool(self.files or self.touched or self.decided or self.locks or self.approved)
+
+
+class LockRow(NamedTuple):
+    """One lock or unlock as recorded (:meth:`Ledger.lock_rows`)."""
+
+    id: int
+    at: str  # ISO time, local
+    action: str  # "lock" or "unlock"
+    semester: int  # 1, 2, or YEAR_WIDE for the closing of the year
+    class_code: str  # "" for every class
+    subject_code: str  # "" for every subject
+    decided_by: str
+    note: str
+    columns: tuple[str, ...]  # () for the whole sheet
 
 
 class Approval(NamedTuple):

@@ -45,9 +45,10 @@ def closed_problem(ledger: Ledger, setup: Setup, file: str = "") -> Problem | No
     return make_problem("year-closed", file=file, day=format_day(at), who=_who(setup, by))
 
 
-def close_year(ledger: Ledger, setup: Setup, by: str, today: date, note: str = "") -> None:
+def close_year(ledger: Ledger, setup: Setup, by: str, today: date, note: str = "") -> int:
     """Close the school year for ``by`` (the caller checked who they are and their PIN), or
-    raise ``year-closed``, ``results-year-open`` or ``year-not-final`` (naming the classes)."""
+    raise ``year-closed``, ``results-year-open`` or ``year-not-final`` (naming the classes).
+    The number of the closing in the ledger's locks."""
     problem = closed_problem(ledger, setup) or period_problem(setup, "HE", today)
     if problem is not None:
         raise WorkbookEngineError(problem)
@@ -62,7 +63,7 @@ def close_year(ledger: Ledger, setup: Setup, by: str, today: date, note: str = "
             )
         )
     with ledger.transaction():
-        ledger.close_year(by, note)
+        return ledger.close_year(by, note)
 
 
 def unfinished(setup: Setup, ledger: Ledger, today: date) -> list[str]:
