@@ -360,7 +360,8 @@ def lock(
 ) -> None:
     """Khóa sổ (Hiệu trưởng) / Lock a semester, a class or a subject. Trước khi khóa, kiểm tra
     điểm, điểm danh, rèn luyện đã đến hạn của phần sắp khóa; chưa đủ thì không khóa (trừ khi
-    --force --note). --due: khóa tháng, chỉ các cột đã đến hạn."""
+    --force --note). --due: khóa tháng, chỉ các cột đã đến hạn. Lập biên bản khóa sổ để kí
+    (outbox/records/)."""
     day = today.date() if today else None
     _lock("lock", data_dir(data_dir_), semester, class_, subject, by, note, outbox, day, force,
           due)  # fmt: skip
@@ -375,7 +376,7 @@ def unlock(
     data_dir_: DataDirOption = None,
     outbox: OutboxOption = Path("outbox"),
 ) -> None:
-    """Mở sổ (Hiệu trưởng) / Unlock: overrides a calendar lock too."""
+    """Mở sổ (Hiệu trưởng), lập biên bản mở sổ để kí / Unlock: overrides a calendar lock too."""
     _lock("unlock", data_dir(data_dir_), semester, class_, subject, by, note, outbox)
 
 
