@@ -13,9 +13,10 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from workbook_engine.model import Setup
+from workbook_engine.model import Role, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ingest import Outcome
+from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import MASTER_NAME, class_master_path, publish
 from workbook_engine.share import ShareLayout
@@ -169,3 +170,13 @@ def master_values(outbox: Path) -> dict[str, list[tuple[object, ...]]]:
             found[name] = [tuple(row) for row in ws.iter_rows(values_only=True)]
         book.close()
     return found
+
+
+def delegate_first_vice(school: School) -> str:
+    """The principal delegates the approval of corrections to the first vice-principal, as the
+    demo does at the start of the year (the other one is not delegated)."""
+    principal = next(t.code for t in school.setup.teachers if Role.PRINCIPAL in t.roles)
+    vice = next(t.code for t in school.setup.teachers if Role.VICE_PRINCIPAL in t.roles)
+    with Ledger.open(school.data.ledger) as ledger, ledger.transaction():
+        ledger.record_delegation(vice, "grant", principal)
+    return vice

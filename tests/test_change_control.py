@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import School, delegate_first_vice
 from workbook_engine.cli import app
 from workbook_engine.io.master_workbook import LOG_SHEET
 from workbook_engine.model import Role
@@ -43,7 +43,9 @@ def first_student(school: School) -> str:
 
 @pytest.fixture
 def corrected(school: School) -> School:
-    """6A1 TOAN: TX1 = 6 accepted, then the same copy resubmitted with TX1 = 9 (pending)."""
+    """6A1 TOAN: TX1 = 6 accepted, then the same copy resubmitted with TX1 = 9 (pending); the
+    first vice-principal delegated to decide it."""
+    delegate_first_vice(school)
     school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
     (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 9}))
     assert [(c.old, c.new, c.status) for c in outcome.changes] == [("6.0", "9.0", "pending")]

@@ -13,7 +13,7 @@ import typer
 from typer.main import get_command
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import School, delegate_first_vice
 from workbook_engine.cli import app
 from workbook_engine.model import Role
 from workbook_engine.pipeline.ledger import Ledger
@@ -256,6 +256,7 @@ def test_shared_options_read_the_same_environment_variables(name: str) -> None:
 def test_corrections_write_under_the_outbox_from_the_environment(
     school: School, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, decision: str
 ) -> None:
+    delegate_first_vice(school)
     school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
     school.ingest(school.fill("6A1", "TOAN", {"D8": 9}))  # a correction, held for approval
     with Ledger.open(school.data.ledger) as ledger:

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import OCTOBER, School
+from tests.helpers import OCTOBER, School, delegate_first_vice
 from workbook_engine.cli import app
 from workbook_engine.io.correction_sheet import CORRECTION_SHEET, correction_sheet_name
 from workbook_engine.model import ChangeStatus, Role
@@ -54,6 +54,7 @@ def person(school: School, wanted: Role) -> tuple[str, str, str]:
 
 @pytest.fixture
 def accepted(school: School) -> tuple[School, str, str]:
+    delegate_first_vice(school)
     (outcome,) = school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
     assert outcome.status is Status.ACCEPTED
     teacher = school.teacher_of("6A1", "TOAN")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import School, delegate_first_vice
 from workbook_engine.cli import app
 from workbook_engine.errors import WorkbookEngineError
 from workbook_engine.model import Role
@@ -39,7 +39,9 @@ def code_of(school: School, wanted: Role) -> str:
 
 @pytest.fixture
 def corrected(school: School) -> tuple[School, int]:
-    """6A1 TOAN: TX1 = 6 accepted, then 9 in the same copy: one correction waits."""
+    """6A1 TOAN: TX1 = 6 accepted, then 9 in the same copy: one correction waits (the first
+    vice-principal delegated to decide it)."""
+    delegate_first_vice(school)
     school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
     school.ingest(school.fill("6A1", "TOAN", {"D8": 9}))
     with Ledger.open(school.data.ledger) as ledger:

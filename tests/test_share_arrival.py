@@ -13,7 +13,7 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import OCTOBER, School
+from tests.helpers import OCTOBER, School, delegate_first_vice
 from workbook_engine.cli import app
 from workbook_engine.errors import CATALOGUE
 from workbook_engine.io.correction_sheet import correction_sheet_name
@@ -103,9 +103,23 @@ def test_a_sheet_brought_by_the_office_is_answered_in_the_teachers_folder(school
         assert ledger.files()[0].sender == ""
 
 
+def approvers_of(school: School) -> list[str]:
+    """The principal and the vice-principal delegated (:func:`delegate_first_vice`)."""
+    principal = next(t.code for t in school.setup.teachers if Role.PRINCIPAL in t.roles)
+    vice = next(t.code for t in school.setup.teachers if Role.VICE_PRINCIPAL in t.roles)
+    return [principal, vice]
+
+
+def other_vice(school: School) -> str:
+    """The vice-principal not delegated: no decision form for her."""
+    return [t.code for t in school.setup.teachers if Role.VICE_PRINCIPAL in t.roles][1]
+
+
 @pytest.fixture
 def pending(school: School) -> tuple[School, int]:
-    """An accepted TX1 of 6.0, then the teacher's request to make it 7.5."""
+    """An accepted TX1 of 6.0, then the teacher's request to make it 7.5 (the first
+    vice-principal delegated to decide it)."""
+    delegate_first_vice(school)
     teacher = school.teacher_of("6A1", "TOAN")
     school.ingest(school.fill("6A1", "TOAN", {"D8": 6}))
     student = school.setup.students_of("6A1")[0].code
@@ -265,8 +279,7 @@ def test_cli_issues_a_decision_form_to_each_approver(pending: tuple[School, int]
             "--share", str(school.share.root), "--today", "2025-10-20"]  # fmt: skip
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 0, result.output
-    approvers = [t.code for t in school.setup.teachers
-                 if {Role.PRINCIPAL, Role.VICE_PRINCIPAL} & set(t.roles)]  # fmt: skip
+    approvers = approvers_of(school)
     for code in approvers:
         (form,) = school.sheets(code).glob("PhieuDuyetSuaDiem_2025-10-20.xlsx")
         identity = read_identity(form)
@@ -276,12 +289,12 @@ def test_cli_issues_a_decision_form_to_each_approver(pending: tuple[School, int]
             (str(change_id),),
         )
     assert result.output.count("Phiếu duyệt 1 đề nghị") == len(approvers)
+    assert not list(school.sheets(other_vice(school)).glob("PhieuDuyetSuaDiem_*"))
 
 
 def test_a_new_request_gives_each_approver_a_form_listing_it(pending: tuple[School, int]) -> None:
     school, change_id = pending
-    approvers = [t.code for t in school.setup.teachers
-                 if {Role.PRINCIPAL, Role.VICE_PRINCIPAL} & set(t.roles)]  # fmt: skip
+    approvers = approvers_of(school)
     for code in approvers:
         (form,) = school.sheets(code).glob("PhieuDuyetSuaDiem_*.xlsx")
         assert form.name == f"PhieuDuyetSuaDiem_{OCTOBER.isoformat()}.xlsx"

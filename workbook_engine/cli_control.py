@@ -4,7 +4,8 @@ decider's own PIN (:func:`~workbook_engine.cli_people.require_pin`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import sqlite3
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
@@ -28,12 +29,12 @@ from workbook_engine.cli_common import (
     problem_line,
     setup_or_fail,
 )
-from workbook_engine.cli_people import require_pin
+from workbook_engine.cli_people import people_app, require_pin
 from workbook_engine.io.atomic import FileLockedError
 from workbook_engine.model import ChangeRecord, ChangeStatus, Setup, Teacher
 from workbook_engine.paths import DataDir, data_dir
 from workbook_engine.pipeline.ledger import Ledger, LedgerError, LockRow
-from workbook_engine.policy import Action, may, roles_text
+from workbook_engine.policy import Action, may, may_be_delegated, roles_text
 from workbook_engine.rules import ScoreError, format_tenths, parse_score
 
 corrections_app = new_app("Duyệt đề nghị sửa điểm / Approve or refuse score corrections.")
@@ -57,12 +58,18 @@ def school(data: DataDir, setup: Setup | None = None) -> Iterator[tuple[Setup, L
         yield opened.setup, opened.ledger
 
 
-def person(setup: Setup, code: str, action: Action) -> Teacher:
-    """The decider ``code`` if their role allows ``action`` (their PIN: :func:`decider`)."""
+def person(setup: Setup, code: str, action: Action, delegated: Collection[str] = ()) -> Teacher:
+    """The decider ``code`` if their role allows ``action`` (their PIN: :func:`decider`);
+    ``delegated``: whom the principal delegated it to."""
     teacher = setup.find_teacher(code)
     if teacher is None:
         raise engine_error("unknown-teacher", value=code)
-    if not may(teacher, action):
+    if may_be_delegated(teacher, action) and not may(teacher, action, delegated):
+        raise fail(
+            f"{teacher.full_name} ({code}) chưa được Hiệu trưởng ủy quyền {action.value}; "
+            f"Hiệu trưởng ủy quyền bằng lệnh: wbe people delegate {code} --by <mã Hiệu trưởng>"
+        )
+    if not may(teacher, action, delegated):
         allowed = roles_text(action)
         raise fail(
             f"{teacher.full_name} ({code}) không có quyền {action.value} (cần vai trò: {allowed})"
@@ -70,11 +77,23 @@ def person(setup: Setup, code: str, action: Action) -> Teacher:
     return teacher
 
 
+def delegated_of(data: DataDir) -> frozenset[str]:
+    """Whom the principal delegated the approval of corrections to, read before anyone types a
+    PIN (nobody before the ledger exists or has the delegations)."""
+    if not data.ledger.exists():
+        return frozenset()
+    with Ledger.open_readonly(data.ledger) as ledger:
+        try:
+            return ledger.delegated()
+        except sqlite3.OperationalError:  # a ledger from before delegations: none recorded
+            return frozenset()
+
+
 def decider(data: DataDir, code: str, action: Action) -> Setup:
     """The setup, once ``code`` may take ``action`` and gave their own PIN (before the ledger
-    is opened: nothing waits on a person typing)."""
+    is opened for writing: nothing waits on a person typing)."""
     setup = setup_or_fail(data)
-    require_pin(data, person(setup, code, action))
+    require_pin(data, person(setup, code, action, delegated_of(data)))
     return setup
 
 
@@ -101,6 +120,49 @@ def change_line(setup: Setup, c: ChangeRecord) -> str:
     )
 
 
+@people_app.command("delegate")
+def people_delegate(
+    vice: Annotated[str, typer.Argument(help="Mã Phó hiệu trưởng / the vice-principal's code.")],
+    by: ByOption,
+    revoke: Annotated[
+        bool, typer.Option("--revoke", help="Thu hồi ủy quyền / withdraw the delegation.")
+    ] = False,
+    note: NoteOption = "",
+    data_dir_: DataDirOption = None,
+) -> None:
+    """Hiệu trưởng ủy quyền cho Phó hiệu trưởng duyệt sửa điểm (--revoke: thu hồi); có mã PIN,
+    ghi vào nhật ký / The principal delegates (or withdraws) the approval of corrections."""
+    data = data_dir(data_dir_)
+    setup = decider(data, by, Action.DELEGATE)
+    target = setup.find_teacher(vice)
+    if target is None:
+        raise engine_error("unknown-teacher", value=vice)
+    if not may_be_delegated(target, Action.DECIDE_CORRECTION) or may(
+        target, Action.DECIDE_CORRECTION
+    ):
+        raise fail(f"{target.full_name} ({target.code}) không phải Phó hiệu trưởng: chỉ Phó "
+                   "hiệu trưởng được ủy quyền duyệt sửa điểm.")  # fmt: skip
+    with school(data, setup) as (_, ledger):
+        delegated = ledger.delegated()
+        if (target.code in delegated) != revoke:
+            state = "đang được" if not revoke else "chưa được"
+            out.print(f"{target.full_name} ({target.code}) {state} ủy quyền duyệt sửa điểm: "
+                      "không có gì thay đổi.", markup=False)  # fmt: skip
+            return
+        with ledger.transaction():
+            ledger.record_delegation(target.code, "revoke" if revoke else "grant", by, note)
+        delegated = ledger.delegated()
+    principal = setup.teacher_by_code(by)
+    verb = "Đã thu hồi ủy quyền duyệt sửa điểm của" if revoke else "Đã ủy quyền duyệt sửa điểm cho"
+    out.print(f"{verb} {target.full_name} ({target.code}), Phó hiệu trưởng (người quyết định: "
+              f"{principal.full_name} ({by})).", markup=False)  # fmt: skip
+    names = [f"{t.full_name} ({t.code})" for t in setup.teachers if t.code in delegated]
+    out.print(f"Phó hiệu trưởng được ủy quyền: {', '.join(names) or 'không có'}.", markup=False)
+    if not revoke:
+        out.print(f"Phát phiếu duyệt các đề nghị đang chờ: wbe corrections form --by {target.code}",
+                  markup=False)  # fmt: skip
+
+
 @corrections_app.command("form")
 def corrections_form(
     data_dir_: DataDirOption = None,
@@ -121,7 +183,7 @@ def corrections_form(
     data = data_dir(data_dir_)
     setup = setup_or_fail(data)
     if by is not None:
-        person(setup, by, Action.DECIDE_CORRECTION)
+        person(setup, by, Action.DECIDE_CORRECTION, delegated_of(data))
     secret = load_secret(data.secret)
     day = today.date() if today else date.today()
     with school(data, setup) as (_, ledger):

@@ -771,8 +771,10 @@ SHEET_KINDS = _kinds(
     ProblemKind(
         "approver-not-allowed",
         "Người phê duyệt không có quyền",
-        "«{value}» không phải Hiệu trưởng hoặc Phó hiệu trưởng trong tệp thiết lập",
-        "Ghi mã hoặc họ tên của Hiệu trưởng, Phó hiệu trưởng được uỷ quyền.",
+        "«{value}» không phải Hiệu trưởng, cũng không phải Phó hiệu trưởng được Hiệu trưởng "
+        "ủy quyền duyệt sửa điểm",
+        "Ghi mã hoặc họ tên của Hiệu trưởng, hoặc của Phó hiệu trưởng đã được Hiệu trưởng ủy "
+        "quyền duyệt sửa điểm.",
     ),
     ProblemKind(
         "stale-copy",

@@ -17,7 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from workbook_engine.model import Setup, Teacher
-from workbook_engine.policy import Action, may
+from workbook_engine.policy import Action, may_be_delegated
 
 SHEETS, SUBMIT, RETURNED, RECEIPTS, DECIDE = "Sổ điểm", "Nộp", "Trả lại", "Biên nhận", "Duyệt"
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f]+')  # not allowed in a Windows folder name
@@ -77,8 +77,9 @@ def folder_name(teacher: Teacher) -> str:
 
 
 def decides(teacher: Teacher) -> bool:
-    """Whether the person gets a ``Duyệt/`` folder."""
-    return may(teacher, Action.DECIDE_CORRECTION)
+    """Whether the person gets a ``Duyệt/`` folder (a vice-principal too: the principal may
+    delegate the approval of corrections at any time)."""
+    return may_be_delegated(teacher, Action.DECIDE_CORRECTION)
 
 
 @dataclass(frozen=True)

@@ -97,6 +97,7 @@ APPROVAL_DAY = date(2025, 11, 29)
 LATE_MONTH = "2025-10"  # one class confirms its October attendance after 5 November
 ABSENT = 0.015  # odds that a student misses a TX test (made up before the semester's last drop)
 CORRECTION_NOTE = "Đã đối chiếu bài kiểm tra"
+DELEGATION_NOTE = "Phân công nhiệm vụ đầu năm học"
 APPROVAL_NOTE = "Đã kiểm tra cùng giáo viên chủ nhiệm"
 
 
@@ -256,6 +257,7 @@ def run_demo(
     result = DemoResult(setup=setup, report=report, issued=IssueResult(), share=share)
     with Pipeline(data, inbox, outbox, share=share) as pipeline:
         year = _Year(setup, layout, secret, pipeline, inbox, options, progress, result)
+        year.delegate(ROUNDS[0].today)
         for round_ in ROUNDS:
             year.play(round_)
         if progress:
@@ -363,6 +365,16 @@ class _Year:
         else:
             dropped = self._scores(round_)
         self.result.rounds.append((round_, self._process(round_.today, dropped)))
+
+    def delegate(self, day: date) -> None:
+        """At the start of the year the principal delegates the approval of corrections to the
+        first vice-principal (``wbe people delegate``); the other one only witnesses."""
+        principal = next(t.code for t in self.setup.teachers if Role.PRINCIPAL in t.roles)
+        vice = next(t.code for t in self.setup.teachers if Role.VICE_PRINCIPAL in t.roles)
+        ledger = self.pipeline.ledger
+        ledger.clock = _on_day(day)
+        with ledger.transaction():
+            ledger.record_delegation(vice, "grant", principal, DELEGATION_NOTE)
 
     def _issue(self, semester: int) -> None:
         label = f"Phát mẫu học kì {'I' * semester}"

@@ -53,7 +53,7 @@ TEACHER_FIRST, TEACHER_LAST, APPROVAL_FIRST = 1, 9, 10
 APPROVAL_LAST = len(COLUMNS) - 1
 HELP = (
     "Mỗi dòng một đề nghị sửa điểm. Ba cột cuối do Hiệu trưởng (hoặc Phó hiệu trưởng được "
-    "uỷ quyền) ghi khi phê duyệt."
+    "ủy quyền) ghi khi phê duyệt."
 )
 
 

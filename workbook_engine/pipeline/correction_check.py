@@ -9,7 +9,7 @@ cell; the form is applied only when it has none.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 from workbook_engine.errors import Report, make_problem
@@ -52,8 +52,8 @@ class CorrectionCheck:
 
 
 class _Form:
-    def __init__(self, sheet: FilledSheet, setup: Setup) -> None:
-        self.sheet, self.setup = sheet, setup
+    def __init__(self, sheet: FilledSheet, setup: Setup, delegated: Collection[str]) -> None:
+        self.sheet, self.setup, self.delegated = sheet, setup, delegated
         self.report = Report()
 
     def text(self, row: int, key: str) -> str | None:
@@ -81,12 +81,12 @@ def _value(subject: Subject, text: str | None) -> tuple[str | None, CellError | 
     return (None, error) if error else (canonical_value(subject, text), None)
 
 
-def approver(setup: Setup, text: str) -> Teacher | None:
-    """The principal or vice-principal named by code or full name."""
+def approver(setup: Setup, text: str, delegated: Collection[str] = ()) -> Teacher | None:
+    """The principal, or a vice-principal among ``delegated``, named by code or full name."""
     wanted = normalize_text(text).casefold()
     for teacher in setup.teachers:
         named = wanted in (teacher.code.casefold(), teacher.full_name.casefold())
-        if named and may(teacher, Action.DECIDE_CORRECTION):
+        if named and may(teacher, Action.DECIDE_CORRECTION, delegated):
             return teacher
     return None
 
@@ -98,14 +98,16 @@ def check_correction_sheet(
     scores: Scores,
     decided: Decided,
     arrival: Arrival = OFFICE,
+    delegated: Collection[str] = (),
 ) -> CorrectionCheck:
-    """Every problem of a correction form, and its requests when it has none."""
+    """Every problem of a correction form, and its requests when it has none; ``delegated``:
+    the vice-principals the principal delegated the approval of corrections to."""
     problem = identity_problem(sheet, setup, secret)
     if problem is not None:
         return CorrectionCheck(Report([problem]))
     identity = sheet.identity
     assert identity is not None
-    form = _Form(sheet, setup)
+    form = _Form(sheet, setup, delegated)
     sent_by = arrival.person if arrival.channel is not Channel.DECIDE else None
     if sent_by is not None and sent_by != identity.teacher_code:
         form.report.add(
@@ -216,7 +218,7 @@ def _decision(form: _Form, row: int, arrival: Arrival) -> tuple[ChangeStatus | N
     if not name:
         form.add("value-required", row, "approver")
         return None, ""
-    person = approver(form.setup, name)
+    person = approver(form.setup, name, form.delegated)
     if person is None:
         form.add("approver-not-allowed", row, "approver", value=name)
         return None, ""

@@ -10,7 +10,7 @@ a warning. Checks never do I/O: the ledger is asked through
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 
 from workbook_engine.errors import Problem, Report, make_problem
@@ -44,16 +44,22 @@ class DecisionCheck:
 
 
 def check_decision_sheet(
-    sheet: FilledSheet, setup: Setup, secret: bytes, arrival: Arrival, change: ChangeOf
+    sheet: FilledSheet,
+    setup: Setup,
+    secret: bytes,
+    arrival: Arrival,
+    change: ChangeOf,
+    delegated: Collection[str] = (),
 ) -> DecisionCheck:
-    """Every problem of a decision form, and its decisions when it has none."""
+    """Every problem of a decision form, and its decisions when it has none; ``delegated``:
+    the vice-principals the principal delegated the approval of corrections to."""
     forged = not_genuine(sheet, setup, secret, arrival)
     if forged is not None:
         return DecisionCheck(forged)
     identity = sheet.identity
     assert identity is not None
     approver = identity.teacher_code
-    report = Report(list(decider_problems(sheet, setup, approver, arrival)))
+    report = Report(list(decider_problems(sheet, setup, approver, arrival, delegated=delegated)))
     if not report.valid:
         return DecisionCheck(report, approver)
     decisions = []
@@ -104,11 +110,12 @@ def decider_problems(
     arrival: Arrival,
     action: Action = Action.DECIDE_CORRECTION,
     refused: str = "approver-not-allowed",
+    delegated: Collection[str] = (),
 ) -> Iterator[Problem]:
     """Whether the form's decider may take ``action`` (``refused`` when not) and sent it from
     their own ``Duyệt/`` folder (``decision-wrong-folder``, ``decision-other-approver``)."""
     person = setup.find_teacher(approver)
-    if person is None or not may(person, action):
+    if person is None or not may(person, action, delegated):
         shown = approver if action is Action.DECIDE_CORRECTION else who(setup, approver)
         yield make_problem(refused, file=sheet.name, value=shown)
     elif arrival.channel is not Channel.DECIDE:

@@ -62,7 +62,8 @@ def issue_decision_forms(
     pending = ledger.pending()
     if not pending:
         return []
-    people = [t for t in setup.teachers if may(t, Action.DECIDE_CORRECTION)]
+    delegated = ledger.delegated()
+    people = [t for t in setup.teachers if may(t, Action.DECIDE_CORRECTION, delegated)]
     if approver is not None:
         people = [t for t in people if t.code == approver]
     issued = []
@@ -94,8 +95,9 @@ def refresh_decision_forms(
     if not pending:
         return []
     issued = []
+    delegated = ledger.delegated()
     for person in setup.teachers:
-        if not may(person, Action.DECIDE_CORRECTION):
+        if not may(person, Action.DECIDE_CORRECTION, delegated):
             continue
         waiting = {str(c.id) for c in pending if c.teacher_code != person.code}
         newest = newest_form(share.sheets(person.code))

@@ -384,7 +384,7 @@ def _judge_correction(
     a decision and arrived from the decider's own ``Duyệt/`` folder. All rows or none."""
     assert sheet.identity is not None
     form = check_correction_sheet(
-        sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided, arrival
+        sheet, ctx.setup, ctx.secret, ledger.scores, ledger.decided, arrival, ledger.delegated()
     )
     verdict = _Verdict(name, sha, form=form, sheet=sheet, kind="correction")
     verdict.problems = list(form.report)
@@ -396,7 +396,9 @@ def _judge_decisions(
     name: str, sha: str, sheet: FilledSheet, ctx: IngestContext, ledger: Ledger, arrival: Arrival
 ) -> _Verdict:
     """An approver's decision form: every decision on it, or none."""
-    check = check_decision_sheet(sheet, ctx.setup, ctx.secret, arrival, ledger.change)
+    check = check_decision_sheet(
+        sheet, ctx.setup, ctx.secret, arrival, ledger.change, ledger.delegated()
+    )
     verdict = _Verdict(name, sha, decisions=check, sheet=sheet, kind="decision")
     verdict.problems = list(check.report)
     verdict.teacher_code = check.approver or (arrival.person or "")

@@ -162,6 +162,19 @@ MIGRATIONS: tuple[tuple[str, str], ...] = (
         "each file's changes found without reading every change (its page, a repeat's answer)",
         "CREATE INDEX changes_by_file ON changes (file_id)",
     ),
+    (
+        "the principal's delegations of correction approval to vice-principals, hash-chained",
+        """
+        CREATE TABLE delegations (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            vice_code TEXT NOT NULL,
+            action TEXT NOT NULL CHECK (action IN ('grant', 'revoke')),
+            decided_by TEXT NOT NULL,
+            note TEXT NOT NULL DEFAULT ''
+        )
+        """,
+    ),
 )
 
 # Columns added to a chained table after rows were chained: NULL (an older row) is left out of
@@ -170,7 +183,7 @@ LATE_COLUMNS = frozenset({"sender", "columns"})
 
 # The tables whose every row is an event of the hash chain, in the order a backfill replays them
 # (a table created by a later migration starts empty: nothing to backfill).
-CHAINED = ("files", "changes", "decisions", "locks", "result_approvals")
+CHAINED = ("files", "changes", "decisions", "locks", "result_approvals", "delegations")
 T = TypeVar("T")
 
 KIND = {
@@ -179,6 +192,7 @@ KIND = {
     "decisions": "decision",
     "locks": "lock",
     "result_approvals": "result_approval",
+    "delegations": "delegation",
 }
 # The periods whose results the principal approves: semester 1, semester 2, the whole year, and
 # the final list after the summer's re-exams and training.
@@ -866,6 +880,33 @@ class Ledger:
                 for column in str(columns).split(","):
                     found.setdefault(column, str(at))
         return found
+
+    # --- the principal's delegations ---------------------------------------------------------
+
+    def record_delegation(self, vice_code: str, action: str, by: str, note: str = "") -> int:
+        """The principal ``by`` delegates (``grant``) or withdraws (``revoke``) the approval of
+        score corrections to the vice-principal ``vice_code`` (call inside a transaction)."""
+        row: dict[str, object] = {"at": self.clock(), "vice_code": vice_code, "action": action,
+                                  "decided_by": by, "note": note}  # fmt: skip
+        return self._insert("delegations", row)
+
+    def delegated(self) -> frozenset[str]:
+        """The vice-principals whose newest delegation is a grant: those who may decide
+        corrections besides the principal."""
+        rows = self.db.execute(
+            "SELECT vice_code, action FROM delegations d WHERE id = (SELECT MAX(id) FROM"
+            " delegations WHERE vice_code = d.vice_code)"
+        ).fetchall()
+        return frozenset(str(code) for code, action in rows if action == "grant")
+
+    def delegations(self) -> list[tuple[str, str, str, str, str]]:
+        """Every delegation and withdrawal in order: (at, vice code, action, by, note)."""
+        return [
+            (str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]))
+            for r in self.db.execute(
+                "SELECT at, vice_code, action, decided_by, note FROM delegations ORDER BY id"
+            )
+        ]
 
     def close_year(self, by: str, note: str = "") -> int:
         """Record that ``by`` closed the school year: a chained ``locks`` row of semester
