@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import openpyxl
 import pytest
@@ -20,6 +21,9 @@ from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.render.publish import MASTER_NAME, class_master_path, publish
 from workbook_engine.share import ShareLayout
+
+if TYPE_CHECKING:
+    from weasyprint.document import Document
 
 
 def soffice_convert(files: list[Path], outdir: Path, fmt: str = "xlsx") -> list[Path]:
@@ -180,3 +184,40 @@ def delegate_first_vice(school: School) -> str:
     with Ledger.open(school.data.ledger) as ledger, ledger.transaction():
         ledger.record_delegation(vice, "grant", principal)
     return vice
+
+
+def laid_out(html: str) -> Document:
+    """``html`` laid out as the books are written (the lean user-agent stylesheet, the fonts),
+    its boxes kept to be measured."""
+    from workbook_engine.render.lean_html import LeanHTML, font_config
+
+    return LeanHTML(string=html).render(font_config=font_config())
+
+
+def text_past_cells(
+    document: Document, tags: Collection[str] = ("th", "td"), classes: Collection[str] = ()
+) -> list[tuple[int, str, float]]:
+    """The words that run past the left or right border of their table cell (a ``th`` or ``td``
+    of ``tags``; only those of one of ``classes`` when given), by more than half a point: each
+    (page, text, points past). A clipped or overflowing word prints over its neighbour."""
+    from weasyprint.formatting_structure import boxes
+
+    found: list[tuple[int, str, float]] = []
+
+    def walk(box: boxes.Box, cell: boxes.Box | None, page: int) -> None:
+        if isinstance(box, boxes.TableCellBox):
+            wanted = box.element_tag in tags and (
+                not classes or bool(set(classes) & set(box.element.get("class", "").split()))
+            )
+            cell = box if wanted else None
+        if isinstance(box, boxes.TextBox) and cell is not None and box.text.strip():
+            left, right = cell.position_x, cell.position_x + cell.border_width()
+            past = max(left - box.position_x, box.position_x + box.width - right)
+            if past > 0.5:
+                found.append((page, box.text, round(past, 1)))
+        for child in getattr(box, "children", None) or ():
+            walk(child, cell, page)
+
+    for number, page in enumerate(document.pages, start=1):
+        walk(page._page_box, None, number)
+    return found

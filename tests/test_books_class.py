@@ -14,11 +14,13 @@ import shutil
 import subprocess
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from tests.helpers import laid_out, text_past_cells
 from workbook_engine.approvals import approved_result, result_text
 from workbook_engine.cli import app
 from workbook_engine.demo.run import RESULTS_DAY, DemoResult
@@ -78,6 +80,21 @@ def test_a_table_too_wide_for_portrait_is_landscape() -> None:
     assert not portrait.wide and landscape.wide
     assert len(portrait.blocks) == 1 and len(landscape.blocks) == 2
     assert portrait.width_mm <= 178.0 and landscape.width_mm <= 269.0
+
+
+@pytest.mark.slow
+def test_every_heading_word_stays_inside_its_column(small_school: Setup) -> None:
+    """The summary's subject names wrap in their narrow columns, a word a line at worst: no
+    word runs over the rule into the next subject («nghiệm,» of «Hoạt động trải nghiệm, hướng
+    nghiệp», «phương» of «Nội dung giáo dục của địa phương» did on a portrait page)."""
+    room = small_school.classes[0]
+    day = date(2026, 6, 15)
+    names = " ".join(s.name for s in small_school.subjects_of_grade(room.grade))
+    assert {"nghiệm,", "phương"} <= set(names.split())
+    results = student_results(small_school, room.code, {}, day)
+    for semester in (1, None):
+        book = build_class_book(small_school, room, semester, results, {}, {}, "ab" * 32, day)
+        assert text_past_cells(laid_out(render_class_book_html(book)), tags=("th",)) == []
 
 
 # --- reading the PDF back ------------------------------------------------------------------------

@@ -29,6 +29,7 @@ rows each page holds are counted here, so each page's block repeats the headings
 
 from __future__ import annotations
 
+import math
 import urllib.parse
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -85,6 +86,8 @@ CHAR_PT = 8.0 * 1233 / 2048  # a character of DejaVu Sans Mono at 8 pt
 CHAR_MM = CHAR_PT / MM
 SLOT_CHARS = 5  # a subject's value: «10,0» and a space
 SUMMARY_CHARS = (6, 10)  # a subject's result in the summary: at least, at most
+HEAD_CHAR_PT = 5.2  # a character of a heading (DejaVu Sans Condensed Bold 8 pt), generous
+HEAD_PAD_PT = 2.0  # a heading cell's padding, both sides (class_book.css)
 LEVEL_CHARS = 10  # «Chưa đạt» and a space each side
 COUNT_CHARS = 4  # an absence count
 NUMBER_MM = 7.0  # the STT column
@@ -346,6 +349,13 @@ def name_width_mm(names: Iterable[str]) -> float:
     return max(NAME_MIN_MM, longest * NAME_MM + NAME_PAD_MM)
 
 
+def heading_chars(heading: str) -> int:
+    """The slot characters a column needs for the longest word of its ``heading`` to fit on a
+    line of its own (a generous estimate: a word is never cut)."""
+    longest = max((len(word) for word in heading.split()), default=0)
+    return math.ceil((longest * HEAD_CHAR_PT + HEAD_PAD_PT) / CHAR_PT)
+
+
 def slot_text(value: str, chars: int = SLOT_CHARS) -> str:
     """A value in its slot of ``chars`` characters: a score with its comma under the others'
     (``" 8,5 "``, ``"10,0 "`` in five), a count right-aligned before a space, a text one
@@ -527,8 +537,10 @@ def _results_table(
     subjects: Sequence[Subject], rows: Sequence[SummaryRow], left_mm: float
 ) -> Table:
     """The summary's subjects: as wide slots as a portrait page leaves (landscape when even the
-    narrowest do not fit); a subject's name wraps in its heading."""
+    narrowest do not fit); a subject's name wraps in its heading, each word on a line of its
+    own at worst, never past the column (:func:`heading_chars`)."""
     low, high = SUMMARY_CHARS
+    low = max(low, *(heading_chars(s.name) for s in subjects))
     room = PORTRAIT[0] - left_mm
     chars = int(room / (max(1, len(subjects)) * CHAR_MM))
     if chars < low:
