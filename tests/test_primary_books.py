@@ -14,6 +14,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from tests.helpers import text_past_cells
 from tests.test_primary_results import PUPIL, _year_end
 from tests.test_primary_sheets import _school, _send, issued, school
 from workbook_engine.model import Setup, SheetKey
@@ -160,6 +161,21 @@ def test_the_hocba_shows_year_end_values_reasons_and_signatures(
     assert "8 (kiểm tra lại; lần đầu 3)" in retested
     assert "Toán: chưa có điểm kiểm tra định kì" in missing and "chưa có" in missing
     assert "ĐTB" not in "\n".join(pages)
+
+
+def test_every_level_fits_its_column_on_one_line(tmp_path: Path) -> None:
+    """«Hoàn thành tốt (T)» and «Chưa hoàn thành (C)» (bold, never wrapped) stay inside the
+    «Mức đạt được» column: they ran over its rule into the test score beside them."""
+    setup = _school()
+    levels = {"TV": "T", "TOAN": "C", "NN1": "H"}
+    values = _year_end(setup, PUPIL[0], levels=levels, scores={"TOAN": "4"})
+    pupils = primary_results(setup, "4A1", values)
+    records = [pupil_record(setup, "4A1", p, CHAIN, DAY) for p in pupils]
+    document, _ = lay_out(records)
+    document.write_pdf(tmp_path / "4A1.pdf")
+    first = words(pdf_pages(tmp_path / "4A1.pdf", "-raw")[0])
+    assert "Hoàn thành tốt (T)" in first and "Chưa hoàn thành (C)" in first
+    assert text_past_cells(document, tags=("td",), classes=("value",)) == []
 
 
 def test_the_books_written_from_the_ledger(school: tuple[Setup, Path]) -> None:
