@@ -212,8 +212,8 @@ def text_past_cells(
             cell = box if wanted else None
         if isinstance(box, boxes.TextBox) and cell is not None and box.text.strip():
             left, right = cell.position_x, cell.position_x + cell.border_width()
-            past = max(left - box.position_x, box.position_x + box.width - right)
-            if past > 0.5:
+            past = max(left - box.position_x, box.position_x + box.width - right) * 0.75
+            if past > 0.5:  # points (boxes are laid out in CSS pixels)
                 found.append((page, box.text, round(past, 1)))
         for child in getattr(box, "children", None) or ():
             walk(child, cell, page)

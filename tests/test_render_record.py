@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 import weasyprint
+from weasyprint.document import Document
+from weasyprint.formatting_structure import boxes
 
-from tests.helpers import School
+from tests.helpers import School, laid_out, text_past_cells
 from tests.test_render_diff import Page, pdf_text
 from workbook_engine.model import ChangeRecord, ChangeStatus
 from workbook_engine.pipeline.ledger import Ledger
@@ -21,6 +25,7 @@ from workbook_engine.render.correction_record import (
     write_correction_record,
 )
 
+PT = 0.75  # points in a CSS pixel (weasyprint lays boxes out in pixels)
 REASON = "Nhập nhầm điểm của học sinh cùng tên; đối chiếu sổ điểm cá nhân trang 12."
 
 
@@ -111,6 +116,47 @@ def test_record_is_a4_portrait_in_dejavu_and_escapes_what_teachers_typed(
     assert fonts and all(name.startswith(b"DejaVu") for name in fonts), fonts
     width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", raw).groups())
     assert (round(width), round(height)) == (595, 842)
+
+
+@pytest.mark.slow
+def test_long_names_side_by_side_never_run_together(school: School) -> None:
+    """Four signers of long names (as the demo's witness «Nguyễn Thùy Giang» beside the approver
+    «Nguyễn Thùy Trang», printed 2 pt apart and read as one name): each name stays in its
+    column, wrapped if need be, a gap wider than a space between words before the next one."""
+    record = build_correction_record(school.setup, approved(pending_correction(school)), "x")
+    names = ("Nguyễn Thùy Giang", "Nguyễn Thùy Trang", "Nguyễn Thanh Châu", "Trần Hồng Phương")
+    signers = tuple(replace(s, name=n) for s, n in zip(record.signers, names, strict=True))
+    document = laid_out(render_correction_html(replace(record, signers=signers)))
+    assert len(document.pages) == 1
+    assert text_past_cells(document, tags=("td",)) == []
+    spans = name_spans(document)
+    assert len(spans) == 4
+    for (_, right), (left, _) in itertools.pairwise(spans):
+        assert left - right >= 6, spans
+
+
+def name_spans(document: Document) -> list[tuple[float, float]]:
+    """The left and right ends of each signer's name (a ``div.name``) in points, left to
+    right."""
+    spans: list[tuple[float, float]] = []
+
+    def texts(box: boxes.Box) -> Iterator[boxes.TextBox]:
+        if isinstance(box, boxes.TextBox) and box.text.strip():
+            yield box
+        for child in getattr(box, "children", None) or ():
+            yield from texts(child)
+
+    def walk(box: boxes.Box) -> None:
+        if box.element_tag == "div" and "name" in (box.element.get("class") or "").split():
+            found = list(texts(box))
+            spans.append((min(t.position_x for t in found) * PT,
+                          max(t.position_x + t.width for t in found) * PT))  # fmt: skip
+            return
+        for child in getattr(box, "children", None) or ():
+            walk(child)
+
+    walk(document.pages[0]._page_box)
+    return sorted(spans)
 
 
 def test_undecided_record_leaves_date_and_approval_to_be_written_by_hand(
