@@ -333,9 +333,12 @@ def column_pixels(ws: Worksheet, last: int) -> int:
     return round(sum(7 * w for w in widths))
 
 
-def check_printing(ws: Worksheet, running_head: str, chain: str, orientation: str) -> None:
+def check_printing(
+    ws: Worksheet, running_head: str, chain: str, orientation: str, pages: str = "&N"
+) -> None:
     """A4 in ``orientation``, one page wide at 8 pt at least, headings repeated, print area
-    over everything written, the running head and the chain head in the margins."""
+    over everything written, the running head and the chain head in the margins, «Trang x/y»
+    with y ``pages`` (a pattern)."""
     setup = ws.page_setup
     assert (setup.orientation, int(setup.paperSize or 0)) == (orientation, A4), ws.title
     assert ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
@@ -358,7 +361,7 @@ def check_printing(ws: Worksheet, running_head: str, chain: str, orientation: st
     assert ws.HeaderFooter.scaleWithDoc is False  # the margins' 8 pt stay 8 pt
     assert ws.oddHeader.left.size == 8 and str(ws.oddHeader.left.text).startswith(running_head)
     assert ws.oddFooter.left.text == f"Mã kiểm tra sổ: {chain[:16]}…"
-    assert ws.oddFooter.right.text == "Trang &P/&N"
+    assert re.fullmatch(f"Trang &P/{pages}", str(ws.oddFooter.right.text)), ws.title
 
 
 def running_head(setup: Setup, class_code: str, period: str) -> str:

@@ -8,6 +8,7 @@ page, the running head and the chain head in the margins."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -15,6 +16,8 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.helpers import soffice_convert
+from tests.test_books_class import pdf_pages
 from tests.test_books_class_xlsx import check_printing, shown, subject_row, texts
 from workbook_engine.approvals import approved_result, result_text
 from workbook_engine.demo.run import RESULTS_DAY, DemoResult
@@ -250,13 +253,31 @@ def test_every_sheet_prints_like_the_pdf(
             student = next(s for s in setup.students if s.code == ws.title)
             head = (f"Học bạ năm học {setup.school.school_year} – Lớp {class_code} – "
                     f"{student.full_name} ({student.code})")  # fmt: skip
-            check_printing(ws, head, chain, "portrait")
+            check_printing(ws, head, chain, "portrait", pages=r"\d+")
             assert ws.oddHeader.left.text == head
             assert ws.print_title_rows == f"${IDENTITY}:${IDENTITY}"
             assert ws.cell(IDENTITY, 3).value == student.full_name
             # each student's pages numbered from 1, as their PDF's
             assert ws.page_setup.useFirstPageNumber and (ws.page_setup.firstPageNumber or 1) == 1
             assert any(t.endswith(f"lúc in: {chain}") for t in texts(ws))
+
+
+@pytest.mark.slow
+def test_each_student_s_pages_are_numbered_out_of_their_own(
+    workbooks: dict[str, Path], tmp_path: Path
+) -> None:
+    """A class's workbook printed at once (through LibreOffice): each student's pages read
+    «Trang 1/n» to «Trang n/n», n the student's own pages as in their PDF, not every page of
+    the class («Trang 1/74» on a record of two pages)."""
+    path = next(iter(workbooks.values()))
+    codes = openpyxl.load_workbook(path).sheetnames
+    (pdf,) = soffice_convert([path], tmp_path, fmt="pdf")
+    pages = pdf_pages(pdf)
+    for code in codes:
+        own = [p for p in pages if f"({code})" in p.splitlines()[0]]
+        numbers = [tuple(map(int, re.findall(r"Trang (\d+)/(\d+)", p)[-1])) for p in own]
+        assert numbers == [(n, len(own)) for n in range(1, len(own) + 1)], code
+    assert sum(1 for p in pages if re.search(r"Trang \d+/\d+", p)) == len(pages) > len(codes)
 
 
 @pytest.mark.slow

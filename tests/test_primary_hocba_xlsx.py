@@ -8,6 +8,7 @@ except in the one test that writes the class's books from a ledger."""
 from __future__ import annotations
 
 import dataclasses
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -16,7 +17,9 @@ import openpyxl
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.helpers import soffice_convert
 from tests.test_books_class_xlsx import check_printing
+from tests.test_primary_books import pdf_pages
 from tests.test_primary_results import PUPIL, _year_end
 from tests.test_primary_sheets import _school, _send, issued, school
 from workbook_engine.model import Exemption, ExemptionScope, Setup, SheetKey
@@ -186,10 +189,27 @@ def test_each_sheet_prints_on_a4_portrait(book: Path, records: list[PupilRecord]
     wb = openpyxl.load_workbook(book)
     for r in records:
         ws = wb[r.pupil_code]
-        check_printing(ws, r.running_head, CHAIN, "portrait")
+        check_printing(ws, r.running_head, CHAIN, "portrait", pages=r"\d+")
         assert ws.print_title_rows == f"${IDENTITY}:${IDENTITY}"  # the pupil's name
         signing = _row(ws, "GIÁO VIÊN CHỦ NHIỆM")
         assert ws.cell(signing + 6, 1).value == r.homeroom_teacher  # the room to sign
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="as tests/test_primary_books.py")
+def test_each_pupil_s_pages_are_numbered_out_of_their_own(
+    book: Path, records: list[PupilRecord], tmp_path: Path
+) -> None:
+    """The class's workbook printed at once (through LibreOffice): each pupil's pages read
+    «Trang 1/n» to «Trang n/n», n the pupil's own pages as in their PDF, not every page of the
+    workbook («Trang 1/10» on a record of two pages)."""
+    (pdf,) = soffice_convert([book], tmp_path, fmt="pdf")
+    pages = pdf_pages(pdf)
+    for r in records:
+        own = [p for p in pages if f"({r.pupil_code})" in p.splitlines()[0]]
+        numbers = [tuple(map(int, re.findall(r"Trang (\d+)/(\d+)", p)[-1])) for p in own]
+        assert numbers == [(n, len(own)) for n in range(1, len(own) + 1)], r.pupil_code
+    assert len(pages) == sum(1 for p in pages if re.search(r"Trang \d+/\d+", p))
 
 
 @pytest.mark.slow

@@ -229,6 +229,32 @@ def rows_to_next_page(
     return best[1]
 
 
+def sheet_pages(
+    ws: Worksheet, last_row: int, *, landscape: bool, repeat: tuple[int, int], scale: float = 1.0
+) -> int | None:
+    """The pages rows 0 to ``last_row`` print on (pages of whole rows, ``repeat`` atop each
+    page after the first), or None when pages ``SLACK`` shorter or taller would give another
+    count (an application could page it either way)."""
+    room = PAGE_POINTS[landscape] / scale
+    heights = [row_points(ws, r) for r in range(last_row + 1)]
+    titles = sum(row_points(ws, r) for r in range(repeat[0], repeat[1] + 1))
+    counts = {
+        _pages(heights, page, titles, repeat[1])
+        for page in (room * (1 - SLACK), room, room * (1 + SLACK))
+    }
+    return counts.pop() if len(counts) == 1 else None
+
+
+def _pages(heights: Sequence[float], room: float, titles: float, top: int) -> int:
+    """The pages of ``room`` rows of ``heights`` take, ``titles`` atop each after the first."""
+    used, pages = 0.0, 1
+    for r, height in enumerate(heights):
+        if used + height > room:
+            used, pages = (titles if r > top else 0.0), pages + 1
+        used += height
+    return pages
+
+
 def _straddles(
     heights: Sequence[float], block: float, room: float, titles: float, top: int
 ) -> bool:
@@ -301,11 +327,13 @@ def page_setup(
     head: str,
     chain: str,
     scaled_header: bool = True,
+    pages: str | None = "&N",
 ) -> None:
     """A4, ``landscape`` or portrait, centred, one page wide (as many tall as needed), rows
     ``repeat`` on every page, the print area to (``last_row``, ``last_col``), ``head`` in the
-    header, ``chain`` and «Trang x/y» in the footer, in 8 pt (``scaled_header`` False: kept at 8 pt
-    when the sheet is scaled down to fit)."""
+    header, ``chain`` and «Trang x/``pages``» in the footer (``&N``: the pages printed at once;
+    None: «Trang x» alone), in 8 pt (``scaled_header`` False: kept at 8 pt when the sheet is
+    scaled down to fit)."""
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
@@ -318,7 +346,8 @@ def page_setup(
     ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as the rows need
     options = None if scaled_header else {"scale_with_doc": False}
     ws.set_header(f"&L&8{excel_text(head)}", options)
-    ws.set_footer(f"&L&8{excel_text(chain)}&R&8Trang &P/&N", options)
+    total = f"/{pages}" if pages else ""
+    ws.set_footer(f"&L&8{excel_text(chain)}&R&8Trang &P{total}", options)
 
 
 def national_heading(
@@ -341,8 +370,10 @@ def record_end(
     chain_head: str, head: str, chain_text: str, repeat: int,
 ) -> None:  # fmt: skip
     """The line saying when and from which chain head a record was printed, at ``row``, and its
-    sheet's page setup: A4 portrait, row ``repeat`` repeated, pages counted from 1 (as each
-    record's are in its PDF)."""
+    sheet's page setup: A4 portrait, row ``repeat`` repeated, pages counted from 1 and out of
+    the record's own (as each record's are in its PDF): ``&N`` would count every page of the
+    class's workbook printed at once, «Trang 1/74» on a record of two pages. A record whose
+    page count applications could make differ says its page alone."""
     last = len(widths) - 1
     text = (
         f"In ngày {rendered_on} từ sổ điểm điện tử của nhà trường. "
@@ -350,6 +381,9 @@ def record_end(
     )
     span(ws, row, 0, last, text, f["note_italic"])
     fit_row(ws, row, text, widths)
+    pages = sheet_pages(ws, row, landscape=False, repeat=(repeat, repeat),
+                        scale=fit_scale(widths, False))  # fmt: skip
     page_setup(ws, landscape=False, repeat=(repeat, repeat), last_row=row, last_col=last,
-               head=head, chain=chain_text, scaled_header=False)  # fmt: skip
+               head=head, chain=chain_text, scaled_header=False,
+               pages=str(pages) if pages else None)  # fmt: skip
     ws.set_start_page(1)
