@@ -389,6 +389,8 @@ def test_xlsx_prints_like_the_pdf(rendered: Rendered) -> None:
     assert ws.oddFooter.left.text == f"Mã kiểm tra sổ: {rendered.head[:16]}…"
     assert ws.oddFooter.right.text == "Trang &P/&N"
     assert "Sổ điểm danh lớp 6A1 — tháng 10/2025" in str(ws.oddHeader.left.text)
+    # printed at about 97 % to fit 31 days: the margins' 8 pt not scaled with it
+    assert ws.HeaderFooter.scaleWithDoc is False and ws.oddFooter.right.size == 8
     texts = {str(c.value) for row in ws.iter_rows() for c in row if c.value}
     assert {"GIÁO VIÊN CHỦ NHIỆM", "(Kí, ghi rõ họ tên)", "HIỆU TRƯỞNG",
             "(Kí, ghi rõ họ tên, đóng dấu)"} <= texts  # fmt: skip

@@ -193,6 +193,19 @@ def test_the_schools_xlsx_counts_equal_counts_made_from_the_ledger(
 
 
 @pytest.mark.slow
+def test_every_sheet_prints_one_page_wide_with_8_pt_margins(year_stats: Path) -> None:
+    """A4 landscape, one page wide; the running head and «Trang x/y» stay 8 pt on a sheet
+    scaled down to fit (the subjects' bins, 20 columns, print at about 80 %)."""
+    book = openpyxl.load_workbook(year_stats / "toan-truong.xlsx")
+    for ws in book.worksheets:
+        setup = ws.page_setup
+        assert (setup.orientation, setup.fitToHeight) == ("landscape", 0), ws.title
+        assert ws.HeaderFooter.scaleWithDoc is False, ws.title
+        assert ws.oddHeader.left.size == ws.oddFooter.right.size == 8, ws.title
+        assert ws.oddFooter.right.text == "Trang &P/&N"
+
+
+@pytest.mark.slow
 def test_the_subjects_and_lists_equal_the_ledgers(demo_year: DemoYear, year_stats: Path) -> None:
     data, _, demo = demo_year
     setup = demo.setup

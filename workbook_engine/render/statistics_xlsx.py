@@ -79,8 +79,10 @@ def _write_section(
     ws.set_landscape()
     ws.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     ws.fit_to_pages(1, 0)
-    ws.set_header(f"&L&8{_excel(document.running_head)}")
-    ws.set_footer(f"&L&8{_excel(document.chain_text)}&R&8Trang &P/&N")
+    # 8 pt in the margins even when a wide sheet (the subjects' bins) is scaled down to fit
+    unscaled = {"scale_with_doc": False}
+    ws.set_header(f"&L&8{_excel(document.running_head)}", unscaled)
+    ws.set_footer(f"&L&8{_excel(document.chain_text)}&R&8Trang &P/&N", unscaled)
 
 
 def _write_table(

@@ -639,8 +639,9 @@ def _write_sheet(wb: Workbook, book: AttendanceBook) -> None:
     ws.repeat_rows(HEAD_ROW, HEAD_ROW + 1)
     ws.print_area(0, 0, last_row, last_col)
     ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as the roster needs
-    ws.set_header(f"&L&8{_excel_text(book.running_head)}")
-    ws.set_footer(f"&L&8{_excel_text(book.check_code)}&R&8Trang &P/&N")
+    unscaled = {"scale_with_doc": False}  # the margins' 8 pt stay 8 pt at about 97 %
+    ws.set_header(f"&L&8{_excel_text(book.running_head)}", unscaled)
+    ws.set_footer(f"&L&8{_excel_text(book.check_code)}&R&8Trang &P/&N", unscaled)
 
 
 def _in_class(setup: Setup, class_code: str, days: Sequence[date]) -> list[Student]:
