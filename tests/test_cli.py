@@ -42,6 +42,22 @@ def test_help_lists_commands() -> None:
     assert "Sổ điểm điện tử" in result.output
 
 
+def test_python_m_defines_everything_before_running_the_command() -> None:
+    """``python -m workbook_engine.cli`` runs the command where the module's ``__main__``
+    guard stands: nothing may be defined below it (``demo --level primary`` called a function
+    defined after it: NameError)."""
+    import ast
+
+    import workbook_engine.cli
+
+    tree = ast.parse(Path(workbook_engine.cli.__file__).read_text(encoding="utf-8"))
+    guards = [
+        i for i, node in enumerate(tree.body)
+        if isinstance(node, ast.If) and "__main__" in ast.unparse(node.test)
+    ]  # fmt: skip
+    assert guards == [len(tree.body) - 1]
+
+
 @pytest.mark.parametrize("name", [n for n, _ in all_commands(app) if n])
 def test_every_command_has_help(name: str) -> None:
     cmd = dict(all_commands(app))[name]

@@ -239,14 +239,6 @@ def demo(
     )
 
 
-def main() -> None:
-    app()  # WbeGroup turns every WorkbookEngineError into its report and exit code 1
-
-
-if __name__ == "__main__":
-    main()
-
-
 def _primary_demo(
     data: DataDir, inbox: Path, outbox: Path, share: Path, per_grade: int, students: int,
     seed: int,
@@ -272,3 +264,11 @@ def _primary_demo(
     out.print(f"Nhật ký nguyên vẹn. Mã kiểm tra: {result.chain_head}", markup=False)
     out.print(f"Dữ liệu: {data.root}  Thư mục chia sẻ: {result.share}  Kết quả: {outbox}",
               markup=False)  # fmt: skip
+
+
+def main() -> None:
+    app()  # WbeGroup turns every WorkbookEngineError into its report and exit code 1
+
+
+if __name__ == "__main__":
+    main()
