@@ -24,21 +24,22 @@ if TYPE_CHECKING:
 
 MM = 1 / 25.4  # inches
 FONT = "DejaVu Sans"
-CHAR_MM = 1.45  # a character of a 7.5 pt label, about
+CHAR_MM = 1.75  # a character of an 8 pt label at most (names: «Nguyễn Phương Yến» 1.68)
+TEXT_PT = 8  # every text of a chart: printed at 100 %, nothing smaller
 # Tốt, Khá, Đạt, Chưa đạt, not rated: greens to red, grey; told apart in black and white too
 LEVEL_COLOURS = ("#1b7837", "#7fbf7b", "#f1c232", "#d6604d", "#bdbdbd")
 BELOW_COLOUR, ABOVE_COLOUR = "#d6604d", "#4a7fb5"
 RC: dict[Any, Any] = {  # rc_context types its keys as a Literal of every name
     "font.family": FONT,
-    "font.size": 7.5,
+    "font.size": TEXT_PT,
     "svg.fonttype": "none",
     "svg.hashsalt": "workbook_engine",
     "axes.spines.top": False,
     "axes.spines.right": False,
-    "axes.titlesize": 8,
+    "axes.titlesize": TEXT_PT,
     "axes.titleweight": "bold",
     "axes.titlelocation": "left",
-    "legend.fontsize": 7,
+    "legend.fontsize": TEXT_PT,
     "legend.frameon": False,
 }
 
@@ -106,7 +107,7 @@ def stacked_shares(
             axes.barh(y, widths, left=left, color=colour, label=name, height=0.72)
             for k, (w, x) in enumerate(zip(widths, left, strict=True)):
                 if w >= 7:
-                    axes.text(x + w / 2, y[k], _comma(w, 1), ha="center", va="center", size=6.5)
+                    axes.text(x + w / 2, y[k], _comma(w, 1), ha="center", va="center", size=TEXT_PT)
             left = [a + b for a, b in zip(left, widths, strict=True)]
         axes.set_yticks(y, labels)
         axes.set_xlim(0, 100)
@@ -129,11 +130,11 @@ def histograms(
     averages in each bin, the first ``below`` bins (under 5.0) in red; one scale for all."""
     columns = 4
     rows = max(1, -(-len(subjects) // columns))
-    height = 10 + 45 * rows
+    height = 10 + 48 * rows
     with _figure(width_mm, height, (10, 3, 14, 12)) as figure:
-        figure.subplots_adjust(wspace=0.15, hspace=22 / 45)
+        figure.subplots_adjust(wspace=0.15, hspace=26 / 48)  # 8 pt ticks, then a title
         grid = figure.subplots(rows, columns, squeeze=False, sharey=True)
-        figure.suptitle(title, x=10 / width_mm, y=1 - 2 / height, ha="left", size=8,
+        figure.suptitle(title, x=10 / width_mm, y=1 - 2 / height, ha="left", size=TEXT_PT,
                         weight="bold")  # fmt: skip
         ticks = [label.replace(" – dưới ", "–").replace(" – ", "–") for label in bins]
         top = max((_number(v) for _, values in subjects for v in values), default=0.0)
@@ -152,10 +153,10 @@ def _histogram(
     colours = [BELOW_COLOUR if i < below else ABOVE_COLOUR for i in range(len(values))]
     x = list(range(len(values)))
     axes.bar(x, values, color=colours, width=0.8)
-    axes.set_xticks(x, ticks, rotation=40, ha="right", rotation_mode="anchor", size=6)
+    axes.set_xticks(x, ticks, rotation=40, ha="right", rotation_mode="anchor", size=TEXT_PT)
     axes.set_ylim(0, max(10.0, top * 1.15))
-    axes.set_title(name if len(name) <= 34 else name[:33] + "…", size=7)
-    axes.tick_params(axis="y", labelsize=6)
+    axes.set_title(name if len(name) <= 34 else name[:33] + "…", size=TEXT_PT)
+    axes.tick_params(axis="y", labelsize=TEXT_PT)
     axes.grid(axis="y", linewidth=0.3, color="#cccccc")
     axes.set_axisbelow(True)
 
@@ -171,7 +172,7 @@ def share_bars(
         widths = [_number(v) for v in values]
         axes.barh(y, widths, color=BELOW_COLOUR, height=0.65)
         for k, w in enumerate(widths):
-            axes.text(w, y[k], " " + _comma(w, 2), va="center", size=6.5)
+            axes.text(w, y[k], " " + _comma(w, 2), va="center", size=TEXT_PT)
         axes.set_yticks(y, names)
         axes.set_ylim(-0.6, len(names) - 0.4)
         axes.set_xlim(0, max(10.0, max(widths, default=0.0) * 1.2))
@@ -192,7 +193,7 @@ def progress_bars(
         colours = [BELOW_COLOUR if share < behind else LEVEL_COLOURS[0] for share in shares]
         axes.barh(y, list(shares), color=colours, height=0.7)
         for k, share in enumerate(shares):
-            axes.text(share, y[k], " " + _comma(share, 1), va="center", size=6.5)
+            axes.text(share, y[k], " " + _comma(share, 1), va="center", size=TEXT_PT)
         axes.axvline(behind, color="#555555", linewidth=0.6, linestyle="--")
         axes.set_yticks(y, names)
         axes.set_ylim(-0.6, len(names) - 0.4)
