@@ -221,3 +221,22 @@ def text_past_cells(
     for number, page in enumerate(document.pages, start=1):
         walk(page._page_box, None, number)
     return found
+
+
+def small_text(pdf: Path, least: float = 8.0) -> list[tuple[int, float, str]]:
+    """The texts of ``pdf`` printed smaller than ``least`` points: (page, size, text)."""
+    import math
+
+    from pypdf import PdfReader
+
+    found: list[tuple[int, float, str]] = []
+    for number, page in enumerate(PdfReader(pdf).pages, start=1):
+
+        def visit(text: str, cm: list[float], tm: list[float], font: object, size: float,
+                  number: int = number) -> None:  # fmt: skip
+            scale = math.hypot(tm[2], tm[3]) * math.hypot(cm[2], cm[3])
+            if text.strip() and round(size * scale, 2) < least:
+                found.append((number, round(size * scale, 2), text.strip()))
+
+        page.extract_text(visitor_text=visit)
+    return found

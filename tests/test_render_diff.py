@@ -15,7 +15,7 @@ import pytest
 import weasyprint
 from typer.testing import CliRunner
 
-from tests.helpers import School
+from tests.helpers import School, small_text
 from workbook_engine.cli_report import report_app
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
@@ -328,6 +328,7 @@ def test_diff_pdf_is_landscape_in_dejavu_with_vietnamese_text(school: School) ->
     width, height = map(float, re.search(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)", raw).groups())
     assert (round(width), round(height)) == (842, 595)  # A4 landscape, in points
 
+    assert small_text(pdf) == []  # 8 pt at least: the hashes, the badges, the page numbers
     text = " ".join(pdf_text(pdf).split())
     student = school.setup.students_of("6A1")[0]
     for words in (
