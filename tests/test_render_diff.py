@@ -15,7 +15,7 @@ import pytest
 import weasyprint
 from typer.testing import CliRunner
 
-from tests.helpers import School, small_text
+from tests.helpers import School, laid_out, small_text, text_past_cells
 from workbook_engine.cli_report import report_app
 from workbook_engine.io.setup_writer import write_setup
 from workbook_engine.model import ChangeRecord, ChangeStatus, FileRecord, Setup, SheetKey
@@ -345,6 +345,17 @@ def test_diff_pdf_is_landscape_in_dejavu_with_vietnamese_text(school: School) ->
         files[0].sha256[:8],
     ):
         assert words in text, words
+
+
+@pytest.mark.slow
+def test_a_long_file_name_wraps_in_its_column(school: School) -> None:
+    """A month's attendance sheet («6A1_DiemDanh_2025-12_HK1.xlsx») is wider than the files'
+    «Tệp» column: it wraps there instead of printing over the hash beside it."""
+    changes, files = changed_by_a_teacher(school)
+    long = [replace(f, name=f"6A1_DiemDanh_2025-12_HK1-{f.id}.xlsx") for f in files]
+    report = build_diff_report(changes, long, school.setup, "Báo cáo")
+    document = laid_out(render_diff_html(report, printed=True))
+    assert text_past_cells(document) == []
 
 
 @pytest.mark.slow
