@@ -178,6 +178,20 @@ def test_every_level_fits_its_column_on_one_line(tmp_path: Path) -> None:
     assert text_past_cells(document, tags=("td",), classes=("value",)) == []
 
 
+def test_a_re_test_score_wraps_in_its_column(year: Year, tmp_path: Path) -> None:
+    """A re-tested pupil's score «8 (kiểm tra lại; lần đầu 3)» is wider than the score column:
+    it wraps there instead of running over the comment beside it."""
+    setup, values = year
+    pupils = primary_results(setup, "4A1", values)
+    records = [pupil_record(setup, "4A1", p, CHAIN, DAY) for p in pupils]
+    document, parts = lay_out(records)
+    document.write_pdf(tmp_path / "4A1.pdf")
+    pages = pdf_pages(tmp_path / "4A1.pdf", "-raw")
+    retested = words(" ".join(pages[sum(len(p) for p in parts[:3]) :][: len(parts[3])]))
+    assert "8 (kiểm tra lại; lần đầu 3)" in retested
+    assert text_past_cells(document, tags=("td",), classes=("value",)) == []
+
+
 def test_the_books_written_from_the_ledger(school: tuple[Setup, Path]) -> None:
     setup, root = school
     sent = _send(school, "3A1_TOAN_CK1.xlsx", {"D8": "T", "E8": 9, "D9": "H", "E9": 2, "F9": 6})
