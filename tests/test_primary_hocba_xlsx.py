@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from tests.helpers import soffice_convert
@@ -95,15 +96,20 @@ def test_the_identity_block(book: Path, records: list[PupilRecord]) -> None:
         assert ws["A4"].value == "HỌC BẠ"
         assert ws["A5"].value == f"Tiểu học – Lớp 4 – Năm học {r.school_year}"
         assert ws["A1"].value == r.authority.upper() and ws["A2"].value == r.school.upper()
-        got = {ws.cell(row, col).value: ws.cell(row, col + 1).value
-               for row in range(IDENTITY, IDENTITY + 3) for col in (1, 4)}  # fmt: skip
-        got[ws.cell(IDENTITY, 1).value] = ws.cell(IDENTITY, 3).value
-        assert got["Họ và tên học sinh:"] == r.pupil_name
-        assert got["Mã học sinh:"] == r.pupil_code
-        assert got["Giới tính:"] == r.gender
-        assert got["Giáo viên chủ nhiệm:"] == r.homeroom_teacher
-        assert ws.cell(IDENTITY + 1, 3).value == r.birth_date
-        assert ws.cell(IDENTITY + 2, 3).value == "4A1 (lớp 4)"
+        # each label and its value: A:B then C on the left, D then E on the right
+        pairs = [(row, label, value) for row in range(IDENTITY, IDENTITY + 3)
+                 for label, value in ((1, 3), (4, 5))]  # fmt: skip
+        got = {ws.cell(row, label).value: ws.cell(row, value).value for row, label, value in pairs}
+        assert got == {
+            "Họ và tên học sinh:": r.pupil_name, "Mã học sinh:": r.pupil_code,
+            "Ngày sinh:": r.birth_date, "Giới tính:": r.gender,
+            "Giáo viên chủ nhiệm:": r.homeroom_teacher, "Lớp:": "4A1 (lớp 4)",
+        }  # fmt: skip
+        for row, label, value in pairs:  # each label fits the columns up to its value's
+            room = sum(
+                ws.column_dimensions[get_column_letter(c)].width for c in range(label, value)
+            )
+            assert len(str(ws.cell(row, label).value)) <= room, (row, label, room)
         assert ws.cell(_row(ws, "Trường:"), 3).value == f"{r.school}, {r.province}"
 
 
@@ -135,6 +141,8 @@ def test_the_subjects_as_in_the_pdf(book: Path, records: list[PupilRecord]) -> N
     assert subject(capped, "Mĩ thuật") == ["Hoàn thành (H)", None]
     assert subject(failed, "Toán") == ["Hoàn thành tốt (T)", 4]
     assert subject(retested, "Toán") == ["Hoàn thành tốt (T)", "8 (kiểm tra lại; lần đầu 3)"]
+    score = retested.cell(_row(retested, "Toán", 2), 4)
+    assert score.alignment.wrap_text  # wider than its column: wrapped in the row's height
     assert subject(missing, "Toán") == ["Hoàn thành tốt (T)", "chưa có"]
     assert first.cell(_row(first, "Toán", 2), 5).value == "Nhận xét môn Toán"
 

@@ -79,6 +79,7 @@ def styles(wb: Workbook) -> dict[str, Any]:
         "name": add({**cell, "align": "left", "text_wrap": True}),
         "score": add({**cell, "bold": True, "num_format": "0.0"}),
         "text": add({**cell, "bold": True}),
+        "text_wrapped": add({**cell, "bold": True, "text_wrap": True}),
         "result_score": add({**cell, "bold": True, "num_format": "0.0", "bg_color": RESULT_FILL}),
         "result_text": add({**cell, "bold": True, "bg_color": RESULT_FILL}),
         "pending": add({**cell, "text_wrap": True, "bg_color": PENDING_FILL}),

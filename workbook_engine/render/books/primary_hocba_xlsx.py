@@ -82,8 +82,9 @@ def _top(ws: Worksheet, f: Any, r: PupilRecord) -> int:
     pairs = [
         ("Họ và tên học sinh:", r.pupil_name or DOTS, "Mã học sinh:", r.pupil_code),
         ("Ngày sinh:", r.birth_date or "……/……/…………", "Giới tính:", r.gender or "……"),
-        ("Lớp:", f"{r.class_code} (lớp {r.grade})",
-         "Giáo viên chủ nhiệm:", r.homeroom_teacher or DOTS),
+        # the long label on the left, where it fits (as the lower secondary học bạ's)
+        ("Giáo viên chủ nhiệm:", r.homeroom_teacher or DOTS,
+         "Lớp:", f"{r.class_code} (lớp {r.grade})"),
     ]  # fmt: skip
     for row, (label, value, label2, value2) in enumerate(pairs, start=IDENTITY):
         span(ws, row, 0, 1, label, f["label"])
@@ -130,7 +131,8 @@ def _subject(ws: Worksheet, f: Any, row: int, line: SubjectLine) -> None:
         ws.set_row(row, ROW_HEIGHT)
         return
     for col, text in ((2, line.level), (3, line.score)):
-        style = f["missing"] if text == NOT_YET else f["text"]
+        # wrapped in the row's height: «8 (kiểm tra lại; lần đầu 3)» is wider than its column
+        style = f["missing"] if text == NOT_YET else f["text_wrapped"]
         if col == 3 and text.isdigit():  # an integer score is a number
             ws.write_number(row, col, int(text), f["text"])
         elif text:
