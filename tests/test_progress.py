@@ -23,6 +23,7 @@ from workbook_engine.progress import (
     FILLED,
     Cells,
     FilledCells,
+    class_order,
     column_due,
     missing_lines,
     month_key,
@@ -212,3 +213,27 @@ def test_a_calendar_lock_is_announced_with_what_it_would_close_incomplete(setup:
     assert [e.start for e, _ in calendar_locks(setup, entries, date(2026, 3, 1))] == [
         date(2026, 1, 24)
     ]
+
+
+@pytest.mark.parametrize(
+    ("codes", "ordered"),
+    [
+        (["9A2", "6A1", "8A1", "7A2", "6A2"], ["6A1", "6A2", "7A2", "8A1", "9A2"]),
+        (["6A10", "6A2", "6A1"], ["6A1", "6A2", "6A10"]),  # numbers as numbers
+        (["10A1", "9A1", "12C3"], ["9A1", "10A1", "12C3"]),
+        (["6b", "6A"], ["6A", "6b"]),  # letters whatever their case
+    ],
+)
+def test_classes_are_listed_as_a_clerk_reads_them(codes: list[str], ordered: list[str]) -> None:
+    assert sorted(codes, key=class_order) == ordered
+
+
+def test_the_progress_by_class_lists_classes_in_that_order() -> None:
+    """Teachers come furthest behind first (a 9th-grade teacher may come first): the table
+    «Theo lớp» still starts with 6A1, whatever the teachers' order."""
+    school = build_demo_school(DemoOptions(classes_per_grade=2, students_per_class=3))
+    progress = school_progress(school, date(2025, 11, 25), {}, ())
+    progress = replace(progress, teachers=tuple(reversed(progress.teachers)))
+    listed = list(progress.classes())
+    assert listed == sorted((c.code for c in school.classes), key=class_order)
+    assert listed[:2] == ["6A1", "6A2"] and listed[-1] == "9A2"

@@ -38,6 +38,7 @@ Comments are not counted. Nothing here reads a value beyond blank or not: no ave
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -281,14 +282,21 @@ class Progress:
         return dict(sorted(found.items(), key=lambda item: (not item[0], item[0])))
 
     def classes(self) -> dict[str, Cells]:
-        """Cells of each class (its subjects, attendance and conduct), in first-seen order."""
+        """Cells of each class (its subjects, attendance and conduct), in the order a clerk
+        reads classes: 6A1, 6A2, 6A10, 7A1… (numbers in a code compared as numbers)."""
         found: dict[str, Cells] = {}
         for t in self.teachers:
             pairs = [(s.class_code, s.cells) for s in t.subjects]
             pairs += [(h.class_code, h.cells) for h in t.homerooms]
             for code, cells in pairs:
                 found[code] = found.get(code, Cells()) + cells
-        return found
+        return dict(sorted(found.items(), key=lambda item: class_order(item[0])))
+
+
+def class_order(code: str) -> tuple[tuple[int, int | str], ...]:
+    """A class code's sort key: ``6A10`` after ``6A2``, ``10A1`` after ``9A2``."""
+    parts = re.split(r"(\d+)", code.casefold())
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p)
 
 
 # --- when cells are due -------------------------------------------------------------------------
