@@ -139,7 +139,7 @@ def year_archive(
     today: TodayOption = None,
 ) -> None:
     """Lưu năm học ba dạng vào một thư mục mới «DEST/<mã trường> <năm học>»: mọi sổ sách in
-    (PDF, Excel), sổ tổng hợp và các tệp Excel của năm (nhật kí, thống kê, tệp gửi Phòng Giáo
+    (PDF, Excel), sổ tổng hợp và các tệp Excel của năm (nhật ký, thống kê, tệp gửi Phòng Giáo
     dục), bản sao lưu dữ liệu / The year in three forms, for an external drive."""
     from workbook_engine.cli_common import progress_steps
     from workbook_engine.pipeline.year import is_closed
