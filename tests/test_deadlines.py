@@ -39,6 +39,30 @@ def test_monthly_tx_windows(small_school: Setup, today: date, late_after: date |
     assert (missed.end if missed else None) == late_after
 
 
+YEAR_TX = CalendarEvent(D, date(2025, 9, 5), date(2026, 5, 28), None, "", "cả năm học")
+SUMMER_WINDOW = CalendarEvent(EventKind.SUMMER, date(2026, 8, 1), date(2026, 8, 15), None, "",
+                              "Kiểm tra lại")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("events", "today", "late_after"),
+    [
+        ((YEAR_TX, SUMMER_WINDOW), date(2026, 8, 5), None),  # the year's entry rows do not apply
+        ((YEAR_TX, SUMMER_WINDOW), date(2026, 8, 15), None),
+        ((YEAR_TX, SUMMER_WINDOW), date(2026, 8, 16), date(2026, 8, 15)),
+        ((YEAR_TX, SUMMER_WINDOW), date(2026, 7, 20), None),  # early: in time
+        ((YEAR_TX,), date(2026, 8, 20), None),  # no summer window in the calendar: never late
+    ],
+)
+def test_the_summer_sheets_are_due_by_the_end_of_the_summer_window(
+    small_school: Setup, events: tuple[CalendarEvent, ...], today: date, late_after: date | None
+) -> None:
+    setup = with_calendar(small_school, *events)
+    for column in ("KTL", "KQRL", ""):
+        missed = is_late(setup, SUMMER, column, today)
+        assert (missed.end if missed else None) == late_after
+
+
 def test_a_column_row_wins_over_a_general_row(small_school: Setup) -> None:
     setup = with_calendar(
         small_school,

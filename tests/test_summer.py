@@ -19,6 +19,8 @@ from workbook_engine.io.kinds.summer import re_exam_sheet_name, summer_conduct_s
 from workbook_engine.io.sheet_base import FIRST_ROW
 from workbook_engine.model import SUMMER, Setup, SheetKey, SummerList
 from workbook_engine.pipeline.issue import issue_templates
+from workbook_engine.pipeline.ledger import Ledger
+from workbook_engine.pipeline.outcome import Outcome as Received
 from workbook_engine.pipeline.outcome import Status
 from workbook_engine.pipeline.result_approval import approve_period
 from workbook_engine.rules import Level, Outcome
@@ -360,3 +362,35 @@ def test_the_final_list_waits_while_the_year_differs_from_its_approval(school: S
     message = result.refused[0].message
     assert "kết quả cả năm của lớp 6A1 đã thay đổi sau khi Hiệu trưởng duyệt" in message
     assert f"({code}): CN học tập Khá → (trống)" in message
+
+
+def test_a_summer_sheet_after_the_summer_window_is_taken_and_flagged_late(
+    school: School,
+) -> None:
+    """The demo calendar's «Kiểm tra lại, rèn luyện hè» runs 01/08–15/08/2026: the re-exam in
+    Nghệ thuật (Đ/CĐ) sent on 5 August is taken as it is; the one in Toán sent on 20 August is taken, with
+    a warning naming the window."""
+    summer, one, _, room = _summer(school)
+    secret = load_secret(school.data.secret)
+    issued = issue_templates(school.setup, school.share.root, secret, SUMMER, summer=summer)
+    sheets = {f.path.name: f for f in issued.files}
+
+    def send(subject: str, score: str, day: date) -> Received:
+        sheet = sheets[re_exam_sheet_name(room, subject)]
+        target = school.share.submit(sheet.teacher_code) / sheet.path.name
+        _filled(sheet.path, target, [score], school.username(sheet.teacher_code))
+        with school.pipeline(day) as pipeline:
+            return pipeline.process(target)
+
+    on_time = send("NT", "Đ", AUGUST)  # a subject assessed by comment
+    assert (on_time.status, on_time.problems) == (Status.ACCEPTED, [])
+    late = send("TOAN", "7", date(2026, 8, 20))
+    assert late.status is Status.ACCEPTED
+    assert [(p.code, p.message) for p in late.problems] == [
+        ("late-summer-entry", "kết quả kiểm tra lại, rèn luyện hè được gửi sau đợt "
+         "01/08/2026–15/08/2026 của lịch năm học"),
+    ]  # fmt: skip
+    with Ledger.open_readonly(school.data.ledger) as ledger:
+        values = ledger.scores_of_class(room)
+    assert values[(SheetKey(room, "TOAN", SUMMER), one, "KTL")] == "7.0"
+    assert values[(SheetKey(room, "NT", SUMMER), one, "KTL")] == "Đ"

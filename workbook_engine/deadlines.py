@@ -60,12 +60,19 @@ def deadlines(setup: Setup, semester: int, column: str) -> list[CalendarEvent]:
     return exact or rows
 
 
+def summer_windows(setup: Setup) -> list[CalendarEvent]:
+    """The calendar's «Kiểm tra lại, rèn luyện hè» rows: when the summer's results are entered
+    (DOMAIN: a short window, e.g. 1–15 August)."""
+    return [e for e in setup.calendar if e.kind is EventKind.SUMMER]
+
+
 def is_late(setup: Setup, semester: int, column: str, today: date) -> CalendarEvent | None:
     """The missed deadline, or None. Entry windows may be one per semester or one per month; an
     entry inside any window is in time, and it is late only after the last window has closed.
-    (The sheet does not say on which day an assessment took place, so the weekly TX deadline of
-    the school plans cannot be checked from it.)"""
-    windows = deadlines(setup, semester, column)
+    The summer's sheets (``semester`` :data:`SUMMER`) are due by the end of the summer's window,
+    whatever their column. (The sheet does not say on which day an assessment took place, so
+    the weekly TX deadline of the school plans cannot be checked from it.)"""
+    windows = summer_windows(setup) if semester == SUMMER else deadlines(setup, semester, column)
     if not windows or any(e.start <= today <= e.end for e in windows):
         return None
     last = max(windows, key=lambda e: e.end)

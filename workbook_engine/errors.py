@@ -840,6 +840,14 @@ SHEET_KINDS = _kinds(
         tags=frozenset({"late"}),
     ),
     ProblemKind(
+        "late-summer-entry",
+        "Nhập kết quả hè muộn",
+        "kết quả kiểm tra lại, rèn luyện hè được gửi sau đợt {window} của lịch năm học",
+        "Kết quả vẫn được nhận; báo Hiệu trưởng trước khi duyệt danh sách sau kì nghỉ hè.",
+        Severity.WARNING,
+        tags=frozenset({"late"}),
+    ),
+    ProblemKind(
         "late-entry",
         "Nhập điểm muộn",
         "điểm {column} được gửi sau hạn {deadline}",

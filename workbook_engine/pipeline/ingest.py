@@ -24,7 +24,7 @@ from workbook_engine.io.kinds import KINDS
 from workbook_engine.io.lockfiles import is_other_format
 from workbook_engine.io.sheet_reader import FilledSheet, UnreadableWorkbook, read_filled_sheet
 from workbook_engine.io.zip_guard import workbook_limits
-from workbook_engine.model import CellChange, ChangeStatus, FileRecord, SheetKey
+from workbook_engine.model import SUMMER, CellChange, ChangeStatus, FileRecord, SheetKey
 from workbook_engine.names import printable
 from workbook_engine.pipeline.answer import answer
 from workbook_engine.pipeline.correction_check import CorrectionCheck, check_correction_sheet
@@ -171,7 +171,14 @@ def three_way(
 def late_warnings(
     ctx: IngestContext, name: str, key: SheetKey, changes: list[CellChange]
 ) -> list[Problem]:
-    """One warning per column kind (TX, GK, CK) whose changes arrive after the deadline."""
+    """One warning per column kind (TX, GK, CK) whose changes arrive after the deadline; one for
+    a summer sheet arriving after the summer's window."""
+    if key.semester == SUMMER:
+        missed = is_late(ctx.setup, SUMMER, "", ctx.today) if changes else None
+        if missed is None:
+            return []
+        window = f"{format_date(missed.start)}–{format_date(missed.end)}"
+        return [make_problem("late-summer-entry", file=name, window=window)]
     problems: dict[str, Problem] = {}
     for column in dict.fromkeys(c.column for c in changes):  # the calendar once per column
         kind = column_kind(column)

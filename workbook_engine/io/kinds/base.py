@@ -127,7 +127,8 @@ class SheetKind:
     in_master: ClassVar[bool] = False  # shown as its own block on the class's master sheet
     title: ClassVar[str] = ""  # the block's title in the master
     per_student: ClassVar[bool] = True  # False: a form (its own checker)
-    deadlines: ClassVar[bool] = False  # the calendar's entry deadlines apply (late-entry)
+    deadlines: ClassVar[bool] = False  # the calendar's entry deadlines apply (late-entry;
+    # for the summer's sheets, the summer window: late-summer-entry)
     ledger_code: ClassVar[str] = ""  # the ledger's subject code of a kind that is no subject
     # the classes it is for: "secondary" (Circular 22), "primary" (Circular 27), "" every class
     level: ClassVar[str] = ""

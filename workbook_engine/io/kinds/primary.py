@@ -468,6 +468,7 @@ class PrimarySupplementaryKind(SheetKind):
     sheet = SUPPLEMENTARY_SHEET
     level = "primary"
     ledger_code = SUPPLEMENTARY_CODE
+    deadlines = True  # due by the end of the calendar's summer window (deadlines.is_late)
     title = "Đánh giá bổ sung"
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:

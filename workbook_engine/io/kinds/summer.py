@@ -93,6 +93,7 @@ class ReExamKind(SheetKind):
     kind = "re_exam"
     sheet = RE_EXAM_SHEET
     title = "Kiểm tra lại"
+    deadlines = True  # due by the end of the calendar's summer window (deadlines.is_late)
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         return []  # issued for the summer only, from the approved year results
@@ -165,6 +166,7 @@ class SummerConductKind(SheetKind):
     sheet = SUMMER_CONDUCT_SHEET
     ledger_code = ConductKind.ledger_code  # the conduct's key, semester SUMMER
     title = "Rèn luyện hè"
+    deadlines = True  # due by the end of the calendar's summer window (deadlines.is_late)
 
     def plans(self, setup: Setup, semester: int, teacher_code: str) -> list[Plan]:
         return []
