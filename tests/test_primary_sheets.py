@@ -231,6 +231,10 @@ def test_the_primary_demo_plays_its_year_through_the_inbox(tmp_path: Path) -> No
     rows = master[SUMMARY_SHEET].iter_rows(min_row=7, values_only=True)
     assert [r[0] for r in rows] == [*classes, "Toàn trường"]
     master.close()
+    # the reports speak of the demo year's last day (not the machine's), the PDF too
+    end = max(s.end for s in setup.semesters).isoformat()
+    progress = sorted(p.name for p in (tmp_path / "outbox" / "reports" / "tien-do").iterdir())
+    assert progress == [f"{end}.html", f"{end}.pdf", f"{end}.xlsx"]
     books = tmp_path / "outbox" / "books" / "tieu-hoc"
     assert {p.relative_to(books).as_posix() for p in result.books} >= {
         "tong-hop/CN/1A1.pdf", "tong-hop/CN/5A1.xlsx", "hoc-ba/5A1.pdf",

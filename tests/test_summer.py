@@ -368,8 +368,8 @@ def test_a_summer_sheet_after_the_summer_window_is_taken_and_flagged_late(
     school: School,
 ) -> None:
     """The demo calendar's «Kiểm tra lại, rèn luyện hè» runs 01/08–15/08/2026: the re-exam in
-    Nghệ thuật (Đ/CĐ) sent on 5 August is taken as it is; the one in Toán sent on 20 August is taken, with
-    a warning naming the window."""
+    Nghệ thuật (Đ/CĐ) sent on 5 August is taken as it is; the one in Toán sent on 20 August is
+    taken, with a warning naming the window."""
     summer, one, _, room = _summer(school)
     secret = load_secret(school.data.secret)
     issued = issue_templates(school.setup, school.share.root, secret, SUMMER, summer=summer)
