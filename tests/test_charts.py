@@ -12,7 +12,13 @@ import pytest
 from matplotlib.font_manager import FontProperties
 from matplotlib.textpath import TextPath
 
-from workbook_engine.render.charts import histograms, progress_bars, share_bars, stacked_shares
+from workbook_engine.render.charts import (
+    histograms,
+    label_ink,
+    progress_bars,
+    share_bars,
+    stacked_shares,
+)
 
 NAMES = ["Nguyễn Phương Yến", "Nguyễn Hồng Thảo", "Huỳnh Như Oanh", "Đỗ Gia Hà"]
 SUBJECTS = ["Hoạt động trải nghiệm, hướng nghiệp", "Ngoại ngữ 1 (Tiếng Anh)", "Toán"]
@@ -60,3 +66,28 @@ def test_every_text_is_8_pt_and_inside_its_figure(name: str) -> None:
         drawn = TextPath((0, 0), text, size=size, prop=font).get_extents().width
         left = x - {"start": 0.0, "middle": drawn / 2, "end": drawn}[style["text-anchor"]]
         assert left >= 0 and left + drawn <= width, (name, text, round(left, 1))
+
+
+@pytest.mark.parametrize(
+    ("colour", "ink"),
+    [
+        ("#1b7837", "#ffffff"),  # Tốt: dark green
+        ("#7fbf7b", "#000000"),  # Khá
+        ("#f1c232", "#000000"),  # Đạt
+        ("#d6604d", "#000000"),  # Chưa đạt: a light enough red
+        ("#bdbdbd", "#000000"),  # not rated
+        ("#4a7fb5", "#000000"),
+        ("#000000", "#ffffff"),
+    ],
+)
+def test_a_share_is_written_in_the_ink_its_bar_reads_in(colour: str, ink: str) -> None:
+    assert label_ink(colour) == ink
+
+
+def test_the_shares_on_the_dark_bars_are_white() -> None:
+    """The Tốt segments (dark green) are drawn first, then the Khá ones (light green)."""
+    svg = base64.b64decode(charts()["stacked"].split(",", 1)[1]).decode("utf-8")
+    shares = [(t, "fill: #ffffff" in style) for style, _, _, t in TEXT.findall(svg)
+              if re.fullmatch(r"\d+,\d", t)]  # fmt: skip
+    assert shares == [("10,5", True), ("34,2", True), ("55,3", True),
+                      ("55,3", False), ("34,2", False), ("10,5", False)]  # fmt: skip

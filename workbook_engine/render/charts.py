@@ -85,6 +85,16 @@ def _comma(value: float, decimals: int) -> str:
     return f"{value:.{decimals}f}".replace(".", ",")
 
 
+def label_ink(colour: str) -> str:
+    """Black on a light bar, white on a dark one (the «Tốt» green): a figure printed in black
+    and white stays legible. WCAG's relative luminance, threshold where black and white
+    contrast the same."""
+    channels = [int(colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    luminance = 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+    return "#000000" if luminance > 0.179 else "#ffffff"
+
+
 def stacked_shares(
     labels: Sequence[str],
     series: Sequence[tuple[str, Sequence[Decimal | None]]],
@@ -105,9 +115,11 @@ def stacked_shares(
             if not any(widths):
                 continue
             axes.barh(y, widths, left=left, color=colour, label=name, height=0.72)
+            ink = label_ink(colour)
             for k, (w, x) in enumerate(zip(widths, left, strict=True)):
                 if w >= 7:
-                    axes.text(x + w / 2, y[k], _comma(w, 1), ha="center", va="center", size=TEXT_PT)
+                    axes.text(x + w / 2, y[k], _comma(w, 1), ha="center", va="center",
+                              size=TEXT_PT, color=ink)  # fmt: skip
             left = [a + b for a, b in zip(left, widths, strict=True)]
         axes.set_yticks(y, labels)
         axes.set_xlim(0, 100)
