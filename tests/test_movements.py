@@ -33,6 +33,7 @@ from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.pipeline.runner import Pipeline
 from workbook_engine.progress import Cells, ColumnLine, Progress
 from workbook_engine.render.books.class_book import class_book
+from workbook_engine.render.books.class_book_xlsx import write_class_book_xlsx
 from workbook_engine.render.books.hocba import class_records
 from workbook_engine.render.books.teacher import write_teacher_books
 from workbook_engine.render.progress_report import progress_report
@@ -312,6 +313,13 @@ def test_values_before_the_date_stay_with_the_old_class_and_nothing_is_lost(
     his = next(r for r in page.rows if r.name.startswith(marked[0].name.removesuffix(" (*)")))
     assert his.values[0] == next(r for r in page.rows if r is not his).values[0] != ""
     assert book.boys + book.girls == 10  # 12, less the mover and the leaver
+    # the (*) said under each subject's table, in its sheet of the workbook as in the PDF
+    assert page.legend.endswith(" (*): chuyển đến, chuyển đi, chuyển lớp hoặc thôi học trong năm"
+                                " (xem danh sách học sinh).")  # fmt: skip
+    sheet = openpyxl.load_workbook(write_class_book_xlsx(school.outbox / "6A1.xlsx", book))[
+        page.name
+    ]
+    assert page.legend in {c.value for row in sheet.iter_rows() for c in row}
     # 6A2's results carry his semester-1 TX1 from 6A1 (still missing the rest, as it should)
     mine = next(r for r in results if r.code == MOVER)
     assert not any("Toán HK1" in item and "TX1" in item for item in mine.missing)

@@ -208,7 +208,8 @@ class SubjectRow:
 
 @dataclass(frozen=True)
 class SubjectPage:
-    """One subject's page group: its rows, its teachers (a signature block each), its table."""
+    """One subject's page group: its rows, its teachers (a signature block each), its table,
+    the legend under it."""
 
     number: int
     code: str
@@ -217,6 +218,7 @@ class SubjectPage:
     rows: tuple[SubjectRow, ...]
     teachers: tuple[str, ...]
     table: Table
+    legend: str
 
 
 @dataclass(frozen=True)
@@ -341,6 +343,24 @@ def lay_out(
     name_mm = left_mm - NUMBER_MM
     spare = max(0.0, min(width - needed, NAME_MAX_MM - name_mm))  # a narrow table: wider names
     return Table(grid, wide, blocks(count, *rows), needed + spare)
+
+
+def subject_legend(scored: bool, year: bool, moves: bool) -> str:
+    """What the marks under a subject's table mean (the year book's too; (*) when a student
+    came or left during the year)."""
+    if scored:
+        marks = "ĐTB mhk: điểm trung bình môn học kì"
+        marks += "; ĐTB mcn: điểm trung bình môn cả năm" if year else ""
+    else:
+        marks = "Đ: Đạt; CĐ: Chưa đạt; KQ: kết quả học kì"
+        marks += "; KQ CN: kết quả cả năm" if year else ""
+    text = f"{marks}. Ô để trống: chưa có. Miễn: được miễn học cả môn."
+    if moves:
+        text += (
+            " (*): chuyển đến, chuyển đi, chuyển lớp hoặc thôi học trong năm"
+            " (xem danh sách học sinh)."
+        )
+    return text
 
 
 def name_width_mm(names: Iterable[str]) -> float:
@@ -489,7 +509,9 @@ def build_class_book(
         boys=sum(1 for s in setup.students_of(room.code) if s.gender is Gender.MALE),
         girls=sum(1 for s in setup.students_of(room.code) if s.gender is Gender.FEMALE),
         subjects=tuple(
-            _subject_page(i, subject, semester, rows, values, room.code, teachers, left_mm)
+            _subject_page(
+                i, subject, semester, rows, values, room.code, teachers, left_mm, bool(moved)
+            )
             for i, subject in enumerate(subjects, start=1)
         ),
         summary=summary,
@@ -622,9 +644,11 @@ def _subject_page(
     class_code: str,
     teachers: Mapping[str, tuple[str, ...]],
     left_mm: float,
+    moves: bool = False,
 ) -> SubjectPage:
     """``students``: (number, code, name, results) of each student who was in the class; one
-    who moved on to another class has no results here (their values earned here are shown)."""
+    who moved on to another class has no results here (their values earned here are shown);
+    ``moves``: some came or left during the year (marked (*), said in the legend)."""
     slots = subject_slots(subject, semester)
     rows = []
     for position, code, name, result in students:
@@ -646,14 +670,16 @@ def _subject_page(
         for row in rows
     )
     titles = ("Học kì I", "Học kì II", "Cả năm")
+    scored = subject.mode is AssessmentMode.SCORE
     return SubjectPage(
         number=number,
         code=subject.code,
         name=subject.name,
-        scored=subject.mode is AssessmentMode.SCORE,
+        scored=scored,
         rows=tuple(rows),
         teachers=teachers.get(subject.code, ()),
         table=lay_out(Grid(slots, lines, titles), len(rows), left_mm),
+        legend=subject_legend(scored, semester is None, moves),
     )
 
 

@@ -284,7 +284,7 @@ def _subject(ws: Worksheet, f: Any, book: ClassBook, page: SubjectPage) -> None:
                 write_value(ws, row, 2 + i, line.values[i], score, f[f"{kind}text"])
         _fit(ws, row, [(line.name, name_width)])
         row += 1
-    row = _note(ws, f, row + 1, _subject_legend(book, page), widths) + 1
+    row = _note(ws, f, row + 1, page.legend, widths) + 1
     names = page.teachers or ("",)
     pairs = [  # two blocks side by side at most
         [(("GIÁO VIÊN BỘ MÔN",), SUBJECT_HINT, name) for name in names[k : k + 2]]
@@ -301,16 +301,6 @@ def _subject(ws: Worksheet, f: Any, book: ClassBook, page: SubjectPage) -> None:
         row = write_signers(ws, f, row + 1, pair, halves(right[0], right[1], len(pair))) + 1
     ws.freeze_panes(head + 2, 2)
     _setup(ws, book, wide, repeat, (row - 1, last), f" – Môn {page.name}")
-
-
-def _subject_legend(book: ClassBook, page: SubjectPage) -> str:
-    if page.scored:
-        year = "; ĐTB mcn: điểm trung bình môn cả năm" if book.year else ""
-        marks = f"ĐTB mhk: điểm trung bình môn học kì{year}."
-    else:
-        year = "; KQ CN: kết quả cả năm" if book.year else ""
-        marks = f"Đ: Đạt; CĐ: Chưa đạt; KQ: kết quả học kì{year}."
-    return f"{marks} Ô để trống: chưa có. Miễn: được miễn học cả môn."
 
 
 # --- the summary ----------------------------------------------------------------------------------
