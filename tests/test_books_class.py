@@ -31,15 +31,23 @@ from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
 from workbook_engine.render.books.class_book import (
     CHAIN_SHOWN,
+    HEADINGS_MM,
+    LANDSCAPE,
+    TITLES_MM,
     Grid,
     Slot,
     blocks,
     build_class_book,
     class_book_path,
+    heading_lines,
     lay_out,
+    part_pages,
     render_class_book_html,
+    rows_per_page,
     slot_line,
     slot_text,
+    subject_legend,
+    subject_slots,
     summer_text,
     write_class_books,
 )
@@ -80,6 +88,32 @@ def test_a_table_too_wide_for_portrait_is_landscape() -> None:
     assert not portrait.wide and landscape.wide
     assert len(portrait.blocks) == 1 and len(landscape.blocks) == 2
     assert portrait.width_mm <= 178.0 and landscape.width_mm <= 269.0
+
+
+def test_a_subject_s_signature_block_takes_a_page_of_its_own_when_the_last_is_full() -> None:
+    """As weasyprint lays a part out (measured): the year's scored subject (four heading lines,
+    a legend of two lines) holds 52 students on a portrait page with its signature block, 29 on
+    a landscape one; a commented one of semester 1 (two heading lines, a legend of one) 55 and
+    30; a table of two pages holds its block under the last block unless that one is full."""
+    year = subject_slots(Subject(6, "TOAN", "Toán", 140, AssessmentMode.SCORE), None)
+    first = subject_slots(Subject(6, "GDTC", "Giáo dục thể chất", 70, AssessmentMode.COMMENT), 1)
+    titles = ("Học kì I", "Học kì II", "Cả năm")
+    legends = (subject_legend(True, True, False), subject_legend(False, False, False))
+
+    def pages(slots: tuple[Slot, ...], legend: str, count: int, wide: bool) -> int:
+        table = lay_out(Grid(slots, (), titles), count, 44.0)
+        if wide:
+            rows = rows_per_page(LANDSCAPE[1], TITLES_MM + HEADINGS_MM, HEADINGS_MM)
+            table = replace(table, wide=True, blocks=blocks(count, *rows))
+        return part_pages(table, legend)
+
+    assert [heading_lines(Grid(slots, (), titles)) for slots in (year, first)] == [4, 2]
+    for slots, legend, portrait, landscape in ((year, legends[0], 52, 29),
+                                               (first, legends[1], 55, 30)):  # fmt: skip
+        assert [pages(slots, legend, n, False) for n in (1, portrait, portrait + 1)] == [1, 1, 2]
+        assert [pages(slots, legend, n, True) for n in (1, landscape, landscape + 1)] == [1, 1, 2]
+    assert pages(year, legends[0], 70, False) == 2  # 60 rows, then 10 and the block
+    assert pages(year, legends[0], 120, False) == 3  # 60 and 60 rows, then the block
 
 
 @pytest.mark.slow

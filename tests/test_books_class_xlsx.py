@@ -10,7 +10,11 @@ running head and the chain head in the margins."""
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -18,6 +22,7 @@ import pytest
 from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
+from tests.helpers import soffice_convert
 from workbook_engine.approvals import approved_result, result_text
 from workbook_engine.demo.run import RESULTS_DAY, DemoResult
 from workbook_engine.io.master_workbook import proposal_text
@@ -30,12 +35,14 @@ from workbook_engine.render.books.class_book import (
     build_class_book,
     class_book,
     class_book_path,
+    render_class_book_html,
     summer_text,
     write_class_books,
 )
 from workbook_engine.render.books.class_book_xlsx import write_class_book_xlsx
 from workbook_engine.render.books.excel import rows_to_next_page, sheet_name
 from workbook_engine.render.books.hocba import final_text
+from workbook_engine.render.common import write_pdf
 from workbook_engine.results import StudentResult, confirmed_late, student_results
 from workbook_engine.rules import (
     AssessmentMode,
@@ -55,7 +62,8 @@ Values = Mapping[tuple[SheetKey, str, str], str]
 FIRST = 6  # the first student's row of a subject's sheet (1-based), under two heading rows
 A4 = 9
 FINAL = (Outcome.PROMOTED, Outcome.RETAINED)
-PAGE_INCHES = {"portrait": 8.27, "landscape": 11.69}
+PAGE_INCHES = {"portrait": 8.27, "landscape": 11.69}  # wide
+PAGE_TALL = {"portrait": 11.69, "landscape": 8.27}  # inches
 
 
 # --- reading the workbook back -------------------------------------------------------------------
@@ -336,13 +344,14 @@ def column_pixels(ws: Worksheet, last: int) -> int:
 def check_printing(
     ws: Worksheet, running_head: str, chain: str, orientation: str, pages: str = "&N"
 ) -> None:
-    """A4 in ``orientation``, one page wide at 8 pt at least, headings repeated, print area
-    over everything written, the running head and the chain head in the margins, «Trang x/y»
-    with y ``pages`` (a pattern)."""
+    """A4 in ``orientation``, one page wide (as many tall as the rows need, or fitted to one
+    page) at 8 pt at least, headings repeated, print area over everything written, the running
+    head and the chain head in the margins, «Trang x/y» with y ``pages`` (a pattern)."""
     setup = ws.page_setup
     assert (setup.orientation, int(setup.paperSize or 0)) == (orientation, A4), ws.title
     assert ws.sheet_properties.pageSetUpPr is not None and ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (setup.fitToWidth or 1, setup.fitToHeight) == (1, 0)
+    tall = 1 if setup.fitToHeight is None else setup.fitToHeight  # 1 when not written
+    assert (setup.fitToWidth or 1, tall) in ((1, 0), (1, 1)), ws.title
     assert re.fullmatch(r"\$\d+:\$\d+", ws.print_title_rows or ""), ws.title
     first = int(ws.print_title_rows.split(":")[0][1:])
     assert any(ws.cell(first, c).value for c in range(1, 4))  # the headings' row
@@ -356,6 +365,10 @@ def check_printing(
     margins = ws.page_margins
     page = (PAGE_INCHES[orientation] - margins.left - margins.right) * 96
     scale = min(1.0, page / column_pixels(ws, last_col))
+    if tall:  # fitted to one page: scaled down to its height too (to a whole percent)
+        room = (PAGE_TALL[orientation] - margins.top - margins.bottom) * 72
+        rows = sum(ws.row_dimensions[r].height or 15 for r in range(1, last_row + 1))
+        scale = min(scale, int(100 * room / rows) / 100)
     smallest = min((c.font.sz or 11) for row in ws.iter_rows() for c in row if c.value)
     assert smallest * scale >= 8, (ws.title, smallest, scale)
     assert ws.HeaderFooter.scaleWithDoc is False  # the margins' 8 pt stay 8 pt
@@ -395,6 +408,7 @@ def test_every_sheet_prints_like_the_pdf(
         for page, name in zip(book.subjects, wb.sheetnames[2:-2], strict=True):
             ws = wb[name]
             assert ws.print_title_rows == "$4:$5"
+            assert page.pages == 1 and ws.page_setup.fitToHeight in (None, 1)  # one page
             assert str(ws.oddHeader.left.text) == f"{head} – Môn {page.name}"
 
 
@@ -507,3 +521,66 @@ def test_a_signature_block_is_not_cut_by_a_page_break(tmp_path: Path) -> None:
     assert (48 + blank) * 15 > 755 * 1.08  # past the end of the roomiest page
     assert 30 + 135 <= 755 * 0.92  # and the next page holds the headings and the block
     wb.close()
+
+
+# --- a subject's pages, by class size ------------------------------------------------------------
+
+
+def sized_book(setup: Setup, size: int, semester: int | None, five_tx: bool = False) -> ClassBook:
+    """The book of the first class with ``size`` students (its own, copied; no values yet);
+    ``five_tx``: its Toán with a study-topic cluster, five TX a semester (a landscape table)."""
+    room = setup.classes[0]
+    own = setup.students_of(room.code)
+    students = [replace(own[i % len(own)], code=f"X{i:04d}") for i in range(size)]
+    others = tuple(s for s in setup.students if s.class_code != room.code)
+    subjects = tuple(
+        replace(s, study_topic=True) if five_tx and s.code == "TOAN" else s for s in setup.subjects
+    )
+    sized = replace(setup, students=(*others, *students), subjects=subjects, exemptions=(),
+                    movements=())  # fmt: skip
+    day = date(2026, 6, 15)
+    results = student_results(sized, room.code, {}, day)
+    return build_class_book(sized, room, semester, results, {}, {}, "ab" * 32, day)
+
+
+def part_pages(path: Path, names: list[str]) -> list[int]:
+    """The pages of each subject's part in a printed book (PDF): by the running head."""
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    heads = [next((line for line in page.splitlines() if line.strip()), "")
+             for page in done.stdout.split("\f")]  # fmt: skip
+    return [sum(1 for head in heads if head.rstrip().endswith(f"– Môn {name}")) for name in names]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_each_subject_sheet_prints_on_as_many_pages_as_the_pdf(
+    small_school: Setup, tmp_path: Path
+) -> None:
+    """Printed through LibreOffice, a subject's sheet takes the pages its part of the PDF
+    does (as :attr:`SubjectPage.pages` counts them): one for a class of up to 50 (the sheet
+    used to spill the signature block onto a second page, alone under the repeated headings,
+    from about 30 students); at 53 the year's scored subjects two, their signature block on a
+    page of its own, as in the PDF; a landscape table (five TX) one page for a small class, two
+    for a large one."""
+    cases = [(1, None, False), (30, 1, False), (45, None, False), (50, 1, False),
+             (50, None, False), (53, None, False), (20, None, True), (45, None, True)]  # fmt: skip
+    books, pdfs, workbooks = [], [], []
+    for size, semester, five_tx in cases:
+        book = sized_book(small_school, size, semester, five_tx)
+        stem = f"{size}-{semester or 'CN'}-{five_tx}"
+        books.append(book)
+        pdfs.append(write_pdf(tmp_path / f"{stem}-pdf.pdf", render_class_book_html(book)))
+        workbooks.append(write_class_book_xlsx(tmp_path / f"{stem}.xlsx", book))
+    printed = soffice_convert(workbooks, tmp_path, fmt="pdf")
+    for case, book, pdf, sheets in zip(cases, books, pdfs, printed, strict=True):
+        names = [page.name for page in book.subjects]
+        expected = part_pages(pdf, names)
+        assert [page.pages for page in book.subjects] == expected, case
+        assert part_pages(sheets, names) == expected, case
+        wide = [page.table.wide for page in book.subjects]
+        assert any(wide) == case[2], case
+        if case[0] <= 50:
+            assert expected == [2 if w and case[0] > 30 else 1 for w in wide], case
+        else:
+            assert expected == [2 if page.scored else 1 for page in book.subjects], case

@@ -44,6 +44,7 @@ from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.render.books.class_book_xlsx import MOVES_LEGEND, write_class_book_xlsx
 from workbook_engine.render.books.class_data import book_results
+from workbook_engine.render.books.excel import line_count
 from workbook_engine.render.books.hocba import (
     CHAIN_SHOWN,
     EXEMPT,
@@ -105,6 +106,18 @@ LANDSCAPE = (269.0, 172.0)
 TITLES_MM = 16.0
 HEADINGS_MM = 15.0
 NAMES_HEADINGS_MM = 26.0
+# What weasyprint lays out around a subject's table, in points (measured on its PDFs): above
+# the headings on a part's first page (its title, the teacher, the heading rows' padding) and
+# on a page after it (the padding), a line of a heading (8 pt × 1.15), a line of the legend
+# (8 pt serif, about LEGEND_CHAR_PT a character), and from the table's last line to the foot of
+# the teacher's name less the legend (margins, the signature block). A page holds the part's
+# signature block when they add up to its height (:func:`part_pages`).
+PART_TOP_PT = 37.3
+HEAD_TOP_PT = 5.0
+HEAD_LINE_PT = 9.2
+LEGEND_LINE_PT = 10.0
+LEGEND_CHAR_PT = 4.4
+SIGNING_PT = 83.6
 # The rule under each student's line: a tile repeated down a block (an image, not a gradient: a
 # thin gradient band may vanish when a viewer or a printer rasterises it)
 ROW_RULE = "data:image/svg+xml," + urllib.parse.quote(
@@ -219,6 +232,11 @@ class SubjectPage:
     teachers: tuple[str, ...]
     table: Table
     legend: str
+
+    @property
+    def pages(self) -> int:
+        """The pages the part takes in the PDF (the workbook's sheet prints on as many)."""
+        return part_pages(self.table, self.legend)
 
 
 @dataclass(frozen=True)
@@ -343,6 +361,45 @@ def lay_out(
     name_mm = left_mm - NUMBER_MM
     spare = max(0.0, min(width - needed, NAME_MAX_MM - name_mm))  # a narrow table: wider names
     return Table(grid, wide, blocks(count, *rows), needed + spare)
+
+
+def wrapped_lines(text: str, width_pt: float, char_pt: float) -> int:
+    """The lines ``text`` takes wrapped at whole words in ``width_pt``, a character taking
+    ``char_pt`` (a space too)."""
+    return line_count(text, width_pt / char_pt)
+
+
+def heading_lines(grid: Grid) -> int:
+    """The lines of a grid's headings: its group titles' row (if any) and its slots' row, each
+    as many as its longest heading wraps to in its columns (:data:`HEAD_CHAR_PT`, generous)."""
+    room = [slot.width_pt - HEAD_PAD_PT for slot in grid.slots]
+    slots = max((wrapped_lines(s.head, w, HEAD_CHAR_PT) for s, w in zip(grid.slots, room,
+                                                                            strict=True)),
+                default=1)  # fmt: skip
+    if not grid.titles:
+        return slots
+    widths: dict[int, float] = {}
+    for slot in grid.slots:
+        widths[slot.group] = widths.get(slot.group, 0.0) + slot.width_pt
+    titles = max(wrapped_lines(grid.titles[g], w - HEAD_PAD_PT, HEAD_CHAR_PT)
+                 for g, w in widths.items())  # fmt: skip
+    return titles + slots
+
+
+def part_pages(table: Table, legend: str) -> int:
+    """The pages weasyprint lays a subject's part out on: its table's blocks, and one more when
+    the legend and the signature block do not fit under the last block (see PART_TOP_PT)."""
+    width, height = LANDSCAPE if table.wide else PORTRAIT
+    last = table.blocks[-1]
+    top = PART_TOP_PT if len(table.blocks) == 1 else HEAD_TOP_PT
+    used = (
+        top
+        + HEAD_LINE_PT * heading_lines(table.grid)
+        + LINE_PT * (last.end - last.start)
+        + LEGEND_LINE_PT * wrapped_lines(legend, width * MM, LEGEND_CHAR_PT)
+        + SIGNING_PT
+    )
+    return len(table.blocks) + (used > height * MM)
 
 
 def subject_legend(scored: bool, year: bool, moves: bool) -> str:

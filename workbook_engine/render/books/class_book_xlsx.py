@@ -13,7 +13,10 @@ teacher's and the principal's signature blocks). Scores are numbers shown with o
 Each sheet prints as its PDF part: A4, landscape where the PDF's is (or where portrait would
 print below 8 pt), one page wide, the headings on every page, the running head in the header,
 the chain head and «Trang x/y» in the footer, a signature block never cut by a page break; the
-workbook's properties hold the whole chain head.
+workbook's properties hold the whole chain head. A subject's sheet prints on the pages of its
+PDF part (:attr:`SubjectPage.pages`): its students' rows as low as their text allows, a part of
+one page (a class of up to about 50, 30 in landscape) fitted to one page, never below 8 pt
+(fitted to a page wide only, a class of 30 printed its signature block on a second page).
 """
 
 from __future__ import annotations
@@ -27,11 +30,16 @@ from xlsxwriter.worksheet import Worksheet
 from workbook_engine.render.books.excel import (
     DOTS,
     FONT_SIZE,
+    PAGE_POINTS,
     ROW_HEIGHT,
+    SIGN_SPACE,
+    chars_across,
     fit_row,
     fit_scale,
     halves,
+    line_count,
     page_setup,
+    row_points,
     rows_to_next_page,
     sheet_name,
     signers_height,
@@ -64,6 +72,11 @@ NAME = (16.0, 26.0)  # the names' column: at least, at most
 COVER_WIDTHS = (5.0, 28.0, 14.0, 32.0)
 ROSTER_WIDTHS = (STT, 13.0, 26.0, 12.0, 10.0)
 SUBJECT_HINT = "(Kí, ghi rõ họ tên)"
+# A subject's sheet, in points: a student's row of one line (the least a line of FONT_SIZE
+# takes, a whole number of pixels: 17), the gaps between its parts, a line of the room to sign
+LIST_ROW = 12.75
+GAP = 7.5
+SIGN_LINE = 11.25
 
 
 def write_class_book_xlsx(path: Path, book: ClassBook) -> Path:
@@ -119,10 +132,11 @@ def _setup(
     heads: tuple[int, int],
     last: tuple[int, int],
     part: str = "",
+    tall: int = 0,
 ) -> None:
     page_setup(ws, landscape=wide, repeat=heads, last_row=last[0], last_col=last[1],
-               head=book.running_head + part, chain=book.chain_text,
-               scaled_header=False)  # fmt: skip
+               head=book.running_head + part, chain=book.chain_text, scaled_header=False,
+               tall=tall)  # fmt: skip
 
 
 def _note(
@@ -265,6 +279,7 @@ def _subject(ws: Worksheet, f: Any, book: ClassBook, page: SubjectPage) -> None:
     span(ws, 0, 0, last, f"MÔN {page.name.upper()}", f["title"])
     teachers = ", ".join(page.teachers) or DOTS
     span(ws, 1, 0, last, f"Giáo viên bộ môn: {teachers}", f["subtitle"])
+    ws.set_row(2, GAP)
     head = 3
     for col, label in ((0, "STT"), (1, "Họ và tên")):
         ws.merge_range(head, col, head + 1, col, label, f["head"])
@@ -282,25 +297,46 @@ def _subject(ws: Worksheet, f: Any, book: ClassBook, page: SubjectPage) -> None:
             else:
                 score = f["result_score"] if slot.result else f["score"]
                 write_value(ws, row, 2 + i, line.values[i], score, f[f"{kind}text"])
-        _fit(ws, row, [(line.name, name_width)])
+        lines = line_count(line.name, chars_across([name_width]))
+        ws.set_row(row, LIST_ROW if lines == 1 else text_height(line.name, [name_width]))
         row += 1
-    row = _note(ws, f, row + 1, page.legend, widths) + 1
+    ws.set_row(row, GAP)
+    row = _note(ws, f, row + 1, page.legend, widths)
+    ws.set_row(row, GAP)
+    row += 1
     names = page.teachers or ("",)
     pairs = [  # two blocks side by side at most
         [(("GIÁO VIÊN BỘ MÔN",), SUBJECT_HINT, name) for name in names[k : k + 2]]
         for k in range(0, len(names), 2)
     ]
-    block = ROW_HEIGHT + sum(signers_height(pair) for pair in pairs)
+    # a pair: the heading, the hint, the room to sign, the name; above them the place and date,
+    # a row between two pairs
+    signers = 3 * ROW_HEIGHT + (SIGN_SPACE - 1) * SIGN_LINE
+    block = len(pairs) * (ROW_HEIGHT + signers)
     repeat = (head, head + 1)
     wide = _landscape(page.table.wide, widths)
-    row += rows_to_next_page(ws, row, block, landscape=wide, repeat=repeat,
-                             scale=fit_scale(widths, wide))  # fmt: skip
+    tall = 1 if page.pages == 1 and _one_page(ws, row, block, widths, wide) else 0
+    if not tall:  # pages as tall as the rows need: the signature block kept whole
+        row += rows_to_next_page(ws, row, block, landscape=wide, repeat=repeat,
+                                 scale=fit_scale(widths, wide))  # fmt: skip
     right = _right(widths, SIGN_CHARS * min(2, len(names)))
     span(ws, row, right[0], right[1], book.place_date, f["place"])
     for pair in pairs:
-        row = write_signers(ws, f, row + 1, pair, halves(right[0], right[1], len(pair))) + 1
+        names_row = write_signers(ws, f, row + 1, pair, halves(right[0], right[1], len(pair)))
+        for room in range(names_row - SIGN_SPACE + 1, names_row):
+            ws.set_row(room, SIGN_LINE)
+        row = names_row + 1
     ws.freeze_panes(head + 2, 2)
-    _setup(ws, book, wide, repeat, (row - 1, last), f" – Môn {page.name}")
+    _setup(ws, book, wide, repeat, (row - 1, last), f" – Môn {page.name}", tall)
+
+
+def _one_page(ws: Worksheet, row: int, block: float, widths: Sequence[float], wide: bool) -> bool:
+    """Whether rows 0 to ``row`` (excluded) and a block of ``block`` points after them fit on
+    one page with no text below ``SMALLEST`` (fitted to a page: scaled to the narrower of the
+    page's width and height, to a whole percent)."""
+    height = sum(row_points(ws, r) for r in range(row)) + block
+    scale = min(fit_scale(widths, wide), PAGE_POINTS[wide] / height)
+    return int(scale * 100) * FONT_SIZE >= SMALLEST * 100
 
 
 # --- the summary ----------------------------------------------------------------------------------

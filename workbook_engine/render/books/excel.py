@@ -329,12 +329,13 @@ def page_setup(
     chain: str,
     scaled_header: bool = True,
     pages: str | None = "&N",
+    tall: int = 0,
 ) -> None:
-    """A4, ``landscape`` or portrait, centred, one page wide (as many tall as needed), rows
-    ``repeat`` on every page, the print area to (``last_row``, ``last_col``), ``head`` in the
-    header, ``chain`` and «Trang x/``pages``» in the footer (``&N``: the pages printed at once;
-    None: «Trang x» alone), in 8 pt (``scaled_header`` False: kept at 8 pt when the sheet is
-    scaled down to fit)."""
+    """A4, ``landscape`` or portrait, centred, one page wide (as many tall as needed, or
+    ``tall`` pages: scaled down to them), rows ``repeat`` on every page, the print area to
+    (``last_row``, ``last_col``), ``head`` in the header, ``chain`` and «Trang x/``pages``» in
+    the footer (``&N``: the pages printed at once; None: «Trang x» alone), in 8 pt
+    (``scaled_header`` False: kept at 8 pt when the sheet is scaled down to fit)."""
     ws.set_paper(9)  # A4
     if landscape:
         ws.set_landscape()
@@ -344,7 +345,7 @@ def page_setup(
     ws.center_horizontally()
     ws.repeat_rows(*repeat)
     ws.print_area(0, 0, last_row, last_col)
-    ws.fit_to_pages(1, 0)  # one page wide, as many pages tall as the rows need
+    ws.fit_to_pages(1, tall)  # one page wide, as many pages tall as the rows need (0)
     options = None if scaled_header else {"scale_with_doc": False}
     ws.set_header(f"&L&8{excel_text(head)}", options)
     total = f"/{pages}" if pages else ""
