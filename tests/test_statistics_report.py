@@ -26,6 +26,7 @@ import yaml
 from openpyxl.worksheet.worksheet import Worksheet
 from typer.testing import CliRunner
 
+from tests.helpers import soffice_convert
 from tests.test_statistics import result, school
 from workbook_engine.approvals import approved_result, result_text
 from workbook_engine.cli import app
@@ -35,9 +36,11 @@ from workbook_engine.model import Gender, Setup
 from workbook_engine.paths import DataDir
 from workbook_engine.pipeline.ledger import Ledger
 from workbook_engine.pipeline.result_approval import class_results
-from workbook_engine.render.statistics import SchoolResults, write_statistics
+from workbook_engine.render.statistics import SchoolResults, build_document, write_statistics
+from workbook_engine.render.statistics_xlsx import write_statistics_xlsx
 from workbook_engine.results import StudentResult
 from workbook_engine.rules import Award, Comment, Level, Outcome
+from workbook_engine.statistics import statistics
 
 DemoYear = tuple[DataDir, Path, DemoResult]  # the session's ``demo_year`` (tests/conftest.py)
 ROOT = Path(__file__).resolve().parent.parent
@@ -147,7 +150,11 @@ def test_the_schools_xlsx_counts_equal_counts_made_from_the_ledger(
         "Rèn luyện",
         "Lên lớp – Khen thưởng",
         "Môn học",
-        "Danh sách",
+        "Danh sách – Kiểm tra lại",
+        "Danh sách – Rèn luyện hè",
+        "Danh sách – Ở lại lớp",
+        "Danh sách – Xuất sắc",
+        "Danh sách – Giỏi",
     ]
     everyone = [r for room in setup.classes for r in results[room.code]]
     for sheet, attr in (("Học tập", "learning"), ("Rèn luyện", "conduct")):
@@ -195,11 +202,17 @@ def test_the_schools_xlsx_counts_equal_counts_made_from_the_ledger(
 @pytest.mark.slow
 def test_every_sheet_prints_one_page_wide_with_8_pt_margins(year_stats: Path) -> None:
     """A4 landscape, one page wide; the running head and «Trang x/y» stay 8 pt on a sheet
-    scaled down to fit (the subjects' bins, 20 columns, print at about 80 %)."""
+    scaled down to fit (the subjects' bins, 20 columns, print at about 80 %); a list's title
+    and headings on each of its pages."""
     book = openpyxl.load_workbook(year_stats / "toan-truong.xlsx")
     for ws in book.worksheets:
         setup = ws.page_setup
         assert (setup.orientation, setup.fitToHeight) == ("landscape", 0), ws.title
+        if ws.title.startswith("Danh sách – "):
+            assert ws.print_title_rows == "$4:$6", ws.title
+            assert str(ws["A4"].value).startswith("Học sinh ") and ws["A5"].value == "STT"
+        else:
+            assert ws.print_title_rows is None, ws.title
         assert ws.HeaderFooter.scaleWithDoc is False, ws.title
         assert ws.oddHeader.left.size == ws.oddFooter.right.size == 8, ws.title
         assert ws.oddFooter.right.text == "Trang &P/&N"
@@ -232,16 +245,16 @@ def test_the_subjects_and_lists_equal_the_ledgers(demo_year: DemoYear, year_stat
                 not_passed,
                 share(not_passed, len(values)),
             ]
-    lists = book["Danh sách"]
     re_exam = {
         r.code
         for r in everyone
         if r.year.outcome in (Outcome.RE_EXAM, Outcome.RE_EXAM_AND_TRAINING)
     }
+    lists = book["Danh sách – Kiểm tra lại"]
     listed = sheet_table(lists, f"Học sinh kiểm tra lại trong hè ({len(re_exam)})")
     assert {row[1] for row in listed.values()} == re_exam != set()
     excellent = [r.code for r in everyone if r.year.award is Award.EXCELLENT]
-    listed = sheet_table(lists, f"Học sinh Xuất sắc ({len(excellent)})")
+    listed = sheet_table(book["Danh sách – Xuất sắc"], f"Học sinh Xuất sắc ({len(excellent)})")
     assert [row[1] for row in listed.values()] == excellent
 
 
@@ -342,6 +355,36 @@ def test_a_class_without_students_still_gets_its_documents(
     book = openpyxl.load_workbook(written[2])
     table = sheet_table(book["Học tập"], "Kết quả học tập – tất cả học sinh")
     assert table == {"6A": [0, *[0, None] * 5]}  # no percentage of nobody
+    assert [k for k in sheet_table(book["Danh sách – Giỏi"], "Học sinh Giỏi (0)")] == [
+        "Không có học sinh nào."
+    ]  # as the PDF says it
+
+
+@pytest.mark.slow
+@needs_pdftotext
+def test_a_list_longer_than_a_page_repeats_its_title_and_headings(tmp_path: Path) -> None:
+    """120 students Giỏi: printed through LibreOffice, every page of the list carries its title
+    and its headings (they were on its first page only: one sheet held every list, and Excel
+    repeats one range of rows a sheet)."""
+    rooms = {f"6A{k}": (Gender.FEMALE,) * 40 for k in (1, 2, 3)}
+    setup = school(rooms)
+    results = {
+        code: [
+            result(f"{code}-{n}", Level.T, Level.T, outcome=Outcome.PROMOTED, prize=Award.GOOD)
+            for n in range(1, 41)
+        ]
+        for code in rooms
+    }
+    given = SchoolResults(results, {}, "ab" * 32, RESULTS_DAY)
+    document = build_document(setup, given, statistics(setup, results, "CN"))
+    (pdf,) = soffice_convert([write_statistics_xlsx(tmp_path / "s.xlsx", document)], tmp_path,
+                             fmt="pdf")  # fmt: skip
+    listed = [page for page in pdf_text(pdf) if re.search(r"Học sinh 6A\d \d+", page)]
+    assert len(listed) >= 3
+    for page in listed:
+        assert "Học sinh Giỏi (120)" in page and "Họ và tên" in page, page[:300]
+    names = {n for page in listed for n in re.findall(r"Học sinh 6A\d \d+", page)}
+    assert len(names) == 120
 
 
 # --- the export for the education office ----------------------------------------------------------

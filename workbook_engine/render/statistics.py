@@ -8,14 +8,15 @@ print them (:func:`~workbook_engine.pipeline.result_approval.class_results` as t
 approved them), read with the ledger's chain head in one read transaction; the head is in the
 footer of every page («Mã kiểm tra sổ»), the running head and «Trang x/y» in its header, as in
 the books. A document's tables are built once (:class:`Table`) and written both into the HTML
-(then the PDF) and into the xlsx, one sheet per section: the same tables. The charts
+(then the PDF) and into the xlsx, one sheet per section (each list a sheet of its own): the
+same tables. The charts
 (:mod:`workbook_engine.render.charts`) are SVG in the HTML and the PDF only.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -61,6 +62,16 @@ LIST_WIDTHS = (5, 6, 12, 18, 7)
 YEAR_LIST_HEADS = ("Đề nghị cuối năm", "Kết quả kiểm tra lại, rèn luyện trong hè", "Xét lên lớp")
 YEAR_LIST_WIDTHS = (17, 19, 16)
 SEMESTER_LIST_HEADS = ("Môn dưới 5,0 hoặc Chưa đạt",)
+# Each list's sheet in the xlsx (:attr:`Section.sheets`), by its key
+LIST_SHEETS = {
+    "re_exam": "Danh sách – Kiểm tra lại",
+    "training": "Danh sách – Rèn luyện hè",
+    "retained": "Danh sách – Ở lại lớp",
+    "excellent": "Danh sách – Xuất sắc",
+    "good": "Danh sách – Giỏi",
+    "learning_cd": "Danh sách – Học tập Chưa đạt",
+    "conduct_cd": "Danh sách – Rèn luyện Chưa đạt",
+}
 
 Cell = str | int | Decimal | None  # text, a count, a percentage; None: blank
 Progress = Callable[[int, int], None]
@@ -145,13 +156,16 @@ class Table:
 
 @dataclass(frozen=True)
 class Section:
-    """A group of tables: one sheet of the xlsx, one part of the PDF (landscape when wide)."""
+    """A group of tables: one sheet of the xlsx, one part of the PDF (landscape when wide);
+    ``sheets``: a sheet of the xlsx for each table instead (the lists: a list's title and
+    headings printed on each of its pages, and Excel repeats one range of rows a sheet)."""
 
     sheet: str
     title: str
     tables: tuple[Table, ...]
     charts: tuple[str, ...] = ()  # SVG data URIs
     wide: bool = False
+    sheets: tuple[str, ...] = ()
 
 
 def _level_table(
@@ -338,7 +352,8 @@ def build_document(setup: Setup, school: SchoolResults, stats: Statistics) -> St
         sections.append(_outcomes_section(rows, stats))
     sections.append(_subjects_section(stats))
     lists = tuple(_list_table(found, setup, stats.period) for found in stats.lists)
-    sections.append(Section("Danh sách", "Danh sách học sinh", lists))
+    sheets = tuple(LIST_SHEETS[found.key] for found in stats.lists)
+    sections.append(Section("Danh sách", "Danh sách học sinh", lists, sheets=sheets))
     codes = [g.label for g in stats.classes]
     wanted = stats.period
     approved = sum(1 for code in codes if wanted in school.approvals.get(code, {}))
@@ -357,8 +372,7 @@ def build_document(setup: Setup, school: SchoolResults, stats: Statistics) -> St
         place_date=place_date(setup.school.province, school.day),
         chain_head=school.chain_head,
         sections=tuple(
-            Section(s.sheet, f"{n}. {s.title}", s.tables, s.charts, s.wide)
-            for n, s in enumerate(sections, start=1)
+            replace(s, title=f"{n}. {s.title}") for n, s in enumerate(sections, start=1)
         ),
         signers=(
             Signer(("NGƯỜI LẬP BIỂU",), SIGN_HINT, ""),

@@ -1,10 +1,13 @@
 """The quality statistics as an xlsx (issue 13, item 3): the tables of a
 :class:`~workbook_engine.render.statistics.StatsDocument`, one sheet per section, the same
-tables as its HTML and PDF (the charts are left to those)."""
+tables as its HTML and PDF (the charts are left to those). Each list of students has a sheet of
+its own (:attr:`Section.sheets`), its title and headings repeated on every page it prints on:
+Excel repeats one range of rows a sheet, and the lists shared one, their headings printed on
+their first page only."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
@@ -16,11 +19,15 @@ from xlsxwriter.worksheet import Worksheet
 from workbook_engine.io.atomic import atomic_path
 from workbook_engine.render.statistics import Section, StatsDocument, Table
 
+TABLE_ROW = 3  # a sheet's first table: its title, its two heading rows, its rows
+EMPTY = "Không có học sinh nào."
+
 
 def write_statistics_xlsx(path: Path, document: StatsDocument) -> Path:
-    """The document's tables, one sheet per section (no charts), written atomically: counts as
-    numbers, percentages as numbers shown with two decimals, A4 landscape one page wide with
-    the running head, the chain head and «Trang x/y» as the PDF has them."""
+    """The document's tables, one sheet per section (no charts; a list a sheet of its own),
+    written atomically: counts as numbers, percentages as numbers shown with two decimals, A4
+    landscape one page wide with the running head, the chain head and «Trang x/y» as the PDF
+    has them."""
     with atomic_path(Path(path)) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False}
@@ -34,7 +41,14 @@ def write_statistics_xlsx(path: Path, document: StatsDocument) -> Path:
         )
         formats = _formats(wb)
         for section in document.sections:
-            _write_section(wb.add_worksheet(section.sheet), formats, document, section)
+            if not section.sheets:
+                sheet = wb.add_worksheet(section.sheet)
+                _write_section(sheet, formats, document, section, section.tables)
+                continue
+            for table, name in zip(section.tables, section.sheets, strict=True):
+                sheet = wb.add_worksheet(name)
+                _write_section(sheet, formats, document, section, (table,))
+                sheet.repeat_rows(TABLE_ROW, TABLE_ROW + 2)  # its title and headings
         wb.close()
     return Path(path)
 
@@ -63,15 +77,20 @@ def _formats(wb: Workbook) -> dict[str, Format]:
 
 
 def _write_section(
-    ws: Worksheet, f: Mapping[str, Format], document: StatsDocument, section: Section
+    ws: Worksheet,
+    f: Mapping[str, Format],
+    document: StatsDocument,
+    section: Section,
+    tables: Sequence[Table],
 ) -> None:
+    """``tables`` of ``section`` on ``ws`` under the document's title, and its page setup."""
     ws.write_string(0, 0, f"{document.title.upper()} – {section.title.upper()}", f["title"])
     ws.write_string(
         1, 0, f"{document.school}. {document.approved}. Số liệu ngày {document.day}.", f["info"]
     )
-    row = 3
+    row = TABLE_ROW
     widths: dict[int, int] = {}
-    for table in section.tables:
+    for table in tables:
         row = _write_table(ws, f, row, table, widths) + 1
     for col, width in widths.items():
         ws.set_column(col, col, min(45, max(6, width)))
@@ -116,6 +135,9 @@ def _write_table(
             else:
                 ws.write_string(row, k, value, f["text" + tail])
                 widths[k] = max(widths.get(k, 0), len(value) + 2)
+        row += 1
+    if not table.rows:  # as the PDF says it
+        ws.merge_range(row, 0, row, len(table.columns) - 1, EMPTY, f["text"])
         row += 1
     if table.note:
         ws.write_string(row, 0, table.note, f["note"])
