@@ -584,3 +584,48 @@ def test_each_subject_sheet_prints_on_as_many_pages_as_the_pdf(
             assert expected == [2 if w and case[0] > 30 else 1 for w in wide], case
         else:
             assert expected == [2 if page.scored else 1 for page in book.subjects], case
+
+
+def front_and_summary_pages(path: Path) -> dict[str, int]:
+    """The pages of a printed book (PDF) by part: the cover, the roster, the summary's subjects'
+    results («res») and its levels, approvals and signature blocks («levels»)."""
+    done = subprocess.run(["pdftotext", "-layout", str(path), "-"], check=True,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
+    counts = dict.fromkeys(("cover", "roster", "res", "levels"), 0)
+    for page in done.stdout.split("\f"):
+        lines = [line for line in page.splitlines() if line.strip()]
+        if not lines or "– Môn " in lines[0]:
+            continue
+        if "– Tổng hợp" in lines[0]:
+            top = "\n".join(lines[:14])
+            counts["res" if "Ngữ văn" in top and "Kết quả rèn luyện" not in page else "levels"] += 1
+        else:
+            counts["roster" if "Mã học sinh" in page else "cover"] += 1
+    return counts
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="pdftotext is not installed")
+def test_the_roster_and_the_summary_print_on_as_many_pages_as_the_pdf(
+    small_school: Setup, tmp_path: Path
+) -> None:
+    """Printed through LibreOffice, the roster of a class of 53 took two pages (rows of 15 pt)
+    where the PDF's is one, and the summary's second sheet of semester 1 two where the PDF's
+    part is one: their students' rows are now 12.75 pt, and a part the PDF lays out on one page
+    (:attr:`ClassBook.roster_pages`, :attr:`ClassBook.levels_pages`, a table of one block) is
+    fitted to one page, never below 8 pt."""
+    cases = [(12, 1), (40, 1), (53, 1), (12, None)]
+    books, pdfs, workbooks = [], [], []
+    for size, semester in cases:
+        book = sized_book(small_school, size, semester)
+        book = replace(book, missing=())  # no values: nothing would be complete
+        stem = f"{size}-{semester or 'CN'}"
+        books.append(book)
+        pdfs.append(write_pdf(tmp_path / f"{stem}-pdf.pdf", render_class_book_html(book)))
+        workbooks.append(write_class_book_xlsx(tmp_path / f"{stem}.xlsx", book))
+    printed = soffice_convert(workbooks, tmp_path, fmt="pdf")
+    for case, book, pdf, sheets in zip(cases, books, pdfs, printed, strict=True):
+        expected = front_and_summary_pages(pdf)
+        assert (expected["cover"], expected["roster"]) == (1, book.roster_pages), case
+        assert expected["levels"] == book.levels_pages, case
+        assert front_and_summary_pages(sheets) == expected, case

@@ -42,7 +42,11 @@ from workbook_engine.io.master_workbook import missing_text, proposal_text, re_e
 from workbook_engine.model import ClassRoom, Gender, Setup, SheetKey, Stay, Subject
 from workbook_engine.names import safe_stem
 from workbook_engine.pipeline.ledger import Ledger
-from workbook_engine.render.books.class_book_xlsx import MOVES_LEGEND, write_class_book_xlsx
+from workbook_engine.render.books.class_book_xlsx import (
+    MOVES_LEGEND,
+    MOVES_NOTE,
+    write_class_book_xlsx,
+)
 from workbook_engine.render.books.class_data import book_results
 from workbook_engine.render.books.excel import line_count
 from workbook_engine.render.books.hocba import (
@@ -118,6 +122,19 @@ HEAD_LINE_PT = 9.2
 LEGEND_LINE_PT = 10.0
 LEGEND_CHAR_PT = 4.4
 SIGNING_PT = 83.6
+# … and around the roster's and the summary's tables (measured the same way): above the
+# roster's first line (its title, its heading row), above the levels' headings (the section's
+# title, the padding), a line of the notes under them (8.5 pt), a line of the approvals (9 pt),
+# the approvals' title, the place and date with the two signature blocks, a line of «In ngày»
+ROSTER_TOP_PT = 29.4
+LEVELS_TOP_PT = 22.3
+NOTE_LINE_PT = 11.2
+APPROVAL_LINE_PT = 11.8
+SECTION_PT = 19.0
+LEGEND_GAP_PT = 7.0
+SIGNERS_PT = 120.0
+PRINTED_LINE_PT = 10.0
+NOTE_CHAR_PT = 4.6
 # The rule under each student's line: a tile repeated down a block (an image, not a gradient: a
 # thin gradient band may vanish when a viewer or a printer rasterises it)
 ROW_RULE = "data:image/svg+xml," + urllib.parse.quote(
@@ -321,6 +338,67 @@ class ClassBook:
     @property
     def title(self) -> str:
         return f"{TITLE} – lớp {self.class_code} – năm học {self.school_year} – {self.period_name}"
+
+    @property
+    def roster_legends(self) -> tuple[str, ...]:
+        """The notes under the roster (the exemptions, the moves), as the PDF prints them."""
+        exempt = "Học sinh được miễn học cả môn (theo kế hoạch giáo dục cá nhân): "
+        return (
+            *([f"{exempt}{'; '.join(self.exemptions)}."] if self.exemptions else []),
+            *([f"{MOVES_LEGEND} {'; '.join(self.moves)}. {MOVES_NOTE}"] if self.moves else []),
+        )
+
+    @property
+    def roster_pages(self) -> int:
+        """The pages the roster takes in the PDF: its blocks, and one more when its notes do
+        not fit under the last (the workbook's sheet prints on as many)."""
+        last = self.roster_blocks[-1]
+        top = ROSTER_TOP_PT if len(self.roster_blocks) == 1 else HEAD_TOP_PT + HEAD_LINE_PT
+        notes = sum(wrapped_lines(t, PORTRAIT[0] * MM, LEGEND_CHAR_PT) for t in self.roster_legends)
+        used = top + LINE_PT * (last.end - last.start) + LEGEND_LINE_PT * notes
+        return len(self.roster_blocks) + (used > PORTRAIT[1] * MM)
+
+    @property
+    def levels_legend(self) -> str:
+        """What the marks under the summary's levels mean."""
+        period = " cả năm" if self.year else " học kì I"
+        legend = (
+            f"P: nghỉ có phép, K: nghỉ không phép (số buổi{period}). Ô để trống: chưa có kết quả"
+        )
+        return legend + ("; cột «Danh hiệu» để trống: không có danh hiệu." if self.year else ".")
+
+    @property
+    def levels_pages(self) -> int:
+        """The pages the summary's second part (the levels, the summer, what is missing, the
+        approvals, the signature blocks) takes in the PDF, as weasyprint lays it out: its
+        table's blocks, and one more when the rest does not fit under the last (roughly: the
+        workbook's sheet is fitted to one page only when this says one)."""
+        table = self.levels
+        width, height = LANDSCAPE if table.wide else PORTRAIT
+        width *= MM
+        last = table.blocks[-1]
+        top = LEVELS_TOP_PT if len(table.blocks) == 1 else HEAD_TOP_PT
+        used = top + HEAD_LINE_PT * heading_lines(table.grid) + LINE_PT * (last.end - last.start)
+        used += LEGEND_GAP_PT + LEGEND_LINE_PT * wrapped_lines(
+            self.levels_legend, width, LEGEND_CHAR_PT
+        )
+        if self.summer:
+            cells = (44.0, 70.0, 80.0, 50.0)  # the summer's columns, in mm (class_book.css)
+            lines = 2 + sum(
+                max(wrapped_lines(text, w * MM, NOTE_CHAR_PT)
+                    for text, w in zip((s.name, s.proposal, s.summer, s.final), cells,
+                                       strict=True))
+                for s in self.summer
+            )  # fmt: skip
+            used += SECTION_PT + NOTE_LINE_PT * lines
+        if self.missing:
+            lines = 1 + sum(wrapped_lines(t, width, NOTE_CHAR_PT) for t in self.missing)
+            used += NOTE_LINE_PT * lines
+        approvals = [*self.approvals, *([""] if not self.approved else [])]
+        approvals += [f"{'; '.join(self.changed)}"] if self.changed else []
+        lines = sum(wrapped_lines(t, width, NOTE_CHAR_PT) for t in approvals)
+        used += SECTION_PT + APPROVAL_LINE_PT * lines + SIGNERS_PT + PRINTED_LINE_PT * 2
+        return len(table.blocks) + (used > height * MM)
 
     @staticmethod
     def column(block: Block, values: Iterable[object]) -> str:
@@ -828,7 +906,7 @@ def class_book(
 
 
 def render_class_book_html(book: ClassBook) -> str:
-    return render("class_book.html.j2", book=book, row_rule=ROW_RULE, moves_legend=MOVES_LEGEND)
+    return render("class_book.html.j2", book=book, row_rule=ROW_RULE)
 
 
 def class_book_path(outbox: Path, class_code: str, semester: int | None) -> Path:

@@ -42,7 +42,6 @@ from workbook_engine.render.books.excel import (
     row_points,
     rows_to_next_page,
     sheet_name,
-    signers_height,
     span,
     styles,
     text_height,
@@ -55,6 +54,9 @@ from workbook_engine.render.books.excel import (
 from workbook_engine.render.books.hocba import EXEMPT
 
 MOVES_LEGEND = "(*) Học sinh chuyển đến, chuyển đi, chuyển lớp hoặc thôi học trong năm học:"
+MOVES_NOTE = (
+    "Điểm, ngày nghỉ trước ngày chuyển lớp vẫn thuộc lớp cũ; kết quả cả năm tính ở lớp cuối cùng."
+)
 
 if TYPE_CHECKING:  # class_book writes its workbook with this module
     from workbook_engine.render.books.class_book import ClassBook, SubjectPage
@@ -153,6 +155,12 @@ def _fit(ws: Worksheet, row: int, texts: Iterable[tuple[str, float]]) -> None:
     ws.set_row(row, max((text_height(text, [width]) for text, width in texts), default=ROW_HEIGHT))
 
 
+def _list_row(ws: Worksheet, row: int, name: str, width: float) -> None:
+    """A student's row: ``LIST_ROW`` when the name takes one line, else as tall as it needs."""
+    lines = line_count(name, chars_across([width]))
+    ws.set_row(row, LIST_ROW if lines == 1 else text_height(name, [width]))
+
+
 # --- the cover and the roster ---------------------------------------------------------------------
 
 
@@ -228,7 +236,7 @@ def _roster(ws: Worksheet, f: Any, book: ClassBook) -> None:
         ws.write_string(row, 2, line.name, f["name"])
         write_text(ws, row, 3, line.birth_date, f["number"])
         write_text(ws, row, 4, line.gender, f["number"])
-        _fit(ws, row, [(line.name, widths[2])])
+        _list_row(ws, row, line.name, widths[2])
         row += 1
     if book.exemptions:
         row += 1
@@ -241,7 +249,8 @@ def _roster(ws: Worksheet, f: Any, book: ClassBook) -> None:
         row += 1
         row = _note(ws, f, row, f"{MOVES_LEGEND} {'; '.join(book.moves)}.", widths)
     ws.freeze_panes(head + 1, 0)
-    _setup(ws, book, False, (head, head), (row - 1, last))
+    tall = 1 if book.roster_pages == 1 and _one_page(ws, row, 0.0, widths, False) else 0
+    _setup(ws, book, False, (head, head), (row - 1, last), tall=tall)
 
 
 # --- a subject ------------------------------------------------------------------------------------
@@ -297,8 +306,7 @@ def _subject(ws: Worksheet, f: Any, book: ClassBook, page: SubjectPage) -> None:
             else:
                 score = f["result_score"] if slot.result else f["score"]
                 write_value(ws, row, 2 + i, line.values[i], score, f[f"{kind}text"])
-        lines = line_count(line.name, chars_across([name_width]))
-        ws.set_row(row, LIST_ROW if lines == 1 else text_height(line.name, [name_width]))
+        _list_row(ws, row, line.name, name_width)
         row += 1
     ws.set_row(row, GAP)
     row = _note(ws, f, row + 1, page.legend, widths)
@@ -370,13 +378,15 @@ def _results(ws: Worksheet, f: Any, book: ClassBook) -> None:
         for i, text in enumerate(line.results):
             other = f["exempt"] if text == EXEMPT else f["text"]
             write_value(ws, row, 2 + i, text, f["score"], other)
-        _fit(ws, row, [(line.name, name_width)])
+        _list_row(ws, row, line.name, name_width)
         row += 1
+    ws.set_row(row, GAP)
     legend = "Đ: Đạt; CĐ: Chưa đạt; Miễn: được miễn học cả môn. Ô để trống: chưa có kết quả."
     row = _note(ws, f, row + 1, legend, widths)
     ws.freeze_panes(head + 1, 2)
     wide = _landscape(book.results.wide, widths)
-    _setup(ws, book, wide, (head, head), (row - 1, last), " – Tổng hợp")
+    one = len(book.results.blocks) == 1 and _one_page(ws, row, 0.0, widths, wide)
+    _setup(ws, book, wide, (head, head), (row - 1, last), " – Tổng hợp", int(one))
 
 
 def _levels(ws: Worksheet, f: Any, book: ClassBook) -> None:
@@ -411,17 +421,20 @@ def _levels(ws: Worksheet, f: Any, book: ClassBook) -> None:
             for i, text in enumerate((line.outcome, line.final, line.award)):
                 write_text(ws, row, first_outcome + i, text, f["plain"])
                 texts.append((text, outcome[i]))
-        _fit(ws, row, texts)
+        if len(texts) == 1:
+            _list_row(ws, row, line.name, name_width)
+        else:
+            ws.set_row(row, max(LIST_ROW, *(text_height(t, [w]) for t, w in texts[1:]),
+                                text_height(line.name, [name_width])))  # fmt: skip
         row += 1
-    period = " cả năm" if book.year else " học kì I"
-    legend = f"P: nghỉ có phép, K: nghỉ không phép (số buổi{period}). Ô để trống: chưa có kết quả"
-    legend += "; cột «Danh hiệu» để trống: không có danh hiệu." if book.year else "."
-    row = _note(ws, f, row + 1, legend, widths)
+    ws.set_row(row, GAP)
+    row = _note(ws, f, row + 1, book.levels_legend, widths)
     row = _summer(ws, f, book, row, widths)
     repeat = (head, head + 1)
-    row = _closing(ws, f, book, row, widths, repeat)
+    row, tall = _closing(ws, f, book, row, widths, repeat)
     ws.freeze_panes(head + 2, 2)
-    _setup(ws, book, _landscape(book.levels.wide, widths), repeat, (row - 1, last), " – Tổng hợp")
+    wide = _landscape(book.levels.wide, widths)
+    _setup(ws, book, wide, repeat, (row - 1, last), " – Tổng hợp", tall)
 
 
 def _summer(ws: Worksheet, f: Any, book: ClassBook, row: int, widths: Sequence[float]) -> int:
@@ -465,9 +478,10 @@ def _closing(
     row: int,
     widths: Sequence[float],
     repeat: tuple[int, int],
-) -> int:
+) -> tuple[int, int]:
     """The principal's approvals and the signature blocks, kept on one page; the chain head
-    at print time."""
+    at print time. Returns the next row and the pages to fit the sheet to (1 when the PDF's
+    part is one page and the sheet fits on one at 8 pt at least, else 0: as tall as needed)."""
     number = 4 if book.summer else 3
     lines = [(f"{number}. Phê duyệt của Hiệu trưởng", "note_bold")]
     lines += [(line, "note") for line in book.approvals]
@@ -478,20 +492,30 @@ def _closing(
         text = f"Thay đổi sau khi duyệt (chưa được duyệt lại): {'; '.join(book.changed)}"
         lines.append((text, "note_italic"))
     signers = [(s.heading, s.hint, s.name) for s in book.signers]
-    block = sum(text_height(text, widths) for text, _ in lines)
-    block += 2 * ROW_HEIGHT + signers_height(signers)
-    row += 1
-    wide = _landscape(book.levels.wide, widths)
-    row += rows_to_next_page(ws, row, block, landscape=wide, repeat=repeat,
-                             scale=fit_scale(widths, wide))  # fmt: skip
-    for text, style in lines:
-        row = _note(ws, f, row, text, widths, style)
-    row += 1
-    span(ws, row, 0, len(widths) - 1, book.place_date, f["place_right"])  # as the PDF's
-    left, right = _halves(widths)
-    row = write_signers(ws, f, row + 1, signers, [left, right]) + 2
+    heads = max((len(s.heading) for s in book.signers), default=1)
     text = (
         f"In ngày {book.rendered_on} từ sổ điểm điện tử của nhà trường. "
         f"Mã kiểm tra sổ (chuỗi nhật ký) lúc in: {book.chain_head}"
     )
-    return _note(ws, f, row, text, widths, "note_italic")
+    # the lines, a gap, the place and date, the headings, the hint, the room to sign, the name
+    block = sum(text_height(text, widths) for text, _ in lines) + GAP + ROW_HEIGHT
+    block += (heads + 2) * ROW_HEIGHT + (SIGN_SPACE - 1) * SIGN_LINE
+    ws.set_row(row, GAP)
+    row += 1
+    wide = _landscape(book.levels.wide, widths)
+    end = block + GAP + text_height(text, widths)  # to the last line
+    tall = 1 if book.levels_pages == 1 and _one_page(ws, row, end, widths, wide) else 0
+    if not tall:
+        row += rows_to_next_page(ws, row, block, landscape=wide, repeat=repeat,
+                                 scale=fit_scale(widths, wide))  # fmt: skip
+    for note, style in lines:
+        row = _note(ws, f, row, note, widths, style)
+    ws.set_row(row, GAP)
+    row += 1
+    span(ws, row, 0, len(widths) - 1, book.place_date, f["place_right"])  # as the PDF's
+    left, right = _halves(widths)
+    names = write_signers(ws, f, row + 1, signers, [left, right])
+    for room in range(names - SIGN_SPACE + 1, names):
+        ws.set_row(room, SIGN_LINE)
+    ws.set_row(names + 1, GAP)
+    return _note(ws, f, names + 2, text, widths, "note_italic"), tall
