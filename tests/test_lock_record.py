@@ -55,6 +55,7 @@ def test_a_clerk_locks_on_the_principals_decision_and_gets_the_record_to_sign(
     assert f"Người thực hiện {clerk.full_name}, Quản trị viên" in text
     assert "Lí do, ghi chú Hết học kì, chỉ đạo ngày 20/01" in text
     assert "không nhận thêm điểm, điểm danh, nhận xét nào trong phạm vi trên" in text
+    assert "Việc khóa sổ được lưu vết trong nhật ký của sổ điểm điện tử" in text
     # two places to sign: the clerk who did it, the principal (with the seal)
     assert re.search(r"NGƯỜI THỰC HIỆN .*HIỆU TRƯỞNG", text)
     assert "(Kí, ghi rõ họ tên, đóng dấu)" in text
@@ -75,6 +76,7 @@ def test_the_principal_opens_the_book_and_the_administrator_draws_the_record_up(
     assert f"Người thực hiện {principal.full_name}, Hiệu trưởng" in text
     assert "Lí do, ghi chú ……" in text  # no note: a line to write it by hand
     assert "nhận lại điểm, điểm danh, nhận xét gửi đến trong phạm vi trên" in text
+    assert "Việc mở sổ được lưu vết" in text
     assert "NGƯỜI LẬP BIÊN BẢN" in text and "NGƯỜI THỰC HIỆN" not in text
     assert text.rstrip().endswith(f"{admin.full_name} {principal.full_name}")
 

@@ -60,6 +60,8 @@ class LockRecord:
     """What the record says, every value already written out in Vietnamese."""
 
     number: int
+    kind: str  # the file's: "khoa-so", "mo-so", "khoa-so-nam-hoc"
+    act: str  # "khóa sổ" or "mở sổ"
     authority: str
     school: str
     school_year: str
@@ -94,8 +96,11 @@ def build_lock_record(setup: Setup, rows: Sequence[LockRow]) -> LockRecord:
     )
     moment = parse_time(first.at)
     effect = "year" if year else "columns" if due else first.action
+    kind = "khoa-so-nam-hoc" if year else "mo-so" if first.action == "unlock" else "khoa-so"
     return LockRecord(
         number=first.id,
+        kind=kind,
+        act="mở sổ" if first.action == "unlock" else "khóa sổ",
         authority=setup.school.authority,
         school=setup.school.name,
         school_year=setup.school.school_year,
@@ -151,8 +156,7 @@ def _signers(
 def lock_record_path(outbox: Path, record: LockRecord) -> Path:
     """``outbox/records/bien-ban-khoa-so-<n>.pdf`` (``mo-so``, ``khoa-so-nam-hoc``): n the
     decision's first row in the ledger."""
-    kind = {YEAR_TITLE: "khoa-so-nam-hoc", TITLES["unlock"]: "mo-so"}.get(record.title, "khoa-so")
-    return Path(outbox) / "records" / f"bien-ban-{kind}-{record.number}.pdf"
+    return Path(outbox) / "records" / f"bien-ban-{record.kind}-{record.number}.pdf"
 
 
 def render_lock_html(record: LockRecord) -> str:
