@@ -565,14 +565,9 @@ def test_each_subject_sheet_prints_on_as_many_pages_as_the_pdf(
     for a large one."""
     cases = [(1, None, False), (30, 1, False), (45, None, False), (50, 1, False),
              (50, None, False), (53, None, False), (20, None, True), (45, None, True)]  # fmt: skip
-    books, pdfs, workbooks = [], [], []
-    for size, semester, five_tx in cases:
-        book = sized_book(small_school, size, semester, five_tx)
-        stem = f"{size}-{semester or 'CN'}-{five_tx}"
-        books.append(book)
-        pdfs.append(write_pdf(tmp_path / f"{stem}-pdf.pdf", render_class_book_html(book)))
-        workbooks.append(write_class_book_xlsx(tmp_path / f"{stem}.xlsx", book))
-    printed = soffice_convert(workbooks, tmp_path, fmt="pdf")
+    books = [sized_book(small_school, size, semester, five_tx) for size, semester, five_tx in cases]
+    stems = [f"{size}-{semester or 'CN'}-{five_tx}" for size, semester, five_tx in cases]
+    pdfs, printed = print_both(tmp_path, stems, books)
     for case, book, pdf, sheets in zip(cases, books, pdfs, printed, strict=True):
         names = [page.name for page in book.subjects]
         expected = part_pages(pdf, names)
@@ -584,6 +579,17 @@ def test_each_subject_sheet_prints_on_as_many_pages_as_the_pdf(
             assert expected == [2 if w and case[0] > 30 else 1 for w in wide], case
         else:
             assert expected == [2 if page.scored else 1 for page in book.subjects], case
+
+
+def print_both(
+    tmp_path: Path, stems: list[str], books: list[ClassBook]
+) -> tuple[list[Path], list[Path]]:
+    """Each book's PDF, and its workbook printed through LibreOffice (one run for all)."""
+    pdfs = [write_pdf(tmp_path / f"{stem}-pdf.pdf", render_class_book_html(book))
+            for stem, book in zip(stems, books, strict=True)]  # fmt: skip
+    workbooks = [write_class_book_xlsx(tmp_path / f"{stem}.xlsx", book)
+                 for stem, book in zip(stems, books, strict=True)]  # fmt: skip
+    return pdfs, soffice_convert(workbooks, tmp_path, fmt="pdf")
 
 
 def front_and_summary_pages(path: Path) -> dict[str, int]:
@@ -615,15 +621,12 @@ def test_the_roster_and_the_summary_print_on_as_many_pages_as_the_pdf(
     (:attr:`ClassBook.roster_pages`, :attr:`ClassBook.levels_pages`, a table of one block) is
     fitted to one page, never below 8 pt."""
     cases = [(12, 1), (40, 1), (53, 1), (12, None)]
-    books, pdfs, workbooks = [], [], []
-    for size, semester in cases:
-        book = sized_book(small_school, size, semester)
-        book = replace(book, missing=())  # no values: nothing would be complete
-        stem = f"{size}-{semester or 'CN'}"
-        books.append(book)
-        pdfs.append(write_pdf(tmp_path / f"{stem}-pdf.pdf", render_class_book_html(book)))
-        workbooks.append(write_class_book_xlsx(tmp_path / f"{stem}.xlsx", book))
-    printed = soffice_convert(workbooks, tmp_path, fmt="pdf")
+    # no values: nothing would be complete
+    books = [
+        replace(sized_book(small_school, size, semester), missing=()) for size, semester in cases
+    ]
+    stems = [f"{size}-{semester or 'CN'}" for size, semester in cases]
+    pdfs, printed = print_both(tmp_path, stems, books)
     for case, book, pdf, sheets in zip(cases, books, pdfs, printed, strict=True):
         expected = front_and_summary_pages(pdf)
         assert (expected["cover"], expected["roster"]) == (1, book.roster_pages), case
